@@ -1,0 +1,32 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PRESET ?= small
+OUTPUT ?= warehouse
+
+.PHONY: run test install benchmark validate clean java
+
+java:
+	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || \
+	  { echo "java not found: install a Java 17 runtime (e.g. apt-get install openjdk-17-jre-headless) or set JAVA_HOME" >&2; exit 1; }
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: java install
+	$(VENV)/bin/retail-synth generate --preset $(PRESET) --output $(OUTPUT)
+
+test: java install
+	$(PY) -m pytest -q tests
+
+benchmark: java install
+	$(PY) benchmarks/run_benchmark.py --preset $(PRESET)
+
+clean:
+	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache

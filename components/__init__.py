@@ -1,0 +1,1 @@
+"""Domain logic of the retail generator: plain numpy/pyarrow, no Spark."""

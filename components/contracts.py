@@ -1,0 +1,122 @@
+"""Table contracts: the single declaration of every gold table.
+
+Each `contracts/<table>.yaml` names the columns (type, nullability,
+description), primary key, foreign keys and row-level quality checks. The
+generators build their Arrow batches from `arrow_schema`, the pipeline turns
+the same contract into a Spark schema with comments, and `validate` runs the
+checks, so a column is declared exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pyarrow as pa
+import yaml
+
+CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+
+ARROW_TYPES = {
+    "int": pa.int32(),
+    "bigint": pa.int64(),
+    "string": pa.string(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    table: str
+    target_column: str
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    predicate: str
+    enforce: bool
+
+
+@dataclass(frozen=True)
+class Contract:
+    table: str
+    description: str
+    kind: str
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...]
+    columns: tuple[Column, ...]
+    checks: tuple[Check, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in self.columns]
+        )
+
+
+def _parse(doc: dict) -> Contract:
+    fks = []
+    for fk in doc.get("foreign_keys") or []:
+        table, column = fk["references"].split(".")
+        fks.append(ForeignKey(fk["column"], table, column))
+    return Contract(
+        table=doc["table"],
+        description=doc["description"],
+        kind=doc["kind"],
+        primary_key=tuple(doc.get("primary_key") or ()),
+        foreign_keys=tuple(fks),
+        columns=tuple(
+            Column(c["name"], c["type"], bool(c["nullable"]), c["description"]) for c in doc["columns"]
+        ),
+        checks=tuple(
+            Check(c["name"], c["predicate"], bool(c.get("enforce", False))) for c in doc.get("checks") or []
+        ),
+    )
+
+
+@lru_cache(maxsize=None)
+def load_contract(table: str) -> Contract:
+    path = CONTRACTS_DIR / f"{table}.yaml"
+    with path.open() as handle:
+        return _parse(yaml.safe_load(handle))
+
+
+def all_tables() -> list[str]:
+    return sorted(p.stem for p in CONTRACTS_DIR.glob("gold_*.yaml"))
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return load_contract(table).arrow_schema()
+
+
+def to_arrow_table(table: str, columns: dict) -> pa.Table:
+    """Build a table in contract order and types from a dict of column arrays.
+
+    Fails loudly on a missing or extra column, so generators cannot drift
+    from their contract.
+    """
+    schema = arrow_schema(table)
+    names = set(schema.names)
+    missing = [n for n in schema.names if n not in columns]
+    extra = [n for n in columns if n not in names]
+    if missing or extra:
+        raise ValueError(f"{table}: missing columns {missing}, unexpected columns {extra}")
+    arrays = [pa.array(columns[f.name], type=f.type, from_pandas=True) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -1,0 +1,1 @@
+"""Spark jobs and entry points of the retail generator."""

@@ -1,0 +1,30 @@
+"""One local Spark + Delta session and one tiny run shared by the whole suite."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.configuration import resolve
+from pipelines.delta_tables import Target
+from pipelines.generate import run_generation
+from pipelines.spark_session import get_spark
+
+
+@pytest.fixture(scope="session")
+def spark():
+    session = get_spark(driver_memory="2g")
+    yield session
+    session.stop()
+
+
+def generate_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> Target:
+    config = resolve(preset="tiny", assignments=list(assignments), seed=seed)
+    target = Target(output_dir=str(output_dir))
+    run_generation(config, target, spark, progress=lambda _message: None)
+    return target
+
+
+@pytest.fixture(scope="session")
+def tiny_run(spark, tmp_path_factory) -> Target:
+    """The tiny preset written once to Delta; most integration tests read it."""
+    return generate_tiny(spark, tmp_path_factory.mktemp("tiny") / "warehouse")
