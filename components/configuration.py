@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS
+
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 DEFAULTS_FILE = CONF_DIR / "defaults.yaml"
 PRESETS_DIR = CONF_DIR / "presets"
@@ -170,6 +172,12 @@ def validate(config: dict) -> None:
     if config["end_date"] < config["start_date"]:
         raise ConfigError(
             f"'end_date' ({config['end_date']}) is before 'start_date' ({config['start_date']})"
+        )
+    locations = config["locations"]["location_count"]
+    if not MIN_LOCATIONS <= locations <= MAX_LOCATIONS:
+        raise ConfigError(
+            f"'locations.location_count' must be between {MIN_LOCATIONS} and {MAX_LOCATIONS} "
+            f"(the reference locations plus the cities we know), got {locations}"
         )
     shares = sum(s["share"] for s in config["customers"]["segments"].values())
     if abs(shares - 1.0) > 1e-6:

@@ -80,25 +80,33 @@ class Target:
             spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.catalog}.{self.schema}")
 
 
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def create_table_sql(contract: Contract, target: Target, run_id: str) -> str:
+    """CREATE OR REPLACE DDL carrying the contract's schema, comments and enforced checks.
+
+    Enforced checks are declared as `delta.constraints.*` properties in the
+    same commit: Delta enforces them on every later write, and one commit
+    is far cheaper than one ALTER TABLE ... ADD CONSTRAINT per check.
+    """
+    columns = ",\n  ".join(
+        f"{c.name} {c.type.upper()}{'' if c.nullable else ' NOT NULL'} COMMENT {_sql_text(c.description)}"
+        for c in contract.columns
+    )
+    properties = {"retail_synth.run_id": run_id}
+    properties.update({f"delta.constraints.{c.name}": c.predicate for c in contract.checks if c.enforce})
+    props = ",\n  ".join(f"{_sql_text(k)} = {_sql_text(v)}" for k, v in properties.items())
+    return (
+        f"CREATE OR REPLACE TABLE {target.identifier(contract.table)} (\n  {columns}\n) USING DELTA\n"
+        f"COMMENT {_sql_text(contract.description)}\nTBLPROPERTIES (\n  {props}\n)"
+    )
+
+
 def recreate_table(spark, contract: Contract, target: Target, run_id: str) -> None:
     """Replace the table with an empty one carrying the contract's schema, comments and constraints."""
-    from delta.tables import DeltaTable
-
-    builder = DeltaTable.createOrReplace(spark)
-    builder = builder.location(target.table_path(contract.table)) if target.is_path else builder.tableName(
-        target.identifier(contract.table)
-    )
-    (
-        builder.addColumns(spark_schema(contract))
-        .comment(contract.description)
-        .property("retail_synth.run_id", run_id)
-        .execute()
-    )
-    for check in contract.checks:
-        if check.enforce:
-            spark.sql(
-                f"ALTER TABLE {target.identifier(contract.table)} ADD CONSTRAINT {check.name} CHECK ({check.predicate})"
-            )
+    spark.sql(create_table_sql(contract, target, run_id))
 
 
 def write_table(spark, frame, contract: Contract, target: Target, run_id: str) -> int:

@@ -44,8 +44,13 @@ def _require_java() -> None:
         )
 
 
-def get_spark(driver_memory: str = "4g", app_name: str = "retail-synth", arrow_batch_rows: int = 50_000):
-    """Return the active session, or start a local Spark + Delta one."""
+def get_spark(
+    driver_memory: str = "4g",
+    app_name: str = "retail-synth",
+    arrow_batch_rows: int = 50_000,
+    warehouse_dir: str | None = None,
+):
+    """Return the active session, or start a local Spark + Delta one (managed tables under `warehouse_dir`)."""
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
@@ -76,6 +81,8 @@ def get_spark(driver_memory: str = "4g", app_name: str = "retail-synth", arrow_b
     )
     for key, value in DELTA_CONFIGS.items():
         builder = builder.config(key, value)
+    if warehouse_dir:
+        builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark

@@ -11,8 +11,8 @@ from pipelines.spark_session import get_spark
 
 
 @pytest.fixture(scope="session")
-def spark():
-    session = get_spark(driver_memory="2g")
+def spark(tmp_path_factory):
+    session = get_spark(driver_memory="2g", warehouse_dir=str(tmp_path_factory.mktemp("spark-warehouse")))
     yield session
     session.stop()
 

@@ -40,6 +40,7 @@ def test_set_overrides_a_value_read_as_yaml():
         ("end_date=2020-01-01", "'end_date' (2020-01-01) is before 'start_date'"),
         ("products.product_count=many", "must be a whole number"),
         ("customers=3", "is a section"),
+        ("locations.location_count=12", "must be between 13 and 55"),
         ("no_equals_sign", "malformed --set"),
         ("customers.customer_count=", "malformed --set"),
     ],

@@ -1,0 +1,149 @@
+"""Customers: segment, home city next to a store, preferences and loyalty.
+
+Names come from pools built once per seed with Faker and are indexed by
+hashed customer keys, so generation stays vectorised (Faker manages about
+10K names per second) and reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from faker import Faker
+
+from components import hashing
+from components.contracts import to_arrow_table
+from components.dimensions.channels import CHANNEL_CODES
+from components.dimensions.products import APPAREL_SIZES, CATEGORY_LEVEL_2, SUBCATEGORIES, WAIST_SIZES
+
+NAME_POOL_SIZE = 1000
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+NEW_CUSTOMER_DAYS = 90                 # segment 'new' was acquired within this many days
+
+# segment -> (lifetime value low, high, loyalty tier, P(email opt-in), P(SMS opt-in))
+SEGMENT_PROFILES = {
+    "vip": (3000.0, 8000.0, "platinum", 0.85, 0.55),
+    "premium": (1200.0, 3000.0, "gold", 0.75, 0.40),
+    "loyal": (500.0, 1200.0, "silver", 0.65, 0.30),
+    "regular": (150.0, 500.0, "bronze", 0.50, 0.20),
+    "new": (20.0, 150.0, "none", 0.60, 0.15),
+}
+# Most customers shop in the store near home; the rest spread over digital channels.
+PREFERRED_CHANNEL_WEIGHTS = {
+    "WEB_DESKTOP": 0.15, "WEB_MOBILE": 0.17, "APP_IOS": 0.12, "APP_ANDROID": 0.08,
+    "STORE_POS": 0.35, "STORE_KIOSK": 0.05, "SOCIAL_FB": 0.03, "MARKETPLACE_AMAZON": 0.05,
+}
+ACQUISITION_CHANNEL_WEIGHTS = {
+    "store": 0.25, "organic_search": 0.22, "paid_search": 0.14, "paid_social": 0.12,
+    "email": 0.08, "referral": 0.12, "affiliate": 0.07,
+}
+STORE_FORMAT_WEIGHTS = {"flagship": 3.0, "standard": 1.5, "outlet": 1.0}   # relative catchment size
+TOPS_SIZE_WEIGHTS = (0.08, 0.20, 0.30, 0.24, 0.12, 0.06)
+BOTTOMS_SIZE_WEIGHTS = (0.05, 0.10, 0.17, 0.22, 0.20, 0.13, 0.08, 0.05)
+
+
+@lru_cache(maxsize=4)
+def name_pools(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last names drawn once per seed."""
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    first = np.array([fake.first_name() for _ in range(NAME_POOL_SIZE)])
+    last = np.array([fake.last_name() for _ in range(NAME_POOL_SIZE)])
+    return first, last
+
+
+def build_customer_dim(
+    customer_count: int,
+    seed: int,
+    segments: dict,
+    locations: pa.Table,
+    reference_day: datetime.date,
+    history_years: int,
+    etl_timestamp: datetime.datetime,
+) -> pa.Table:
+    """Customers living in store cities; acquired before reference_day, 'new' ones recently."""
+    unknown = sorted(set(segments) - set(SEGMENT_PROFILES))
+    if unknown:
+        raise ValueError(f"no customer profile for segments {unknown}; known: {sorted(SEGMENT_PROFILES)}")
+    keys = np.arange(1, customer_count + 1)
+
+    names = list(segments)
+    segment_index = hashing.choice(seed, "customer.segment", [segments[s]["share"] for s in names], keys)
+    segment = np.array(names)[segment_index]
+    profile = [SEGMENT_PROFILES[s] for s in names]
+    ltv_low = np.array([p[0] for p in profile])[segment_index]
+    ltv_high = np.array([p[1] for p in profile])[segment_index]
+    lifetime_value = np.round(ltv_low + hashing.uniform(seed, "customer.lifetime_value", keys) * (ltv_high - ltv_low), 2)
+
+    history_days = history_years * 365
+    is_new = segment == "new"
+    days_back = np.where(
+        is_new,
+        hashing.integers(seed, "customer.acquisition_new", 1, NEW_CUSTOMER_DAYS, keys),
+        hashing.integers(seed, "customer.acquisition", NEW_CUSTOMER_DAYS + 1, history_days, keys),
+    )
+    acquisition_date = np.datetime64(reference_day, "D") - days_back.astype("timedelta64[D]")
+
+    stores = locations.filter(pc.equal(locations["location_type"], "store"))
+    store_weights = [STORE_FORMAT_WEIGHTS[f] for f in stores["store_format"].to_pylist()]
+    home = hashing.choice(seed, "customer.home_store", store_weights, keys)
+
+    first_pool, last_pool = name_pools(seed)
+    first_name = first_pool[hashing.integers(seed, "customer.first_name", 0, NAME_POOL_SIZE - 1, keys)]
+    last_name = last_pool[hashing.integers(seed, "customer.last_name", 0, NAME_POOL_SIZE - 1, keys)]
+    local_part = pc.replace_substring_regex(
+        pc.utf8_lower(pc.binary_join_element_wise(pa.array(first_name), pa.array(last_name), ".")),
+        pattern="[^a-z.]", replacement="",
+    )
+    domain = np.array(EMAIL_DOMAINS)[hashing.integers(seed, "customer.email_domain", 0, len(EMAIL_DOMAINS) - 1, keys)]
+    email = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(local_part, pa.array(keys).cast(pa.string()), ""), pa.array(domain), "@"
+    )
+
+    email_share = np.array([p[3] for p in profile])[segment_index]
+    sms_share = np.array([p[4] for p in profile])[segment_index]
+    category_weights = [SUBCATEGORIES[c][1] for c in CATEGORY_LEVEL_2]
+
+    return to_arrow_table(
+        "gold_customer_dim",
+        {
+            "customer_key": keys.astype(np.int32),
+            "customer_id": pc.binary_join_element_wise(
+                "CUST", pc.utf8_lpad(pa.array(keys).cast(pa.string()), width=8, padding="0"), "_"
+            ),
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+            "segment": segment,
+            "lifetime_value": lifetime_value,
+            "acquisition_date": acquisition_date,
+            "acquisition_channel": np.array(list(ACQUISITION_CHANNEL_WEIGHTS))[hashing.choice(
+                seed, "customer.acquisition_channel", list(ACQUISITION_CHANNEL_WEIGHTS.values()), keys
+            )],
+            "preferred_channel": np.array(CHANNEL_CODES)[hashing.choice(
+                seed, "customer.preferred_channel", [PREFERRED_CHANNEL_WEIGHTS[c] for c in CHANNEL_CODES], keys
+            )],
+            "preferred_category": np.array(CATEGORY_LEVEL_2)[
+                hashing.choice(seed, "customer.preferred_category", category_weights, keys)
+            ],
+            "size_profile_tops": np.array(APPAREL_SIZES)[hashing.choice(seed, "customer.size_tops", TOPS_SIZE_WEIGHTS, keys)],
+            "size_profile_bottoms": np.array(WAIST_SIZES)[
+                hashing.choice(seed, "customer.size_bottoms", BOTTOMS_SIZE_WEIGHTS, keys)
+            ],
+            "geo_region": stores["region"].take(pa.array(home)),
+            "geo_city": stores["city"].take(pa.array(home)),
+            "nearest_store_id": stores["location_id"].take(pa.array(home)),
+            "loyalty_tier": np.array([p[2] for p in profile])[segment_index],
+            "email_subscribe_flag": hashing.uniform(seed, "customer.email_opt_in", keys) < email_share,
+            "sms_subscribe_flag": hashing.uniform(seed, "customer.sms_opt_in", keys) < sms_share,
+            "effective_date": acquisition_date,
+            "expiration_date": pa.nulls(customer_count, pa.date32()),
+            "is_current": np.ones(customer_count, dtype=bool),
+            "source_system": np.full(customer_count, "CRM"),
+            "etl_timestamp": [etl_timestamp] * customer_count,
+        },
+    )

@@ -1,0 +1,189 @@
+"""Customer demand: every order line of the simulated period, regenerated per product block.
+
+Orders per day come from the World (Poisson of the summed customer order rates
+times the day's seasonality, so twice the customers give about twice the
+orders). Every other draw is a hash of (seed, stream, day, order number[,
+line number]): the customer of an order, its basket size, channel, time slot
+and payment; the product, quantity and priority of each line. A block
+therefore regenerates all lines, keeps those of its products and gets exactly
+the same lines, with the same attributes, whatever the block boundaries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from components import hashing
+from components.simulation.world import World, guided_search
+
+SLOT_MINUTES = 15
+STORE_OPEN_SLOT, STORE_CLOSE_SLOT = 40, 84        # stores take orders 10:00 through 20:45
+PRODUCT_REDRAWS = 16                              # redraws of a line whose product is not on sale that day
+TERMINALS_PER_STORE = 8
+ASSOCIATES_PER_STORE = 40
+CHUNK_LINES = 1_500_000                           # lines generated at once (bounds memory)
+
+PAYMENT_METHODS = ("credit_card", "debit_card", "cash", "gift_card", "paypal", "mobile_wallet")
+STORE_PAYMENT_WEIGHTS = (0.45, 0.25, 0.15, 0.05, 0.00, 0.10)
+DIGITAL_PAYMENT_WEIGHTS = (0.50, 0.15, 0.00, 0.05, 0.20, 0.10)
+
+
+def _slot_weights() -> tuple[np.ndarray, np.ndarray]:
+    """Order time-of-day profiles over the 96 quarter hours: stores (opening hours) and digital (evening peak)."""
+    hour = np.arange(96) // 4
+    store = np.where((np.arange(96) >= STORE_OPEN_SLOT) & (np.arange(96) < STORE_CLOSE_SLOT), 1.0, 0.0)
+    store *= np.where((hour >= 12) & (hour < 14), 1.5, 1.0) * np.where((hour >= 17) & (hour < 20), 1.8, 1.0)
+    digital = np.select(
+        [hour < 6, hour < 9, hour < 12, hour < 18, hour < 23],
+        [0.15, 0.6, 0.9, 1.0, 2.0],
+        default=1.0,
+    )
+    return store / store.sum(), digital / digital.sum()
+
+
+STORE_SLOT_WEIGHTS, DIGITAL_SLOT_WEIGHTS = _slot_weights()
+
+
+def order_ids(epoch_day: np.ndarray, order_number: np.ndarray) -> np.ndarray:
+    """One int64 id per (day, order number in the day)."""
+    return (np.asarray(epoch_day, dtype=np.int64) << 24) | np.asarray(order_number, dtype=np.int64)
+
+
+def line_ids(order_id: np.ndarray, line_number: np.ndarray) -> np.ndarray:
+    """One int64 id per (day, order, line); line numbers start at 0."""
+    return (np.asarray(order_id, dtype=np.int64) << 6) | np.asarray(line_number, dtype=np.int64)
+
+
+@dataclass
+class Requests:
+    """Order lines of one product block (one entry per line), in generation order."""
+
+    day: np.ndarray          # int32 simulation day index
+    order: np.ndarray        # int32 order number within the day
+    line: np.ndarray         # int16 line number within the order (0-based)
+    customer: np.ndarray     # int32 customer index
+    product: np.ndarray      # int32 product index
+    quantity: np.ndarray     # int16 units requested, 1-3
+    channel: np.ndarray      # int16 channel index
+    is_digital: np.ndarray   # bool
+    nodes: np.ndarray        # int16 [n, k] locations to try in order (-1 pads); stores: the home store only
+    slot: np.ndarray         # int16 quarter-hour slot of the order (0-95)
+    priority: np.ndarray     # float64 service order within a position and day (ascending)
+    payment: np.ndarray      # int8 index into PAYMENT_METHODS
+    terminal: np.ndarray     # int16 POS terminal number (store orders)
+    associate: np.ndarray    # int16 sales associate number (store orders)
+    line_id: np.ndarray      # int64 hashed-draw id of the line (day, order, line)
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+
+def _day_chunks(world: World) -> list[tuple[int, int]]:
+    """Day ranges whose lines fit CHUNK_LINES (estimated with the largest basket)."""
+    lines = world.orders_per_day * int(world.segment_basket_max.max())
+    chunks, start, acc = [], 0, 0
+    for d in range(world.n_days):
+        if acc and acc + lines[d] > CHUNK_LINES:
+            chunks.append((start, d))
+            start, acc = d, 0
+        acc += int(lines[d])
+    chunks.append((start, world.n_days))
+    return chunks
+
+
+def _draw_products(world: World, seed: int, lid: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """Zipf product of each line among the products on sale that day (-1: none found)."""
+    cdf, guide = world.popularity_cdf, world.popularity_guide
+    product = guided_search(cdf, guide, hashing.uniform(seed, "demand.product", lid))
+    bad = np.flatnonzero((day < world.launch_day[product]) | (day >= world.end_of_life_day[product]))
+    for attempt in range(1, PRODUCT_REDRAWS + 1):
+        if len(bad) == 0:
+            break
+        redraw = guided_search(cdf, guide, hashing.uniform(seed, "demand.product", lid[bad], attempt))
+        product[bad] = redraw
+        still = (day[bad] < world.launch_day[redraw]) | (day[bad] >= world.end_of_life_day[redraw])
+        bad = bad[still]
+    product[bad] = -1
+    return product
+
+
+def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
+    """All order lines of products [product_lo, product_hi) over warm-up and horizon."""
+    seed = world.seed
+    epoch_all = world.epoch_day
+    parts = []
+    for d0, d1 in _day_chunks(world):
+        counts = world.orders_per_day[d0:d1]
+        total = int(counts.sum())
+        if total == 0:
+            continue
+        day = np.repeat(np.arange(d0, d1, dtype=np.int32), counts)
+        first = np.repeat(np.cumsum(counts) - counts, counts)
+        order = (np.arange(total) - first).astype(np.int32)
+        oid = order_ids(epoch_all[day], order)
+        customer = guided_search(world.customer_cdf, world.customer_guide, hashing.uniform(seed, "demand.customer", oid))
+        segment = world.customer_segment[customer]
+        lo_b, hi_b = world.segment_basket_min[segment], world.segment_basket_max[segment]
+        basket = lo_b + np.floor(hashing.uniform(seed, "demand.basket", oid) * (hi_b - lo_b + 1)).astype(np.int64)
+
+        line_order = np.repeat(np.arange(total), basket)
+        line_first = np.repeat(np.cumsum(basket) - basket, basket)
+        line = (np.arange(len(line_order)) - line_first).astype(np.int16)
+        line_day = day[line_order]
+        lid = line_ids(oid[line_order], line)
+        product = _draw_products(world, seed, lid, line_day)
+        keep = np.flatnonzero((product >= product_lo) & (product < product_hi))
+        parts.append((line_day[keep], order[line_order[keep]], line[keep], customer[line_order[keep]].astype(np.int32),
+                      product[keep].astype(np.int32), lid[keep], oid[line_order[keep]]))
+
+    if parts:
+        day, order, line, customer, product, lid, oid = (np.concatenate(c) for c in zip(*parts))
+    else:
+        day, order, line, customer, product = (np.zeros(0, t) for t in (np.int32, np.int32, np.int16, np.int32, np.int32))
+        lid = oid = np.zeros(0, np.int64)
+    return _attributes(world, day, order, line, customer, product, lid, oid)
+
+
+def _attributes(world, day, order, line, customer, product, lid, oid) -> Requests:
+    """Order- and line-level attributes of the kept lines, all hashed from their ids."""
+    seed = world.seed
+    n_channels = len(world.channel_code)
+    preferred = world.customer_channel[customer].astype(np.int64)
+    loyal = hashing.uniform(seed, "demand.channel", oid) < world.params["channel_loyalty_rate"]
+    other = np.floor(hashing.uniform(seed, "demand.channel_other", oid) * max(n_channels - 1, 1)).astype(np.int64)
+    other = other + (other >= preferred)
+    channel = np.where(loyal | (n_channels == 1), preferred, other).astype(np.int16)
+    is_digital = world.channel_is_digital[channel]
+
+    width = world.customer_nodes.shape[1]
+    nodes = np.full((len(day), width), -1, dtype=np.int16)
+    nodes[:, 0] = world.customer_home[customer]
+    nodes[is_digital] = world.customer_nodes[customer[is_digital]]
+
+    store_slot = hashing.choice(seed, "demand.slot", STORE_SLOT_WEIGHTS, oid)
+    digital_slot = hashing.choice(seed, "demand.slot", DIGITAL_SLOT_WEIGHTS, oid)
+    slot = np.where(is_digital, digital_slot, store_slot).astype(np.int16)
+    pay_store = hashing.choice(seed, "demand.payment", STORE_PAYMENT_WEIGHTS, oid)
+    pay_digital = hashing.choice(seed, "demand.payment", DIGITAL_PAYMENT_WEIGHTS, oid)
+    quantity = (hashing.choice(seed, "demand.quantity", world.params["quantity_weights"], lid) + 1).astype(np.int16)
+    # Service order within a position and day: the order's time slot, ties broken by a hashed draw.
+    priority = slot + hashing.uniform(seed, "demand.priority", lid)
+    return Requests(
+        day=day.astype(np.int32),
+        order=order.astype(np.int32),
+        line=line.astype(np.int16),
+        customer=customer.astype(np.int32),
+        product=product.astype(np.int32),
+        quantity=quantity,
+        channel=channel,
+        is_digital=is_digital,
+        nodes=nodes,
+        slot=slot,
+        priority=priority,
+        payment=np.where(is_digital, pay_digital, pay_store).astype(np.int8),
+        terminal=(1 + hashing.integers(seed, "demand.terminal", 0, TERMINALS_PER_STORE - 1, oid)).astype(np.int16),
+        associate=(1 + hashing.integers(seed, "demand.associate", 0, ASSOCIATES_PER_STORE - 1, oid)).astype(np.int16),
+        line_id=np.asarray(lid, dtype=np.int64),
+    )

@@ -1,0 +1,75 @@
+"""The three ways in (console script, spark-submit, notebook) and what bad input does."""
+
+import os
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+from pipelines.delta_tables import RUN_MARKER
+from pipelines.dimension_tables import DIMENSION_TABLES
+from pipelines.fact_tables import FACT_TABLES
+from pipelines.spark_session import spark_submit_arguments
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _retail_synth(*args, cwd):
+    return subprocess.run(
+        [str(BIN / "retail-synth"), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_negative_count_exits_2_with_one_line_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    result = _retail_synth("generate", "--preset", "tiny", "--set", "customers.customer_count=-3",
+                           "--output", str(out), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "customers.customer_count" in result.stderr
+    assert not out.exists()
+
+
+def test_misspelt_key_exits_2_naming_key_and_suggestion(tmp_path):
+    out = tmp_path / "out"
+    result = _retail_synth("generate", "--preset", "tiny", "--set", "customers.customer_cont=10",
+                           "--output", str(out), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "'customers.customer_cont'" in result.stderr and "did you mean 'customers.customer_count'" in result.stderr
+    assert not out.exists()
+
+
+def test_unknown_preset_exits_2_listing_presets(tmp_path):
+    result = _retail_synth("generate", "--preset", "enormous", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "presets are: full, medium, small, tiny" in result.stderr
+    assert not (tmp_path / "warehouse").exists()
+
+
+def test_presets_command_lists_sizes(tmp_path):
+    result = _retail_synth("presets", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "94,900,000" in result.stdout and "tiny" in result.stdout
+
+
+def test_spark_submit_runs_the_tiny_preset(tmp_path):
+    out = tmp_path / "warehouse"
+    env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
+    result = subprocess.run(
+        [str(BIN / "spark-submit"), *spark_submit_arguments(), str(ROOT / "pipelines" / "generate.py"),
+         "generate", "--preset", "tiny", "--output", str(out)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for table in DIMENSION_TABLES + FACT_TABLES:
+        assert (out / table / "_delta_log").is_dir(), table
+    assert (out / RUN_MARKER).is_file()
+    assert "gold_inventory_fact" in result.stdout
+
+
+def test_notebook_runs_as_a_plain_script_with_default_widgets(spark):
+    namespace = runpy.run_path(str(ROOT / "notebooks" / "generate_retail_data.py"), run_name="__main__")
+    assert namespace["params"] == namespace["WIDGET_DEFAULTS"]
+    for table in DIMENSION_TABLES + FACT_TABLES:
+        assert spark.table(f"spark_catalog.retail_synth.{table}").limit(1).count() == 1, table
