@@ -7,11 +7,13 @@ stderr with exit status 2, so a bad invocation writes nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 from components.configuration import ConfigError, describe_presets, resolve
 
-SUBCOMMANDS = ("generate", "presets")
+SUBCOMMANDS = ("generate", "presets", "validate", "report")
 
 
 class UsageError(Exception):
@@ -45,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target_arguments(generate)
 
     commands.add_parser("presets", help="list the presets and their sizes")
+
+    validate = commands.add_parser("validate", help="check the written gold tables against the contracts and quickstart queries")
+    _add_target_arguments(validate)
+    validate.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    report = commands.add_parser("report", help="write an HTML report with charts of the written gold tables")
+    _add_target_arguments(report)
+    report.add_argument("--out", metavar="FILE", help="the HTML file (default DIR/report.html, or ./report.html for a catalog)")
     return parser
 
 
@@ -85,6 +95,52 @@ def _print_summary(summary: dict) -> None:
     print(f"{'total':<{width}}  {total_rows:>12,}  {summary['seconds']:>8.1f}")
 
 
+def _existing_target(args):
+    """The target to read; a path target without any table is an error before Spark starts."""
+    from pipelines.delta_tables import RUN_MARKER
+
+    target = target_from(args)
+    if target.is_path:
+        folder = Path(target.output_dir)
+        if not (folder / RUN_MARKER).is_file() and not any(folder.glob("gold_*/_delta_log")):
+            raise UsageError(f"no gold tables in {folder.resolve()}: run 'retail-synth generate --output {folder}' first")
+    return target
+
+
+def _validate(args) -> int:
+    target = _existing_target(args)
+
+    from pipelines.spark_session import get_spark
+    from pipelines.validate import NothingToValidate, format_lines, validate
+
+    try:
+        validation = validate(get_spark(), target)
+    except NothingToValidate as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(validation.as_json(), indent=2, default=str))
+    else:
+        print("\n".join(format_lines(validation)))
+    failed = sum(not r.passed for r in validation.results)
+    skipped = f"; not in this run: {', '.join(validation.not_in_run)}" if validation.not_in_run else ""
+    print(f"retail-synth: {len(validation.results)} checks, {failed} failed{skipped}", file=sys.stderr)
+    return 0 if validation.passed else 1
+
+
+def _report(args) -> int:
+    target = _existing_target(args)
+
+    from pipelines.report import NothingToReport, default_report_path, write_report
+    from pipelines.spark_session import get_spark
+
+    try:
+        path = write_report(get_spark(), target, Path(args.out) if args.out else default_report_path(target))
+    except NothingToReport as exc:
+        raise UsageError(str(exc)) from None
+    print(f"retail-synth: report written to {path.resolve()}")
+    return 0
+
+
 def _presets(_args) -> int:
     rows = describe_presets()
     print(f"{'preset':<8} {'customers':>10} {'products':>9} {'locations':>9} {'days':>5} {'inventory rows':>15}  description")
@@ -103,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        return {"generate": _generate, "presets": _presets}[args.command](args)
+        return {"generate": _generate, "presets": _presets, "validate": _validate,
+                "report": _report}[args.command](args)
     except (ConfigError, UsageError) as exc:
         print(f"retail-synth: error: {exc}", file=sys.stderr)
         return 2

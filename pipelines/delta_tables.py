@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pyspark.sql import types as T
 
-from components.contracts import Contract
+from components.contracts import Contract, all_tables
 
 SPARK_TYPES = {
     "int": T.IntegerType(),
@@ -140,3 +140,11 @@ def write_run_marker(target: Target, summary: dict) -> None:
 def read_run_marker(target: Target) -> dict | None:
     path = Path(target.output_dir or "", RUN_MARKER)
     return json.loads(path.read_text()) if target.is_path and path.is_file() else None
+
+
+def run_tables(spark, target: Target) -> list[str]:
+    """The tables of the last run: those its marker lists (path targets), else the gold tables that exist."""
+    marker = read_run_marker(target)
+    if marker is not None:
+        return [t["table"] for t in marker["tables"]]
+    return [t for t in all_tables() if target.exists(spark, t)]

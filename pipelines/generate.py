@@ -32,7 +32,8 @@ def _print_progress(message: str) -> None:
 
 def run_generation(config: dict, target: Target, spark, progress=_print_progress) -> dict:
     """Write every gold table of `config` to `target`; returns rows and seconds per table."""
-    from pipelines.fact_tables import FACT_TABLES, fact_frame, simulation_world
+    from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame
+    from pipelines.fact_tables import FACT_TABLES, FactSimulation
 
     started = time.perf_counter()
     etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -41,21 +42,31 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
     clear_run_marker(target)
 
     dimensions = build_dimensions(config, etl_timestamp)
-    world = simulation_world(config, dimensions)
     frames = {
         name: spark.createDataFrame(table, schema=spark_schema(load_contract(name)))
         for name, table in dimensions.items()
     }
-    frames.update({name: fact_frame(spark, name, world, config, etl_timestamp) for name in FACT_TABLES})
+    progress("deciding carts: one pass over all products ...")
+    simulation = FactSimulation(spark, config, dimensions, etl_timestamp)
+    try:
+        frames.update({name: simulation.frame(name) for name in FACT_TABLES})
+        total = len(frames) + 1                 # + the affinity aggregate, derived from written facts
+        tables = []
 
-    tables = []
-    for position, (name, frame) in enumerate(frames.items(), start=1):
-        table_started = time.perf_counter()
-        progress(f"[{position}/{len(frames)}] writing {name} ...")
-        rows = write_table(spark, frame, load_contract(name), target, run_id)
-        seconds = time.perf_counter() - table_started
-        tables.append({"table": name, "rows": rows, "seconds": round(seconds, 2)})
-        progress(f"[{position}/{len(frames)}] {name}: {rows:,} rows in {seconds:.1f} s")
+        def write(position: int, name: str, frame) -> None:
+            table_started = time.perf_counter()
+            progress(f"[{position}/{total}] writing {name} ...")
+            rows = write_table(spark, frame, load_contract(name), target, run_id)
+            seconds = time.perf_counter() - table_started
+            tables.append({"table": name, "rows": rows, "seconds": round(seconds, 2)})
+            progress(f"[{position}/{total}] {name}: {rows:,} rows in {seconds:.1f} s")
+
+        for position, (name, frame) in enumerate(frames.items(), start=1):
+            write(position, name, frame)
+        # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
+        write(total, AFFINITY_TABLE, affinity_frame(spark, target, config))
+    finally:
+        simulation.close()
 
     summary = {
         "run_id": run_id,

@@ -15,7 +15,7 @@ from components.contracts import arrow_schema
 from components.simulation import fact_batches as fb
 from components.simulation.allocation import allocate_requests, serve
 from components.simulation.episodes import stockout_runs
-from components.simulation.walk import simulate_block
+from components.simulation.walk import simulate_block, with_cart_decisions
 from components.simulation.world import build_world, reference_dimensions
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
@@ -30,7 +30,7 @@ BATCHES = {
 @lru_cache(maxsize=8)
 def tiny_world(*assignments: str):
     config = resolve(preset="tiny", assignments=list(assignments))
-    return build_world(config, reference_dimensions(config), config["seed"])
+    return with_cart_decisions(build_world(config, reference_dimensions(config), config["seed"]))
 
 
 @lru_cache(maxsize=4)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from components.configuration import resolve
 from components.simulation.allocation import allocate_requests, serve
 from components.simulation.episodes import episodes, stockout_duration, stockout_runs
-from components.simulation.walk import simulate_block
+from components.simulation.walk import simulate_block, with_cart_decisions
 from components.simulation.world import build_world, reference_dimensions
 
 FAST = settings(max_examples=50, deadline=None)
@@ -119,7 +119,7 @@ def small_world(seed: int, products: int, customers: int, days: int, warmup: int
         ],
         seed=seed,
     )
-    return build_world(config, reference_dimensions(config), seed)
+    return with_cart_decisions(build_world(config, reference_dimensions(config), seed))
 
 
 worlds = st.tuples(

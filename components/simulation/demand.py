@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from components import hashing
-from components.simulation.world import World, guided_search
+from components.simulation.world import MAX_ORDERS_PER_DAY, World, guided_search
 
 SLOT_MINUTES = 15
 STORE_OPEN_SLOT, STORE_CLOSE_SLOT = 40, 84        # stores take orders 10:00 through 20:45
@@ -24,6 +24,7 @@ PRODUCT_REDRAWS = 16                              # redraws of a line whose prod
 TERMINALS_PER_STORE = 8
 ASSOCIATES_PER_STORE = 40
 CHUNK_LINES = 1_500_000                           # lines generated at once (bounds memory)
+RECOVERED_ORDER_BASE = MAX_ORDERS_PER_DAY + 1      # recovered order number = days since abandonment * this + cart's order number
 
 PAYMENT_METHODS = ("credit_card", "debit_card", "cash", "gift_card", "paypal", "mobile_wallet")
 STORE_PAYMENT_WEIGHTS = (0.45, 0.25, 0.15, 0.05, 0.00, 0.10)
@@ -75,6 +76,8 @@ class Requests:
     terminal: np.ndarray     # int16 POS terminal number (store orders)
     associate: np.ndarray    # int16 sales associate number (store orders)
     line_id: np.ndarray      # int64 hashed-draw id of the line (day, order, line)
+    cart: np.ndarray         # int64 id of the digital cart the line belongs to (its original order id); -1 for stores
+    is_recovery: np.ndarray  # bool: the copy of a cart line ordered again on the cart's recovery day
 
     def __len__(self) -> int:
         return len(self.day)
@@ -143,7 +146,58 @@ def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
     else:
         day, order, line, customer, product = (np.zeros(0, t) for t in (np.int32, np.int32, np.int16, np.int32, np.int32))
         lid = oid = np.zeros(0, np.int64)
-    return _attributes(world, day, order, line, customer, product, lid, oid)
+    return _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, lid, oid))
+
+
+def recovery_delay(world: World, cart: np.ndarray) -> np.ndarray:
+    """Days from abandonment to the recovering order of each cart (hashed, so every block agrees)."""
+    lo, hi = world.params["recovery_delay_days"]
+    return hashing.integers(world.seed, "carts.recovery_delay", lo, hi, cart)
+
+
+def _with_recovery_copies(world: World, regular: Requests) -> Requests:
+    """Append, for every digital line, its copy on the cart's recovery day.
+
+    Whether a copy is really ordered depends on the cart being abandoned and
+    recovered, which the walk decides; generating every candidate here keeps
+    the request arrays static, so a block needs only the cart decisions to
+    reproduce the run. The recovered order number encodes the days since
+    abandonment, so it never collides with that day's regular orders.
+    """
+    digital = np.flatnonzero(regular.is_digital)
+    cart = np.full(len(regular), -1, dtype=np.int64)
+    cart[digital] = order_ids(world.epoch_day[regular.day[digital]], regular.order[digital])
+    delay = recovery_delay(world, cart[digital])
+    recovery_day = regular.day[digital] + delay
+    inside = recovery_day < world.n_days
+    src, delay, recovery_day = digital[inside], delay[inside], recovery_day[inside]
+    order = (delay * RECOVERED_ORDER_BASE + regular.order[src]).astype(np.int32)
+    oid = order_ids(world.epoch_day[recovery_day], order)
+    lid = line_ids(oid, regular.line[src])
+    slot = hashing.choice(world.seed, "demand.slot", DIGITAL_SLOT_WEIGHTS, oid).astype(np.int16)
+    copies = Requests(
+        day=recovery_day.astype(np.int32),
+        order=order,
+        line=regular.line[src],
+        customer=regular.customer[src],
+        product=regular.product[src],
+        quantity=regular.quantity[src],
+        channel=regular.channel[src],
+        is_digital=regular.is_digital[src],
+        nodes=regular.nodes[src],
+        slot=slot,
+        priority=slot + hashing.uniform(world.seed, "demand.priority", lid),
+        payment=hashing.choice(world.seed, "demand.payment", DIGITAL_PAYMENT_WEIGHTS, oid).astype(np.int8),
+        terminal=regular.terminal[src],
+        associate=regular.associate[src],
+        line_id=lid,
+        cart=cart[src],
+        is_recovery=np.ones(len(src), dtype=bool),
+    )
+    regular.cart = cart
+    regular.is_recovery = np.zeros(len(regular), dtype=bool)
+    return Requests(**{name: np.concatenate([getattr(regular, name), getattr(copies, name)])
+                       for name in Requests.__dataclass_fields__})
 
 
 def _attributes(world, day, order, line, customer, product, lid, oid) -> Requests:
@@ -186,4 +240,6 @@ def _attributes(world, day, order, line, customer, product, lid, oid) -> Request
         terminal=(1 + hashing.integers(seed, "demand.terminal", 0, TERMINALS_PER_STORE - 1, oid)).astype(np.int16),
         associate=(1 + hashing.integers(seed, "demand.associate", 0, ASSOCIATES_PER_STORE - 1, oid)).astype(np.int16),
         line_id=np.asarray(lid, dtype=np.int64),
+        cart=np.full(len(day), -1, dtype=np.int64),
+        is_recovery=np.zeros(len(day), dtype=bool),
     )

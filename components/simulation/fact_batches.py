@@ -161,11 +161,17 @@ def _sales_columns(world: World, s: dict, lo: int, hi: int) -> tuple[dict, int]:
         "inventory_at_purchase": s["inventory_at_purchase"][lo:hi],
         "return_restocked_date_key": pa.array(date_keys(sim_dates(world, restock)), mask=restock < 0),
         "source_system": np.where(digital, DIGITAL_SOURCE, STORE_SOURCE),
-        # The cart a digital order came from spans products of other blocks; the cart
-        # table's owner fills this in. NULL here.
-        "cart_low_inventory_trigger": None,
+        "cart_low_inventory_trigger": _cart_trigger(world, s["cart"][lo:hi], s["is_recovery"][lo:hi]),
     }
     return columns, n
+
+
+def _cart_trigger(world: World, cart: np.ndarray, is_recovery: np.ndarray) -> pa.Array:
+    """The low-inventory flag of the cart a checked-out digital order came from; NULL otherwise."""
+    checked_out = (cart >= 0) & ~is_recovery
+    flag = np.zeros(len(cart), dtype=bool)
+    flag[checked_out] = world.carts.low_inventory[world.carts.lookup(cart[checked_out])]
+    return pa.array(flag, mask=~checked_out)
 
 
 def sales_batches(world: World, product_lo: int, product_hi: int, etl_timestamp: dt.datetime, batch_rows: int,

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from components.simulation import allocation, demand, replenishment, returns
+from components.simulation import allocation, carts, demand, replenishment, returns
+from components.simulation.carts import CartLedger
+from components.simulation.pricing import price_terms
 from components.simulation.world import World
 
 TRAILING_DEMAND_DAYS = 28
@@ -83,17 +85,25 @@ class BlockResult:
         return self.arrivals[self.warmup_days:self.warmup_days + self.horizon_days]
 
 
-def price_terms(world: World, product: np.ndarray, day: np.ndarray):
-    """(discount rate, is_promotional, is_clearance) of units of `product` sold on simulation `day`."""
-    p = world.params
-    eol = world.end_of_life_day[product]
-    clearance = (day >= eol - p["clearance_window_days"]) & (day < eol)
-    promotional = world.is_sale_period[day] & ~clearance
-    rate = np.where(clearance, p["clearance_discount_rate"], np.where(promotional, p["promotion_discount_rate"], 0.0))
-    return rate, promotional, clearance
-
-
 def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResult:
+    """The block's walk under the cart decisions of `world.carts` (see decide_carts)."""
+    if world.carts is None:
+        raise ValueError("world.carts is not set: run carts.decide_carts first")
+    return _walk(world, product_lo, product_hi, ledger_needed=False)
+
+
+def decide_carts(world: World):
+    """The walk over all products, deciding every cart; returns the cart decision table."""
+    return _walk(world, 0, world.n_products, ledger_needed=True)
+
+
+def with_cart_decisions(world: World) -> World:
+    """Run the cart decision pass on this process and attach its decisions (tests and scripts; Spark runs it as a task)."""
+    world.carts = carts.decisions_from_table(decide_carts(world))
+    return world
+
+
+def _walk(world: World, product_lo: int, product_hi: int, ledger_needed: bool):
     m = world.n_locations
     nb = product_hi - product_lo
     n_pos = nb * m
@@ -117,6 +127,16 @@ def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResul
     delay = ret.delay[order]
     bounds = np.searchsorted(day_of, np.arange(n_days + 1))
     n_req = len(order)
+    cart, is_recovery = req.cart[order], req.is_recovery[order]
+    if ledger_needed:
+        ledger = CartLedger(world, {
+            "cart": cart, "is_recovery": is_recovery, "positions": positions, "quantity": quantity,
+            "day": day_of, "order": req.order[order], "line": req.line[order], "customer": req.customer[order],
+            "channel": req.channel[order], "slot": req.slot[order], "product": req.product[order].astype(np.int64),
+        })
+        ordered = cart < 0
+    else:
+        ordered = carts.replay(world.carts, cart, is_recovery)
     sold = np.zeros(n_req, np.int64)
     inv_at = np.zeros(n_req, np.int64)
     served = np.zeros(n_req, np.int8)
@@ -131,12 +151,13 @@ def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResul
     in_transit[has_init] += init.arrival_qty[has_init]
     restock = np.zeros((n_days + 1, n_pos), np.int32)
     window = warmup - (TRAILING_DEMAND_DAYS - 1)           # simulation day of requested[0]
-    requested = np.zeros((horizon + TRAILING_DEMAND_DAYS - 1, n_pos), np.int32)
+    kept_days = 0 if ledger_needed else horizon           # the deciding pass keeps no daily state
+    requested = np.zeros((kept_days and kept_days + TRAILING_DEMAND_DAYS - 1, n_pos), np.int32)
     hold_until = init.hold_until.copy()
     safety = np.zeros(n_pos)
     opening = on_hand.copy()
 
-    rec = {name: np.zeros((horizon, n_pos), np.int32) for name in ("on_hand", "in_transit", "reorder_point", "reorder_quantity")}
+    rec = {name: np.zeros((kept_days, n_pos), np.int32) for name in ("on_hand", "in_transit", "reorder_point", "reorder_quantity")}
     alive_from, alive_to = policy.launch_day, policy.end_of_life_day
     gain = policy.gain
 
@@ -147,21 +168,25 @@ def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResul
         on_hand += arrivals[d]
         in_transit -= arrivals[d]
         on_hand += restock[d]
-        # 2. serve the day's requests
-        i0, i1 = bounds[d], bounds[d + 1]
-        if i1 > i0:
-            if d >= window:
-                first = positions[i0:i1, 0]
+        # 2. decide the day's carts, then serve the requests really ordered
+        if ledger_needed:
+            ledger.decide(np.arange(bounds[d], bounds[d + 1]), on_hand, ordered)
+        today = bounds[d] + np.flatnonzero(ordered[bounds[d]:bounds[d + 1]])
+        if len(today):
+            if d >= window and not ledger_needed:
+                first = positions[today, 0]
                 starts = allocation._group_starts(first)
-                requested[d - window, first[starts]] = np.add.reduceat(quantity[i0:i1], starts)
-            s, inv, col = allocation.serve(positions[i0:i1], quantity[i0:i1], priority[i0:i1], on_hand, presorted=True)
-            sold[i0:i1], inv_at[i0:i1], served[i0:i1] = s, inv, col
-            back = np.flatnonzero(returned[i0:i1] & (s > 0))
+                requested[d - window, first[starts]] = np.add.reduceat(quantity[today], starts)
+            s, inv, col = allocation.serve(positions[today], quantity[today], priority[today], on_hand, presorted=True)
+            sold[today], inv_at[today], served[today] = s, inv, col
+            if ledger_needed:
+                ledger.book(today, s, d)
+            back = np.flatnonzero(returned[today] & (s > 0))
             if len(back):
-                when = d + delay[i0:i1][back]
+                when = d + delay[today][back]
                 inside = when < n_days
                 back, when = back[inside], when[inside]
-                where = positions[i0 + back, col[back]]
+                where = positions[today[back], col[back]]
                 np.add.at(restock, (when, where), s[back].astype(np.int32))
         # 3. end of day: controller and review
         stockout = on_hand == 0
@@ -178,19 +203,21 @@ def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResul
             arrivals[d + lead[place], place] += qty.astype(np.int32)
             in_transit[place] += qty
             hold_until[place] = -1
-        if d >= warmup:
+        if d >= warmup and not ledger_needed:
             h = d - warmup
             rec["on_hand"][h] = on_hand
             rec["in_transit"][h] = in_transit
             rec["reorder_point"][h] = reorder_point
             rec["reorder_quantity"][h] = lot
 
+    if ledger_needed:
+        return ledger.table()
     return _result(world, product_lo, product_hi, policy, opening, rec, arrivals, restock, requested,
-                   req, order, positions, quantity, day_of, sold, inv_at, served, ret)
+                   req, order, positions, quantity, day_of, sold, inv_at, served, ret, ordered)
 
 
 def _result(world, product_lo, product_hi, policy, opening, rec, arrivals, restock, requested,
-            req, order, positions, quantity, day_of, sold, inv_at, served, ret) -> BlockResult:
+            req, order, positions, quantity, day_of, sold, inv_at, served, ret, ordered) -> BlockResult:
     m = world.n_locations
     n_days, warmup = world.n_days, world.warmup_days
     final_pos = positions[np.arange(len(order)), served]
@@ -225,13 +252,15 @@ def _result(world, product_lo, product_hi, policy, opening, rec, arrivals, resto
         "discount_rate": rate,
         "is_promotional": promotional,
         "is_clearance": clearance,
+        "cart": req.cart[src],
+        "is_recovery": req.is_recovery[src],
     }
     line_order = np.lexsort((sales["line"], sales["order"], sales["day"]))
     sales = {k: v[line_order] for k, v in sales.items()}
 
     # lost attempts of the horizon: requests that got nothing, attributed to the first node asked and
     # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested
-    lost = np.flatnonzero(in_horizon & (sold == 0))
+    lost = np.flatnonzero(in_horizon & ordered & (sold == 0))
     lost_pos = positions[lost, 0]
     lost_product = req.product[order[lost]].astype(np.int64)
     lost_revenue = np.round(quantity[lost] * world.base_price[lost_product], 2)

@@ -20,12 +20,39 @@ import pyarrow as pa
 
 from components import hashing
 from components.dimensions.calendar import calendar_features
+from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
+from components.simulation.forecast import forecast_params
 
 LOCATION_TYPES = ("store", "warehouse", "dc")
 STORE, WAREHOUSE, DC = 0, 1, 2
 FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day (lead time + review cycle)
 NEVER = np.iinfo(np.int32).max // 2   # "no end of life" as a day index
 MAX_BASKET_LINES = 63           # line numbers are packed into 6 bits of a line id
+NOT_APPAREL, TOPS_CHART, BOTTOMS_CHART = -1, 0, 1    # size charts: letter sizes (tops), waist sizes (bottoms)
+CHART_OF_LEVEL_2 = {"tops": TOPS_CHART, "dresses": TOPS_CHART, "outerwear": TOPS_CHART, "bottoms": BOTTOMS_CHART}
+MAX_ORDERS_PER_DAY = 999_999    # order numbers above this are recovered carts (see demand.RECOVERED_ORDER_BASE)
+
+
+@dataclass(eq=False)
+class CartDecisions:
+    """Per digital cart (sorted by id), what the cart decision pass decided; blocks replay it.
+
+    Abandonment depends on every item of a cart, and a cart spans product
+    blocks, so one pass over all products decides it (walk.decide_carts) and
+    every block then simulates its own products under these decisions.
+    """
+
+    cart: np.ndarray                  # int64 cart id (its original order id), ascending
+    abandoned: np.ndarray             # bool
+    recovery_ordered: np.ndarray      # bool: abandoned and the customer ordered it again on the recovery day
+    low_inventory: np.ndarray         # bool: the cart's low_inventory_trigger
+
+    def lookup(self, cart: np.ndarray) -> np.ndarray:
+        """Index of each cart id (all must be present)."""
+        index = np.searchsorted(self.cart, cart)
+        if len(cart) and not np.array_equal(self.cart[np.minimum(index, len(self.cart) - 1)], cart):
+            raise ValueError("a cart of this block is missing from the cart decisions")
+        return index
 
 
 @dataclass(eq=False)
@@ -78,6 +105,16 @@ class World:
     location_id: np.ndarray           # object (str)
     state_tax_rate: np.ndarray
 
+    # sizes (size-fit bridge)
+    product_size_chart: np.ndarray    # int8 per product: NOT_APPAREL, TOPS_CHART or BOTTOMS_CHART
+    customer_size_tops: np.ndarray    # int8 index into APPAREL_SIZES (size_profile_tops)
+    customer_size_bottoms: np.ndarray # int8 index into WAIST_SIZES (size_profile_bottoms)
+
+    # customer events (gold_customer_event_fact), read from the dimensions
+    customer_geo_city: np.ndarray     # object (str) geo_city of gold_customer_dim
+    customer_geo_region: np.ndarray   # object (str) geo_region of gold_customer_dim
+    product_type: np.ndarray          # object (str) category_level_3 of gold_product_dim (search terms)
+
     # channels
     channel_key: np.ndarray           # int32
     channel_code: np.ndarray          # object (str)
@@ -89,6 +126,7 @@ class World:
     location_return_rate: np.ndarray  # expected share of sold units returned, per location
 
     params: dict = field(default_factory=dict)
+    carts: CartDecisions | None = None   # None until the cart decision pass has run
 
     @property
     def n_days(self) -> int:
@@ -150,6 +188,20 @@ def _haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     lat1, lon1, lat2, lon2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lat1, lon1, lat2, lon2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
     return 2 * 6371.0 * np.arcsin(np.sqrt(a))
+
+
+def _size_fields(products: pa.Table, customers: pa.Table) -> dict[str, np.ndarray]:
+    """Each product's size chart and each customer's profile size in both charts, from the dimensions."""
+    level_1 = np.asarray(_column(products, "category_level_1"), dtype=object)
+    level_2 = np.asarray(_column(products, "category_level_2"), dtype=object)
+    chart = np.array([CHART_OF_LEVEL_2.get(c, NOT_APPAREL) for c in level_2], dtype=np.int8)
+    tops = {size: i for i, size in enumerate(APPAREL_SIZES)}
+    bottoms = {size: i for i, size in enumerate(WAIST_SIZES)}
+    return {
+        "product_size_chart": np.where(level_1 == "apparel", chart, NOT_APPAREL).astype(np.int8),
+        "customer_size_tops": np.array([tops[s] for s in _column(customers, "size_profile_tops")], dtype=np.int8),
+        "customer_size_bottoms": np.array([bottoms[s] for s in _column(customers, "size_profile_bottoms")], dtype=np.int8),
+    }
 
 
 def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
@@ -259,7 +311,14 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
     lines_per_day = weights * basket_mean[customer_segment]           # per customer
     m = len(location_key)
     store_lines = np.bincount(customer_home, lines_per_day * p_store, minlength=m)
-    digital_lines = np.bincount(customer_nodes[:, 0], lines_per_day * (1 - p_store), minlength=m)
+    carts = config["carts"]
+    recovery_share = (
+        carts["recovery_email_sent_rate"] * carts["recovery_email_open_rate"]
+        * carts["recovery_email_click_rate"] * carts["recovery_purchase_rate"]
+    )
+    abandonment = min(carts["abandonment_base_rate"] + carts["low_inventory_uplift_rate"] / 2, 1.0)
+    digital_conversion = 1 - abandonment * (1 - recovery_share)   # a cart's lines reach stock this often
+    digital_lines = np.bincount(customer_nodes[:, 0], lines_per_day * (1 - p_store) * digital_conversion, minlength=m)
     quantity_weights = np.asarray(demand["quantity_weights"], dtype=np.float64)
     quantity_weights = quantity_weights / quantity_weights.sum()
     mean_quantity = float(np.dot(np.arange(1, len(quantity_weights) + 1), quantity_weights))
@@ -292,7 +351,16 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
         "restock_delay_days": (int(returns["restock_delay_days_min"]), int(returns["restock_delay_days_max"])),
         "exchange_share": float(returns["exchange_share"]),
         "digital_return_uplift_rate": uplift,
+        "abandonment_base_rate": float(carts["abandonment_base_rate"]),
+        "low_inventory_uplift_rate": float(carts["low_inventory_uplift_rate"]),
+        "recovery_funnel_rates": tuple(float(carts[k]) for k in (
+            "recovery_email_sent_rate", "recovery_email_open_rate", "recovery_email_click_rate", "recovery_purchase_rate")),
+        "recovery_delay_days": (int(carts["recovery_delay_days_min"]), int(carts["recovery_delay_days_max"])),
+        **forecast_params(config),
+        "events": dict(config["events"]),     # the `events:` section (components/simulation/event_batches.py)
     }
+    if orders_per_day.max(initial=0) > MAX_ORDERS_PER_DAY:
+        raise ValueError(f"more than {MAX_ORDERS_PER_DAY:,} orders on one day: lower customers.customer_count")
     if max(params["warehouse_lead_time_days"][1], params["store_lead_time_days"][1]) + params["review_cycle_days"] >= FORECAST_PAD_DAYS:
         raise ValueError(f"lead time plus review cycle must stay below {FORECAST_PAD_DAYS} days")
 
@@ -334,6 +402,10 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
         location_type=location_type,
         location_id=location_id,
         state_tax_rate=_column(locations, "state_tax_rate").astype(np.float64),
+        **_size_fields(products, customers),
+        customer_geo_city=np.asarray(_column(customers, "geo_city"), dtype=object),
+        customer_geo_region=np.asarray(_column(customers, "geo_region"), dtype=object),
+        product_type=np.asarray(_column(products, "category_level_3"), dtype=object),
         channel_key=channel_key,
         channel_code=channel_code,
         channel_is_digital=channel_is_digital,

@@ -1,0 +1,168 @@
+"""Benchmark: one preset end to end, against this machine's write ceiling measured in the same run.
+
+Prints, per table, rows, seconds and rows/s; the peak memory of the Python
+driver, of the JVM (in local mode the driver JVM also hosts the executors)
+and of the Python workers; and the ceiling: the time Spark takes to write the
+same number of rows, of the same schema and width, to Delta from a trivial
+generator (a sample batch of each written table, repeated). The ratio
+total / ceiling says how much the simulation costs on top of writing.
+
+    .venv/bin/python benchmarks/run_benchmark.py --preset small
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from components.configuration import resolve  # noqa: E402
+from pipelines.delta_tables import Target  # noqa: E402
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return int(handle.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class MemoryWatch(threading.Thread):
+    """Samples the RSS of the driver, the JVM and the Python workers every half second."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.jvm_pid = 0
+        self.peak = {"python_driver": 0, "jvm": 0, "python_workers": 0}
+        self._halt = threading.Event()
+
+    def run(self):
+        me = os.getpid()
+        while not self._halt.wait(0.5):
+            workers = 0
+            for entry in os.listdir("/proc"):
+                if entry.isdigit() and self.jvm_pid and int(entry) != self.jvm_pid:
+                    pid, hops = int(entry), 0
+                    while pid > 1 and hops < 5 and pid != self.jvm_pid:
+                        pid, hops = _parent(pid), hops + 1
+                    if pid == self.jvm_pid:
+                        workers += _rss_bytes(int(entry))
+            sample = {"python_driver": _rss_bytes(me), "jvm": _rss_bytes(self.jvm_pid) if self.jvm_pid else 0,
+                      "python_workers": workers}
+            for key, value in sample.items():
+                self.peak[key] = max(self.peak[key], value)
+
+    def stop(self):
+        self._halt.set()
+        self.join()
+
+
+def write_ceiling(spark, target: Target, tables: list[dict], scratch: str, partitions: int) -> list[dict]:
+    """Seconds to write each table's row count to Delta by repeating one sample batch of that table."""
+    out = []
+    for t in tables:
+        rows = t["rows"]
+        frame = target.read(spark, t["table"])
+        sample = frame.limit(min(rows, 50_000)).toArrow()
+        if rows == 0 or sample.num_rows == 0:
+            continue
+        batch = sample.to_batches(max_chunksize=sample.num_rows)[0] if sample.num_rows else None
+        n_batches = -(-rows // batch.num_rows)
+        shared = spark.sparkContext.broadcast(batch)
+
+        def repeat(ids, total=rows):
+            for id_batch in ids:
+                for i in id_batch.column("id").to_pylist():
+                    b = shared.value
+                    yield b.slice(0, min(b.num_rows, total - i * b.num_rows))
+
+        started = time.perf_counter()
+        (spark.range(0, n_batches, 1, numPartitions=max(1, min(partitions, n_batches)))
+         .mapInArrow(repeat, frame.schema)
+         .write.format("delta").mode("overwrite").save(str(Path(scratch, t["table"]))))
+        out.append({"table": t["table"], "rows": rows, "seconds": round(time.perf_counter() - started, 2)})
+        shared.unpersist()
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="small")
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--output", help="where to write (default: a temporary folder, removed afterwards)")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+
+    config = resolve(preset=args.preset, assignments=args.assignments)
+    scratch = tempfile.mkdtemp(prefix="retail-synth-bench-")
+    output = args.output or str(Path(scratch, "warehouse"))
+    watch = MemoryWatch()
+    watch.start()
+    started = time.perf_counter()
+
+    from pipelines.generate import run_generation
+    from pipelines.spark_session import get_spark
+
+    spark = get_spark(config["spark"]["driver_memory"], arrow_batch_rows=config["output"]["batch_rows"])
+    watch.jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
+    spark_start = time.perf_counter() - started
+    summary = run_generation(config, Target(output_dir=output), spark, progress=lambda m: print(m, flush=True))
+    total = time.perf_counter() - started
+    memory = dict(watch.peak)
+
+    partitions = config["spark"]["partitions"] or 2 * spark.sparkContext.defaultParallelism
+    ceiling = write_ceiling(spark, Target(output_dir=output), summary["tables"], str(Path(scratch, "ceiling")), partitions)
+    watch.stop()
+    ceiling_seconds = sum(c["seconds"] for c in ceiling)
+
+    print(f"\npreset {args.preset}: {config['customers']['customer_count']:,} customers, "
+          f"{config['products']['product_count']:,} products, {config['locations']['location_count']} locations, "
+          f"{config['horizon_days']} days; {os.cpu_count()} cores")
+    width = max(len(t["table"]) for t in summary["tables"])
+    ceiling_by = {c["table"]: c for c in ceiling}
+    print(f"{'table':<{width}} {'rows':>12} {'seconds':>8} {'rows/s':>11} {'ceiling s':>10}")
+    for t in summary["tables"]:
+        rate = t["rows"] / t["seconds"] if t["seconds"] else 0
+        c = ceiling_by.get(t["table"], {}).get("seconds", 0.0)
+        print(f"{t['table']:<{width}} {t['rows']:>12,} {t['seconds']:>8.1f} {rate:>11,.0f} {c:>10.1f}")
+    rows = sum(t["rows"] for t in summary["tables"])
+    print(f"{'total':<{width}} {rows:>12,} {summary['seconds']:>8.1f} {rows / summary['seconds']:>11,.0f} {ceiling_seconds:>10.1f}")
+    gib = 1024 ** 3
+    print(f"\nend to end (Spark start {spark_start:.1f} s included): {total:.1f} s")
+    print(f"write ceiling (same rows, trivial generator): {ceiling_seconds:.1f} s; "
+          f"ratio total / ceiling = {total / ceiling_seconds:.2f}, generation / ceiling = {summary['seconds'] / ceiling_seconds:.2f}")
+    print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "
+          f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "preset": args.preset, "end_to_end_seconds": round(total, 1), "spark_start_seconds": round(spark_start, 1),
+            "generation_seconds": summary["seconds"], "ceiling_seconds": round(ceiling_seconds, 1),
+            "tables": summary["tables"], "ceiling": ceiling, "peak_memory_bytes": memory,
+        }, indent=2))
+    if not args.output:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

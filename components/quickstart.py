@@ -1,0 +1,112 @@
+"""Quickstart queries: plain SQL files with a parsed comment header and a bound on their one `value`.
+
+Each `contracts/quickstart/<check>.sql` runs as it is in a SQL editor once
+the gold tables are in scope, and `validate` runs the same text against temp
+views named like the tables, so users and the validator read one definition.
+The header (see contracts/quickstart/README.md):
+
+    -- check: stockout_rate_last_day
+    -- description: Share of positions out of stock on the last day.
+    -- bound: 0.05 <= value <= 0.10
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.contracts import CONTRACTS_DIR
+
+QUICKSTART_DIR = CONTRACTS_DIR / "quickstart"
+HEADER_KEYS = ("check", "description", "bound")
+
+_HEADER_LINE = re.compile(r"^--\s*(\w+)\s*:\s*(.*?)\s*$")
+_NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+_SIDE = re.compile(rf"^\s*(?:(?P<lo>{_NUMBER})\s*(?P<lo_op><=|<)\s*)?value"
+                   rf"\s*(?:(?P<op><=|<|>=|>|=)\s*(?P<hi>{_NUMBER}))?\s*$")
+_TABLE = re.compile(r"\b(gold_\w+)\b")
+_COMMENT = re.compile(r"--[^\n]*")
+_FLIPPED = {"<": ">", "<=": ">="}     # `a < value` is `value > a`
+_OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq}
+
+
+class QuickstartError(ValueError):
+    """A quickstart file whose header or bound cannot be read."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """`value` compared with one or two numbers, e.g. `0.05 <= value <= 0.10`, `value > 0`, `value = 0`."""
+
+    text: str
+    conditions: tuple[tuple[str, float], ...]   # (operator, number) with value on the left
+
+    def holds(self, value) -> bool:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return False
+        return all(_OPERATORS[op](float(value), number) for op, number in self.conditions)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_bound(text: str) -> Bound:
+    match = _SIDE.match(text)
+    if not match or not (match["lo"] or match["op"]):
+        raise QuickstartError(f"bound '{text}' is not of the form 'a <= value <= b', 'value > a' or 'value = a'")
+    conditions = []
+    if match["lo"]:
+        if match["op"] not in (None, "<", "<="):
+            raise QuickstartError(f"bound '{text}': a two-sided bound reads 'a <= value <= b'")
+        conditions.append((_FLIPPED[match["lo_op"]], float(match["lo"])))
+    if match["op"]:
+        conditions.append((match["op"], float(match["hi"])))
+    return Bound(" ".join(text.split()), tuple(conditions))
+
+
+@dataclass(frozen=True)
+class QuickstartQuery:
+    check: str
+    description: str
+    bound: Bound
+    sql: str                      # the whole file, header included
+    path: Path
+
+    @property
+    def statement(self) -> str:
+        """The query without its trailing semicolon, as `spark.sql` takes it."""
+        return self.sql.strip().rstrip(";").rstrip()
+
+    @property
+    def tables(self) -> frozenset[str]:
+        """Gold tables the query reads: a check runs only when all of them are there."""
+        return frozenset(_TABLE.findall(_COMMENT.sub("", self.sql)))
+
+
+def parse_quickstart(path: Path) -> QuickstartQuery:
+    text = path.read_text()
+    header = {}
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        match = _HEADER_LINE.match(line)
+        if match and match[1] in HEADER_KEYS:
+            header[match[1]] = match[2]
+    missing = [k for k in HEADER_KEYS if not header.get(k)]
+    if missing:
+        raise QuickstartError(f"{path.name}: header lacks {', '.join(f'-- {k}:' for k in missing)}")
+    if header["check"] != path.stem:
+        raise QuickstartError(f"{path.name}: check '{header['check']}' must match the file name")
+    try:
+        bound = parse_bound(header["bound"])
+    except QuickstartError as exc:
+        raise QuickstartError(f"{path.name}: {exc}") from None
+    return QuickstartQuery(header["check"], header["description"], bound, text, path)
+
+
+def load_quickstart(directory: Path = QUICKSTART_DIR) -> list[QuickstartQuery]:
+    """Every quickstart query, in file-name order."""
+    return [parse_quickstart(p) for p in sorted(Path(directory).glob("*.sql"))]

@@ -1,0 +1,126 @@
+"""The report's charts, drawn from small pandas frames into base64 PNGs (no Spark here).
+
+Each function takes the aggregate the report computed and returns the PNG as
+a base64 string, ready for `<img src="data:image/png;base64,...">`, so the
+HTML file carries its pictures and can be mailed or opened offline.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
+
+WIDE = (10, 3.6)
+INK, ACCENT, MUTED, ALERT = "#1f4e79", "#e07b39", "#9aa5b1", "#c0392b"
+
+
+def _encoded(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _date_axis(ax) -> None:
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.grid(axis="y", alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def stockout_rate_chart(daily: pd.DataFrame, band: tuple[float, float]) -> str:
+    """daily: calendar_date, stockout_rate; the target band is shaded."""
+    fig, ax = plt.subplots(figsize=WIDE)
+    ax.axhspan(*band, color=ACCENT, alpha=0.12, label=f"target band {band[0]:.0%} to {band[1]:.0%}")
+    ax.plot(daily["calendar_date"], daily["stockout_rate"], color=INK, linewidth=1.8, label="share of positions out of stock")
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, max(band[1] * 1.5, float(daily["stockout_rate"].max()) * 1.1))
+    ax.set_ylabel("positions out of stock")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False, fontsize=9)
+    _date_axis(ax)
+    return _encoded(fig)
+
+
+def trajectory_chart(on_hand: pd.DataFrame, inflows: pd.DataFrame) -> str:
+    """on_hand: position, calendar_date, quantity_on_hand; inflows: position, calendar_date, movement_type, quantity.
+
+    One panel per position (in name order): end-of-day on hand as steps, supplier receipts
+    and return restocks marked on the day they arrive, stockout days shaded.
+    """
+    positions = sorted(on_hand["position"].unique())
+    fig, axes = plt.subplots(len(positions), 1, figsize=(10, 2.3 * len(positions)), sharex=True, squeeze=False)
+    for ax, position in zip(axes[:, 0], positions):
+        days = on_hand[on_hand["position"] == position]
+        ax.step(days["calendar_date"], days["quantity_on_hand"], where="post", color=INK, linewidth=1.5, label="on hand (end of day)")
+        out = days[days["quantity_on_hand"] == 0]
+        ax.scatter(out["calendar_date"], out["quantity_on_hand"], color=ALERT, marker="s", s=14, zorder=3, label="stockout day")
+        level = days.set_index("calendar_date")["quantity_on_hand"]
+        for kind, marker, size, color, label in (("return", "o", 22, "#2e8b57", "return restock"),
+                                                 ("receipt", "^", 70, ACCENT, "supplier receipt")):
+            moved = inflows[(inflows["position"] == position) & (inflows["movement_type"] == kind)]
+            ax.scatter(moved["calendar_date"], level.reindex(moved["calendar_date"]).to_numpy(), marker=marker,
+                       s=size, color=color, edgecolor="white", linewidth=0.6, zorder=4, label=label)
+        ax.set_title(position, fontsize=9, loc="left")
+        ax.set_ylim(bottom=-0.04 * max(1, days["quantity_on_hand"].max()))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_ylabel("units")
+        _date_axis(ax)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=4, frameon=False, fontsize=9, bbox_to_anchor=(0.5, 1.02))
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return _encoded(fig)
+
+
+def sales_and_stockouts_chart(daily: pd.DataFrame) -> str:
+    """daily: calendar_date, units_sold (bars, left axis), stockout_positions (line, right axis)."""
+    fig, ax = plt.subplots(figsize=WIDE)
+    ax.bar(daily["calendar_date"], daily["units_sold"], color=MUTED, width=0.8, label="units sold")
+    ax.set_ylabel("units sold")
+    right = ax.twinx()
+    right.plot(daily["calendar_date"], daily["stockout_positions"], color=ALERT, linewidth=1.8,
+               label="positions out of stock")
+    right.set_ylabel("positions out of stock")
+    right.set_ylim(bottom=0)
+    right.spines[["top"]].set_visible(False)
+    handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
+    ax.legend(handles, ["units sold", "positions out of stock"], loc="lower left", bbox_to_anchor=(0, 1.0),
+              ncol=2, frameon=False, fontsize=9)
+    _date_axis(ax)
+    return _encoded(fig)
+
+
+def demand_vs_sales_chart(daily: pd.DataFrame) -> str:
+    """daily: calendar_date, demand_units (requested, lost attempts included), sold_units."""
+    fig, ax = plt.subplots(figsize=WIDE)
+    ax.fill_between(daily["calendar_date"], daily["sold_units"], daily["demand_units"], color=ALERT, alpha=0.25,
+                    step="mid", label="lost to stockouts")
+    ax.plot(daily["calendar_date"], daily["demand_units"], color=INK, linewidth=1.6, label="units requested (demand)")
+    ax.plot(daily["calendar_date"], daily["sold_units"], color=ACCENT, linewidth=1.6, label="units sold")
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("units")
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncol=3, frameon=False, fontsize=9)
+    _date_axis(ax)
+    return _encoded(fig)
+
+
+def abandonment_chart(by_class: pd.DataFrame) -> str:
+    """by_class: low_inventory (bool), abandoned, orders; bars of abandoned / (abandoned + orders)."""
+    rate = by_class["abandoned"] / (by_class["abandoned"] + by_class["orders"])
+    labels = ["holds a low-inventory item" if flag else "no low-inventory item" for flag in by_class["low_inventory"]]
+    fig, ax = plt.subplots(figsize=(6.5, 3.2))
+    bars = ax.bar(labels, rate, color=[ALERT if flag else INK for flag in by_class["low_inventory"]], width=0.55)
+    ax.bar_label(bars, labels=[f"{r:.1%}" for r in rate], padding=3)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    ax.set_ylim(0, min(1.0, float(rate.max()) * 1.2))
+    ax.set_ylabel("carts abandoned")
+    ax.spines[["top", "right"]].set_visible(False)
+    return _encoded(fig)

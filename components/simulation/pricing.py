@@ -1,0 +1,29 @@
+"""Selling prices: list price, promotion and clearance discounts, net sales of a line.
+
+One definition shared by the sales table, cart values, recovery revenue and
+forecast revenue, so the amounts agree to the cent across tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from components.simulation.world import World
+
+
+def price_terms(world: World, product: np.ndarray, day: np.ndarray):
+    """(discount rate, is_promotional, is_clearance) of units of `product` sold on simulation `day`."""
+    p = world.params
+    eol = world.end_of_life_day[product]
+    clearance = (day >= eol - p["clearance_window_days"]) & (day < eol)
+    promotional = world.is_sale_period[day] & ~clearance
+    rate = np.where(clearance, p["clearance_discount_rate"], np.where(promotional, p["promotion_discount_rate"], 0.0))
+    return rate, promotional, clearance
+
+
+def sale_amounts(world: World, product: np.ndarray, day: np.ndarray, units: np.ndarray):
+    """(gross at list price, discount, net sales) of `units` of `product` on `day`, rounded to cents."""
+    gross = units * world.base_price[product]
+    rate, _, _ = price_terms(world, product, day)
+    discount = np.round(gross * rate, 2)
+    return gross, discount, np.round(gross - discount, 2)

@@ -1,0 +1,75 @@
+"""Cart abandonment: decided once over all products, replayed exactly by every product block."""
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from components.configuration import resolve
+from components.simulation.carts import shipping_availability
+from components.simulation.pricing import sale_amounts
+from components.simulation.walk import decide_carts, simulate_block, with_cart_decisions
+from components.simulation.world import build_world, reference_dimensions
+
+
+@lru_cache(maxsize=2)
+def decided(*assignments: str):
+    config = resolve(preset="tiny", assignments=list(assignments))
+    world = build_world(config, reference_dimensions(config), config["seed"])
+    decisions = decide_carts(world).to_pandas()
+    with_cart_decisions(world)
+    return world, decisions
+
+
+def block_sales(world, size: int = 15) -> dict:
+    blocks = [simulate_block(world, lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]
+    return {k: np.concatenate([b.sales[k] for b in blocks]) for k in blocks[0].sales}
+
+
+def test_blocks_replay_the_decided_carts_exactly():
+    world, decisions = decided()
+    sales = block_sales(world)
+    horizon = decisions[decisions.day >= world.warmup_days]
+    checkout = sales["cart"][(sales["cart"] >= 0) & ~sales["is_recovery"]]
+    assert set(checkout) == set(horizon.cart[horizon.checked_out_sold])
+    assert not set(checkout) & set(decisions.cart[decisions.abandoned])
+
+    copy = sales["is_recovery"]
+    net = sale_amounts(world, sales["product"][copy], sales["day"][copy], sales["quantity_sold"][copy])[2]
+    revenue = {}
+    for cart, amount in zip(sales["cart"][copy], net):
+        revenue[cart] = revenue.get(cart, 0.0) + amount
+    recovered = decisions[decisions.recovered & (decisions.recovery_day >= world.warmup_days)]
+    assert set(revenue) == set(recovered.cart)
+    assert np.allclose([revenue[c] for c in recovered.cart], recovered.recovery_revenue, atol=0.01)
+
+
+def test_recovered_carts_are_ordered_again_after_abandonment():
+    _, decisions = decided()
+    recovered = decisions[decisions.recovered]
+    assert len(recovered) > 0
+    assert recovered.abandoned.all() and recovered.recovery_ordered.all()
+    assert (recovered.recovery_day > recovered.day).all()
+    assert not (decisions.recovery_ordered & ~decisions.abandoned).any()
+
+
+def test_cart_items_match_their_products():
+    _, decisions = decided()
+    assert (decisions.products.map(len) == decisions["items"]).all()
+    assert (decisions.low_items <= decisions["items"]).all()
+
+
+@pytest.mark.parametrize("uplift", [0.10, 0.25])
+def test_low_inventory_carts_are_abandoned_more_often_by_the_uplift(uplift):
+    world, decisions = decided("customers.customer_count=4000", f"carts.low_inventory_uplift_rate={uplift}")
+    low = decisions.low_items > 0
+    assert low.sum() > 500 and (~low).sum() > 300
+    base = decisions.abandoned[~low].mean()
+    assert abs(base - 0.70) < 0.04
+    assert abs(decisions.abandoned[low].mean() - base - uplift) < 0.05
+
+
+def test_shipping_node_is_the_first_with_stock():
+    on_hand = np.array([0, 3, 9, 0])
+    positions = np.array([[0, 1, 2], [2, 1, -1], [3, 0, -1]])
+    assert shipping_availability(positions, on_hand).tolist() == [3, 9, 0]
