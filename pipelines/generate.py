@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -23,7 +24,12 @@ from pipelines.delta_tables import (  # noqa: E402
     write_run_marker,
     write_table,
 )
-from pipelines.dimension_tables import build_dimensions  # noqa: E402
+from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame  # noqa: E402
+from pipelines.dimension_tables import DIMENSION_TABLES, build_dimensions  # noqa: E402
+from pipelines.fact_tables import FACT_TABLES, FactSimulation  # noqa: E402
+
+# Every table a run writes, in writing order; the affinity aggregate reads the facts written before it.
+WRITTEN_TABLES = (*DIMENSION_TABLES, *FACT_TABLES, AFFINITY_TABLE)
 
 
 def _print_progress(message: str) -> None:
@@ -32,8 +38,6 @@ def _print_progress(message: str) -> None:
 
 def run_generation(config: dict, target: Target, spark, progress=_print_progress) -> dict:
     """Write every gold table of `config` to `target`; returns rows and seconds per table."""
-    from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame
-    from pipelines.fact_tables import FACT_TABLES, FactSimulation
 
     started = time.perf_counter()
     etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
@@ -50,23 +54,27 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
     simulation = FactSimulation(spark, config, dimensions, etl_timestamp)
     try:
         frames.update({name: simulation.frame(name) for name in FACT_TABLES})
-        total = len(frames) + 1                 # + the affinity aggregate, derived from written facts
-        tables = []
+        written = {}
+        done = iter(range(1, len(WRITTEN_TABLES) + 1))
 
-        def write(position: int, name: str, frame) -> None:
+        def write(name: str, frame) -> None:
             table_started = time.perf_counter()
-            progress(f"[{position}/{total}] writing {name} ...")
             rows = write_table(spark, frame, load_contract(name), target, run_id)
             seconds = time.perf_counter() - table_started
-            tables.append({"table": name, "rows": rows, "seconds": round(seconds, 2)})
-            progress(f"[{position}/{total}] {name}: {rows:,} rows in {seconds:.1f} s")
+            written[name] = {"table": name, "rows": rows, "seconds": round(seconds, 2)}
+            progress(f"[{next(done)}/{len(WRITTEN_TABLES)}] {name}: {rows:,} rows in {seconds:.1f} s")
 
-        for position, (name, frame) in enumerate(frames.items(), start=1):
-            write(position, name, frame)
+        # Tables are independent Spark jobs: writing a few at once overlaps one table's commits and
+        # planning with another's computation. Each table is still one atomic commit.
+        progress(f"writing {len(frames)} tables, {config['output']['parallel_writes']} at a time ...")
+        with ThreadPoolExecutor(max_workers=config["output"]["parallel_writes"]) as pool:
+            for future in [pool.submit(write, name, frame) for name, frame in frames.items()]:
+                future.result()
         # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
-        write(total, AFFINITY_TABLE, affinity_frame(spark, target, config))
+        write(AFFINITY_TABLE, affinity_frame(spark, target, config))
     finally:
         simulation.close()
+    tables = [written[name] for name in WRITTEN_TABLES]
 
     summary = {
         "run_id": run_id,

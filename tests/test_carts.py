@@ -5,20 +5,17 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from components.configuration import resolve
 from components.simulation.carts import shipping_availability
 from components.simulation.pricing import sale_amounts
-from components.simulation.walk import decide_carts, simulate_block, with_cart_decisions
-from components.simulation.world import build_world, reference_dimensions
+from components.simulation.walk import decide_carts, simulate_block
+from tests.simulated_worlds import tiny_world
 
 
 @lru_cache(maxsize=2)
 def decided(*assignments: str):
-    config = resolve(preset="tiny", assignments=list(assignments))
-    world = build_world(config, reference_dimensions(config), config["seed"])
-    decisions = decide_carts(world).to_pandas()
-    with_cart_decisions(world)
-    return world, decisions
+    """(world, its cart decision table): the pass is deterministic, so re-running it gives World.carts' table."""
+    world = tiny_world(*assignments)
+    return world, decide_carts(world).to_pandas()
 
 
 def block_sales(world, size: int = 15) -> dict:

@@ -6,11 +6,8 @@ from pyspark.sql import functions as F
 
 from components.contracts import all_tables, load_contract
 from pipelines.delta_tables import spark_schema
-from pipelines.dimension_tables import DIMENSION_TABLES
-from pipelines.affinity_table import AFFINITY_TABLE
-from pipelines.fact_tables import FACT_TABLES
+from pipelines.generate import WRITTEN_TABLES
 
-WRITTEN_TABLES = DIMENSION_TABLES + FACT_TABLES + (AFFINITY_TABLE,)
 REFERENCE_TABLES = {
     "gold_customer_dim", "gold_product_dim", "gold_location_dim", "gold_date_dim", "gold_channel_dim",
     "gold_time_dim", "gold_sales_fact", "gold_inventory_fact", "gold_stockout_events",

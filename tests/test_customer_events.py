@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 

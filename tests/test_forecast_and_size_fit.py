@@ -10,15 +10,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from components.configuration import resolve
 from components.contracts import arrow_schema
 from components.simulation import behaviour_batches as bb
 from components.simulation import fact_batches as fb
 from components.simulation import forecast
 from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
 from components.simulation.world import BOTTOMS_CHART
-from components.simulation.walk import simulate_block, with_cart_decisions
-from components.simulation.world import build_world, reference_dimensions
+from tests.simulated_worlds import tiny_block, tiny_dimensions
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 BATCHES = {
@@ -28,13 +26,11 @@ BATCHES = {
 }
 
 
-@lru_cache(maxsize=4)
 def tiny(*assignments: str):
     """(config, dimensions, world, whole-catalogue block) of the tiny preset."""
-    config = resolve(preset="tiny", assignments=list(assignments))
-    dims = reference_dimensions(config)
-    world = with_cart_decisions(build_world(config, dims, config["seed"]))
-    return config, dims, world, simulate_block(world, 0, world.n_products)
+    config, dims = tiny_dimensions(*assignments)
+    world, block = tiny_block(*assignments)
+    return config, dims, world, block
 
 
 def table_of(world, table: str, blocks, batch_rows: int = 500, result=None) -> pa.Table:

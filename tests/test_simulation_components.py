@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 
 import numpy as np
 import pyarrow as pa
@@ -15,8 +14,8 @@ from components.contracts import arrow_schema
 from components.simulation import fact_batches as fb
 from components.simulation.allocation import allocate_requests, serve
 from components.simulation.episodes import stockout_runs
-from components.simulation.walk import simulate_block, with_cart_decisions
-from components.simulation.world import build_world, reference_dimensions
+from components.simulation.walk import simulate_block
+from tests.simulated_worlds import tiny_block, tiny_world
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 BATCHES = {
@@ -25,18 +24,6 @@ BATCHES = {
     "gold_inventory_movement_fact": fb.movement_batches,
     "gold_stockout_events": fb.stockout_event_batches,
 }
-
-
-@lru_cache(maxsize=8)
-def tiny_world(*assignments: str):
-    config = resolve(preset="tiny", assignments=list(assignments))
-    return with_cart_decisions(build_world(config, reference_dimensions(config), config["seed"]))
-
-
-@lru_cache(maxsize=4)
-def tiny_block(*assignments: str):
-    world = tiny_world(*assignments)
-    return world, simulate_block(world, 0, world.n_products)
 
 
 def fact_table(world, table: str, blocks, batch_rows: int = 500) -> pa.Table:

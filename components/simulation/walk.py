@@ -220,7 +220,6 @@ def _result(world, product_lo, product_hi, policy, opening, rec, arrivals, resto
             req, order, positions, quantity, day_of, sold, inv_at, served, ret, ordered) -> BlockResult:
     m = world.n_locations
     n_days, warmup = world.n_days, world.warmup_days
-    final_pos = positions[np.arange(len(order)), served]
     in_horizon = day_of >= warmup
 
     # sale lines of the horizon
