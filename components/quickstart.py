@@ -8,6 +8,12 @@ The header (see contracts/quickstart/README.md):
     -- check: stockout_rate_last_day
     -- description: Share of positions out of stock on the last day.
     -- bound: 0.05 <= value <= 0.10
+    -- min_sample: 5000            (optional: statistical checks)
+
+A statistical check also returns a column `sample` (the observations behind
+`value`); below `min_sample` the bound cannot be tested at the precision it
+states (a rate within 2 points needs thousands of carts), so the check is
+reported as too small, neither passed nor failed.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from components.contracts import CONTRACTS_DIR
 
 QUICKSTART_DIR = CONTRACTS_DIR / "quickstart"
 HEADER_KEYS = ("check", "description", "bound")
+OPTIONAL_KEYS = ("min_sample",)
 
 _HEADER_LINE = re.compile(r"^--\s*(\w+)\s*:\s*(.*?)\s*$")
 _NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
@@ -74,6 +81,7 @@ class QuickstartQuery:
     bound: Bound
     sql: str                      # the whole file, header included
     path: Path
+    min_sample: int = 0           # observations (column `sample`) needed to test the bound
 
     @property
     def statement(self) -> str:
@@ -93,7 +101,7 @@ def parse_quickstart(path: Path) -> QuickstartQuery:
         if not line.startswith("--"):
             break
         match = _HEADER_LINE.match(line)
-        if match and match[1] in HEADER_KEYS:
+        if match and match[1] in HEADER_KEYS + OPTIONAL_KEYS:
             header[match[1]] = match[2]
     missing = [k for k in HEADER_KEYS if not header.get(k)]
     if missing:
@@ -104,7 +112,10 @@ def parse_quickstart(path: Path) -> QuickstartQuery:
         bound = parse_bound(header["bound"])
     except QuickstartError as exc:
         raise QuickstartError(f"{path.name}: {exc}") from None
-    return QuickstartQuery(header["check"], header["description"], bound, text, path)
+    min_sample = header.get("min_sample", "0")
+    if not min_sample.isdigit():
+        raise QuickstartError(f"{path.name}: min_sample '{min_sample}' is not a whole number")
+    return QuickstartQuery(header["check"], header["description"], bound, text, path, int(min_sample))
 
 
 def load_quickstart(directory: Path = QUICKSTART_DIR) -> list[QuickstartQuery]:

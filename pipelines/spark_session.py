@@ -3,8 +3,8 @@
 On Databricks or under spark-submit a session (or its JVM) already exists and
 is used as it is. On a laptop we start `local[*]` with the Delta extension;
 the Delta JAR is resolved from Maven Central once into a user-level Ivy
-cache (`~/.cache/retail-synth/ivy`, or $RETAIL_SYNTH_CACHE/ivy) that every
-later run and test reuses.
+cache (`~/.cache/retail-synth/ivy`, or $RETAIL_SYNTH_CACHE/ivy); every
+later run and test loads the cached JARs directly.
 """
 
 from __future__ import annotations
@@ -34,6 +34,15 @@ def delta_package() -> str:
     from importlib.metadata import version
 
     return f"io.delta:delta-spark_2.13:{version('delta-spark')}"
+
+
+def cached_delta_jars() -> list[str]:
+    """The Delta JARs already resolved into the cache, or [] when the first resolution is still to come."""
+    from importlib.metadata import version
+
+    jars = sorted(str(p) for p in (ivy_cache_dir() / "jars").glob("*.jar"))
+    wanted = f"delta-spark_2.13-{version('delta-spark')}.jar"
+    return jars if any(j.endswith(wanted) for j in jars) else []
 
 
 def _require_java() -> None:
@@ -75,10 +84,13 @@ def get_spark(
         .config("spark.driver.memory", driver_memory)
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch_rows))
         .config("spark.databricks.delta.snapshotPartitions", str(cores))
-        .config("spark.jars.packages", delta_package())
-        .config("spark.jars.ivy", str(ivy_cache_dir()))
         .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=warn")
     )
+    jars = cached_delta_jars()
+    if jars:   # resolved before: load them straight from the cache, no resolution
+        builder = builder.config("spark.jars", ",".join(jars))
+    else:      # first start: Ivy resolves the Delta JAR and its dependencies from Maven Central
+        builder = builder.config("spark.jars.packages", delta_package()).config("spark.jars.ivy", str(ivy_cache_dir()))
     for key, value in DELTA_CONFIGS.items():
         builder = builder.config(key, value)
     if warehouse_dir:
@@ -90,7 +102,8 @@ def get_spark(
 
 def spark_submit_arguments() -> list[str]:
     """The spark-submit flags that give a submitted job the same Delta setup."""
-    args = ["--packages", delta_package(), "--conf", f"spark.jars.ivy={ivy_cache_dir()}"]
+    jars = cached_delta_jars()
+    args = ["--jars", ",".join(jars)] if jars else ["--packages", delta_package(), "--conf", f"spark.jars.ivy={ivy_cache_dir()}"]
     for key, value in DELTA_CONFIGS.items():
         args += ["--conf", f"{key}={value}"]
     args += ["--conf", "spark.sql.session.timeZone=UTC", "--conf", "spark.ui.enabled=false"]

@@ -1,19 +1,17 @@
 """`retail-synth validate`: the contracts and the quickstart queries, run against written gold tables.
 
 Every table of the run is registered as a temp view named like the table,
-so the quickstart SQL files run unchanged. Per contract: the schema
-(names, order, types, nullability) and ONE aggregation over the table that
-counts primary-key duplicates, foreign-key orphans and the rows failing each
-row-level check; one scan per table instead of one per check keeps the small
-preset well under a minute.
+so the quickstart SQL files run unchanged. Per contract: the schema (names,
+order, types, nullability), a GROUP BY for primary-key duplicates, and ONE
+aggregation over the table counting foreign-key orphans and the rows
+failing each row-level check: one scan per table, not one per check.
 """
 
 from __future__ import annotations
 
 import decimal
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from functools import partial
 
 from pyspark.errors import PySparkException
 
@@ -21,7 +19,7 @@ from components.contracts import Contract, load_contract
 from components.quickstart import Bound, QuickstartQuery, load_quickstart, parse_bound
 from pipelines.delta_tables import Target, read_run_marker, run_tables, spark_schema
 
-PASS, FAIL, MISSING = "PASS", "FAIL", "MISSING"
+PASS, FAIL, MISSING, TOO_SMALL = "PASS", "FAIL", "MISSING", "TOO_SMALL"
 ZERO = parse_bound("value = 0")
 PARALLEL_QUERIES = 4
 
@@ -33,14 +31,15 @@ class NothingToValidate(Exception):
 @dataclass(frozen=True)
 class CheckResult:
     check: str              # quickstart.<name>, <table>.<contract check>, run_complete
-    status: str             # PASS, FAIL or MISSING (a table the check needs is not there)
+    status: str             # PASS, FAIL, MISSING (a table the check needs is not there) or TOO_SMALL (sample below min_sample)
     value: object           # the figure measured; None when nothing could be measured
     bound: str
     detail: str = ""
 
     @property
     def passed(self) -> bool:
-        return self.status == PASS
+        """A check too small to test is not a failure: the run has too few observations to judge."""
+        return self.status in (PASS, TOO_SMALL)
 
 
 @dataclass
@@ -102,45 +101,44 @@ def schema_differences(actual, contract: Contract) -> list[str]:
 Query = tuple[str, list[tuple[str, Bound]]]      # SQL returning one row, and the check each of its columns measures
 
 
-def primary_key_query(contract: Contract) -> Query:
-    """Rows beyond the first of each key: a GROUP BY, which costs less than a count(DISTINCT) beside other sums."""
-    key = ", ".join(contract.primary_key)
-    sql = (f"SELECT coalesce(sum(rows_with_key - 1), 0) AS m0\n"
-           f"FROM (SELECT count(*) AS rows_with_key FROM {contract.table} GROUP BY {key})")
-    return sql, [(f"{contract.table}.primary_key_unique", ZERO)]
-
-
-def row_checks_query(contract: Contract, present: set[str]) -> Query:
-    """ONE scan of the table counting foreign-key orphans and the rows failing each row-level check.
-
-    Parents are joined by broadcast on their key; a parent with duplicate keys
-    (its own primary_key_unique fails) would repeat child rows here.
-    """
-    table = contract.table
-    measures, checks, joins, parents = [], [], [], []
-    for i, fk in enumerate(fk for fk in contract.foreign_keys if fk.table in present):
-        parent = f"parent{i}"
-        parents.append(parent)
-        joins.append(f"LEFT JOIN (SELECT {fk.target_column} AS _parent_key FROM {fk.table}) AS {parent} "
-                     f"ON t.{fk.column} = {parent}._parent_key")
-        measures.append(f"count_if(t.{fk.column} IS NOT NULL AND {parent}._parent_key IS NULL)")
-        checks.append((f"{table}.{fk.column}_references_{fk.table}", ZERO))
+def row_checks_query(contract: Contract) -> Query:
+    """ONE scan of the table: rows beyond the first of each primary key, and the rows failing each row-level check."""
+    measures, checks = [], []
+    if contract.primary_key:
+        measures.append(f"count(*) - count(DISTINCT {', '.join(contract.primary_key)})")
+        checks.append((f"{contract.table}.primary_key_unique", ZERO))
     for check in contract.checks:
         measures.append(f"sum(CASE WHEN NOT coalesce(({check.predicate}), false) THEN 1 ELSE 0 END)")
-        checks.append((f"{table}.{check.name}", ZERO))
-    hint = f"/*+ BROADCAST({', '.join(parents)}) */" if parents else ""
+        checks.append((f"{contract.table}.{check.name}", ZERO))
     columns = ",\n  ".join(f"{m} AS m{i}" for i, m in enumerate(measures))
-    return f"SELECT {hint}\n  {columns}\nFROM {table} AS t\n" + "\n".join(joins), checks
+    return (f"SELECT\n  {columns}\nFROM {contract.table}" if checks else ""), checks
 
 
-def contract_queries(contract: Contract, present: set[str]) -> list[Query]:
-    queries = [primary_key_query(contract)] if contract.primary_key else []
-    sql, checks = row_checks_query(contract, present)
-    return queries + ([(sql, checks)] if checks else [])
+def foreign_keys_query(contracts: list[Contract], present: set[str]) -> Query:
+    """ONE query for the orphans of every foreign key of every table.
+
+    The child keys of all foreign keys, tagged by foreign key, meet the
+    distinct parent keys under the same tags in a single broadcast anti
+    join: a few small jobs instead of one join (and one job) per key.
+    """
+    links = [(c.table, fk) for c in contracts for fk in c.foreign_keys if fk.table in present]
+    if not links:
+        return "", []
+    children = "\n  UNION ALL ".join(
+        f"SELECT {i} AS link, {fk.column} AS key FROM {table} WHERE {fk.column} IS NOT NULL"
+        for i, (table, fk) in enumerate(links))
+    parents = "\n  UNION ALL ".join(
+        f"SELECT DISTINCT {i} AS link, {fk.target_column} AS key FROM {fk.table}" for i, (_, fk) in enumerate(links))
+    counts = ", ".join(f"count_if(link = {i}) AS m{i}" for i in range(len(links)))
+    sql = (f"WITH child_keys AS (\n  {children}\n),\nparent_keys AS (\n  {parents}\n)\n"
+           f"SELECT /*+ BROADCAST(p) */ {counts}\nFROM child_keys AS c LEFT ANTI JOIN parent_keys AS p USING (link, key)")
+    return sql, [(f"{table}.{fk.column}_references_{fk.table}", ZERO) for table, fk in links]
 
 
 def run_query(spark, query: Query) -> list[CheckResult]:
     sql, checks = query
+    if not checks:
+        return []
     try:
         row = spark.sql(sql).collect()[0]
     except PySparkException as exc:
@@ -160,15 +158,22 @@ def schema_and_missing_parents(spark, contract: Contract, present: set[str]) -> 
 
 # ---------------------------------------------------------------- quickstart
 
-def run_quickstart(spark, query: QuickstartQuery) -> CheckResult:
+def run_quickstart(spark, query: QuickstartQuery) -> list[CheckResult]:
     name = f"quickstart.{query.check}"
     try:
         rows = spark.sql(query.statement).collect()
     except PySparkException as exc:
-        return _failed_all([(name, query.bound)], exc)[0]
+        return _failed_all([(name, query.bound)], exc)
     if len(rows) != 1 or "value" not in rows[0].asDict():
-        return CheckResult(name, FAIL, None, str(query.bound), f"expected one row with a column 'value', got {len(rows)} rows")
-    return _measured(name, rows[0]["value"], query.bound)
+        return [CheckResult(name, FAIL, None, str(query.bound), f"expected one row with a column 'value', got {len(rows)} rows")]
+    if query.min_sample:
+        sample = rows[0].asDict().get("sample")
+        if sample is None:
+            return [CheckResult(name, FAIL, None, str(query.bound), "a check with min_sample must return a column 'sample'")]
+        if sample < query.min_sample:
+            return [CheckResult(name, TOO_SMALL, rows[0]["value"], str(query.bound),
+                                f"sample of {sample:,} is below the {query.min_sample:,} needed to test the bound")]
+    return [_measured(name, rows[0]["value"], query.bound)]
 
 
 # ---------------------------------------------------------------- the run
@@ -186,24 +191,30 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
         else:
             results.append(CheckResult(table, MISSING, None, "table present", "listed by the run but not there"))
 
-    jobs = []
-    for table in sorted(present):
-        contract = load_contract(table)
-        results += schema_and_missing_parents(spark, contract, present)
-        jobs += [partial(run_query, spark, query) for query in contract_queries(contract, present)]
-    not_in_run = []
-    for query in load_quickstart():
-        if query.tables <= present:
-            jobs.append(partial(lambda q: [run_quickstart(spark, q)], query))
-        elif query.tables & (set(tables) - present):
-            missing = ", ".join(sorted(query.tables - present))
-            results.append(CheckResult(f"quickstart.{query.check}", MISSING, None, str(query.bound), f"{missing} not there"))
-        else:
-            not_in_run.append(f"quickstart.{query.check}")
-    # Queries run a few at a time: while one is planned on the driver, another keeps the cores busy.
+    # Queries run a few at a time (while one is planned on the driver, another keeps the cores
+    # busy); results are collected in report order: per table, then the quickstart files.
+    contracts = [load_contract(table) for table in sorted(present)]
+    not_in_run, pending = [], []
     with ThreadPoolExecutor(max_workers=parallel_queries) as pool:
-        for job_results in pool.map(lambda job: job(), jobs):
-            results += job_results
+        orphans = pool.submit(run_query, spark, foreign_keys_query(contracts, present))
+        for contract in contracts:
+            pending.append(schema_and_missing_parents(spark, contract, present))
+            pending.append(pool.submit(run_query, spark, row_checks_query(contract)))
+            pending.append(contract.table)     # placeholder: this table's foreign-key results
+        for query in load_quickstart():
+            if query.tables <= present:
+                pending.append(pool.submit(run_quickstart, spark, query))
+            elif query.tables & (set(tables) - present):
+                missing = ", ".join(sorted(query.tables - present))
+                pending.append([CheckResult(f"quickstart.{query.check}", MISSING, None, str(query.bound),
+                                            f"{missing} not there")])
+            else:
+                not_in_run.append(f"quickstart.{query.check}")
+        for item in pending:
+            if isinstance(item, str):
+                results += [r for r in orphans.result() if r.check.startswith(f"{item}.")]
+            else:
+                results += item.result() if isinstance(item, Future) else item
     return Validation(results, not_in_run)
 
 
@@ -219,7 +230,7 @@ def format_value(value) -> str:
 
 def format_lines(validation: Validation) -> list[str]:
     """One line per check: status, check, the figure measured, the bound (and why, when it did not pass)."""
-    rows = [(r.status, r.check, format_value(r.value), r.bound, "" if r.passed else r.detail) for r in validation.results]
+    rows = [(r.status, r.check, format_value(r.value), r.bound, "" if r.status == PASS else r.detail) for r in validation.results]
     width = max((len(r[1]) for r in rows), default=0)
-    return [f"{status:<7} {check:<{width}}  {value:>14}  {bound}{f'  ({detail})' if detail else ''}"
+    return [f"{status:<9} {check:<{width}}  {value:>14}  {bound}{f'  ({detail})' if detail else ''}"
             for status, check, value, bound, detail in rows]

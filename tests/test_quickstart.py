@@ -1,0 +1,45 @@
+"""The quickstart files: header and bound parsing (no Spark)."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.quickstart import QuickstartError, load_quickstart, parse_bound, parse_quickstart
+
+
+@pytest.mark.parametrize("text, inside, outside", [
+    ("0.05 <= value <= 0.10", [0.05, 0.075, 0.10], [0.049, 0.11, None]),
+    ("value > 0", [1, 0.5], [0, -1]),
+    ("value = 0", [0], [1, -1]),
+    ("value >= 1", [1, 2], [0.99]),
+    ("value <= 3", [3, -1], [3.01]),
+    ("1 < value < 3", [2], [1, 3]),
+])
+def test_bound_forms(text, inside, outside):
+    bound = parse_bound(text)
+    assert str(bound) == text
+    assert all(bound.holds(v) for v in inside) and not any(bound.holds(v) for v in outside)
+
+
+@pytest.mark.parametrize("text", ["value", "3 >= value", "x > 1", "1 <= value >= 2", "value ~ 2"])
+def test_malformed_bounds_are_rejected(text):
+    with pytest.raises(QuickstartError):
+        parse_bound(text)
+
+
+def test_header_must_name_the_file_and_give_a_bound(tmp_path):
+    query = tmp_path / "some_check.sql"
+    query.write_text("-- check: other_name\n-- description: d\n-- bound: value = 0\nSELECT 0 AS value;\n")
+    with pytest.raises(QuickstartError, match="file name"):
+        parse_quickstart(query)
+    query.write_text("-- check: some_check\n-- description: d\nSELECT 0 AS value;\n")
+    with pytest.raises(QuickstartError, match="bound"):
+        parse_quickstart(query)
+
+
+def test_every_shipped_query_parses_and_reads_gold_tables():
+    queries = load_quickstart()
+    assert len(queries) >= 15
+    for query in queries:
+        assert query.tables, query.check
+        assert not query.statement.endswith(";")

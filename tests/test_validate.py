@@ -1,0 +1,80 @@
+"""`retail-synth validate` on the tiny run, and on a copy of it broken through Delta."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from pipelines.cli import main
+from pipelines.validate import FAIL, MISSING, PASS, TOO_SMALL, CheckResult, Validation, format_lines
+
+
+def test_validate_passes_on_the_tiny_run(tiny_run, capsys):
+    assert main(["validate", "--output", tiny_run.output_dir]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    # statistical checks need more observations than the tiny preset has: too small, not failed
+    assert lines and all(line.split()[0] in (PASS, TOO_SMALL) for line in lines), [l for l in lines if not l.startswith(PASS)]
+    checks = {line.split()[1] for line in lines}
+    assert {
+        "run_complete",
+        "gold_inventory_fact.schema_matches_contract",
+        "gold_inventory_fact.primary_key_unique",
+        "gold_sales_fact.customer_key_references_gold_customer_dim",
+        "gold_sales_fact.sold_within_inventory",
+        "quickstart.inventory_flow_identity",
+        "quickstart.stockout_episodes_match_snapshots",
+        "quickstart.return_restock_delay_avg",
+    } <= checks
+
+
+@pytest.fixture(scope="module")
+def broken_copy(spark, tiny_run, tmp_path_factory):
+    """A copy of the tiny run with one oversold sales line, one wrong stockout flag and a table gone."""
+    copy = tmp_path_factory.mktemp("broken") / "warehouse"
+    shutil.copytree(tiny_run.output_dir, copy)
+    sales = f"delta.`{copy / 'gold_sales_fact'}`"
+    line = spark.sql(f"SELECT line_item_id FROM {sales} ORDER BY inventory_at_purchase - quantity_requested, line_item_id "
+                     "LIMIT 1").first()["line_item_id"]
+    for constraint in ("sold_within_request", "sold_within_inventory"):    # Delta itself would refuse the update
+        spark.sql(f"ALTER TABLE {sales} DROP CONSTRAINT {constraint}")
+    spark.sql(f"UPDATE {sales} SET quantity_sold = quantity_requested + 1 WHERE line_item_id = '{line}'")
+    inventory = f"delta.`{copy / 'gold_inventory_fact'}`"
+    row = spark.sql(f"SELECT product_key, location_key, date_key FROM {inventory} WHERE is_stockout "
+                    "ORDER BY product_key, location_key, date_key LIMIT 1").first()
+    spark.sql(f"UPDATE {inventory} SET is_stockout = false WHERE product_key = {row.product_key} "
+              f"AND location_key = {row.location_key} AND date_key = {row.date_key}")
+    shutil.rmtree(copy / "gold_time_dim")
+    return copy
+
+
+def test_validate_names_the_broken_checks_and_exits_1(broken_copy, capsys):
+    assert main(["validate", "--output", str(broken_copy), "--json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["passed"] is False
+    status = {c["check"]: c["status"] for c in report["checks"]}
+    failed = {check for check, s in status.items() if s == FAIL}
+    assert {
+        "gold_sales_fact.sold_within_request",
+        "gold_sales_fact.sold_within_inventory",
+        "quickstart.sales_exceeding_stock",
+        "quickstart.sale_movements_match_lines",
+        "gold_inventory_fact.stockout_flag_exact",
+        "quickstart.stockout_episodes_match_snapshots",
+    } <= failed
+    assert status["gold_time_dim"] == MISSING
+    assert status["gold_sales_fact.time_key_references_gold_time_dim"] == MISSING
+    assert status["quickstart.inventory_flow_identity"] == PASS     # movements and on hand were not touched
+
+
+def test_a_failed_line_shows_check_figure_and_bound():
+    validation = Validation([CheckResult("quickstart.stockout_rate_last_day", FAIL, 0.1234, "0.05 <= value <= 0.10")])
+    (line,) = format_lines(validation)
+    assert line.split() == ["FAIL", "quickstart.stockout_rate_last_day", "0.1234", "0.05", "<=", "value", "<=", "0.10"]
+
+
+def test_an_output_without_tables_is_a_one_line_usage_error(tmp_path, capsys):
+    assert main(["validate", "--output", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no gold tables" in err
