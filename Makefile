@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PRESET ?= small
 OUTPUT ?= warehouse
 
-.PHONY: run test install benchmark validate clean java
+.PHONY: run test install benchmark validate report clean java
 
 java:
 	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || \
@@ -24,6 +24,12 @@ run: java install
 
 test: java install
 	$(PY) -m pytest -q tests
+
+validate: java install
+	$(VENV)/bin/retail-synth validate --output $(OUTPUT)
+
+report: java install
+	$(VENV)/bin/retail-synth report --output $(OUTPUT)
 
 benchmark: java install
 	$(PY) benchmarks/run_benchmark.py --preset $(PRESET)

@@ -117,21 +117,23 @@ def row_checks_query(contract: Contract) -> Query:
 def foreign_keys_query(contracts: list[Contract], present: set[str]) -> Query:
     """ONE query for the orphans of every foreign key of every table.
 
-    The child keys of all foreign keys, tagged by foreign key, meet the
-    distinct parent keys under the same tags in a single broadcast anti
-    join: a few small jobs instead of one join (and one job) per key.
+    The child keys of all foreign keys, each tagged with its parent column,
+    meet all parent keys in a single broadcast anti join (duplicate parent
+    keys cannot multiply child rows there), then are counted per foreign key.
     """
     links = [(c.table, fk) for c in contracts for fk in c.foreign_keys if fk.table in present]
     if not links:
         return "", []
+    parents = sorted({(fk.table, fk.target_column) for _, fk in links})
+    parent_id = {parent: i for i, parent in enumerate(parents)}
     children = "\n  UNION ALL ".join(
-        f"SELECT {i} AS link, {fk.column} AS key FROM {table} WHERE {fk.column} IS NOT NULL"
-        for i, (table, fk) in enumerate(links))
-    parents = "\n  UNION ALL ".join(
-        f"SELECT DISTINCT {i} AS link, {fk.target_column} AS key FROM {fk.table}" for i, (_, fk) in enumerate(links))
+        f"SELECT {i} AS link, {parent_id[fk.table, fk.target_column]} AS parent, {fk.column} AS key "
+        f"FROM {table} WHERE {fk.column} IS NOT NULL" for i, (table, fk) in enumerate(links))
+    parent_keys = "\n  UNION ALL ".join(
+        f"SELECT {i} AS parent, {column} AS key FROM {table}" for i, (table, column) in enumerate(parents))
     counts = ", ".join(f"count_if(link = {i}) AS m{i}" for i in range(len(links)))
-    sql = (f"WITH child_keys AS (\n  {children}\n),\nparent_keys AS (\n  {parents}\n)\n"
-           f"SELECT /*+ BROADCAST(p) */ {counts}\nFROM child_keys AS c LEFT ANTI JOIN parent_keys AS p USING (link, key)")
+    sql = (f"WITH child_keys AS (\n  {children}\n),\nparent_keys AS (\n  {parent_keys}\n)\n"
+           f"SELECT /*+ BROADCAST(p) */ {counts}\nFROM child_keys AS c LEFT ANTI JOIN parent_keys AS p USING (parent, key)")
     return sql, [(f"{table}.{fk.column}_references_{fk.table}", ZERO) for table, fk in links]
 
 

@@ -7,7 +7,10 @@ import shutil
 
 import pytest
 
+from components.quickstart import load_quickstart
 from pipelines.cli import main
+from pipelines.delta_tables import RUN_MARKER
+from pipelines.dimension_tables import DIMENSION_TABLES
 from pipelines.validate import FAIL, MISSING, PASS, TOO_SMALL, CheckResult, Validation, format_lines
 
 
@@ -15,7 +18,8 @@ def test_validate_passes_on_the_tiny_run(tiny_run, capsys):
     assert main(["validate", "--output", tiny_run.output_dir]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     # statistical checks need more observations than the tiny preset has: too small, not failed
-    assert lines and all(line.split()[0] in (PASS, TOO_SMALL) for line in lines), [l for l in lines if not l.startswith(PASS)]
+    assert lines and all(line.split()[0] in (PASS, TOO_SMALL) for line in lines), \
+        [line for line in lines if not line.startswith(PASS)]
     checks = {line.split()[1] for line in lines}
     assert {
         "run_complete",
@@ -29,11 +33,21 @@ def test_validate_passes_on_the_tiny_run(tiny_run, capsys):
     } <= checks
 
 
+INVENTORY_TABLES = DIMENSION_TABLES + ("gold_sales_fact", "gold_inventory_fact", "gold_inventory_movement_fact",
+                                       "gold_stockout_events")
+
+
 @pytest.fixture(scope="module")
 def broken_copy(spark, tiny_run, tmp_path_factory):
-    """A copy of the tiny run with one oversold sales line, one wrong stockout flag and a table gone."""
+    """A copy of the tiny run with one oversold sales line, one wrong stockout flag and a table gone.
+
+    Its run marker lists only the dimensions and the inventory facts, so only those are validated.
+    """
     copy = tmp_path_factory.mktemp("broken") / "warehouse"
     shutil.copytree(tiny_run.output_dir, copy)
+    marker = json.loads((copy / RUN_MARKER).read_text())
+    marker["tables"] = [t for t in marker["tables"] if t["table"] in INVENTORY_TABLES]
+    (copy / RUN_MARKER).write_text(json.dumps(marker))
     sales = f"delta.`{copy / 'gold_sales_fact'}`"
     line = spark.sql(f"SELECT line_item_id FROM {sales} ORDER BY inventory_at_purchase - quantity_requested, line_item_id "
                      "LIMIT 1").first()["line_item_id"]
@@ -66,6 +80,10 @@ def test_validate_names_the_broken_checks_and_exits_1(broken_copy, capsys):
     assert status["gold_time_dim"] == MISSING
     assert status["gold_sales_fact.time_key_references_gold_time_dim"] == MISSING
     assert status["quickstart.inventory_flow_identity"] == PASS     # movements and on hand were not touched
+    assert not any(check.startswith("gold_demand_forecast_fact.") for check in status)   # not in the marker
+    outside = {f"quickstart.{q.check}" for q in load_quickstart()
+               if not q.tables <= set(INVENTORY_TABLES) and "gold_time_dim" not in q.tables}
+    assert set(report["not_in_run"]) == outside
 
 
 def test_a_failed_line_shows_check_figure_and_bound():
