@@ -84,7 +84,7 @@ def get_spark(
         .config("spark.driver.memory", driver_memory)
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch_rows))
         .config("spark.databricks.delta.snapshotPartitions", str(cores))
-        .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=warn")
+        .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=error")
     )
     jars = cached_delta_jars()
     if jars:   # resolved before: load them straight from the cache, no resolution
