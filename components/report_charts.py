@@ -31,8 +31,8 @@ def _encoded(fig) -> str:
 
 
 def _date_axis(ax) -> None:
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=10))
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=10))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b %d"))
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
 
@@ -102,7 +102,7 @@ def demand_vs_sales_chart(daily: pd.DataFrame) -> str:
     """daily: calendar_date, demand_units (requested, lost attempts included), sold_units."""
     fig, ax = plt.subplots(figsize=WIDE)
     ax.fill_between(daily["calendar_date"], daily["sold_units"], daily["demand_units"], color=ALERT, alpha=0.25,
-                    step="mid", label="lost to stockouts")
+                    label="not sold: stock short")
     ax.plot(daily["calendar_date"], daily["demand_units"], color=INK, linewidth=1.6, label="units requested (demand)")
     ax.plot(daily["calendar_date"], daily["sold_units"], color=ACCENT, linewidth=1.6, label="units sold")
     ax.set_ylim(bottom=0)

@@ -127,10 +127,12 @@ def demand_section(tables: set[str], read, stockouts: pd.DataFrame, dates: DataF
                 F.sum("actual_demand_quantity").alias("demand_units"), F.sum("actual_quantity").alias("sold_units")),
             dates,
         )
+        first, last = daily["calendar_date"].min(), daily["calendar_date"].max()
         return Section(
             "Demand and sales per day",
             "Units requested (unconstrained demand, lost attempts included) against units sold, summed over all "
-            "positions of gold_demand_forecast_fact; the gap is demand lost to stockouts.",
+            f"positions, on the {len(daily)} days gold_demand_forecast_fact covers ({first:%Y-%m-%d} to "
+            f"{last:%Y-%m-%d}); the gap is demand that stockouts left unserved.",
             image=charts.demand_vs_sales_chart(daily),
         )
     sold = _by_day(read("gold_sales_fact").groupBy("date_key").agg(F.sum("quantity_sold").alias("units_sold")), dates)
