@@ -35,4 +35,4 @@ benchmark: java install
 	$(PY) benchmarks/run_benchmark.py --preset $(PRESET)
 
 clean:
-	rm -rf $(OUTPUT) spark-warehouse metastore_db derby.log .pytest_cache
+	rm -rf $(OUTPUT) .retail-synth spark-warehouse metastore_db derby.log .pytest_cache

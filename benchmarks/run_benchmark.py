@@ -1,13 +1,15 @@
 """Benchmark: one preset end to end, against this machine's write ceiling measured in the same run.
 
-Prints, per table, rows, seconds and rows/s; the peak memory of the Python
-driver, of the JVM (in local mode the driver JVM also hosts the executors)
-and of the Python workers; and the ceiling: the time Spark takes to write the
+Prints, per table, rows, seconds and rows/s; the time spent in the walk, in
+the cart decisions and in writing; the peak memory of the Python driver, of
+the JVM (in local mode the driver JVM also hosts the executors), of all Python
+workers together and of the largest one; and the ceiling: the time Spark takes to write the
 same number of rows, of the same schema and width, to Delta from a trivial
 generator (a sample batch of each written table, repeated). The ratio
 total / ceiling says how much the simulation costs on top of writing.
 
     .venv/bin/python benchmarks/run_benchmark.py --preset small
+    .venv/bin/python benchmarks/run_benchmark.py --preset medium --master "local[1]"   # one core, for the speed-up
 """
 
 from __future__ import annotations
@@ -53,22 +55,22 @@ class MemoryWatch(threading.Thread):
     def __init__(self):
         super().__init__(daemon=True)
         self.jvm_pid = 0
-        self.peak = {"python_driver": 0, "jvm": 0, "python_workers": 0}
+        self.peak = {"python_driver": 0, "jvm": 0, "python_workers": 0, "largest_python_worker": 0}
         self._halt = threading.Event()
 
     def run(self):
         me = os.getpid()
         while not self._halt.wait(0.5):
-            workers = 0
+            workers = []
             for entry in os.listdir("/proc"):
                 if entry.isdigit() and self.jvm_pid and int(entry) != self.jvm_pid:
                     pid, hops = int(entry), 0
                     while pid > 1 and hops < 5 and pid != self.jvm_pid:
                         pid, hops = _parent(pid), hops + 1
                     if pid == self.jvm_pid:
-                        workers += _rss_bytes(int(entry))
+                        workers.append(_rss_bytes(int(entry)))
             sample = {"python_driver": _rss_bytes(me), "jvm": _rss_bytes(self.jvm_pid) if self.jvm_pid else 0,
-                      "python_workers": workers}
+                      "python_workers": sum(workers), "largest_python_worker": max(workers, default=0)}
             for key, value in sample.items():
                 self.peak[key] = max(self.peak[key], value)
 
@@ -111,6 +113,7 @@ def main(argv=None) -> int:
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--output", help="where to write (default: a temporary folder, removed afterwards)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--master", default="local[*]", help="Spark master of the embedded session (default local[*])")
     args = parser.parse_args(argv)
 
     config = resolve(preset=args.preset, assignments=args.assignments)
@@ -123,7 +126,7 @@ def main(argv=None) -> int:
     from pipelines.generate import run_generation
     from pipelines.spark_session import get_spark
 
-    spark = get_spark(config["spark"]["driver_memory"], arrow_batch_rows=config["output"]["batch_rows"])
+    spark = get_spark(config["spark"]["driver_memory"], arrow_batch_rows=config["output"]["batch_rows"], master=args.master)
     watch.jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
     spark_start = time.perf_counter() - started
     summary = run_generation(config, Target(output_dir=output), spark, progress=lambda m: print(m, flush=True))
@@ -135,7 +138,7 @@ def main(argv=None) -> int:
     watch.stop()
     ceiling_seconds = sum(c["seconds"] for c in ceiling)
 
-    print(f"\npreset {args.preset}: {config['customers']['customer_count']:,} customers, "
+    print(f"\npreset {args.preset} on {args.master}: {config['customers']['customer_count']:,} customers, "
           f"{config['products']['product_count']:,} products, {config['locations']['location_count']} locations, "
           f"{config['horizon_days']} days; {os.cpu_count()} cores")
     width = max(len(t["table"]) for t in summary["tables"])
@@ -151,12 +154,17 @@ def main(argv=None) -> int:
     print(f"\nend to end (Spark start {spark_start:.1f} s included): {total:.1f} s")
     print(f"write ceiling (same rows, trivial generator): {ceiling_seconds:.1f} s; "
           f"ratio total / ceiling = {total / ceiling_seconds:.2f}, generation / ceiling = {summary['seconds'] / ceiling_seconds:.2f}")
+    phases = summary["phase_seconds"]
+    print(f"phases: walk {phases['walk']:.1f} s ({summary['walk_tasks']} task(s), cart exchange "
+          f"{summary['cart_exchange']}), cart decisions {phases['carts']:.1f} s, writing {phases['writing']:.1f} s")
     print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "
-          f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB")
+          f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB "
+          f"(largest {memory['largest_python_worker'] / gib:.2f} GiB)")
     if args.json:
         Path(args.json).write_text(json.dumps({
             "preset": args.preset, "end_to_end_seconds": round(total, 1), "spark_start_seconds": round(spark_start, 1),
             "generation_seconds": summary["seconds"], "ceiling_seconds": round(ceiling_seconds, 1),
+            "master": args.master, "phase_seconds": summary["phase_seconds"], "cart_exchange": summary["cart_exchange"],
             "tables": summary["tables"], "ceiling": ceiling, "peak_memory_bytes": memory,
         }, indent=2))
     if not args.output:

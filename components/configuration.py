@@ -27,6 +27,7 @@ PRESET_ONLY_KEYS = {"description"}
 POSITIVE_WORDS = {"count", "days", "rows", "years", "lines", "block"}
 MAY_BE_ZERO = {"warmup_days"}
 UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
+CHOICES = {"spark.cart_exchange": ("auto", "in_task", "barrier")}     # text keys that take one of a few words
 
 
 class ConfigError(ValueError):
@@ -164,6 +165,8 @@ def validate(config: dict) -> None:
     for dotted, value in flat.items():
         _check_type(dotted, value, reference[dotted])
         _check_range(dotted, value)
+        if dotted in CHOICES and value not in CHOICES[dotted]:
+            raise ConfigError(f"'{dotted}' must be one of {', '.join(CHOICES[dotted])}, got {value!r}")
     for dotted, value in flat.items():
         if dotted.endswith("_min"):
             partner = dotted[: -len("_min")] + "_max"

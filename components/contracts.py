@@ -1,10 +1,13 @@
 """Table contracts: the single declaration of every gold table.
 
 Each `contracts/<table>.yaml` names the columns (type, nullability,
-description), primary key, foreign keys and row-level quality checks. The
-generators build their Arrow batches from `arrow_schema`, the pipeline turns
-the same contract into a Spark schema with comments, and `validate` runs the
-checks, so a column is declared exactly once.
+description), primary key, foreign keys and row-level quality checks, and
+says which producer fills the table (`source`, one of SOURCES) and where it
+is written among that producer's tables (`write_order`). The table modules
+build their Arrow batches from `arrow_schema`, the pipeline turns the same
+contract into a Spark schema with comments, `validate` runs the checks and
+components/tables/registry.py derives every table list from `source`, so a
+column, and a table, is declared exactly once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ import pyarrow as pa
 import yaml
 
 CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+
+# Who fills a table, in the order their tables are written (registry.WRITTEN_TABLES):
+#   dimensions  built on the driver from seeded pools (pipelines/dimension_tables.py)
+#   walk        formatted from each walked product block (components/tables/<table>.batches)
+#   carts       formatted from the cart decision table (components/tables/<table>.batches)
+#   facts       Spark SQL over facts already written, so last (pipelines/affinity_table.py)
+SOURCES = ("dimensions", "walk", "carts", "facts")
 
 ARROW_TYPES = {
     "int": pa.int32(),
@@ -56,6 +66,8 @@ class Contract:
     table: str
     description: str
     kind: str
+    source: str
+    write_order: int
     primary_key: tuple[str, ...]
     foreign_keys: tuple[ForeignKey, ...]
     columns: tuple[Column, ...]
@@ -80,6 +92,8 @@ def _parse(doc: dict) -> Contract:
         table=doc["table"],
         description=doc["description"],
         kind=doc["kind"],
+        source=_source(doc),
+        write_order=int(doc["write_order"]),
         primary_key=tuple(doc.get("primary_key") or ()),
         foreign_keys=tuple(fks),
         columns=tuple(
@@ -89,6 +103,13 @@ def _parse(doc: dict) -> Contract:
             Check(c["name"], c["predicate"], bool(c.get("enforce", False))) for c in doc.get("checks") or []
         ),
     )
+
+
+def _source(doc: dict) -> str:
+    source = doc["source"]
+    if source not in SOURCES:
+        raise ValueError(f"{doc['table']}: source {source!r} is not one of {', '.join(SOURCES)}")
+    return source
 
 
 @lru_cache(maxsize=None)

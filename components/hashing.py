@@ -64,3 +64,24 @@ def choice(seed: int, stream: str, weights, *ids) -> np.ndarray:
 def generator(seed: int, stream: str, *ids: int) -> np.random.Generator:
     """A numpy Generator for draws that belong to one entity as a whole (a day, a block of positions)."""
     return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF, stream_id(stream), *[int(i) for i in ids]])
+
+
+def conditional_choice(seed: int, stream: str, weights, group: np.ndarray, *ids) -> np.ndarray:
+    """Index drawn from the row weights[group] of each entry, keyed by (seed, stream, ids).
+
+    `choice` with one weight vector per entry: a size given the recommended
+    one, a traffic source given the channel.
+    """
+    cdf = np.cumsum(np.asarray(weights, dtype=np.float64), axis=1)
+    cdf /= cdf[:, -1:]
+    u = uniform(seed, stream, *ids)
+    return np.minimum((u[:, None] >= cdf[group]).sum(axis=1), cdf.shape[1] - 1)
+
+
+def poisson(seed: int, stream: str, mean: float, *ids) -> np.ndarray:
+    """Poisson(mean) counts keyed by ids: the CDF inverted at hashed uniforms (truncated at mean * 4 + 12)."""
+    top = int(mean * 4 + 12)
+    k = np.arange(top + 1)
+    pmf = np.exp(-mean + k * np.log(max(mean, 1e-300)) - np.cumsum(np.log(np.maximum(k, 1))))
+    cdf = np.cumsum(pmf)
+    return np.minimum(np.searchsorted(cdf, uniform(seed, stream, *ids), side="right"), top)

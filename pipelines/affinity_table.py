@@ -1,7 +1,8 @@
 """gold_customer_product_affinity_agg, derived in Spark SQL from the written sales and event facts.
 
 It reads gold_sales_fact and gold_customer_event_fact of the same run back
-from the target (so generate.py writes it after them), hence its counts equal
+from the target (its contract's source is `facts`, which the registry writes
+after every simulated table), hence its counts equal
 counts over those facts by construction. One row per (customer, product) pair
 with at least one purchase, product view or add-to-cart over the horizon; no
 recommendation-only rows are produced, so days_since_last_interaction is
@@ -26,8 +27,10 @@ never NULL here.
 from __future__ import annotations
 
 from components.contracts import load_contract
+from components.tables import customer_event_fact, sales_fact
 
 AFFINITY_TABLE = "gold_customer_product_affinity_agg"
+READS = (sales_fact.TABLE, customer_event_fact.TABLE)
 PURCHASE_WEIGHT, CART_ADD_WEIGHT, VIEW_WEIGHT = 3.0, 1.5, 0.5
 SATURATION_INTERACTIONS = 3.0       # weighted interactions giving 1 - 1/e of the full score
 RECENCY_DAYS = 90.0                 # e-folding time of the score with the days since the last interaction
@@ -92,7 +95,7 @@ def affinity_frame(spark, target, config: dict):
     )
     frame = spark.sql(
         query,
-        sales=target.read(spark, "gold_sales_fact"),
-        events=target.read(spark, "gold_customer_event_fact"),
+        sales=target.read(spark, sales_fact.TABLE),
+        events=target.read(spark, customer_event_fact.TABLE),
     )
     return frame.select(*load_contract(AFFINITY_TABLE).column_names)

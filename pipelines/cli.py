@@ -29,6 +29,10 @@ def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output", metavar="DIR", help="write path-based Delta tables at DIR/<table> (default ./warehouse)")
     parser.add_argument("--catalog", metavar="C", help="write managed tables C.S.<table> (with --schema)")
     parser.add_argument("--schema", metavar="S", help="schema of the managed tables (with --catalog)")
+    parser.add_argument(
+        "--remote", metavar="URL",
+        help="run over Spark Connect: sc://host:port, or local[N] to start a local server (default: $SPARK_REMOTE)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,15 +74,33 @@ def target_from(args):
     return Target(output_dir=args.output or "warehouse")
 
 
+def remote_of(args) -> str | None:
+    """The Spark Connect URL (--remote, else $SPARK_REMOTE), checked before Spark starts."""
+    from pipelines.spark_session import RemoteError, remote_from
+
+    try:
+        return remote_from(args.remote)
+    except RemoteError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _session(target, remote: str | None, **options):
+    """The Spark session for `target`; the embedded catalog (a Derby metastore) only when the target is a catalog."""
+    from pipelines.spark_session import get_spark
+
+    return get_spark(remote=remote, persistent_catalog=not target.is_path, **options)
+
+
 def _generate(args) -> int:
     preset = args.preset if args.preset or args.config else "small"
     config = resolve(preset=preset, config_file=args.config, assignments=args.assignments, seed=args.seed)
     target = target_from(args)
+    remote = remote_of(args)
 
     from pipelines.generate import run_generation
-    from pipelines.spark_session import get_spark
 
-    spark = get_spark(config["spark"]["driver_memory"], arrow_batch_rows=config["output"]["batch_rows"])
+    spark = _session(target, remote, driver_memory=config["spark"]["driver_memory"],
+                     arrow_batch_rows=config["output"]["batch_rows"])
     print(f"retail-synth: preset {config['preset']}, seed {config['seed']}, "
           f"{config['start_date']}..{config['end_date']} -> {target.describe()}", flush=True)
     summary = run_generation(config, target, spark)
@@ -108,13 +130,12 @@ def _existing_target(args):
 
 
 def _validate(args) -> int:
-    target = _existing_target(args)
+    remote, target = remote_of(args), _existing_target(args)
 
-    from pipelines.spark_session import get_spark
     from pipelines.validate import NothingToValidate, format_lines, validate
 
     try:
-        validation = validate(get_spark(), target)
+        validation = validate(_session(target, remote), target)
     except NothingToValidate as exc:
         raise UsageError(str(exc)) from None
     if args.json:
@@ -128,13 +149,12 @@ def _validate(args) -> int:
 
 
 def _report(args) -> int:
-    target = _existing_target(args)
+    remote, target = remote_of(args), _existing_target(args)
 
     from pipelines.report import NothingToReport, default_report_path, write_report
-    from pipelines.spark_session import get_spark
 
     try:
-        path = write_report(get_spark(), target, Path(args.out) if args.out else default_report_path(target))
+        path = write_report(_session(target, remote), target, Path(args.out) if args.out else default_report_path(target))
     except NothingToReport as exc:
         raise UsageError(str(exc)) from None
     print(f"retail-synth: report written to {path.resolve()}")

@@ -1,11 +1,11 @@
 """Where gold tables go, and how a table is (re)created from its contract.
 
-Each run replaces every table: the table is recreated with the contract's
-schema, comments and enforced CHECK constraints, then filled by one append
-commit. Delta commits are atomic, so a reader sees either no rows or all of
-them; a run that dies part-way leaves no completion marker (see
-`run_marker`), which is how a half-finished set of tables is told apart
-from a complete one.
+Each run replaces every table: the table is recreated (REPLACE TABLE when it
+exists, else CREATE TABLE) with the contract's schema, comments and enforced
+CHECK constraints, then filled by one append commit. Delta commits are
+atomic, so a reader sees either no rows or all of them; a run that dies
+part-way leaves no completion marker (see `run_marker`), which is how a
+half-finished set of tables is told apart from a complete one.
 """
 
 from __future__ import annotations
@@ -84,12 +84,15 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def create_table_sql(contract: Contract, target: Target, run_id: str) -> str:
-    """CREATE OR REPLACE DDL carrying the contract's schema, comments and enforced checks.
+def create_table_sql(contract: Contract, target: Target, run_id: str, replace: bool = False) -> str:
+    """CREATE (or, for an existing table, REPLACE) DDL carrying the contract's schema, comments and enforced checks.
 
     Enforced checks are declared as `delta.constraints.*` properties in the
     same commit: Delta enforces them on every later write, and one commit
     is far cheaper than one ALTER TABLE ... ADD CONSTRAINT per check.
+    Not CREATE OR REPLACE: on a path table that already exists Delta takes it
+    as a CREATE and rejects the new run id property
+    (DELTA_CREATE_TABLE_WITH_DIFFERENT_PROPERTY); REPLACE TABLE replaces it.
     """
     columns = ",\n  ".join(
         f"{c.name} {c.type.upper()}{'' if c.nullable else ' NOT NULL'} COMMENT {_sql_text(c.description)}"
@@ -99,14 +102,14 @@ def create_table_sql(contract: Contract, target: Target, run_id: str) -> str:
     properties.update({f"delta.constraints.{c.name}": c.predicate for c in contract.checks if c.enforce})
     props = ",\n  ".join(f"{_sql_text(k)} = {_sql_text(v)}" for k, v in properties.items())
     return (
-        f"CREATE OR REPLACE TABLE {target.identifier(contract.table)} (\n  {columns}\n) USING DELTA\n"
+        f"{'REPLACE' if replace else 'CREATE'} TABLE {target.identifier(contract.table)} (\n  {columns}\n) USING DELTA\n"
         f"COMMENT {_sql_text(contract.description)}\nTBLPROPERTIES (\n  {props}\n)"
     )
 
 
 def recreate_table(spark, contract: Contract, target: Target, run_id: str) -> None:
     """Replace the table with an empty one carrying the contract's schema, comments and constraints."""
-    spark.sql(create_table_sql(contract, target, run_id))
+    spark.sql(create_table_sql(contract, target, run_id, replace=target.exists(spark, contract.table)))
 
 
 def write_table(spark, frame, contract: Contract, target: Target, run_id: str) -> int:

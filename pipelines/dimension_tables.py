@@ -1,4 +1,4 @@
-"""The six dimension tables: small, built on the driver from seeded pools, written from Arrow."""
+"""The dimension tables (contracts with source: dimensions): small, built on the driver from seeded pools, written from Arrow."""
 
 from __future__ import annotations
 
@@ -12,15 +12,7 @@ from components.dimensions.customers import build_customer_dim
 from components.dimensions.locations import build_location_dim
 from components.dimensions.products import build_product_dim
 from components.dimensions.time_of_day import build_time_dim
-
-DIMENSION_TABLES = (
-    "gold_date_dim",
-    "gold_time_dim",
-    "gold_channel_dim",
-    "gold_location_dim",
-    "gold_product_dim",
-    "gold_customer_dim",
-)
+from components.tables.registry import DIMENSION_TABLES
 
 
 def date_dim_range(config: dict) -> tuple[dt.date, dt.date]:
@@ -30,10 +22,11 @@ def date_dim_range(config: dict) -> tuple[dt.date, dt.date]:
 
 
 def build_dimensions(config: dict, etl_timestamp: dt.datetime) -> dict[str, pa.Table]:
+    """Every `dimensions` table of the registry, keyed in its writing order (DIMENSION_TABLES)."""
     seed = config["seed"]
     first_day, last_day = date_dim_range(config)
     locations = build_location_dim(config["locations"]["location_count"], seed, etl_timestamp)
-    return {
+    built = {
         "gold_date_dim": build_date_dim(first_day, last_day, etl_timestamp),
         "gold_time_dim": build_time_dim(),
         "gold_channel_dim": build_channel_dim(etl_timestamp),
@@ -56,3 +49,6 @@ def build_dimensions(config: dict, etl_timestamp: dt.datetime) -> dict[str, pa.T
             etl_timestamp,
         ),
     }
+    if set(built) != set(DIMENSION_TABLES):
+        raise ValueError(f"dimension contracts {sorted(DIMENSION_TABLES)} but builders for {sorted(built)}")
+    return {name: built[name] for name in DIMENSION_TABLES}

@@ -24,12 +24,10 @@ from pipelines.delta_tables import (  # noqa: E402
     write_run_marker,
     write_table,
 )
+from components.tables.registry import FACT_TABLES, WRITTEN_TABLES  # noqa: E402
 from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame  # noqa: E402
-from pipelines.dimension_tables import DIMENSION_TABLES, build_dimensions  # noqa: E402
-from pipelines.fact_tables import FACT_TABLES, FactSimulation  # noqa: E402
-
-# Every table a run writes, in writing order; the affinity aggregate reads the facts written before it.
-WRITTEN_TABLES = (*DIMENSION_TABLES, *FACT_TABLES, AFFINITY_TABLE)
+from pipelines.dimension_tables import build_dimensions  # noqa: E402
+from pipelines.walk_stage import WalkStage  # noqa: E402
 
 
 def _print_progress(message: str) -> None:
@@ -50,8 +48,7 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
         name: spark.createDataFrame(table, schema=spark_schema(load_contract(name)))
         for name, table in dimensions.items()
     }
-    progress("deciding carts: one pass over all products ...")
-    simulation = FactSimulation(spark, config, dimensions, etl_timestamp)
+    simulation = WalkStage(spark, config, dimensions, etl_timestamp, progress)
     try:
         frames.update({name: simulation.frame(name) for name in FACT_TABLES})
         written = {}
@@ -67,6 +64,7 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
         # Tables are independent Spark jobs: writing a few at once overlaps one table's commits and
         # planning with another's computation. Each table is still one atomic commit.
         progress(f"writing {len(frames)} tables, {config['output']['parallel_writes']} at a time ...")
+        writing_started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=config["output"]["parallel_writes"]) as pool:
             for future in [pool.submit(write, name, frame) for name, frame in frames.items()]:
                 future.result()
@@ -75,6 +73,7 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
     finally:
         simulation.close()
     tables = [written[name] for name in WRITTEN_TABLES]
+    writing_seconds = round(time.perf_counter() - writing_started, 2)
 
     summary = {
         "run_id": run_id,
@@ -85,6 +84,9 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
         "etl_timestamp": etl_timestamp,
         "target": target.describe(),
         "tables": tables,
+        "cart_exchange": simulation.exchange,
+        "walk_tasks": simulation.tasks,
+        "phase_seconds": {**simulation.seconds, "writing": writing_seconds},
         "seconds": round(time.perf_counter() - started, 2),
     }
     write_run_marker(target, summary)

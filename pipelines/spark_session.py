@@ -1,17 +1,27 @@
-"""The Spark session: reuse an active one, else start an embedded local Spark with Delta.
+"""The Spark session: reuse an active one, connect to Spark Connect, or start an embedded local Spark with Delta.
 
 On Databricks or under spark-submit a session (or its JVM) already exists and
-is used as it is. On a laptop we start `local[*]` with the Delta extension;
-the Delta JAR is resolved from Maven Central once into a user-level Ivy
-cache (`~/.cache/retail-synth/ivy`, or $RETAIL_SYNTH_CACHE/ivy); every
-later run and test loads the cached JARs directly.
+is used as it is. `remote` (or $SPARK_REMOTE) selects Spark Connect:
+`sc://host:port` just connects; `local[N]` starts a local Connect server in
+this process with the same Delta setup as the embedded session. Otherwise we
+start `local[*]` with the Delta extension. The Delta JAR is resolved from
+Maven Central once into a user-level Ivy cache (`~/.cache/retail-synth/ivy`,
+or $RETAIL_SYNTH_CACHE/ivy); every later start loads the cached JARs.
+
+The embedded session (classic or local Connect server) keeps its catalog in a
+Derby metastore under `.retail-synth/` of the working directory (or
+$RETAIL_SYNTH_HOME): Spark's default in-memory catalog forgets managed tables
+when the session ends while their folders stay, so a second run into the same
+schema would fail.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 DELTA_CONFIGS = {
@@ -19,14 +29,27 @@ DELTA_CONFIGS = {
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
 }
 
+# `local`, `local[4]`, `local[*]`, `local[4,2]` (max failures): what `SparkSession.builder.remote()` accepts as local.
+LOCAL_MASTER = re.compile(r"local(?:\[(\*|[1-9][0-9]*)(?:,[1-9][0-9]*)?\])?")
+CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
+
 
 class JavaMissingError(RuntimeError):
     """No Java runtime: Spark cannot start."""
 
 
+class RemoteError(ValueError):
+    """A Spark Connect URL that cannot be used; raised before any Spark starts."""
+
+
 def ivy_cache_dir() -> Path:
     root = os.environ.get("RETAIL_SYNTH_CACHE") or os.path.expanduser("~/.cache/retail-synth")
     return Path(root) / "ivy"
+
+
+def home_dir() -> Path:
+    """The embedded session's own folder (metastore, warehouse, derby.log): $RETAIL_SYNTH_HOME or ./.retail-synth."""
+    return Path(os.environ.get("RETAIL_SYNTH_HOME") or ".retail-synth").resolve()
 
 
 def delta_package() -> str:
@@ -53,51 +76,195 @@ def _require_java() -> None:
         )
 
 
+# ---------------------------------------------------------------- Spark Connect
+
+def is_connect(spark) -> bool:
+    """True for a Spark Connect session; checked by module so that no Connect import (grpc) is needed."""
+    return type(spark).__module__.startswith("pyspark.sql.connect.")
+
+
+def check_remote(url: str) -> str:
+    """The Connect URL stripped, or RemoteError: only `sc://...` and `local[...]` mean something to Spark Connect."""
+    url = (url or "").strip()
+    if not url:
+        raise RemoteError("the Spark Connect URL is empty: give sc://host:port or local[N]")
+    if LOCAL_MASTER.fullmatch(url) or (url.startswith("sc://") and len(url) > len("sc://")):
+        return url
+    raise RemoteError(f"'{url}' is not a Spark Connect URL: give sc://host:port or local[N] (e.g. local[2], local[*])")
+
+
+def remote_from(remote: str | None, environ=os.environ) -> str | None:
+    """The Connect URL to use: `remote` if given, else $SPARK_REMOTE, else None (classic Spark); validated."""
+    if remote is not None:
+        url = check_remote(remote)
+    elif "SPARK_REMOTE" in environ:
+        try:
+            url = check_remote(environ["SPARK_REMOTE"])
+        except RemoteError as exc:
+            raise RemoteError(f"SPARK_REMOTE: {exc}") from None
+    else:
+        return None
+    if url.startswith("local") and "PYSPARK_GATEWAY_PORT" in environ and "SPARK_CONNECT_MODE_ENABLED" not in environ:
+        # spark-submit already started this process's JVM: no local server can be added to it.
+        raise RemoteError(f"'{url}' starts a local Spark Connect server, which spark-submit's JVM cannot host: "
+                          "connect to a running server with sc://host:port instead")
+    return url
+
+
+def default_parallelism(spark) -> int:
+    """Task slots of the session, on classic and Connect sessions alike (Connect has no sparkContext)."""
+    if not is_connect(spark):
+        return spark.sparkContext.defaultParallelism
+    try:
+        configured = spark.conf.get("spark.default.parallelism", None)
+        if configured:
+            return int(configured)
+        master = LOCAL_MASTER.fullmatch(spark.conf.get("spark.master", None) or "")
+    except Exception:       # a server may refuse to show a conf (e.g. CONFIG_NOT_AVAILABLE)
+        return 2
+    if master:
+        slots = master.group(1)
+        return (os.cpu_count() or 2) if slots == "*" else int(slots or 1)
+    return 2
+
+
+def _start_local_connect(master: str, conf: dict[str, str]):
+    """Start a Spark Connect server with `conf` in this process and return a Connect session on it.
+
+    What `SparkSession.builder.remote("local[N]")` does, except that the server
+    binds an ephemeral port on localhost instead of the fixed 15002, so two
+    runs on one machine (or another user's server) never meet.
+    """
+    from pyspark import SparkConf, SparkContext
+    from pyspark.sql import SparkSession as ClassicSession
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    # The server requires this token and the client sends it (both read the environment).
+    os.environ.setdefault("SPARK_CONNECT_AUTHENTICATE_TOKEN", str(uuid.uuid4()))
+    server_conf = SparkConf(loadDefaults=True).setAll(list(conf.items())).setAll([
+        ("spark.master", master),
+        ("spark.plugins", CONNECT_PLUGIN),
+        ("spark.connect.grpc.binding.address", "localhost"),
+        ("spark.connect.grpc.binding.port", "0"),
+        ("spark.sql.artifact.isolation.enabled", "true"),
+        ("spark.sql.artifact.isolation.alwaysApplyClassloader", "true"),
+    ])
+    remote = os.environ.pop("SPARK_REMOTE", None)   # else spark-submit would start a client, not a server
+    try:
+        server = ClassicSession(SparkContext.getOrCreate(server_conf))
+    finally:
+        if remote is not None:
+            os.environ["SPARK_REMOTE"] = remote
+    service = getattr(getattr(server._jvm, "org.apache.spark.sql.connect.service.SparkConnectService$"), "MODULE$")
+    port = service.localPort()
+    os.environ["SPARK_LOCAL_REMOTE"] = "1"          # session.stop() then stops the server too
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"  # pyspark.sql.functions etc. build Connect columns
+    return ConnectSession.builder.remote(f"sc://localhost:{port}").getOrCreate()
+
+
+def _connect(url: str):
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    return ConnectSession.builder.remote(url).getOrCreate()
+
+
+# ---------------------------------------------------------------- the session
+
+def embedded_conf(
+    driver_memory: str = "4g",
+    app_name: str = "retail-synth",
+    arrow_batch_rows: int = 50_000,
+    warehouse_dir: str | None = None,
+    metastore_dir: str | None = None,
+    persistent_catalog: bool = True,
+) -> dict[str, str]:
+    """The configuration of the embedded local session: Delta, quiet logs and, for catalogs, a Derby metastore."""
+    cores = os.cpu_count() or 2
+    java_options = "-Dlog4j2.level=error"
+    conf = {
+        "spark.app.name": app_name,
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.shuffle.partitions": str(cores),
+        "spark.default.parallelism": str(cores),
+        "spark.driver.memory": driver_memory,
+        "spark.sql.execution.arrow.maxRecordsPerBatch": str(arrow_batch_rows),
+        "spark.databricks.delta.snapshotPartitions": str(cores),
+    }
+    if persistent_catalog:
+        # Derby allows one JVM per metastore at a time, so path-only runs stay off it.
+        metastore = Path(metastore_dir) if metastore_dir else home_dir()
+        metastore.mkdir(parents=True, exist_ok=True)
+        java_options += f" -Dderby.stream.error.file={metastore.resolve() / 'derby.log'}"   # not into the cwd
+        conf.update({
+            "spark.sql.catalogImplementation": "hive",
+            "spark.hadoop.javax.jdo.option.ConnectionURL":
+                f"jdbc:derby:;databaseName={metastore.resolve() / 'metastore_db'};create=true",
+        })
+    # Spark creates its warehouse folder at start: under home_dir(), not as ./spark-warehouse.
+    conf["spark.sql.warehouse.dir"] = str(Path(warehouse_dir or home_dir() / "spark-warehouse").resolve())
+    conf["spark.driver.extraJavaOptions"] = java_options
+    jars = cached_delta_jars()
+    if jars:   # resolved before: load them straight from the cache, no resolution
+        conf["spark.jars"] = ",".join(jars)
+    else:      # first start: Ivy resolves the Delta JAR and its dependencies from Maven Central
+        conf.update({"spark.jars.packages": delta_package(), "spark.jars.ivy": str(ivy_cache_dir())})
+    conf.update(DELTA_CONFIGS)
+    return conf
+
+
+def _active_session(remote: str | None):
+    """The session this process already has (classic, or Connect once a Connect session was made here)."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is None and remote is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        # Launched by spark-submit: the JVM and its --packages/--conf are already set.
+        active = SparkSession.builder.getOrCreate()
+    return active
+
+
 def get_spark(
     driver_memory: str = "4g",
     app_name: str = "retail-synth",
     arrow_batch_rows: int = 50_000,
     warehouse_dir: str | None = None,
+    remote: str | None = None,
+    metastore_dir: str | None = None,
+    persistent_catalog: bool = True,
 ):
-    """Return the active session, or start a local Spark + Delta one (managed tables under `warehouse_dir`)."""
-    from pyspark.sql import SparkSession
+    """Return the active session, a Spark Connect session (`remote` or $SPARK_REMOTE), or a new embedded one.
 
-    active = SparkSession.getActiveSession()
-    if active is None and "PYSPARK_GATEWAY_PORT" in os.environ:
-        # Launched by spark-submit: the JVM and its --packages/--conf are already set.
-        active = SparkSession.builder.appName(app_name).getOrCreate()
-    if active is not None:
-        active.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch_rows))
-        return active
+    The rest applies only to an embedded session started here (classic, or a
+    `local[N]` Connect server); an active or `sc://` session keeps its own
+    catalog. `persistent_catalog` keeps managed tables in a Derby metastore
+    (`metastore_dir`, default `home_dir()`) so that they outlive the session;
+    path-only work can do without it.
+    """
+    remote = remote_from(remote)
+    active = _active_session(remote)
+    if active is not None and remote is not None and not is_connect(active):
+        raise RemoteError("a classic Spark session is already running in this process: Spark Connect cannot be used here")
+    if active is None and remote is not None and remote.startswith("sc://"):
+        active = _connect(remote)
+    elif active is None:
+        _require_java()
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        conf = embedded_conf(driver_memory, app_name, arrow_batch_rows, warehouse_dir, metastore_dir, persistent_catalog)
+        if remote is not None:
+            return _start_local_connect(remote, conf)
+        from pyspark.sql import SparkSession
 
-    _require_java()
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    cores = os.cpu_count() or 2
-    builder = (
-        SparkSession.builder.master("local[*]")
-        .appName(app_name)
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", str(cores))
-        .config("spark.default.parallelism", str(cores))
-        .config("spark.driver.memory", driver_memory)
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch_rows))
-        .config("spark.databricks.delta.snapshotPartitions", str(cores))
-        .config("spark.driver.extraJavaOptions", "-Dlog4j2.level=error")
-    )
-    jars = cached_delta_jars()
-    if jars:   # resolved before: load them straight from the cache, no resolution
-        builder = builder.config("spark.jars", ",".join(jars))
-    else:      # first start: Ivy resolves the Delta JAR and its dependencies from Maven Central
-        builder = builder.config("spark.jars.packages", delta_package()).config("spark.jars.ivy", str(ivy_cache_dir()))
-    for key, value in DELTA_CONFIGS.items():
-        builder = builder.config(key, value)
-    if warehouse_dir:
-        builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)
-    spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+        builder = SparkSession.builder.master("local[*]")
+        for key, value in conf.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        return spark
+    active.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch_rows))
+    return active
 
 
 def spark_submit_arguments() -> list[str]:

@@ -12,7 +12,8 @@ from pipelines.spark_session import get_spark
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
-    session = get_spark(driver_memory="2g", warehouse_dir=str(tmp_path_factory.mktemp("spark-warehouse")))
+    session = get_spark(driver_memory="2g", warehouse_dir=str(tmp_path_factory.mktemp("spark-warehouse")),
+                        metastore_dir=str(tmp_path_factory.mktemp("metastore")))
     yield session
     session.stop()
 

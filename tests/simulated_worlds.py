@@ -2,8 +2,11 @@
 
 from functools import lru_cache
 
+import pyarrow as pa
+
 from components.configuration import resolve
-from components.simulation.walk import simulate_block, with_cart_decisions
+from components.simulation.carts import CART_LINE_SCHEMA, decision_table
+from components.simulation.walk import simulate_block, walk_blocks
 from components.simulation.world import build_world, reference_dimensions
 
 
@@ -16,13 +19,30 @@ def tiny_dimensions(*assignments: str):
 
 @lru_cache(maxsize=8)
 def tiny_world(*assignments: str):
-    """The tiny preset's World, carts decided."""
+    """The tiny preset's World."""
     config, dims = tiny_dimensions(*assignments)
-    return with_cart_decisions(build_world(config, dims, config["seed"]))
+    return build_world(config, dims, config["seed"])
 
 
 @lru_cache(maxsize=4)
 def tiny_block(*assignments: str):
-    """(world, the whole catalogue simulated as one block)."""
+    """(world, the whole catalogue walked as one block): exact, since every cart's items are in it."""
     world = tiny_world(*assignments)
     return world, simulate_block(world, 0, world.n_products)
+
+
+def walked_in_blocks(world, size: int):
+    """The catalogue walked as blocks of `size` products in lock-step, as the Spark walk does."""
+    return list(walk_blocks(world, [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]))
+
+
+def cart_decisions(results) -> pa.Table:
+    """The cart decision table folded from the cart lines of `results`."""
+    return decision_table(pa.concat_tables(pa.Table.from_pydict(r.cart_lines, schema=CART_LINE_SCHEMA) for r in results))
+
+
+@lru_cache(maxsize=4)
+def tiny_decisions(*assignments: str):
+    """(world, the tiny run's cart decision table)."""
+    world, block = tiny_block(*assignments)
+    return world, cart_decisions([block])

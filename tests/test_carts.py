@@ -1,4 +1,4 @@
-"""Cart abandonment: decided once over all products, replayed exactly by every product block."""
+"""Cart abandonment: blocks walked in lock-step pool their low carts, so any split decides the same carts."""
 
 from functools import lru_cache
 
@@ -7,23 +7,29 @@ import pytest
 
 from components.simulation.carts import shipping_availability
 from components.simulation.pricing import sale_amounts
-from components.simulation.walk import decide_carts, simulate_block
-from tests.simulated_worlds import tiny_world
+from tests.simulated_worlds import cart_decisions, tiny_decisions, tiny_world, walked_in_blocks
 
 
 @lru_cache(maxsize=2)
 def decided(*assignments: str):
-    """(world, its cart decision table): the pass is deterministic, so re-running it gives World.carts' table."""
-    world = tiny_world(*assignments)
-    return world, decide_carts(world).to_pandas()
+    """(world, its cart decision table as pandas)."""
+    world, decisions = tiny_decisions(*assignments)
+    return world, decisions.to_pandas()
 
 
 def block_sales(world, size: int = 15) -> dict:
-    blocks = [simulate_block(world, lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]
+    blocks = walked_in_blocks(world, size)
     return {k: np.concatenate([b.sales[k] for b in blocks]) for k in blocks[0].sales}
 
 
-def test_blocks_replay_the_decided_carts_exactly():
+@pytest.mark.parametrize("size", [7, 15, 60])
+def test_any_split_into_blocks_decides_the_same_carts(size):
+    world, decisions = tiny_decisions()
+    split = cart_decisions(walked_in_blocks(tiny_world(), size)).sort_by("cart")
+    assert split.equals(decisions.sort_by("cart"))
+
+
+def test_sales_agree_with_the_decided_carts():
     world, decisions = decided()
     sales = block_sales(world)
     horizon = decisions[decisions.day >= world.warmup_days]

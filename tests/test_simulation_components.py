@@ -1,34 +1,16 @@
-"""The simulation core without Spark: allocation, replenishment, returns, episodes, fact batches, calibration."""
+"""The simulation core without Spark: allocation, replenishment, returns, the walk, calibration (tables: tests/tables/)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
-import pyarrow as pa
 import pytest
 
 from components import hashing
-from components.configuration import resolve
-from components.contracts import arrow_schema
-from components.simulation import fact_batches as fb
+from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
 from components.simulation.allocation import allocate_requests, serve
-from components.simulation.episodes import stockout_runs
 from components.simulation.walk import simulate_block
-from tests.simulated_worlds import tiny_block, tiny_world
-
-ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
-BATCHES = {
-    "gold_sales_fact": fb.sales_batches,
-    "gold_inventory_fact": fb.inventory_batches,
-    "gold_inventory_movement_fact": fb.movement_batches,
-    "gold_stockout_events": fb.stockout_event_batches,
-}
-
-
-def fact_table(world, table: str, blocks, batch_rows: int = 500) -> pa.Table:
-    batches = [b for lo, hi in blocks for b in BATCHES[table](world, lo, hi, ETL, batch_rows)]
-    return pa.Table.from_batches(batches, schema=arrow_schema(table))
+from components.simulation.world import BOTTOMS_CHART
+from tests.simulated_worlds import tiny_block, tiny_dimensions, tiny_world
 
 
 def positions_of(world, result, product, location):
@@ -124,139 +106,16 @@ def test_returns_restock_on_the_right_day_at_the_selling_location():
     assert np.array_equal(r.restocked, expected)
 
 
-def test_restock_date_keys_are_real_dates_after_the_sale():
-    world, _ = tiny_block()
-    sales = fact_table(world, "gold_sales_fact", [(0, world.n_products)]).to_pandas()
-    returned = sales[sales.is_return]
-    assert len(returned) > 0
-    sold_on = pd_dates(returned.date_key)
-    restocked_on = pd_dates(returned.return_restocked_date_key)
-    assert ((restocked_on - sold_on).dt.days.between(1, 3)).all()
-    assert sales.return_restocked_date_key[~sales.is_return].isna().all()
-
-
-def pd_dates(keys):
-    import pandas as pd
-
-    return pd.to_datetime(keys.astype(int).astype(str), format="%Y%m%d")
-
-
-def test_stockout_episodes_are_the_runs_of_the_inventory_rows():
-    world, _ = tiny_block()
-    inv = fact_table(world, "gold_inventory_fact", [(0, world.n_products)]).to_pandas()
-    events = fact_table(world, "gold_stockout_events", [(0, world.n_products)]).to_pandas()
-    inv = inv.sort_values(["product_key", "location_key", "date_key"])
-    days = sorted(inv.date_key.unique())
-    runs = set()
-    for (pk, lk), group in inv.groupby(["product_key", "location_key"]):
-        flags = group.is_stockout.to_numpy()
-        assert np.array_equal(group.stockout_duration_days.to_numpy(), _run_lengths(flags))
-        _, starts, ends = stockout_runs(flags[:, None])
-        for a, b in zip(starts, ends):
-            runs.add((pk, lk, days[a], None if b == len(days) - 1 else days[b], b - a + 1))
-    got = {
-        (e.product_key, e.location_key, e.stockout_start_date_key,
-         None if np.isnan(e.stockout_end_date_key) else int(e.stockout_end_date_key), e.stockout_duration_days)
-        for e in events.itertuples()
-    }
-    assert got == runs
-    assert events.stockout_end_date_key.isna().sum() > 0          # open episodes are kept
-    assert events.stockout_id.is_unique
-
-
-def _run_lengths(flags):
-    out, run = [], 0
-    for f in flags:
-        run = run + 1 if f else 0
-        out.append(run)
-    return np.array(out)
-
-
-def test_lost_sales_are_counted_from_the_requests():
-    world, r = tiny_block()
-    events = fact_table(world, "gold_stockout_events", [(0, world.n_products)]).to_pandas()
-    assert events.lost_sales_attempts.sum() == len(r.lost_quantity) > 0
-    assert events.lost_sales_quantity.sum() == r.lost_quantity.sum()
-    assert (events.lost_sales_quantity >= events.lost_sales_attempts).all()
-    assert (events.lost_sales_quantity <= 3 * events.lost_sales_attempts).all()
-    assert ((events.lost_sales_attempts > 0) | (events.lost_sales_revenue == 0)).all()
-
-
-def test_movements_reproduce_the_inventory_flow():
-    world, _ = tiny_block()
-    inv = fact_table(world, "gold_inventory_fact", [(0, world.n_products)]).to_pandas()
-    mov = fact_table(world, "gold_inventory_movement_fact", [(0, world.n_products)]).to_pandas()
-    assert (mov.quantity > 0).all() and mov.movement_id.is_unique
-    assert set(mov.movement_type) == {"adjustment", "receipt", "sale", "return"}
-    opening = mov[mov.movement_type == "adjustment"]
-    assert (opening.date_key == inv.date_key.min()).all()
-    assert not opening.duplicated(["product_key", "to_location_key"]).any()
-    location = mov.to_location_key.fillna(mov.from_location_key).astype(int)
-    signed = np.where(mov.movement_type == "sale", -mov.quantity, mov.quantity)
-    net = (
-        mov.assign(location_key=location, signed=signed)
-        .groupby(["product_key", "location_key", "date_key"]).signed.sum()
-    )
-    inv = inv.sort_values(["product_key", "location_key", "date_key"]).set_index(["product_key", "location_key", "date_key"])
-    inv["net"] = net.reindex(inv.index, fill_value=0)
-    cumulative = inv.groupby(level=[0, 1]).net.cumsum()
-    assert (cumulative == inv.quantity_on_hand).all()
-    sales = fact_table(world, "gold_sales_fact", [(0, world.n_products)]).to_pandas()
-    assert set(mov[mov.movement_type == "sale"].reference_id) == set(sales.line_item_id)
-
-
-def test_inventory_rows_cover_the_horizon_only_and_follow_their_rules():
-    world, _ = tiny_block()
-    config = resolve(preset="tiny")
-    inv = fact_table(world, "gold_inventory_fact", [(0, world.n_products)]).to_pandas()
-    assert len(inv) == world.n_products * world.n_locations * world.horizon_days
-    assert inv.date_key.min() == int(config["start_date"].strftime("%Y%m%d"))
-    assert inv.date_key.max() == int(config["end_date"].strftime("%Y%m%d"))
-    assert (inv.is_stockout == (inv.quantity_available == 0)).all()
-    assert ((inv.quantity_in_transit > 0) == inv.next_replenishment_date.notna()).all()
-    assert (inv.reorder_point >= 0).all() and (inv.reorder_quantity >= 1).all()
-    dates = pd_dates(inv.date_key)
-    nxt = inv.next_replenishment_date.notna()
-    assert (inv.next_replenishment_date[nxt].astype("datetime64[ns]") > dates[nxt]).all()
-    last = inv.last_replenishment_date.notna()
-    assert (inv.last_replenishment_date[last].astype("datetime64[ns]") <= dates[last]).all()
-
-
-def test_sales_are_written_for_the_horizon_with_consistent_amounts():
-    world, _ = tiny_block()
-    config = resolve(preset="tiny")
-    sales = fact_table(world, "gold_sales_fact", [(0, world.n_products)]).to_pandas()
-    assert sales.line_item_id.is_unique
-    assert sales.date_key.min() >= int(config["start_date"].strftime("%Y%m%d"))
-    gross = sales.quantity_sold * sales.unit_price
-    assert np.allclose(sales.net_sales_amount, gross - sales.discount_amount, atol=0.011)
-    assert (sales.is_inventory_constrained == (sales.quantity_sold < sales.quantity_requested)).all()
-    store = sales.source_system == "POS"
-    assert sales.pos_terminal_id[store].notna().all() and sales.pos_terminal_id[~store].isna().all()
-    assert (sales.fulfillment_type[store] == "in_store").all()
-    assert set(sales.fulfillment_type[~store]) <= {"ship_from_warehouse", "ship_from_dc"}
-    assert sales.line_item_id.str.match(r"^TXN-\d{8}-\d{7}-\d{2}$").all()
-    assert (sales.line_item_id.str[:20] == sales.transaction_id).all()
-
-
-def test_block_boundaries_do_not_change_any_row():
-    world, _ = tiny_block()
-    n = world.n_products
-    for table in BATCHES:
-        whole = fact_table(world, table, [(0, n)])
-        split = fact_table(world, table, [(0, 7), (7, 31), (31, n)], batch_rows=333)
-        keys = [(c, "ascending") for c in whole.column_names]
-        assert whole.sort_by(keys).equals(split.sort_by(keys)), table
-
-
-def test_batches_match_the_contract_and_the_size_limit():
-    world, _ = tiny_block()
-    for table, emit in BATCHES.items():
-        batches = list(emit(world, 0, 20, ETL, 250))
-        assert batches, table
-        for batch in batches:
-            assert batch.schema.equals(arrow_schema(table)), table
-            assert 0 < batch.num_rows <= 250
+def test_world_sizes_come_from_the_dimensions():
+    _, dims = tiny_dimensions()
+    world = tiny_world()
+    products, customers = dims["gold_product_dim"].to_pandas(), dims["gold_customer_dim"].to_pandas()
+    apparel = (products.category_level_1 == "apparel").to_numpy()
+    assert np.array_equal(world.product_size_chart >= 0, apparel)
+    bottoms = (products.category_level_2 == "bottoms").to_numpy()
+    assert (world.product_size_chart[bottoms] == BOTTOMS_CHART).all()
+    assert [APPAREL_SIZES[i] for i in world.customer_size_tops] == customers.size_profile_tops.tolist()
+    assert [WAIST_SIZES[i] for i in world.customer_size_bottoms] == customers.size_profile_bottoms.tolist()
 
 
 def test_simulation_is_deterministic():

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from components.configuration import resolve
 from components.simulation.allocation import allocate_requests, serve
 from components.simulation.episodes import episodes, stockout_duration, stockout_runs
-from components.simulation.walk import simulate_block, with_cart_decisions
+from components.simulation.walk import simulate_block, walk_blocks
 from components.simulation.world import build_world, reference_dimensions
 
 FAST = settings(max_examples=50, deadline=None)
@@ -119,7 +119,7 @@ def small_world(seed: int, products: int, customers: int, days: int, warmup: int
         ],
         seed=seed,
     )
-    return with_cart_decisions(build_world(config, reference_dimensions(config), seed))
+    return build_world(config, reference_dimensions(config), seed)
 
 
 worlds = st.tuples(
@@ -144,7 +144,7 @@ def test_random_worlds_keep_the_flow_identity_and_block_independence(shape, data
     assert (whole.on_hand >= 0).all() and (s["quantity_sold"] <= s["inventory_at_purchase"]).all()
     # the same rows whatever the block boundary
     cut = data.draw(st.integers(1, n - 1))
-    left, right = simulate_block(world, 0, cut), simulate_block(world, cut, n)
+    left, right = walk_blocks(world, [(0, cut), (cut, n)])
     k = cut * world.n_locations
     assert np.array_equal(whole.on_hand[:, :k], left.on_hand)
     assert np.array_equal(whole.on_hand[:, k:], right.on_hand)

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from components.contracts import to_arrow_table
+from components.tables.keys import date_keys
 
 MONTH_NAMES = np.array(
     ["January", "February", "March", "April", "May", "June", "July",
@@ -154,7 +155,7 @@ def _features(days: np.ndarray) -> dict[str, np.ndarray]:
             sale_event_name[(days >= first) & (days <= last)] = name
 
     return {
-        "date_key": (year * 10000 + month * 100 + day_of_month).astype(np.int32),
+        "date_key": date_keys(days),
         "calendar_date": days,
         "year": year.astype(np.int32),
         "quarter": ((month + 2) // 3).astype(np.int32),

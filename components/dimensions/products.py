@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from components import hashing
 from components.contracts import to_arrow_table
+from components.tables.keys import PRODUCT_KEY_DIGITS, product_ids
 
 APPAREL_SIZES = ("XS", "S", "M", "L", "XL", "XXL")
 WAIST_SIZES = tuple(str(w) for w in range(26, 41, 2))
@@ -219,7 +220,7 @@ def build_product_dim(
     end_offset = hashing.integers(seed, "product.end_of_life", 0, horizon_days - 1, keys)
     end_of_life = np.where(discontinued, reference + end_offset.astype("timedelta64[D]"), np.datetime64("NaT"))
 
-    padded_key = pc.utf8_lpad(pa.array(keys).cast(pa.string()), width=8, padding="0")
+    padded_key = pc.utf8_lpad(pa.array(keys).cast(pa.string()), width=PRODUCT_KEY_DIGITS, padding="0")
     sku_prefix = pc.binary_join_element_wise(
         pa.array(np.array([b[1] for b in BRANDS])[brand_index]),
         pa.array(np.array([t[2] for t in PRODUCT_TYPES])[kind]),
@@ -229,7 +230,7 @@ def build_product_dim(
         "gold_product_dim",
         {
             "product_key": keys.astype(np.int32),
-            "product_id": pc.binary_join_element_wise("PRD", padded_key, "-"),
+            "product_id": product_ids(keys),
             "sku": pc.binary_join_element_wise(sku_prefix, padded_key, "-"),
             "product_name": product_name,
             "brand": brand,

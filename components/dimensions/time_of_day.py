@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from components.contracts import to_arrow_table
+from components.tables.keys import SLOT_MINUTES, SLOTS_PER_DAY, SLOTS_PER_HOUR, time_keys
 
 BUSINESS_HOURS = (9, 21)                 # stores open 09:00 and close 21:00
 PEAK_HOURS = ((12, 14), (17, 20))        # lunch break and after-work shopping
@@ -20,22 +21,22 @@ def _period_of_day(hour: np.ndarray) -> np.ndarray:
 
 
 def build_time_dim() -> pa.Table:
-    slot = np.arange(96)
-    hour = slot // 4
-    minute = (slot % 4) * 15
+    slot = np.arange(SLOTS_PER_DAY)
+    hour = slot // SLOTS_PER_HOUR
+    minute = (slot % SLOTS_PER_HOUR) * SLOT_MINUTES
     hour_minute = pc.binary_join_element_wise(
         pc.utf8_lpad(pa.array(hour).cast(pa.string()), width=2, padding="0"),
         pc.utf8_lpad(pa.array(minute).cast(pa.string()), width=2, padding="0"),
         ":",
     )
     hour_12 = np.where(hour % 12 == 0, 12, hour % 12)
-    peak = np.zeros(96, dtype=bool)
+    peak = np.zeros(SLOTS_PER_DAY, dtype=bool)
     for start, end in PEAK_HOURS:
         peak |= (hour >= start) & (hour < end)
     return to_arrow_table(
         "gold_time_dim",
         {
-            "time_key": (hour * 100 + minute).astype(np.int32),
+            "time_key": time_keys(slot),
             "hour": hour.astype(np.int32),
             "minute": minute.astype(np.int32),
             "hour_minute": hour_minute,

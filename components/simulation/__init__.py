@@ -1,6 +1,7 @@
-"""The simulation core: demand, allocation, replenishment, returns and stockouts, vectorised in numpy.
+"""The simulation core: demand, allocation, replenishment, returns, carts and stockouts, vectorised in numpy.
 
-Spark-free. `world.build_world` runs once on the driver; `walk.simulate_block`
-and the `fact_batches` generators run inside Spark tasks, one product block
-at a time, and give the same rows whatever the block boundaries.
+Spark-free. `world.build_world` runs once on the driver; `walk.walk_blocks`
+runs inside Spark tasks and gives the same results whatever the block
+boundaries. What happened is decided here; how it reads as gold tables is
+components/tables/.
 """

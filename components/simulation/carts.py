@@ -8,9 +8,13 @@ often. An abandoned cart may be recovered through the email funnel: on its
 recovery day its lines are ordered again and go through the same allocation
 as any order.
 
-Because a cart spans product blocks, `walk.decide_carts` runs the walk once over
-all products and records one row per cart; the blocks then replay those
-decisions (World.carts) and reproduce exactly the same stock trajectory.
+A cart's items sit in several product blocks, so each block's CartBook only
+reports which of the day's carts it finds low; the walk pools those reports
+of every block before any block decides (walk.walk_blocks). Each block then
+decides its carts identically, since the decision is a hash of the cart id
+and the pooled flag. After the walk, every block hands over one row per cart
+line (`CartBook.lines`); `decision_table` folds the lines of a cart, from
+whichever blocks, into its one row of CART_DECISION_SCHEMA.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import pyarrow as pa
 
 from components import hashing
 from components.simulation.pricing import sale_amounts
-from components.simulation.world import CartDecisions, World
+from components.simulation.world import World
 
 CART_DECISION_SCHEMA = pa.schema(
     [
@@ -69,109 +73,149 @@ def shipping_availability(positions: np.ndarray, on_hand: np.ndarray) -> np.ndar
     return np.maximum(stock[np.arange(len(stock)), column], 0)
 
 
-def replay(decisions: CartDecisions, cart: np.ndarray, is_recovery: np.ndarray) -> np.ndarray:
-    """Which request lines are really ordered under the decided carts (store lines always are)."""
-    active = cart < 0
-    lines = np.flatnonzero(~active)
-    index = decisions.lookup(cart[lines])
-    active[lines] = np.where(is_recovery[lines], decisions.recovery_ordered[index], ~decisions.abandoned[index])
-    return active
+CART_LINE_SCHEMA = pa.schema(
+    [
+        ("cart", pa.int64()),
+        ("is_recovery", pa.bool_()),     # the copy ordered again on the recovery day
+        ("day", pa.int32()),             # simulation day of the line's order
+        ("order", pa.int32()),
+        ("line", pa.int16()),
+        ("customer", pa.int32()),
+        ("channel", pa.int16()),
+        ("slot", pa.int16()),
+        ("product", pa.int32()),
+        ("low", pa.bool_()),             # originals: the item was low when the cart was decided
+        ("value_cents", pa.int64()),     # originals: net sales of the requested units on the cart's day
+        ("abandoned", pa.bool_()),
+        ("recovery_ordered", pa.bool_()),
+        ("ordered", pa.bool_()),         # the line was really ordered (and so served)
+        ("sold", pa.int64()),            # units sold
+        ("sold_cents", pa.int64()),      # net sales of the units sold
+    ]
+)
 
 
-class CartLedger:
-    """Decides the carts of the all-products walk day by day and books their outcome."""
+def _cents(amount: np.ndarray) -> np.ndarray:
+    return np.rint(np.asarray(amount) * 100).astype(np.int64)
 
-    def __init__(self, world: World, requests: dict):
+
+class CartBook:
+    """The digital cart lines of one block: which are low, which are ordered, and what they sold."""
+
+    def __init__(self, world: World, requests, positions: np.ndarray):
         self.world = world
-        self.r = requests                               # the walk's request arrays, in its sorted order
-        cart = requests["cart"]
-        self.cart, first = np.unique(cart[cart >= 0], return_index=True)
-        n = len(self.cart)
-        cart_lines = np.flatnonzero(cart >= 0)[first]
-        self.day = requests["day"][cart_lines].astype(np.int32)
-        self.order = requests["order"][cart_lines].astype(np.int32)
-        self.customer = requests["customer"][cart_lines].astype(np.int32)
-        self.channel = requests["channel"][cart_lines].astype(np.int16)
-        self.slot = requests["slot"][cart_lines].astype(np.int16)
-        original = np.flatnonzero((cart >= 0) & ~requests["is_recovery"])
-        original = original[np.lexsort((requests["line"][original], cart[original]))]
-        self.products = pa.ListArray.from_arrays(
-            np.searchsorted(cart[original], np.append(self.cart, np.iinfo(np.int64).max)).astype(np.int32),
-            pa.array(requests["product"][original].astype(np.int32)),
-        )
-        self.items = np.zeros(n, np.int32)
-        self.low_items = np.zeros(n, np.int32)
-        self.cart_value = np.zeros(n)
+        self.requests, self.positions = requests, positions     # the walk's sorted request lines
+        self.cart, self.is_recovery = requests.cart, requests.is_recovery
+        self.cart_ids = np.unique(self.cart[self.cart >= 0])
+        self.index = np.searchsorted(self.cart_ids, self.cart)     # meaningful on cart lines only
+        n = len(self.cart_ids)
+        self.low = np.zeros(n, bool)                 # pooled over every block
         self.abandoned = np.zeros(n, bool)
-        self.checked_out_sold = np.zeros(n, bool)
         self.recovery_ordered = np.zeros(n, bool)
-        self.recovery_day = np.full(n, -1, np.int32)
-        self.recovered = np.zeros(n, bool)
-        self.recovery_revenue = np.zeros(n)
+        self.line_low = np.zeros(len(self.cart), bool)
 
-    def _net(self, lines: np.ndarray, units: np.ndarray) -> np.ndarray:
-        return sale_amounts(self.world, self.r["product"][lines], self.r["day"][lines], units)[2]
+    def store_lines(self) -> np.ndarray:
+        """The ordered mask before any cart is decided: store lines are always ordered."""
+        return self.cart < 0
 
-    def _index(self, cart: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.cart, cart)
+    def low_carts(self, lines: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
+        """Ids of the carts among `lines` (one day's) with an original line low on stock at its shipping node."""
+        original = lines[(self.cart[lines] >= 0) & ~self.is_recovery[lines]]
+        low = shipping_availability(self.positions[original], on_hand) <= self.world.params["low_inventory_threshold_count"]
+        self.line_low[original] = low
+        return np.unique(self.cart[original[low]])
 
-    def decide(self, lines: np.ndarray, on_hand: np.ndarray, ordered: np.ndarray) -> None:
-        """Before the day's allocation: decide the day's carts and mark which of `lines` are ordered."""
-        r = self.r
-        lines = lines[r["cart"][lines] >= 0]
-        original = lines[~r["is_recovery"][lines]]
+    def decide(self, lines: np.ndarray, low_carts: np.ndarray, ordered: np.ndarray) -> None:
+        """Decide the carts of `lines` (one day's) under the pooled low flags; marks in `ordered` what is ordered."""
+        cart_lines = lines[self.cart[lines] >= 0]
+        original = cart_lines[~self.is_recovery[cart_lines]]
         if len(original):
-            k = self._index(r["cart"][original])
-            low = shipping_availability(r["positions"][original], on_hand) <= self.world.params["low_inventory_threshold_count"]
-            np.add.at(self.items, k, 1)
-            np.add.at(self.low_items, k, low.astype(np.int32))
-            np.add.at(self.cart_value, k, self._net(original, r["quantity"][original]))
-            today = np.unique(k)
-            abandoned = abandons(self.world, self.cart[today], self.low_items[today] > 0)
-            self.abandoned[today] = abandoned
-            self.recovery_ordered[today] = abandoned & recovery_funnel(self.world, self.cart[today])[3]
-            ordered[original] = ~self.abandoned[k]
-        copies = lines[r["is_recovery"][lines]]
-        if len(copies):
-            ordered[copies] = self.recovery_ordered[self._index(r["cart"][copies])]
+            k = np.unique(self.index[original])
+            cart = self.cart_ids[k]
+            self.low[k] = np.isin(cart, low_carts, assume_unique=True)
+            self.abandoned[k] = abandons(self.world, cart, self.low[k])
+            self.recovery_ordered[k] = self.abandoned[k] & recovery_funnel(self.world, cart)[3]
+            ordered[original] = ~self.abandoned[self.index[original]]
+        copies = cart_lines[self.is_recovery[cart_lines]]
+        ordered[copies] = self.recovery_ordered[self.index[copies]]
 
-    def book(self, served: np.ndarray, sold: np.ndarray, day: int) -> None:
-        """After the day's allocation: which checked-out and recovered carts sold something, and for how much."""
-        r = self.r
-        lines = served[r["cart"][served] >= 0]
-        units = sold[r["cart"][served] >= 0]
-        k = self._index(r["cart"][lines])
-        copy = r["is_recovery"][lines]
-        selling = units > 0
-        self.checked_out_sold[k[~copy & selling]] = True
-        recovered = k[copy & selling]
-        self.recovered[recovered] = True
-        self.recovery_day[k[copy]] = day
-        np.add.at(self.recovery_revenue, recovered, self._net(lines[copy & selling], units[copy & selling]))
+    def cart_low_of(self, lines: np.ndarray) -> np.ndarray:
+        """The pooled low flag of each line's cart (False for store lines)."""
+        return np.where(self.cart[lines] >= 0, self.low[np.minimum(self.index[lines], len(self.low) - 1)], False)
 
-    def table(self) -> pa.Table:
-        columns = {
-            "cart": self.cart, "day": self.day, "order": self.order, "customer": self.customer,
-            "channel": self.channel, "slot": self.slot, "items": self.items, "products": self.products,
-            "low_items": self.low_items,
-            "cart_value": np.round(self.cart_value, 2), "abandoned": self.abandoned,
-            "checked_out_sold": self.checked_out_sold, "recovery_ordered": self.recovery_ordered,
-            "recovery_day": self.recovery_day, "recovered": self.recovered,
-            "recovery_revenue": np.round(self.recovery_revenue, 2),
+    def lines(self, sold: np.ndarray, ordered: np.ndarray) -> dict:
+        """One entry per cart line of the block (CART_LINE_SCHEMA), after the walk."""
+        r, world = self.requests, self.world
+        at = np.flatnonzero(self.cart >= 0)
+        k = self.index[at]
+        product, day = r.product[at].astype(np.int64), r.day[at].astype(np.int64)
+        return {
+            "cart": self.cart[at],
+            "is_recovery": self.is_recovery[at],
+            "day": r.day[at],
+            "order": r.order[at],
+            "line": r.line[at],
+            "customer": r.customer[at],
+            "channel": r.channel[at],
+            "slot": r.slot[at],
+            "product": r.product[at],
+            "low": self.line_low[at],
+            "value_cents": _cents(sale_amounts(world, product, day, r.quantity[at])[2]),
+            "abandoned": self.abandoned[k],
+            "recovery_ordered": self.recovery_ordered[k],
+            "ordered": ordered[at],
+            "sold": sold[at].astype(np.int64),
+            "sold_cents": _cents(sale_amounts(world, product, day, sold[at])[2]),
         }
-        return pa.Table.from_arrays(
-            [columns[f.name] if isinstance(columns[f.name], pa.Array) else pa.array(columns[f.name], type=f.type)
-             for f in CART_DECISION_SCHEMA],
-            schema=CART_DECISION_SCHEMA,
-        )
 
 
-def decisions_from_table(table: pa.Table) -> CartDecisions:
-    """The compact replay view of the decision table that every block needs."""
-    table = table.sort_by("cart")
-    return CartDecisions(
-        cart=table["cart"].to_numpy(),
-        abandoned=table["abandoned"].to_numpy(zero_copy_only=False),
-        recovery_ordered=table["recovery_ordered"].to_numpy(zero_copy_only=False),
-        low_inventory=(table["low_items"].to_numpy() > 0),
+def decision_table(lines: pa.Table) -> pa.Table:
+    """Fold cart lines (CART_LINE_SCHEMA; every line of each cart present) into one row per cart.
+
+    items, products, low_items and cart_value count the original lines; a
+    cart is checked out and sold when an original line sold, recovered when
+    a copy sold. Money is summed in cents, so the result does not depend on
+    which block or task a line came from.
+    """
+    c = {name: lines.column(name).to_numpy(zero_copy_only=False) for name in lines.schema.names}
+    sort = np.lexsort((c["line"], c["is_recovery"], c["cart"]))
+    c = {name: values[sort] for name, values in c.items()}
+    cart, first = np.unique(c["cart"], return_index=True)
+    k = np.searchsorted(cart, c["cart"])
+    n = len(cart)
+    original, copy = ~c["is_recovery"], c["is_recovery"]
+
+    def total(values, mask):
+        return np.bincount(k[mask], np.asarray(values)[mask], minlength=n)
+
+    def any_of(mask):
+        return total(np.ones(len(k)), mask) > 0
+
+    items = total(np.ones(len(k)), original).astype(np.int32)
+    offsets = np.concatenate([[0], np.cumsum(items)]).astype(np.int32)
+    recovery_day = np.full(n, -1, np.int32)
+    served_copy = copy & c["ordered"]
+    recovery_day[k[served_copy]] = c["day"][served_copy]
+    columns = {
+        "cart": cart,
+        "day": c["day"][first],
+        "order": c["order"][first],
+        "customer": c["customer"][first],
+        "channel": c["channel"][first],
+        "slot": c["slot"][first],
+        "items": items,
+        "products": pa.ListArray.from_arrays(pa.array(offsets), pa.array(c["product"][original], pa.int32())),
+        "low_items": total(c["low"], original).round().astype(np.int32),
+        "cart_value": total(c["value_cents"], original) / 100,
+        "abandoned": c["abandoned"][first],
+        "checked_out_sold": any_of(original & (c["sold"] > 0)),
+        "recovery_ordered": c["recovery_ordered"][first],
+        "recovery_day": recovery_day,
+        "recovered": any_of(copy & (c["sold"] > 0)),
+        "recovery_revenue": total(c["sold_cents"], copy) / 100,
+    }
+    return pa.Table.from_arrays(
+        [v if isinstance(v, pa.Array) else pa.array(v, type=f.type) for f, v in
+         ((f, columns[f.name]) for f in CART_DECISION_SCHEMA)],
+        schema=CART_DECISION_SCHEMA,
     )

@@ -17,8 +17,8 @@ import numpy as np
 
 from components import hashing
 from components.simulation.world import MAX_ORDERS_PER_DAY, World, guided_search
+from components.tables.keys import SLOTS_PER_DAY, SLOTS_PER_HOUR
 
-SLOT_MINUTES = 15
 STORE_OPEN_SLOT, STORE_CLOSE_SLOT = 40, 84        # stores take orders 10:00 through 20:45
 PRODUCT_REDRAWS = 16                              # redraws of a line whose product is not on sale that day
 TERMINALS_PER_STORE = 8
@@ -32,9 +32,10 @@ DIGITAL_PAYMENT_WEIGHTS = (0.50, 0.15, 0.00, 0.05, 0.20, 0.10)
 
 
 def _slot_weights() -> tuple[np.ndarray, np.ndarray]:
-    """Order time-of-day profiles over the 96 quarter hours: stores (opening hours) and digital (evening peak)."""
-    hour = np.arange(96) // 4
-    store = np.where((np.arange(96) >= STORE_OPEN_SLOT) & (np.arange(96) < STORE_CLOSE_SLOT), 1.0, 0.0)
+    """Order time-of-day profiles over the quarter-hour slots: stores (opening hours) and digital (evening peak)."""
+    slot = np.arange(SLOTS_PER_DAY)
+    hour = slot // SLOTS_PER_HOUR
+    store = np.where((slot >= STORE_OPEN_SLOT) & (slot < STORE_CLOSE_SLOT), 1.0, 0.0)
     store *= np.where((hour >= 12) & (hour < 14), 1.5, 1.0) * np.where((hour >= 17) & (hour < 20), 1.8, 1.0)
     digital = np.select(
         [hour < 6, hour < 9, hour < 12, hour < 18, hour < 23],
@@ -50,6 +51,22 @@ STORE_SLOT_WEIGHTS, DIGITAL_SLOT_WEIGHTS = _slot_weights()
 def order_ids(epoch_day: np.ndarray, order_number: np.ndarray) -> np.ndarray:
     """One int64 id per (day, order number in the day)."""
     return (np.asarray(epoch_day, dtype=np.int64) << 24) | np.asarray(order_number, dtype=np.int64)
+
+
+def order_slots(seed: int, order_id: np.ndarray, is_digital) -> np.ndarray:
+    """Quarter-hour slot of each order, hashed from its id: the time_key of its lines and its serving priority.
+
+    The customer event table times a recovered order's purchase with it, so
+    the draw lives here once.
+    """
+    store = hashing.choice(seed, "demand.slot", STORE_SLOT_WEIGHTS, order_id)
+    digital = hashing.choice(seed, "demand.slot", DIGITAL_SLOT_WEIGHTS, order_id)
+    return np.where(is_digital, digital, store).astype(np.int16)
+
+
+def recovered_order_numbers(days_since_abandonment: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Order number of a recovered cart on its recovery day; above MAX_ORDERS_PER_DAY, so never a regular order's."""
+    return np.asarray(days_since_abandonment, dtype=np.int64) * RECOVERED_ORDER_BASE + np.asarray(order, dtype=np.int64)
 
 
 def line_ids(order_id: np.ndarray, line_number: np.ndarray) -> np.ndarray:
@@ -171,10 +188,10 @@ def _with_recovery_copies(world: World, regular: Requests) -> Requests:
     recovery_day = regular.day[digital] + delay
     inside = recovery_day < world.n_days
     src, delay, recovery_day = digital[inside], delay[inside], recovery_day[inside]
-    order = (delay * RECOVERED_ORDER_BASE + regular.order[src]).astype(np.int32)
+    order = recovered_order_numbers(delay, regular.order[src]).astype(np.int32)
     oid = order_ids(world.epoch_day[recovery_day], order)
     lid = line_ids(oid, regular.line[src])
-    slot = hashing.choice(world.seed, "demand.slot", DIGITAL_SLOT_WEIGHTS, oid).astype(np.int16)
+    slot = order_slots(world.seed, oid, regular.is_digital[src])
     copies = Requests(
         day=recovery_day.astype(np.int32),
         order=order,
@@ -216,9 +233,7 @@ def _attributes(world, day, order, line, customer, product, lid, oid) -> Request
     nodes[:, 0] = world.customer_home[customer]
     nodes[is_digital] = world.customer_nodes[customer[is_digital]]
 
-    store_slot = hashing.choice(seed, "demand.slot", STORE_SLOT_WEIGHTS, oid)
-    digital_slot = hashing.choice(seed, "demand.slot", DIGITAL_SLOT_WEIGHTS, oid)
-    slot = np.where(is_digital, digital_slot, store_slot).astype(np.int16)
+    slot = order_slots(seed, oid, is_digital)
     pay_store = hashing.choice(seed, "demand.payment", STORE_PAYMENT_WEIGHTS, oid)
     pay_digital = hashing.choice(seed, "demand.payment", DIGITAL_PAYMENT_WEIGHTS, oid)
     quantity = (hashing.choice(seed, "demand.quantity", world.params["quantity_weights"], lid) + 1).astype(np.int16)

@@ -1,38 +1,49 @@
-"""The day-by-day inventory walk of one product block.
+"""The day-by-day inventory walk: every block of a task advances one day at a time, together.
 
-`simulate_block(world, product_lo, product_hi)` is a pure function of the
-world and the block: demand lines are hashed per line, lead times, dithers and
-phases per position, and positions of different products never interact (a
-digital order line falls back only to other nodes of the same product). So
-simulating [0, 60) at once or as [0, 30) + [30, 60) gives identical rows.
+A cart spans product blocks: it is low-inventory when ANY of its items is
+at or below the threshold at the start of its day, and that flag decides
+whether the whole cart is ordered. So the blocks walk in lock-step and, each
+day, the low carts of every block are pooled before anyone serves
+(`walk_blocks(..., pool_low_carts)`): in one process the pool is a union; across
+Spark tasks it is one exchange per day (see pipelines/walk_stage.py).
 
-One Python iteration per day (warm-up + horizon), vectorised over all
-positions and that day's requests. Each day:
-  1. start of day: receipts of orders due today and return restocks arrive;
-  2. requests are served (allocation.serve: seeded-random order, partial
+Each block's day reads:
+  1. start of day: supplier receipts due today and return restocks arrive;
+  2. serve: the day's carts are decided (CartBook), then every request really
+     ordered is served (allocation.serve: seeded-random order, partial
      fills, digital fallback to the next nodes);
-  3. end of day: stockout flags, controller update, replenishment review.
-The horizon keeps end-of-day states; the warm-up is simulated but never
-written.
+  3. review: stockout flags, controller update, replenishment review.
+The horizon keeps end-of-day states; the warm-up is simulated, never written.
+Positions of different products never interact except through the pooled
+cart flags, so any split of the catalogue into blocks and tasks gives the
+same rows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable, Iterator
 
 import numpy as np
 
-from components.simulation import allocation, carts, demand, replenishment, returns
-from components.simulation.carts import CartLedger
+from components.simulation import allocation, demand, replenishment, returns
+from components.simulation.carts import CartBook
+from components.simulation.day_record import DayRecord
 from components.simulation.pricing import price_terms
 from components.simulation.world import World
 
 TRAILING_DEMAND_DAYS = 28
+SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "arrivals", "requested")
 
 
 @dataclass
 class BlockResult:
-    """Everything the fact tables of one block are made of (positions = product offset * n_locations + location)."""
+    """Everything the tables of one block are made of (positions = product offset * n_locations + location).
+
+    The daily series are DayRecords (compressed); each is expanded the first
+    time a table reads it, so a task can hold the results of many blocks.
+    """
 
     product_lo: int
     product_hi: int
@@ -42,22 +53,9 @@ class BlockResult:
     position_location: np.ndarray     # int64 location index of each position
     lead_time: np.ndarray             # int64 supplier lead time of each position
     opening: np.ndarray               # int64 on hand at the start of the first horizon day (before its receipts)
+    series: dict                      # name -> DayRecord, see the properties below
 
-    # [horizon day, position], end of day
-    on_hand: np.ndarray               # int32
-    in_transit: np.ndarray            # int32 ordered, not yet received
-    reorder_point: np.ndarray         # int32 the policy's R of the day
-    reorder_quantity: np.ndarray      # int32 the policy's lot Q of the day (S = R + Q)
-    restocked: np.ndarray             # int32 returned units put back on stock at the start of the day
-
-    # [simulation day, position] over every simulated day and beyond (orders placed near the end)
-    arrivals: np.ndarray              # int32 replenishment units arriving at the start of the day
-
-    # [horizon day + TRAILING_DEMAND_DAYS - 1, position]: units requested at the first node asked,
-    # starting TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before simulation day 0)
-    requested: np.ndarray
-
-    # sale lines of the horizon (quantity sold >= 1), in (day, order, line) order; see _sales
+    # sale lines of the horizon (quantity sold >= 1), in (day, order, line) order
     sales: dict
 
     # lost attempts of the horizon (requests that got nothing), one entry each
@@ -66,13 +64,53 @@ class BlockResult:
     lost_quantity: np.ndarray         # units requested
     lost_revenue: np.ndarray          # units requested at list price
 
+    # one entry per digital cart line of the block (originals and recovery copies), see CartBook.lines
+    cart_lines: dict
+
+    @cached_property
+    def on_hand(self) -> np.ndarray:
+        """[horizon day, position] int32 on hand at the end of the day."""
+        return self.series["on_hand"].array()
+
+    @cached_property
+    def in_transit(self) -> np.ndarray:
+        """[horizon day, position] int32 ordered, not yet received, at the end of the day."""
+        return self.series["in_transit"].array()
+
+    @cached_property
+    def reorder_point(self) -> np.ndarray:
+        """[horizon day, position] int32 the policy's R of the day."""
+        return self.series["reorder_point"].array()
+
+    @cached_property
+    def reorder_quantity(self) -> np.ndarray:
+        """[horizon day, position] int32 the policy's lot Q of the day (S = R + Q)."""
+        return self.series["reorder_quantity"].array()
+
+    @cached_property
+    def restocked(self) -> np.ndarray:
+        """[horizon day, position] int32 returned units put back on stock at the start of the day."""
+        return self.series["restocked"].array()
+
+    @cached_property
+    def arrivals(self) -> np.ndarray:
+        """[simulation day, position] int32 replenishment units arriving at the start of the day, over every
+        simulated day and the max lead time + 2 days beyond (orders placed near the end)."""
+        return self.series["arrivals"].array()
+
+    @cached_property
+    def requested(self) -> np.ndarray:
+        """[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first node asked,
+        starting TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before simulation day 0)."""
+        return self.series["requested"].array()
+
     @property
     def n_positions(self) -> int:
         return len(self.position_product)
 
     @property
     def horizon_days(self) -> int:
-        return self.on_hand.shape[0]
+        return self.series["on_hand"].days
 
     @property
     def is_stockout(self) -> np.ndarray:
@@ -85,204 +123,214 @@ class BlockResult:
         return self.arrivals[self.warmup_days:self.warmup_days + self.horizon_days]
 
 
+def pooled_in_process(low_carts: np.ndarray) -> np.ndarray:
+    """The pool of one process: every block that takes part is in it already."""
+    return low_carts
+
+
+def walk_blocks(world: World, blocks: list[tuple[int, int]],
+                pool_low_carts: Callable[[np.ndarray], np.ndarray] = pooled_in_process) -> Iterator[BlockResult]:
+    """Walk `blocks` in lock-step over every simulated day; yields each block's result at the end.
+
+    `pool_low_carts` takes this process's low cart ids of the day and returns
+    those of every process; with all blocks in one process it is the identity.
+    """
+    walks = [BlockWalk(world, lo, hi) for lo, hi in blocks]
+    for day in range(world.n_days):
+        for walk in walks:
+            walk.start_of_day(day)
+        low_carts = pool_low_carts(np.unique(np.concatenate([w.low_carts(day) for w in walks] or [np.zeros(0, np.int64)])))
+        for walk in walks:
+            walk.serve(day, low_carts)
+            walk.review(day)
+    while walks:
+        yield walks.pop(0).result()     # popped: a block's state is freed once its result is out
+
+
 def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResult:
-    """The block's walk under the cart decisions of `world.carts` (see decide_carts)."""
-    if world.carts is None:
-        raise ValueError("world.carts is not set: run carts.decide_carts first")
-    return _walk(world, product_lo, product_hi, ledger_needed=False)
+    """One block walked on its own: exact only when the block holds every product a cart can hold (tests, scripts)."""
+    return next(walk_blocks(world, [(product_lo, product_hi)]))
 
 
-def decide_carts(world: World):
-    """The walk over all products, deciding every cart; returns the cart decision table."""
-    return _walk(world, 0, world.n_products, ledger_needed=True)
+class BlockWalk:
+    """The walk state of one product block; walk_blocks advances it a day at a time.
 
+    Request arrays are kept once, sorted by (day, first position, priority);
+    stock that arrives later (supplier receipts, return restocks) waits in a
+    ring of a few days; the daily series go to DayRecords.
+    """
 
-def with_cart_decisions(world: World) -> World:
-    """Run the cart decision pass on this process and attach its decisions (tests and scripts; Spark runs it as a task)."""
-    world.carts = carts.decisions_from_table(decide_carts(world))
-    return world
+    def __init__(self, world: World, product_lo: int, product_hi: int):
+        self.world = world
+        self.product_lo, self.product_hi = product_lo, product_hi
+        m = world.n_locations
+        n_pos = (product_hi - product_lo) * m
+        n_days, warmup = world.n_days, world.warmup_days
+        self.policy = policy = replenishment.block_policy(world, product_lo, product_hi)
 
+        requests = demand.block_requests(world, product_lo, product_hi)
+        draws = returns.return_draws(world, requests)
+        local = (requests.product - product_lo).astype(np.int64) * m
+        positions = np.where(requests.nodes >= 0, local[:, None] + requests.nodes, -1).astype(np.int32)
+        order = np.lexsort((requests.priority, positions[:, 0], requests.day))
+        self.req = demand.Requests(**{f: getattr(requests, f)[order] for f in demand.Requests.__dataclass_fields__})
+        self.ret = returns.ReturnDraws(**{f: getattr(draws, f)[order] for f in returns.ReturnDraws.__dataclass_fields__})
+        del requests, draws
+        self.positions = positions[order]
+        self.returned = self.ret.returned & (self.req.day >= warmup)
+        self.bounds = np.searchsorted(self.req.day, np.arange(n_days + 1))
+        n_req = len(order)
+        self.carts = CartBook(world, self.req, self.positions)
+        self.ordered = self.carts.store_lines()
+        self.sold = np.zeros(n_req, np.int32)
+        self.inv_at = np.zeros(n_req, np.int32)
+        self.served = np.zeros(n_req, np.int8)
 
-def _walk(world: World, product_lo: int, product_hi: int, ledger_needed: bool):
-    m = world.n_locations
-    nb = product_hi - product_lo
-    n_pos = nb * m
-    n_days, warmup, horizon = world.n_days, world.warmup_days, world.horizon_days
-    policy = replenishment.block_policy(world, product_lo, product_hi)
-    target = policy.target
-    lead = policy.lead_time
-    max_lead = int(lead.max()) if n_pos else 1
+        # state
+        init = replenishment.initial_state(policy)
+        self.on_hand = init.on_hand.copy()
+        self.in_transit = np.zeros(n_pos, np.int64)
+        max_lead = int(policy.lead_time.max()) if n_pos else 1
+        self.arrivals = np.zeros((max(max_lead, int(init.arrival_day.max(initial=0))) + 2, n_pos), np.int32)
+        has_init = np.flatnonzero(init.arrival_day >= 0)
+        self.arrivals[init.arrival_day[has_init], has_init] += init.arrival_qty[has_init].astype(np.int32)
+        self.in_transit[has_init] += init.arrival_qty[has_init]
+        self.restock = np.zeros((int(self.ret.delay.max(initial=0)) + 2, n_pos), np.int32)
+        self.window = warmup - (TRAILING_DEMAND_DAYS - 1)      # simulation day of the first `requested` row
+        self.requested_today = np.zeros(n_pos, np.int32)
+        self.hold_until = init.hold_until.copy()
+        self.safety = np.zeros(n_pos)
+        self.opening = self.on_hand.copy()
+        self.series = {name: DayRecord(n_pos) for name in SERIES}
+        self.series["requested"].append_zeros(max(0, -self.window))
 
-    # ---- requests of the block, sorted by (day, first position, priority)
-    req = demand.block_requests(world, product_lo, product_hi)
-    ret = returns.return_draws(world, req)
-    local = (req.product - product_lo).astype(np.int64) * m
-    positions = np.where(req.nodes >= 0, local[:, None] + req.nodes, -1).astype(np.int64)
-    order = np.lexsort((req.priority, positions[:, 0], req.day))
-    positions = positions[order]
-    quantity = req.quantity[order].astype(np.int64)
-    priority = req.priority[order]
-    day_of = req.day[order]
-    returned = ret.returned[order] & (day_of >= warmup)
-    delay = ret.delay[order]
-    bounds = np.searchsorted(day_of, np.arange(n_days + 1))
-    n_req = len(order)
-    cart, is_recovery = req.cart[order], req.is_recovery[order]
-    if ledger_needed:
-        ledger = CartLedger(world, {
-            "cart": cart, "is_recovery": is_recovery, "positions": positions, "quantity": quantity,
-            "day": day_of, "order": req.order[order], "line": req.line[order], "customer": req.customer[order],
-            "channel": req.channel[order], "slot": req.slot[order], "product": req.product[order].astype(np.int64),
-        })
-        ordered = cart < 0
-    else:
-        ordered = carts.replay(world.carts, cart, is_recovery)
-    sold = np.zeros(n_req, np.int64)
-    inv_at = np.zeros(n_req, np.int64)
-    served = np.zeros(n_req, np.int8)
+    def start_of_day(self, d: int) -> None:
+        """Receipts of orders due today and return restocks arrive."""
+        if d == self.world.warmup_days:
+            self.opening = self.on_hand.copy()
+        arriving, restocking = self.arrivals[d % len(self.arrivals)], self.restock[d % len(self.restock)]
+        self.on_hand += arriving
+        self.in_transit -= arriving
+        self.on_hand += restocking
+        self.series["arrivals"].append(arriving)
+        if d >= self.world.warmup_days:
+            self.series["restocked"].append(restocking)
+        arriving[:] = 0         # the ring row now waits for day d + len(ring)
+        restocking[:] = 0
 
-    # ---- state
-    init = replenishment.initial_state(policy)
-    on_hand = init.on_hand.copy()
-    in_transit = np.zeros(n_pos, np.int64)
-    arrivals = np.zeros((n_days + max_lead + 2, n_pos), np.int32)
-    has_init = np.flatnonzero(init.arrival_day >= 0)
-    arrivals[init.arrival_day[has_init], has_init] += init.arrival_qty[has_init].astype(np.int32)
-    in_transit[has_init] += init.arrival_qty[has_init]
-    restock = np.zeros((n_days + 1, n_pos), np.int32)
-    window = warmup - (TRAILING_DEMAND_DAYS - 1)           # simulation day of requested[0]
-    kept_days = 0 if ledger_needed else horizon           # the deciding pass keeps no daily state
-    requested = np.zeros((kept_days and kept_days + TRAILING_DEMAND_DAYS - 1, n_pos), np.int32)
-    hold_until = init.hold_until.copy()
-    safety = np.zeros(n_pos)
-    opening = on_hand.copy()
+    def low_carts(self, d: int) -> np.ndarray:
+        """Ids of the day's carts with an item of this block low at the node that would ship it."""
+        return self.carts.low_carts(self._today(d), self.on_hand)
 
-    rec = {name: np.zeros((kept_days, n_pos), np.int32) for name in ("on_hand", "in_transit", "reorder_point", "reorder_quantity")}
-    alive_from, alive_to = policy.launch_day, policy.end_of_life_day
-    gain = policy.gain
+    def serve(self, d: int, low_carts: np.ndarray) -> None:
+        """Decide the day's carts under the pooled low flags, then serve every request really ordered."""
+        lines = self._today(d)
+        self.carts.decide(lines, low_carts, self.ordered)
+        today = lines[self.ordered[lines]]
+        quantity = self.req.quantity[today]
+        self.requested_today = np.bincount(self.positions[today, 0], quantity, minlength=len(self.on_hand))
+        if len(today) == 0:
+            return
+        s, inv, col = allocation.serve(self.positions[today], quantity, self.req.priority[today],
+                                       self.on_hand, presorted=True)
+        self.sold[today], self.inv_at[today], self.served[today] = s, inv, col
+        back = np.flatnonzero(self.returned[today] & (s > 0))
+        if len(back):
+            when = d + self.ret.delay[today][back]
+            inside = when < self.world.n_days
+            back, when = back[inside], when[inside]
+            where = self.positions[today[back], col[back]]
+            np.add.at(self.restock, (when % len(self.restock), where), s[back].astype(np.int32))
 
-    for d in range(n_days):
-        if d == warmup:
-            opening = on_hand.copy()
-        # 1. start of day
-        on_hand += arrivals[d]
-        in_transit -= arrivals[d]
-        on_hand += restock[d]
-        # 2. decide the day's carts, then serve the requests really ordered
-        if ledger_needed:
-            ledger.decide(np.arange(bounds[d], bounds[d + 1]), on_hand, ordered)
-        today = bounds[d] + np.flatnonzero(ordered[bounds[d]:bounds[d + 1]])
-        if len(today):
-            if d >= window and not ledger_needed:
-                first = positions[today, 0]
-                starts = allocation._group_starts(first)
-                requested[d - window, first[starts]] = np.add.reduceat(quantity[today], starts)
-            s, inv, col = allocation.serve(positions[today], quantity[today], priority[today], on_hand, presorted=True)
-            sold[today], inv_at[today], served[today] = s, inv, col
-            if ledger_needed:
-                ledger.book(today, s, d)
-            back = np.flatnonzero(returned[today] & (s > 0))
-            if len(back):
-                when = d + delay[today][back]
-                inside = when < n_days
-                back, when = back[inside], when[inside]
-                where = positions[today[back], col[back]]
-                np.add.at(restock, (when, where), s[back].astype(np.int32))
-        # 3. end of day: controller and review
+    def review(self, d: int) -> None:
+        """End of day: the stockout controller moves, and positions at or below their reorder point order."""
+        policy, on_hand = self.policy, self.on_hand
         stockout = on_hand == 0
-        active = (d >= alive_from) & (d < alive_to)
-        safety += np.where(active, gain * (stockout - target), 0.0)
-        np.clip(safety, -replenishment.SAFETY_OFFSET_LIMIT_DAYS, replenishment.SAFETY_OFFSET_LIMIT_DAYS, out=safety)
-        reorder_point, hold, lot = replenishment.daily_levels(policy, d, safety)
-        position_level = on_hand + in_transit
-        trigger = (position_level <= reorder_point) & (d < alive_to)
-        hold_until = np.where(trigger, np.where(hold_until < 0, d + hold, hold_until), -1)
-        place = np.flatnonzero(trigger & (d >= hold_until))
+        active = (d >= policy.launch_day) & (d < policy.end_of_life_day)
+        self.safety += np.where(active, policy.gain * (stockout - policy.target), 0.0)
+        np.clip(self.safety, -replenishment.SAFETY_OFFSET_LIMIT_DAYS, replenishment.SAFETY_OFFSET_LIMIT_DAYS,
+                out=self.safety)
+        reorder_point, hold, lot = replenishment.daily_levels(policy, d, self.safety)
+        position_level = on_hand + self.in_transit
+        trigger = (position_level <= reorder_point) & (d < policy.end_of_life_day)
+        self.hold_until = np.where(trigger, np.where(self.hold_until < 0, d + hold, self.hold_until), -1)
+        place = np.flatnonzero(trigger & (d >= self.hold_until))
         if len(place):
             qty = reorder_point[place] + lot[place] - position_level[place]
-            arrivals[d + lead[place], place] += qty.astype(np.int32)
-            in_transit[place] += qty
-            hold_until[place] = -1
-        if d >= warmup and not ledger_needed:
-            h = d - warmup
-            rec["on_hand"][h] = on_hand
-            rec["in_transit"][h] = in_transit
-            rec["reorder_point"][h] = reorder_point
-            rec["reorder_quantity"][h] = lot
+            self.arrivals[(d + policy.lead_time[place]) % len(self.arrivals), place] += qty.astype(np.int32)
+            self.in_transit[place] += qty
+            self.hold_until[place] = -1
+        if d >= self.window:
+            self.series["requested"].append(self.requested_today)
+        if d >= self.world.warmup_days:
+            for name, values in (("on_hand", on_hand), ("in_transit", self.in_transit),
+                                 ("reorder_point", reorder_point), ("reorder_quantity", lot)):
+                self.series[name].append(values)
 
-    if ledger_needed:
-        return ledger.table()
-    return _result(world, product_lo, product_hi, policy, opening, rec, arrivals, restock, requested,
-                   req, order, positions, quantity, day_of, sold, inv_at, served, ret, ordered)
+    def _today(self, d: int) -> np.ndarray:
+        return np.arange(self.bounds[d], self.bounds[d + 1])
 
+    def result(self) -> BlockResult:
+        world, req, ret = self.world, self.req, self.ret
+        m, warmup, n_days = world.n_locations, world.warmup_days, world.n_days
+        sold = self.sold
+        in_horizon = req.day >= warmup
+        for d in range(n_days, n_days + len(self.arrivals)):      # orders still on their way after the last day
+            self.series["arrivals"].append(self.arrivals[d % len(self.arrivals)])
 
-def _result(world, product_lo, product_hi, policy, opening, rec, arrivals, restock, requested,
-            req, order, positions, quantity, day_of, sold, inv_at, served, ret, ordered) -> BlockResult:
-    m = world.n_locations
-    n_days, warmup = world.n_days, world.warmup_days
-    in_horizon = day_of >= warmup
+        # sale lines of the horizon
+        keep = np.flatnonzero(in_horizon & (sold > 0))
+        product = req.product[keep].astype(np.int64)
+        day = req.day[keep].astype(np.int64)
+        rate, promotional, clearance = price_terms(world, product, day)
+        sales = {
+            "day": day,
+            "order": req.order[keep],
+            "line": req.line[keep],
+            "customer": req.customer[keep],
+            "product": product,
+            "location": req.nodes[keep, self.served[keep]].astype(np.int64),
+            "channel": req.channel[keep],
+            "is_digital": req.is_digital[keep],
+            "quantity_requested": req.quantity[keep].astype(np.int64),
+            "quantity_sold": sold[keep].astype(np.int64),
+            "inventory_at_purchase": self.inv_at[keep].astype(np.int64),
+            "slot": req.slot[keep],
+            "payment": req.payment[keep],
+            "terminal": req.terminal[keep],
+            "associate": req.associate[keep],
+            "is_return": ret.returned[keep],
+            "is_exchange": ret.exchange[keep],
+            "restock_day": np.where(ret.returned[keep], day + ret.delay[keep], -1),
+            "discount_rate": rate,
+            "is_promotional": promotional,
+            "is_clearance": clearance,
+            "cart": req.cart[keep],
+            "is_recovery": req.is_recovery[keep],
+            "cart_low": self.carts.cart_low_of(keep),
+        }
+        line_order = np.lexsort((sales["line"], sales["order"], sales["day"]))
+        sales = {k: v[line_order] for k, v in sales.items()}
 
-    # sale lines of the horizon
-    keep = np.flatnonzero(in_horizon & (sold > 0))
-    src = order[keep]
-    product = req.product[src].astype(np.int64)
-    day = day_of[keep].astype(np.int64)
-    location = req.nodes[src, served[keep]].astype(np.int64)
-    rate, promotional, clearance = price_terms(world, product, day)
-    sales = {
-        "day": day,
-        "order": req.order[src],
-        "line": req.line[src],
-        "customer": req.customer[src],
-        "product": product,
-        "location": location,
-        "channel": req.channel[src],
-        "is_digital": req.is_digital[src],
-        "quantity_requested": quantity[keep],
-        "quantity_sold": sold[keep],
-        "inventory_at_purchase": inv_at[keep],
-        "slot": req.slot[src],
-        "payment": req.payment[src],
-        "terminal": req.terminal[src],
-        "associate": req.associate[src],
-        "is_return": ret.returned[src],
-        "is_exchange": ret.exchange[src],
-        "restock_day": np.where(ret.returned[src], day + ret.delay[src], -1),
-        "discount_rate": rate,
-        "is_promotional": promotional,
-        "is_clearance": clearance,
-        "cart": req.cart[src],
-        "is_recovery": req.is_recovery[src],
-    }
-    line_order = np.lexsort((sales["line"], sales["order"], sales["day"]))
-    sales = {k: v[line_order] for k, v in sales.items()}
+        # lost attempts of the horizon: requests that got nothing, attributed to the first node asked and
+        # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested
+        lost = np.flatnonzero(in_horizon & self.ordered & (sold == 0))
+        lost_quantity = req.quantity[lost].astype(np.int64)
 
-    # lost attempts of the horizon: requests that got nothing, attributed to the first node asked and
-    # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested
-    lost = np.flatnonzero(in_horizon & ordered & (sold == 0))
-    lost_pos = positions[lost, 0]
-    lost_product = req.product[order[lost]].astype(np.int64)
-    lost_revenue = np.round(quantity[lost] * world.base_price[lost_product], 2)
-
-    return BlockResult(
-        product_lo=product_lo,
-        product_hi=product_hi,
-        n_locations=m,
-        position_product=np.repeat(np.arange(product_lo, product_hi), m),
-        position_location=np.tile(np.arange(m), product_hi - product_lo),
-        warmup_days=warmup,
-        lead_time=policy.lead_time,
-        opening=opening,
-        on_hand=rec["on_hand"],
-        in_transit=rec["in_transit"],
-        reorder_point=rec["reorder_point"],
-        reorder_quantity=rec["reorder_quantity"],
-        restocked=restock[warmup:n_days],
-        arrivals=arrivals,
-        requested=requested,
-        sales=sales,
-        lost_position=lost_pos.astype(np.int64),
-        lost_day=(day_of[lost] - warmup).astype(np.int64),
-        lost_quantity=quantity[lost].astype(np.int64),
-        lost_revenue=lost_revenue,
-    )
+        return BlockResult(
+            product_lo=self.product_lo,
+            product_hi=self.product_hi,
+            n_locations=m,
+            position_product=np.repeat(np.arange(self.product_lo, self.product_hi), m),
+            position_location=np.tile(np.arange(m), self.product_hi - self.product_lo),
+            warmup_days=warmup,
+            lead_time=self.policy.lead_time,
+            opening=self.opening,
+            series=self.series,
+            sales=sales,
+            lost_position=self.positions[lost, 0].astype(np.int64),
+            lost_day=(req.day[lost] - warmup).astype(np.int64),
+            lost_quantity=lost_quantity,
+            lost_revenue=np.round(lost_quantity * world.base_price[req.product[lost]], 2),
+            cart_lines=self.carts.lines(sold, self.ordered),
+        )

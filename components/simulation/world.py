@@ -1,9 +1,9 @@
 """The simulation world: everything a block simulation needs, as plain numpy arrays.
 
 `build_world` runs once on the driver. It turns the dimension tables and the
-configuration into a picklable `World` (a few MB at most) that Spark
-broadcasts to the tasks; every block simulation is then a pure function of
-(world, product block).
+configuration into a picklable `World` (a few MB at most) that travels to the
+tasks inside the Spark functions that need it (no broadcast variable, so Spark
+Connect works the same); the walk is then a pure function of the world.
 
 Day indices: simulation day 0 is `warmup_days` before start_date; the written
 horizon is days [warmup_days, warmup_days + horizon_days). Calendar arrays
@@ -31,28 +31,6 @@ MAX_BASKET_LINES = 63           # line numbers are packed into 6 bits of a line 
 NOT_APPAREL, TOPS_CHART, BOTTOMS_CHART = -1, 0, 1    # size charts: letter sizes (tops), waist sizes (bottoms)
 CHART_OF_LEVEL_2 = {"tops": TOPS_CHART, "dresses": TOPS_CHART, "outerwear": TOPS_CHART, "bottoms": BOTTOMS_CHART}
 MAX_ORDERS_PER_DAY = 999_999    # order numbers above this are recovered carts (see demand.RECOVERED_ORDER_BASE)
-
-
-@dataclass(eq=False)
-class CartDecisions:
-    """Per digital cart (sorted by id), what the cart decision pass decided; blocks replay it.
-
-    Abandonment depends on every item of a cart, and a cart spans product
-    blocks, so one pass over all products decides it (walk.decide_carts) and
-    every block then simulates its own products under these decisions.
-    """
-
-    cart: np.ndarray                  # int64 cart id (its original order id), ascending
-    abandoned: np.ndarray             # bool
-    recovery_ordered: np.ndarray      # bool: abandoned and the customer ordered it again on the recovery day
-    low_inventory: np.ndarray         # bool: the cart's low_inventory_trigger
-
-    def lookup(self, cart: np.ndarray) -> np.ndarray:
-        """Index of each cart id (all must be present)."""
-        index = np.searchsorted(self.cart, cart)
-        if len(cart) and not np.array_equal(self.cart[np.minimum(index, len(self.cart) - 1)], cart):
-            raise ValueError("a cart of this block is missing from the cart decisions")
-        return index
 
 
 @dataclass(eq=False)
@@ -126,7 +104,6 @@ class World:
     location_return_rate: np.ndarray  # expected share of sold units returned, per location
 
     params: dict = field(default_factory=dict)
-    carts: CartDecisions | None = None   # None until the cart decision pass has run
 
     @property
     def n_days(self) -> int:
@@ -357,7 +334,7 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
             "recovery_email_sent_rate", "recovery_email_open_rate", "recovery_email_click_rate", "recovery_purchase_rate")),
         "recovery_delay_days": (int(carts["recovery_delay_days_min"]), int(carts["recovery_delay_days_max"])),
         **forecast_params(config),
-        "events": dict(config["events"]),     # the `events:` section (components/simulation/event_batches.py)
+        "events": dict(config["events"]),     # the `events:` section (components/tables/customer_event_fact.py)
     }
     if orders_per_day.max(initial=0) > MAX_ORDERS_PER_DAY:
         raise ValueError(f"more than {MAX_ORDERS_PER_DAY:,} orders on one day: lower customers.customer_count")

@@ -1,6 +1,6 @@
-"""gold_customer_event_fact rows (clickstream sessions) from the cart decision table.
+"""gold_customer_event_fact: the clickstream sessions of the carts, from the cart decision table.
 
-Spark-free and vectorised: one call turns a batch of cart decision rows
+Spark-free and vectorised: `batches` turns a batch of cart decision rows
 (carts.CART_DECISION_SCHEMA) into the events of their sessions. Every draw is
 hashed from (seed, stream, cart id, session code[, event position]), so a
 cart's sessions do not depend on how the decision table is batched.
@@ -12,17 +12,18 @@ Sessions (session code in brackets; ids carry the cart's date key and order numb
       order), then
         - checked_out_sold: checkout + purchase. The purchase event is the
           checkout complete of the order: event_label = its transaction_id
-          in gold_sales_fact (fact_batches.line_item_ids of the cart's day
-          and order number);
+          in gold_sales_fact (keys.transaction_ids of the cart's day and
+          order number);
         - abandoned: checkout only when the cart's abandonment_stage
-          (cart_batches, same hashed draw) is past 'cart'; never a purchase;
+          (keys.abandonment_stages, as its abandonment row) is past 'cart';
+          never a purchase;
         - neither (checked out but nothing could be sold): checkout, no purchase.
   * recovery session [R], one per recovered cart whose recovery_day is in the
     horizon (the cart itself may be in the warm-up): page_view of the
     restored cart (from the recovery email: utm email / email /
     cart_recovery), checkout, purchase with event_label = the recovered
     order's transaction_id (day = recovery_day, order number =
-    (recovery_day - day) * RECOVERED_ORDER_BASE + order).
+    demand.recovered_order_numbers, slot = demand.order_slots).
   * browse sessions [B1, B2, ...]: Poisson(events.browse_sessions_per_cart)
     per horizon cart, by the same customer on the same channel, on the cart's
     day or up to events.browse_lookback_days before (never before the first
@@ -77,14 +78,22 @@ import pyarrow.compute as pc
 
 from components import hashing
 from components.contracts import arrow_schema
-from components.simulation.behaviour_batches import _conditional_choice, _record_batch
-from components.simulation.cart_batches import ABANDONMENT_STAGE_WEIGHTS
-from components.simulation.demand import DIGITAL_SLOT_WEIGHTS, RECOVERED_ORDER_BASE, order_ids
-from components.simulation.fact_batches import _join, _null_unless, _padded, date_keys, line_item_ids
+from components.simulation.demand import DIGITAL_SLOT_WEIGHTS, order_ids, order_slots, recovered_order_numbers
 from components.simulation.pricing import sale_amounts
 from components.simulation.world import World, guided_search
+from components.tables.arrow_batches import joined, null_unless, padded, record_batch
+from components.tables.keys import (
+    SLOT_SECONDS,
+    abandonment_stages,
+    cart_ids,
+    date_keys,
+    order_references,
+    product_ids,
+    time_keys,
+    transaction_ids,
+)
 
-EVENT_TABLE = "gold_customer_event_fact"
+TABLE = "gold_customer_event_fact"
 EVENTS_PER_CART = 10                 # rough events per decision row (about 9.7 by default): sizes the carts per output batch
 
 # ---- sessions
@@ -100,7 +109,7 @@ EVENT_ACTIONS = ("view", "submit", "view", "click", "checkout_start", "checkout_
 MEAN_DWELL_SECONDS = (25.0, 20.0, 50.0, 15.0, 120.0, 30.0)
 MAX_DWELL_SECONDS = 600
 SECONDS_PER_DAY = 86_400
-SLOT_SECONDS = 900
+EVENT_NUMBER_DIGITS = 3
 
 SITE = "https://shop.example.com"
 APP_SITE = "app://shop"
@@ -154,15 +163,6 @@ def _matrix(weights: dict, default: tuple, codes) -> np.ndarray:
     return np.array([weights.get(str(code), default) for code in codes], dtype=np.float64)
 
 
-def _poisson(seed: int, stream: str, mean: float, *ids) -> np.ndarray:
-    """Poisson(mean) counts by inverting the CDF at hashed uniforms."""
-    top = int(mean * 4 + 12)
-    k = np.arange(top + 1)
-    pmf = np.exp(-mean + k * np.log(max(mean, 1e-300)) - np.cumsum(np.log(np.maximum(k, 1))))
-    cdf = np.cumsum(pmf)
-    return np.minimum(np.searchsorted(cdf, hashing.uniform(seed, stream, *ids), side="right"), top)
-
-
 def _group_positions(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(group of each element, position of the element in its group) of groups of `counts` elements."""
     group = np.repeat(np.arange(len(counts)), counts)
@@ -192,12 +192,23 @@ def _browse_products(world: World, cart, code, view, day, cart_first, cart_items
     return product.astype(np.int64)
 
 
-def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.datetime | None = None) -> pa.RecordBatch:
-    """The events of the sessions of the carts in one batch of the cart decision table.
+def batches(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The events of the carts of a batch of the decision table (CART_DECISION_SCHEMA), at most batch_rows a batch.
 
-    The contract has no etl_timestamp column: the argument is accepted for
-    symmetry with the other generators and unused.
+    Carts are taken EVENTS_PER_CART to a batch row, and a batch that still
+    comes out longer is sliced (zero-copy). The contract has no etl_timestamp
+    column: the argument is accepted for symmetry with the other producers.
     """
+    batch_rows = max(1, int(batch_rows))
+    carts = max(1, batch_rows // EVENTS_PER_CART)
+    for lo in range(0, decisions.num_rows, carts):
+        events = _session_events(world, decisions.slice(lo, carts))
+        for start in range(0, max(events.num_rows, 1), batch_rows):
+            yield events.slice(start, batch_rows)
+
+
+def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
+    """The events of the sessions of the carts in `decisions`."""
     seed, warmup = world.seed, world.warmup_days
     ev = world.params["events"]
     col = {name: decisions.column(name) for name in decisions.schema.names}
@@ -212,7 +223,7 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
     # ---------------------------------------------------------------- sessions
     in_horizon = np.flatnonzero(num["day"] >= warmup)
     recovered = np.flatnonzero(num["recovered"] & (num["recovery_day"] >= warmup))
-    browse_count = _poisson(seed, "events.browse_sessions", float(ev["browse_sessions_per_cart"]), num["cart"][in_horizon])
+    browse_count = hashing.poisson(seed, "events.browse_sessions", float(ev["browse_sessions_per_cart"]), num["cart"][in_horizon])
     browse_row, browse_number = _group_positions(browse_count)
     row = np.concatenate([in_horizon, recovered, in_horizon[browse_row]])
     kind = np.concatenate([np.full(len(in_horizon), CART_SESSION), np.full(len(recovered), RECOVERY_SESSION),
@@ -222,7 +233,7 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
     row, kind, number = row[order_of_sessions], kind[order_of_sessions], number[order_of_sessions]
     n_sessions = len(row)
     if n_sessions == 0:
-        return pa.RecordBatch.from_pylist([], schema=arrow_schema(EVENT_TABLE))
+        return pa.RecordBatch.from_pylist([], schema=arrow_schema(TABLE))
 
     cart = num["cart"][row]
     code = kind * SESSION_CODE_BASE + number
@@ -236,7 +247,7 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
 
     sold = num["checked_out_sold"][row]
     abandoned = num["abandoned"][row]
-    stage = hashing.choice(seed, "carts.stage", ABANDONMENT_STAGE_WEIGHTS, cart)   # as cart_batches: 0 = 'cart'
+    stage = abandonment_stages(seed, cart)             # as the abandonment row: 0 = 'cart'
     has_checkout = is_recovery | (is_cart & (~abandoned | (stage > 0)))
     has_purchase = is_recovery | (is_cart & sold)
     items = np.where(is_cart, num["items"][row], 0).astype(np.int64)
@@ -252,10 +263,10 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
         _browse_products(world, cart, code, np.zeros(n_sessions, np.int64), day, row_first, row_items, flat_products),
         flat_products[np.minimum(row_first, max(len(flat_products) - 1, 0))] if len(flat_products) else 0,
     )
-    source = _conditional_choice(seed, "events.source", _matrix(SOURCE_WEIGHTS, DEFAULT_SOURCE_WEIGHTS, world.channel_code),
+    source = hashing.conditional_choice(seed, "events.source", _matrix(SOURCE_WEIGHTS, DEFAULT_SOURCE_WEIGHTS, world.channel_code),
                                  channel, hashing.hash64(seed, "events.source_id", cart, code).view(np.int64))
     source = np.where(is_recovery, RECOVERY_SOURCE, source)
-    device = _conditional_choice(seed, "events.device", _matrix(DEVICE_WEIGHTS, DEFAULT_DEVICE_WEIGHTS, world.channel_code),
+    device = hashing.conditional_choice(seed, "events.device", _matrix(DEVICE_WEIGHTS, DEFAULT_DEVICE_WEIGHTS, world.channel_code),
                                  channel, hashing.hash64(seed, "events.device_id", world.customer_key[customer], channel).view(np.int64))
     is_app = np.array([d[1] == "app" for d in DEVICES])[device]
 
@@ -291,9 +302,8 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
     session_first = np.cumsum(counts) - counts
     elapsed = (elapsed_all - elapsed_all[session_first][sess]).astype(np.int64)
     duration = elapsed[session_first + counts - 1]    # first to last event of each session
-    recovery_order = (num["recovery_day"][row].astype(np.int64) - cart_day) * RECOVERED_ORDER_BASE + num["order"][row]
-    recovery_slot = hashing.choice(seed, "demand.slot", DIGITAL_SLOT_WEIGHTS,
-                                   order_ids(world.epoch_day[np.maximum(day, 0)], recovery_order))   # demand's slot of the order
+    recovery_order = recovered_order_numbers(num["recovery_day"][row].astype(np.int64) - cart_day, num["order"][row])
+    recovery_slot = order_slots(seed, order_ids(world.epoch_day[np.maximum(day, 0)], recovery_order), True)
     browse_slot = hashing.choice(seed, "events.browse_slot", DIGITAL_SLOT_WEIGHTS, cart, code)
     slot = np.where(is_recovery, recovery_slot, np.where(is_browse, browse_slot, num["slot"][row])).astype(np.int64)
     anchor = slot * SLOT_SECONDS + hashing.integers(seed, "events.second", 0, SLOT_SECONDS - 1, cart, code)
@@ -302,19 +312,16 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
     seconds = world.days[day].astype("datetime64[s]")[sess] + (start[sess] + elapsed).astype("timedelta64[s]")
     event_date = seconds.astype("datetime64[D]")
     second_of_day = (seconds - event_date).astype(np.int64)
-    time_key = (second_of_day // 3600) * 100 + (second_of_day % 3600) // 60 // 15 * 15
 
     # ---------------------------------------------------------------- ids and text
-    cart_key = pa.array(world.date_key[cart_day]).cast(pa.string())
-    cart_number = _padded(num["order"][row].astype(np.int64) + 1, 7)
-    cart_id = _join("CART", cart_key, cart_number)
-    code_text = pc.if_else(pa.array(is_browse), _join("B", pa.array(number).cast(pa.string()), sep=""),
+    cart_order = num["order"][row]
+    cart_id = cart_ids(world, cart_day, cart_order)
+    code_text = pc.if_else(pa.array(is_browse), joined("B", number, sep=""),
                            pa.array(np.where(is_recovery, "R", "C").astype(object), pa.string()))
-    session_id = _join("SES", cart_key, cart_number, code_text)
-    order = np.where(is_recovery, recovery_order, num["order"][row])
-    transaction, _, _ = line_item_ids(world, day, order, np.zeros(n_sessions, np.int64))
+    session_id = joined(order_references("SES", world, cart_day, cart_order), code_text)
+    transaction = transaction_ids(world, day, np.where(is_recovery, recovery_order, cart_order))
     take = pa.array(sess)
-    product_id = _join("PRD", _padded(world.product_key[product_safe], 8))
+    product_id = product_ids(world.product_key[product_safe])
     term = pa.array(world.product_type[first_product].astype(object), pa.string())
     app = pa.array(is_app[sess])
     site = pc.if_else(app, pa.scalar(APP_SITE), pa.scalar(SITE))
@@ -322,15 +329,15 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
     static_path = np.where(is_recovery[sess] & (etype == PAGE_VIEW), "/cart", static_path)
     path = pc.case_when(
         pc.make_struct(pa.array(is_product), pa.array(etype == SEARCH)),
-        _join("/products/", product_id, sep=""),
-        _join("/search?q=", pc.replace_substring(term, " ", "+").take(take), sep=""),
+        joined("/products/", product_id, sep=""),
+        joined("/search?q=", pc.replace_substring(term, " ", "+").take(take), sep=""),
         pa.array(static_path, pa.string()),
     )
-    page_url = _join(site, path, sep="")
+    page_url = joined(site, path, sep="")
     first_referrer = pa.array([s[3] for s in SOURCES], pa.string()).take(pa.array(source[sess]))
     previous = page_url.take(pa.array(np.maximum(np.arange(n) - 1, 0)))
     referrer = pc.if_else(pa.array(pos == 0), first_referrer, previous)
-    referrer = _null_unless(~is_app[sess], referrer)
+    referrer = null_unless(~is_app[sess], referrer)
     label = pc.case_when(
         pc.make_struct(pa.array(etype == PRODUCT_VIEW), pa.array((etype == ADD_TO_CART) | (etype == CHECKOUT)
                                                                  | (is_recovery[sess] & (etype == PAGE_VIEW))),
@@ -347,14 +354,15 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
         return np.asarray(values, dtype=object)[sess]
 
     columns = {
-        "event_id": _join("EVT", cart_key.take(take), cart_number.take(take), code_text.take(take), _padded(pos + 1, 3)),
+        "event_id": joined(order_references("EVT", world, cart_day, cart_order).take(take), code_text.take(take),
+                           padded(pos + 1, EVENT_NUMBER_DIGITS)),
         "session_id": session_id.take(take),
         "customer_key": world.customer_key[customer][sess],
         "product_key": pa.array(world.product_key[product_safe], mask=~is_product),
         "location_key": pa.array(home_store[sess], mask=digital[sess]),
         "channel_key": world.channel_key[channel][sess],
         "date_key": date_keys(event_date),
-        "time_key": time_key.astype(np.int32),
+        "time_key": time_keys(second_of_day // SLOT_SECONDS),
         "event_timestamp": pa.array(seconds.astype("datetime64[us]"), pa.timestamp("us", tz="UTC")),
         "event_type": np.asarray(EVENT_TYPES, dtype=object)[etype],
         "event_category": np.asarray(EVENT_CATEGORIES, dtype=object)[etype],
@@ -366,7 +374,7 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
         "conversion_flag": has_purchase[sess],
         "page_url": page_url,
         "referrer_url": referrer,
-        "search_term": _null_unless(etype == SEARCH, term.take(take)),
+        "search_term": null_unless(etype == SEARCH, term.take(take)),
         "utm_source": per_session(np.asarray(source_parts[0], dtype=object)[source]),
         "utm_medium": per_session(np.asarray(source_parts[1], dtype=object)[source]),
         "utm_campaign": per_session(np.asarray(source_parts[2], dtype=object)[source]),
@@ -377,12 +385,5 @@ def customer_event_batch(world: World, decisions: pa.RecordBatch, etl_timestamp:
         "geo_region": per_session(world.customer_geo_region[customer]),
         "geo_country": "US",
     }
-    return _record_batch(EVENT_TABLE, columns, n)
+    return record_batch(TABLE, columns, n)
 
-
-def customer_event_batches(world: World, decisions: pa.RecordBatch, batch_rows: int,
-                           etl_timestamp: dt.datetime | None = None) -> Iterator[pa.RecordBatch]:
-    """customer_event_batch over slices of the decision batch, about batch_rows events each."""
-    carts = max(1, int(batch_rows) // EVENTS_PER_CART)
-    for lo in range(0, decisions.num_rows, carts):
-        yield customer_event_batch(world, decisions.slice(lo, carts), etl_timestamp)

@@ -1,54 +1,65 @@
-"""gold_cart_abandonment_fact rows from the cart decision table.
+"""gold_cart_abandonment_fact: one row per abandoned cart of the horizon, from the cart decision table.
 
-Only abandoned carts of the horizon are rows; checked-out carts are the
-digital orders of gold_sales_fact (flagged with cart_low_inventory_trigger),
-so abandonment rate = abandoned / (abandoned + checked out) per class.
+Checked-out carts are not rows: they are the digital orders of
+gold_sales_fact (flagged with cart_low_inventory_trigger), so abandonment
+rate = abandoned / (abandoned + checked out) per flag. Every attribute the
+walk did not decide (stage, reason, minutes in cart, email funnel) is hashed
+from the cart id, so a cart's row does not depend on how the decision table
+is batched; the stage is the one its event session shows (keys.abandonment_stages).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
 
 from components import hashing
 from components.simulation.carts import recovery_funnel
-from components.simulation.fact_batches import _batch, _join, _padded
 from components.simulation.world import World
+from components.tables.arrow_batches import record_batch
+from components.tables.keys import (
+    ABANDONMENT_STAGES,
+    DIGITAL_SOURCE,
+    abandonment_ids,
+    abandonment_stages,
+    cart_ids,
+    time_keys,
+)
 
-CART_TABLE = "gold_cart_abandonment_fact"
-ABANDONMENT_STAGES = ("cart", "shipping", "payment", "review")
-ABANDONMENT_STAGE_WEIGHTS = (0.55, 0.20, 0.15, 0.10)
+TABLE = "gold_cart_abandonment_fact"
 OTHER_REASONS = ("price", "shipping_cost", "browsing", "payment_issue", "distraction")
 OTHER_REASON_WEIGHTS = (0.30, 0.25, 0.25, 0.08, 0.12)
 LOW_INVENTORY_REASON_SHARE = 0.6     # carts with a low item blamed on it; the rest on another reason
 MEAN_MINUTES_IN_CART = 25.0
 
 
-def cart_abandonment_batch(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.datetime) -> pa.RecordBatch:
-    """The rows of the abandoned horizon carts in one batch of the decision table."""
+def batches(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """The abandoned horizon carts of a batch of the decision table (CART_DECISION_SCHEMA), at most batch_rows rows a batch."""
+    step = max(1, int(batch_rows))
+    for lo in range(0, decisions.num_rows, step):         # each decision row gives at most one row
+        yield _abandoned_carts(world, decisions.slice(lo, step), etl_timestamp)
+
+
+def _abandoned_carts(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.datetime) -> pa.RecordBatch:
     column = {name: decisions.column(name).to_numpy(zero_copy_only=False) for name in decisions.schema.names}
     keep = column["abandoned"] & (column["day"] >= world.warmup_days)
     c = {name: values[keep] for name, values in column.items()}
-    cart, n = c["cart"], int(keep.sum())
+    cart, day, order = c["cart"], c["day"], c["order"]
     seed = world.seed
-
-    date_key = world.date_key[c["day"]]
-    number = _padded(c["order"].astype(np.int64) + 1, 7)
-    key_text = pa.array(date_key).cast(pa.string())
     sent, opened, clicked, _ = recovery_funnel(world, cart)
     recovered = c["recovered"]
     low = c["low_items"] > 0
     blamed_on_stock = low & (hashing.uniform(seed, "carts.reason_low", cart) < LOW_INVENTORY_REASON_SHARE)
     other_reason = np.asarray(OTHER_REASONS, dtype=object)[hashing.choice(seed, "carts.reason", OTHER_REASON_WEIGHTS, cart)]
-    slot = c["slot"].astype(np.int64)
     columns = {
-        "abandonment_id": _join("ABN", key_text, number),
-        "cart_id": _join("CART", key_text, number),
+        "abandonment_id": abandonment_ids(world, day, order),
+        "cart_id": cart_ids(world, day, order),
         "customer_key": world.customer_key[c["customer"]],
-        "date_key": date_key,
-        "time_key": (slot // 4) * 100 + (slot % 4) * 15,
+        "date_key": world.date_key[day],
+        "time_key": time_keys(c["slot"]),
         "channel_key": world.channel_key[c["channel"]],
         "cart_value": c["cart_value"],
         "items_count": c["items"],
@@ -59,12 +70,10 @@ def cart_abandonment_batch(world: World, decisions: pa.RecordBatch, etl_timestam
         "is_recovered": recovered,
         "recovery_date_key": pa.array(world.date_key[np.maximum(c["recovery_day"], 0)], mask=~recovered),
         "recovery_revenue": pa.array(c["recovery_revenue"], mask=~recovered),
-        "abandonment_stage": np.asarray(ABANDONMENT_STAGES, dtype=object)[
-            hashing.choice(seed, "carts.stage", ABANDONMENT_STAGE_WEIGHTS, cart)
-        ],
+        "abandonment_stage": np.asarray(ABANDONMENT_STAGES, dtype=object)[abandonment_stages(seed, cart)],
         "suspected_reason": np.where(blamed_on_stock, "low_inventory", other_reason),
         "low_inventory_trigger": low,
         "inventory_constrained_items": c["low_items"],
-        "source_system": "ECOM",
+        "source_system": DIGITAL_SOURCE,
     }
-    return _batch(CART_TABLE, columns, n, etl_timestamp)
+    return record_batch(TABLE, columns, int(keep.sum()), etl_timestamp)

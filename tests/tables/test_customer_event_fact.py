@@ -1,50 +1,30 @@
-"""gold_customer_event_fact without Spark, on the tiny preset."""
+"""gold_customer_event_fact from the tiny run's cart decisions (no Spark)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 
 import pandas as pd
 import pyarrow as pa
 
-from components.configuration import resolve
 from components.contracts import arrow_schema
 from components.dimensions.time_of_day import build_time_dim
-from components.simulation import fact_batches as fb
-from components.simulation.cart_batches import cart_abandonment_batch
-from components.simulation.event_batches import EVENT_TABLE, customer_event_batch, customer_event_batches
-from components.simulation.walk import decide_carts, with_cart_decisions
-from components.simulation.world import build_world, reference_dimensions
-
-ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
-
-
-@lru_cache(maxsize=4)
-def tiny(*assignments: str):
-    """(config, dimensions, world, cart decision batch) of the tiny preset."""
-    config = resolve(preset="tiny", assignments=list(assignments))
-    dims = reference_dimensions(config)
-    world = with_cart_decisions(build_world(config, dims, config["seed"]))
-    decisions = decide_carts(world).combine_chunks().to_batches(max_chunksize=1 << 30)[0]
-    return config, dims, world, decisions
+from components.tables import cart_abandonment_fact, customer_event_fact, sales_fact
+from tests.simulated_worlds import tiny_decisions, tiny_dimensions
+from tests.tables.tiny_tables import formatted, tiny_table
 
 
 @lru_cache(maxsize=4)
 def events(*assignments: str) -> pd.DataFrame:
-    _, _, world, decisions = tiny(*assignments)
-    batch = customer_event_batch(world, decisions)
-    assert batch.schema == arrow_schema(EVENT_TABLE)
-    frame = batch.to_pandas()
+    table = tiny_table(customer_event_fact.TABLE, *assignments)
+    assert table.schema == arrow_schema(customer_event_fact.TABLE)
+    frame = table.to_pandas()
     frame["position"] = frame["event_id"].str.rsplit("-", n=1).str[1].astype(int)
     return frame.sort_values(["session_id", "position"]).reset_index(drop=True)
 
 
-@lru_cache(maxsize=1)
 def sales() -> pd.DataFrame:
-    _, _, world, _ = tiny()
-    batches = list(fb.sales_batches(world, 0, world.n_products, ETL, 1 << 30))
-    return pa.Table.from_batches(batches, schema=arrow_schema(fb.SALES_TABLE)).to_pandas()
+    return tiny_table(sales_fact.TABLE).to_pandas()
 
 
 def sessions(frame: pd.DataFrame) -> pd.DataFrame:
@@ -92,9 +72,8 @@ def test_recovered_orders_get_their_own_purchase_session():
 
 
 def test_every_abandoned_cart_has_a_session_with_cart_adds_and_no_purchase():
-    config, _, world, decisions = tiny()
     ev = events()
-    carts = cart_abandonment_batch(world, decisions, ETL).to_pandas()
+    carts = tiny_table(cart_abandonment_fact.TABLE).to_pandas()
     adds = ev.loc[ev["event_type"] == "add_to_cart", ["session_id", "event_label"]].drop_duplicates()
     linked = carts.merge(adds, left_on="cart_id", right_on="event_label", how="left")
     assert linked["session_id"].notna().all() and linked["cart_id"].is_unique and linked["session_id"].is_unique
@@ -137,7 +116,7 @@ def test_date_and_time_keys_come_from_the_timestamp():
 
 
 def test_events_are_in_the_horizon_and_after_the_customers_acquisition():
-    config, dims, _, _ = tiny()
+    config, dims = tiny_dimensions()
     ev = events()
     day = ev["event_timestamp"].dt.tz_convert("UTC").dt.date
     assert day.min() >= config["start_date"] and day.max() <= config["end_date"]
@@ -147,7 +126,7 @@ def test_events_are_in_the_horizon_and_after_the_customers_acquisition():
 
 
 def test_device_and_geography_are_constant_within_a_session_and_geography_is_the_customers():
-    _, dims, _, _ = tiny()
+    _, dims = tiny_dimensions()
     ev = events()
     constant = ["device_type", "browser", "operating_system", "utm_source", "utm_medium", "utm_campaign",
                 "geo_city", "geo_region", "geo_country", "channel_key"]
@@ -180,18 +159,25 @@ def test_columns_are_filled_where_the_contract_needs_them():
 
 
 def test_events_do_not_depend_on_how_the_decisions_are_batched():
-    _, _, world, decisions = tiny()
+    world, decisions = tiny_decisions()
     whole = events().drop(columns="position").sort_values("event_id").reset_index(drop=True)
-    pieces = pa.Table.from_batches(list(customer_event_batches(world, decisions, batch_rows=100)))
+    batches = [decisions.slice(lo, 53).combine_chunks().to_batches()[0] for lo in range(0, decisions.num_rows, 53)]
+    pieces = formatted(customer_event_fact.TABLE, world, batches, batch_rows=100)
     pieces = pieces.to_pandas().sort_values("event_id").reset_index(drop=True)
     pd.testing.assert_frame_equal(whole, pieces)
 
 
 def test_volume_per_cart_stays_modest_and_follows_the_browse_setting():
-    _, _, world, decisions = tiny()
+    world, decisions = tiny_decisions()
     horizon_carts = int((decisions.column("day").to_numpy() >= world.warmup_days).sum())
     default = len(events()) / horizon_carts
     without_browsing = events("events.browse_sessions_per_cart=0.0")
     assert 6 < default < 12        # the full preset has about a million horizon carts: ~10 M events at most
     assert not without_browsing["session_id"].str.contains("-B").any()
     assert len(without_browsing) / horizon_carts < default - 1.5
+
+
+def test_an_empty_decision_batch_gives_no_events():
+    world, decisions = tiny_decisions()
+    empty = pa.RecordBatch.from_pylist([], schema=decisions.schema)
+    assert formatted(customer_event_fact.TABLE, world, [empty]).num_rows == 0

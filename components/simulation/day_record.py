@@ -1,0 +1,58 @@
+"""Day-by-position series kept compressed while the walk runs.
+
+One task walks many blocks in lock-step, so their daily states (on hand, in
+transit, reorder levels, receipts, ...) would otherwise all sit in memory as
+dense [day, position] arrays until the last day: 3 GB on the full preset.
+Small integer series compress about tenfold with LZ4, so a DayRecord keeps a
+few weeks of rows dense and the rest as compressed chunks, and expands them
+only when a table is formatted.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+DAYS_PER_CHUNK = 32
+
+
+class DayRecord:
+    """An append-only [day, position] array, stored LZ4-compressed DAYS_PER_CHUNK rows at a time."""
+
+    def __init__(self, width: int, dtype=np.int32):
+        self.width = width
+        self.dtype = np.dtype(dtype)
+        self.chunks: list[tuple[int, bytes]] = []    # (rows, compressed bytes)
+        self.open: list[np.ndarray] = []
+
+    def append(self, row: np.ndarray) -> None:
+        self.open.append(np.array(row, dtype=self.dtype))     # a copy: callers reuse their rows
+        if len(self.open) == DAYS_PER_CHUNK:
+            self._seal()
+
+    def append_zeros(self, days: int) -> None:
+        for _ in range(days):
+            self.append(np.zeros(self.width, self.dtype))
+
+    def _seal(self) -> None:
+        dense = np.ascontiguousarray(np.stack(self.open))
+        self.chunks.append((len(self.open), pa.compress(dense.tobytes(), codec="lz4", asbytes=True)))
+        self.open = []
+
+    @property
+    def days(self) -> int:
+        return sum(rows for rows, _ in self.chunks) + len(self.open)
+
+    def array(self) -> np.ndarray:
+        """The whole series as a dense [day, position] array."""
+        out = np.empty((self.days, self.width), self.dtype)
+        at = 0
+        for rows, packed in self.chunks:
+            size = rows * self.width * self.dtype.itemsize
+            raw = pa.decompress(packed, decompressed_size=size, codec="lz4", asbytes=True)
+            out[at:at + rows] = np.frombuffer(raw, self.dtype).reshape(rows, self.width)
+            at += rows
+        for row in self.open:
+            out[at] = row
+            at += 1
+        return out

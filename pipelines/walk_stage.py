@@ -1,0 +1,193 @@
+"""The walk as one Spark stage; every simulated table is formatted from its persisted output.
+
+1. Walk. `spark.range(tasks).mapInArrow(..)`: each task walks its share of
+   the product blocks in lock-step (walk.walk_blocks) and yields, per block,
+   its BlockResult and its cart lines, pickled and LZ4-compressed. Nothing is
+   simulated again after this stage.
+   - in_task: one task walks every block; the daily pool of low carts is a
+     union inside that task.
+   - barrier: one task per core in a barrier stage; each day every task
+     sends its low cart ids through `BarrierTaskContext.allGather` and gets
+     everyone's. Spark's barrier call polls once a second, so each simulated
+     day costs about 1 s whatever the catalogue: the right choice only when
+     one task cannot hold the catalogue.
+2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
+   ends the barrier stage) and persisted on the executors' local disks, so
+   the driver never holds a fact row and the walk runs once per run.
+3. Format. Each block table is `mapInArrow` over the persisted blocks with
+   its producer from components.tables; the cart decision table folds the
+   cart lines of every block per cart (repartitioned by cart, so no task
+   holds every cart) and feeds the cart abandonment and customer event tables.
+Every step uses DataFrame operations only, so Spark Connect runs it as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import pickle
+import time
+
+import numpy as np
+import pyarrow as pa
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+from components.contracts import load_contract
+from components.simulation.carts import CART_DECISION_SCHEMA, CART_LINE_SCHEMA, decision_table
+from components.simulation.walk import pooled_in_process, walk_blocks
+from components.simulation.world import World, build_world
+from components.tables.registry import CART_TABLES, WALK_TABLES, producer
+from pipelines.delta_tables import spark_schema
+from pipelines.spark_session import default_parallelism
+
+BLOCK_ROWS = T.StructType([
+    T.StructField("block", T.IntegerType(), False),
+    T.StructField("part", T.StringType(), False),        # RESULT or CART_LINES
+    T.StructField("raw_bytes", T.LongType(), False),     # size before compression
+    T.StructField("payload", T.BinaryType(), False),
+])
+BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
+RESULT, CART_LINES = "result", "cart_lines"
+AUTO_BARRIER_POSITION_DAYS = 500_000_000     # spark.cart_exchange=auto: one task walks catalogues up to this size
+
+
+def product_blocks(config: dict) -> list[tuple[int, int]]:
+    count = config["products"]["product_count"]
+    size = config["output"]["products_per_block"]
+    return [(lo, min(lo + size, count)) for lo in range(0, count, size)]
+
+
+def cart_exchange(config: dict) -> str:
+    """The exchange a run uses: the configured one, or auto's choice by the catalogue's position-days."""
+    chosen = config["spark"]["cart_exchange"]
+    if chosen != "auto":
+        return chosen
+    position_days = (config["products"]["product_count"] * config["locations"]["location_count"]
+                     * (config["warmup_days"] + config["horizon_days"]))
+    return "barrier" if position_days > AUTO_BARRIER_POSITION_DAYS else "in_task"
+
+
+def pack(value) -> tuple[int, bytes]:
+    raw = pickle.dumps(value, protocol=5)
+    return len(raw), pa.compress(raw, codec="lz4", asbytes=True)
+
+
+def unpack(raw_bytes: int, payload: bytes):
+    return pickle.loads(pa.decompress(payload, decompressed_size=raw_bytes, codec="lz4", asbytes=True))
+
+
+def _pooled_by_barrier(low_carts: np.ndarray) -> np.ndarray:
+    """Every barrier task's low cart ids of the day: one allGather of this task's ids."""
+    from pyspark import BarrierTaskContext
+
+    sent = base64.b64encode(low_carts.astype("<i8").tobytes()).decode("ascii")
+    received = BarrierTaskContext.get().allGather(sent)
+    return np.unique(np.concatenate([np.frombuffer(base64.b64decode(m), dtype="<i8") for m in received]))
+
+
+def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool):
+    """The function each walk task runs: its blocks, every day in lock-step, then one row per block and part."""
+    pool = _pooled_by_barrier if barrier else pooled_in_process
+
+    def walk(task_ids):
+        for ids in task_ids:
+            for task in ids.column("id").to_pylist():
+                mine = list(range(task, len(blocks), tasks))
+                results = walk_blocks(world, [blocks[b] for b in mine], pool)
+                for block, result in zip(mine, results):
+                    lines, result.cart_lines = result.cart_lines, None
+                    rows = [pack(result), pack(pa.Table.from_pydict(lines, schema=CART_LINE_SCHEMA))]
+                    yield pa.RecordBatch.from_pydict(
+                        {"block": [block, block], "part": [RESULT, CART_LINES],
+                         "raw_bytes": [r[0] for r in rows], "payload": [r[1] for r in rows]},
+                        schema=BLOCK_ROWS_ARROW,
+                    )
+
+    return walk
+
+
+class WalkStage:
+    """The simulated tables of one run, as DataFrames over the walk's persisted output."""
+
+    def __init__(self, spark, config: dict, dimensions: dict, etl_timestamp: dt.datetime, progress=print):
+        self.spark = spark
+        self.config = config
+        self.etl_timestamp = etl_timestamp
+        self.batch_rows = config["output"]["batch_rows"]
+        self.world = build_world(config, dimensions, config["seed"])
+        self.partitions = config["spark"]["partitions"] or 2 * default_parallelism(spark)
+        self.seconds: dict[str, float] = {}
+        self.blocks = product_blocks(config)
+        exchange = cart_exchange(config)
+        tasks = min(len(self.blocks), default_parallelism(spark), config["spark"]["partitions"] or len(self.blocks))
+        if exchange == "barrier" and tasks < 2:
+            exchange = "in_task"
+        if exchange == "in_task":
+            tasks = 1
+        self.exchange, self.tasks = exchange, tasks
+        progress(f"walking {len(self.blocks)} product blocks over {config['warmup_days'] + config['horizon_days']} days "
+                 f"in {tasks} task{'s' * (tasks > 1)} (cart exchange: {exchange}) ...")
+        started = time.perf_counter()
+        self.walk = self._walk().persist(StorageLevel.DISK_ONLY)
+        self.walk.count()
+        self.seconds["walk"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        self.decisions = self._decisions().persist(StorageLevel.MEMORY_AND_DISK)
+        carts = self.decisions.count()
+        self.seconds["carts"] = round(time.perf_counter() - started, 2)
+        progress(f"walked in {self.seconds['walk']:.1f} s; {carts:,} carts decided in {self.seconds['carts']:.1f} s")
+
+    def _walk(self):
+        walk = _walk_function(self.world, self.blocks, self.tasks, self.exchange == "barrier")
+        ids = self.spark.range(0, self.tasks, 1, numPartitions=self.tasks)
+        rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=self.exchange == "barrier")
+        return rows.repartition(min(len(self.blocks), self.partitions), "block")
+
+    def _decisions(self):
+        """One row per cart (CART_DECISION_SCHEMA), folded from the cart lines of every block."""
+        batch_rows = self.batch_rows
+
+        def cart_lines(batches):
+            for batch in batches:
+                for raw, payload in zip(batch.column("raw_bytes").to_pylist(), batch.column("payload").to_pylist()):
+                    yield from unpack(raw, payload).to_batches(max_chunksize=batch_rows)
+
+        def decide(batches):
+            # every line of a cart is in this partition (repartitioned by cart); its batches are folded at once
+            received = list(batches)
+            if received:
+                lines = pa.Table.from_batches(received).cast(CART_LINE_SCHEMA)
+                yield from decision_table(lines).to_batches(max_chunksize=batch_rows)
+
+        lines = self._payloads(CART_LINES).mapInArrow(cart_lines, from_arrow_schema(CART_LINE_SCHEMA))
+        return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
+
+    def _payloads(self, part: str):
+        return self.walk.where(F.col("part") == part).select("raw_bytes", "payload")
+
+    def frame(self, table: str):
+        """A DataFrame whose tasks format `table`'s rows from the persisted walk."""
+        schema = spark_schema(load_contract(table))
+        produce, world, etl_timestamp, batch_rows = producer(table), self.world, self.etl_timestamp, self.batch_rows
+        if table in CART_TABLES:
+            def from_decisions(batches):
+                for batch in batches:
+                    yield from produce(world, batch, etl_timestamp, batch_rows)
+
+            return self.decisions.mapInArrow(from_decisions, schema)
+        if table not in WALK_TABLES:
+            raise ValueError(f"{table} is not made by the walk")
+
+        def from_blocks(batches):
+            for batch in batches:
+                for raw, payload in zip(batch.column("raw_bytes").to_pylist(), batch.column("payload").to_pylist()):
+                    yield from produce(world, unpack(raw, payload), etl_timestamp, batch_rows)
+
+        return self._payloads(RESULT).mapInArrow(from_blocks, schema)
+
+    def close(self) -> None:
+        self.decisions.unpersist()
+        self.walk.unpersist()

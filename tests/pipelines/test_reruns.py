@@ -1,0 +1,71 @@
+"""A second run into a target that already holds a run: every table then holds the second run, nothing of the first."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pyspark.sql import functions as F
+
+from pipelines.delta_tables import Target, read_run_marker
+from pipelines.generate import WRITTEN_TABLES
+from tests.conftest import generate_tiny
+
+BIN = Path(sys.executable).parent
+RUN_STAMP = "yyyyMMdd'T'HHmmss'Z'"      # how run ids spell the run's etl_timestamp
+
+
+def assert_holds_only_run(spark, target: Target, table: str, run_id: str, rows: int) -> None:
+    """The table has exactly the rows the run wrote, the run's id, and (where it has one) only the run's etl_timestamp."""
+    frame = target.read(spark, table)
+    assert frame.count() == rows, table
+    properties = spark.sql(f"DESCRIBE DETAIL {target.identifier(table)}").collect()
+    assert properties[0]["properties"]["retail_synth.run_id"] == run_id, table
+    if "etl_timestamp" in frame.columns:
+        stamps = {r[0] for r in frame.select(F.date_format("etl_timestamp", RUN_STAMP)).distinct().collect()}
+        assert stamps == {run_id.rsplit("-", 1)[1]}, table
+
+
+@pytest.mark.spark
+def test_rerun_into_a_folder_holding_a_run(spark, tiny_run, tmp_path):
+    folder = tmp_path / "warehouse"
+    shutil.copytree(tiny_run.output_dir, folder)
+    target = generate_tiny(spark, folder, seed=8)
+
+    marker = read_run_marker(target)
+    assert marker["seed"] == 8 and [t["table"] for t in marker["tables"]] == list(WRITTEN_TABLES)
+    for written in marker["tables"]:
+        assert_holds_only_run(spark, target, written["table"], marker["run_id"], written["rows"])
+    rerun_sales = target.read(spark, "gold_sales_fact").drop("etl_timestamp")
+    assert rerun_sales.exceptAll(tiny_run.read(spark, "gold_sales_fact").drop("etl_timestamp")).count() > 0
+
+
+def _rows_printed(stdout: str) -> dict[str, int]:
+    """The rows per table of generate's closing summary."""
+    return {line.split()[0]: int(line.split()[1].replace(",", ""))
+            for line in stdout.splitlines() if line.startswith("gold_") and len(line.split()) == 3}
+
+
+@pytest.mark.spark
+def test_second_catalog_run_in_a_new_session_replaces_the_first(spark, tmp_path):
+    """The embedded catalog must remember the first session's tables, which only shows across processes."""
+    home = tmp_path / "home"
+    env = dict(os.environ, RETAIL_SYNTH_HOME=str(home))
+    for seed in (3, 4):
+        result = subprocess.run(
+            [str(BIN / "retail-synth"), "generate", "--preset", "tiny", "--catalog", "spark_catalog",
+             "--schema", "rs_test", "--seed", str(seed)],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1200,
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+
+    rows = _rows_printed(result.stdout)
+    assert sorted(rows) == sorted(WRITTEN_TABLES)
+    tables = Target(output_dir=str(home / "spark-warehouse" / "rs_test.db"))   # the managed tables' folders
+    run_id = spark.sql(f"DESCRIBE DETAIL {tables.identifier('gold_date_dim')}").collect()[0]["properties"]["retail_synth.run_id"]
+    assert run_id.startswith("tiny-seed4-")
+    for table in WRITTEN_TABLES:
+        assert_holds_only_run(spark, tables, table, run_id, rows[table])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]    # no derby.log, metastore_db or spark-warehouse in the cwd

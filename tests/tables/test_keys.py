@@ -1,0 +1,62 @@
+"""Keys and ids several tables share: one spelling, the dimensions' own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import numpy as np
+
+from components.dimensions.calendar import build_date_dim
+from components.dimensions.products import build_product_dim
+from components.dimensions.time_of_day import build_time_dim
+from components.tables import keys
+
+ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
+DAYS = np.datetime64("2024-02-27") + np.arange(5).astype("timedelta64[D]")      # across a leap day
+WORLD = SimpleNamespace(days=DAYS, date_key=keys.date_keys(DAYS))
+
+
+def test_date_keys_are_the_calendar_dates():
+    assert keys.date_keys(DAYS).tolist() == [20240227, 20240228, 20240229, 20240301, 20240302]
+    assert keys.date_keys(np.array(["1969-12-31", "2100-12-31"], dtype="datetime64[D]")).tolist() == [19691231, 21001231]
+    dim = build_date_dim(dt.date(2023, 12, 30), dt.date(2024, 3, 2), ETL)
+    dates = dim.column("calendar_date").to_numpy().astype("datetime64[D]")
+    assert np.array_equal(keys.date_keys(dates), dim.column("date_key").to_numpy())
+
+
+def test_sim_dates_reach_before_and_past_the_calendar():
+    assert keys.sim_dates(WORLD, [-1, 0, 9]).tolist() == [dt.date(2024, 2, 26), dt.date(2024, 2, 27), dt.date(2024, 3, 7)]
+
+
+def test_time_keys_are_the_time_dimension():
+    slots = np.arange(keys.SLOTS_PER_DAY)
+    assert keys.time_keys(slots).tolist() == build_time_dim().column("time_key").to_pylist()
+    assert keys.time_keys([0, 1, 4, 95]).tolist() == [0, 15, 100, 2345]
+    assert keys.SLOT_SECONDS * keys.SLOTS_PER_DAY == 86_400
+
+
+def test_order_ids_share_the_day_and_number_of_the_order():
+    transaction, order_number, line_item = keys.line_item_ids(WORLD, np.array([2, 2]), np.array([0, 1234566]), np.array([0, 11]))
+    assert transaction.to_pylist() == ["TXN-20240229-0000001", "TXN-20240229-1234567"]
+    assert order_number.to_pylist() == ["ORD-20240229-0000001", "ORD-20240229-1234567"]
+    assert line_item.to_pylist() == ["TXN-20240229-0000001-01", "TXN-20240229-1234567-12"]
+    assert keys.transaction_ids(WORLD, [2], [0]).to_pylist() == transaction.to_pylist()[:1]
+    assert keys.cart_ids(WORLD, [0], [41]).to_pylist() == ["CART-20240227-0000042"]
+    assert keys.abandonment_ids(WORLD, [0], [41]).to_pylist() == ["ABN-20240227-0000042"]
+    assert keys.order_references("SES", WORLD, [4], [9]).to_pylist() == ["SES-20240302-0000010"]
+
+
+def test_product_ids_are_the_product_dimension():
+    dim = build_product_dim(30, 7, dt.date(2024, 1, 1), 90, 0.9, ETL)
+    assert keys.product_ids(dim.column("product_key")).to_pylist() == dim.column("product_id").to_pylist()
+    assert keys.product_ids([42]).to_pylist() == ["PRD-00000042"]
+
+
+def test_abandonment_stages_are_hashed_per_cart_with_their_weights():
+    cart = np.arange(40_000, dtype=np.int64) * 7919
+    stage = keys.abandonment_stages(3, cart)
+    assert np.array_equal(stage, keys.abandonment_stages(3, cart[::-1])[::-1])        # a cart's own draw
+    share = np.bincount(stage, minlength=len(keys.ABANDONMENT_STAGES)) / len(cart)
+    assert np.allclose(share, keys.ABANDONMENT_STAGE_WEIGHTS, atol=0.01)
+    assert not np.array_equal(stage, keys.abandonment_stages(4, cart))
