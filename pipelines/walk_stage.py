@@ -131,8 +131,15 @@ class WalkStage:
         progress(f"walking {len(self.blocks)} product blocks over {config['warmup_days'] + config['horizon_days']} days "
                  f"in {tasks} task{'s' * (tasks > 1)} (cart exchange: {exchange}) ...")
         started = time.perf_counter()
-        self.walk = self._walk().persist(StorageLevel.DISK_ONLY)
-        self.walk.count()
+        try:
+            self.walk = self._persisted_walk()
+        except Exception as error:       # a cluster without barrier stages (e.g. dynamic allocation)
+            if self.exchange != "barrier" or "barrier" not in str(error).lower():
+                raise
+            progress(f"barrier stages are not available here ({str(error).splitlines()[0][:160]}); "
+                     "walking every block in one task instead")
+            self.exchange, self.tasks = "in_task", 1
+            self.walk = self._persisted_walk()
         self.seconds["walk"] = round(time.perf_counter() - started, 2)
         started = time.perf_counter()
         self.decisions = self._decisions().persist(StorageLevel.MEMORY_AND_DISK)
@@ -140,11 +147,19 @@ class WalkStage:
         self.seconds["carts"] = round(time.perf_counter() - started, 2)
         progress(f"walked in {self.seconds['walk']:.1f} s; {carts:,} carts decided in {self.seconds['carts']:.1f} s")
 
-    def _walk(self):
-        walk = _walk_function(self.world, self.blocks, self.tasks, self.exchange == "barrier")
+    def _persisted_walk(self):
+        """The walk's rows, computed once and kept on the executors' disks."""
+        barrier = self.exchange == "barrier"
+        walk = _walk_function(self.world, self.blocks, self.tasks, barrier)
         ids = self.spark.range(0, self.tasks, 1, numPartitions=self.tasks)
-        rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=self.exchange == "barrier")
-        return rows.repartition(min(len(self.blocks), self.partitions), "block")
+        rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
+        kept = rows.repartition(min(len(self.blocks), self.partitions), "block").persist(StorageLevel.DISK_ONLY)
+        try:
+            kept.count()
+        except Exception:
+            kept.unpersist()
+            raise
+        return kept
 
     def _decisions(self):
         """One row per cart (CART_DECISION_SCHEMA), folded from the cart lines of every block."""

@@ -150,15 +150,7 @@ class CartBook:
         k = self.index[at]
         product, day = r.product[at].astype(np.int64), r.day[at].astype(np.int64)
         return {
-            "cart": self.cart[at],
-            "is_recovery": self.is_recovery[at],
-            "day": r.day[at],
-            "order": r.order[at],
-            "line": r.line[at],
-            "customer": r.customer[at],
-            "channel": r.channel[at],
-            "slot": r.slot[at],
-            "product": r.product[at],
+            **r.fields(at, "cart", "is_recovery", "day", "order", "line", "customer", "channel", "slot", "product"),
             "low": self.line_low[at],
             "value_cents": _cents(sale_amounts(world, product, day, r.quantity[at])[2]),
             "abandoned": self.abandoned[k],

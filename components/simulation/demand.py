@@ -99,6 +99,10 @@ class Requests:
     def __len__(self) -> int:
         return len(self.day)
 
+    def fields(self, index: np.ndarray, *names: str) -> dict:
+        """{name: that field of the lines at `index`}, for the walk's outputs."""
+        return {name: getattr(self, name)[index] for name in names}
+
 
 def _day_chunks(world: World) -> list[tuple[int, int]]:
     """Day ranges whose lines fit CHUNK_LINES (estimated with the largest basket)."""

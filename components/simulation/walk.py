@@ -22,7 +22,6 @@ same rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Callable, Iterator
 
 import numpy as np
@@ -35,6 +34,22 @@ from components.simulation.world import World
 
 TRAILING_DEMAND_DAYS = 28
 SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "arrivals", "requested")
+
+
+class DailySeries:
+    """A [day, position] series of a BlockResult: expanded from its DayRecord on first read, then kept."""
+
+    def __init__(self, doc: str):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result, owner=None):
+        if result is None:
+            return self
+        result.__dict__[self.name] = result.series[self.name].array()    # shadows this descriptor from now on
+        return result.__dict__[self.name]
 
 
 @dataclass
@@ -67,42 +82,15 @@ class BlockResult:
     # one entry per digital cart line of the block (originals and recovery copies), see CartBook.lines
     cart_lines: dict
 
-    @cached_property
-    def on_hand(self) -> np.ndarray:
-        """[horizon day, position] int32 on hand at the end of the day."""
-        return self.series["on_hand"].array()
-
-    @cached_property
-    def in_transit(self) -> np.ndarray:
-        """[horizon day, position] int32 ordered, not yet received, at the end of the day."""
-        return self.series["in_transit"].array()
-
-    @cached_property
-    def reorder_point(self) -> np.ndarray:
-        """[horizon day, position] int32 the policy's R of the day."""
-        return self.series["reorder_point"].array()
-
-    @cached_property
-    def reorder_quantity(self) -> np.ndarray:
-        """[horizon day, position] int32 the policy's lot Q of the day (S = R + Q)."""
-        return self.series["reorder_quantity"].array()
-
-    @cached_property
-    def restocked(self) -> np.ndarray:
-        """[horizon day, position] int32 returned units put back on stock at the start of the day."""
-        return self.series["restocked"].array()
-
-    @cached_property
-    def arrivals(self) -> np.ndarray:
-        """[simulation day, position] int32 replenishment units arriving at the start of the day, over every
-        simulated day and the max lead time + 2 days beyond (orders placed near the end)."""
-        return self.series["arrivals"].array()
-
-    @cached_property
-    def requested(self) -> np.ndarray:
-        """[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first node asked,
-        starting TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before simulation day 0)."""
-        return self.series["requested"].array()
+    on_hand = DailySeries("[horizon day, position] int32 on hand at the end of the day")
+    in_transit = DailySeries("[horizon day, position] int32 ordered, not yet received, at the end of the day")
+    reorder_point = DailySeries("[horizon day, position] int32 the policy's R of the day")
+    reorder_quantity = DailySeries("[horizon day, position] int32 the policy's lot Q of the day (S = R + Q)")
+    restocked = DailySeries("[horizon day, position] int32 returned units put back on stock at the start of the day")
+    arrivals = DailySeries("[simulation day, position] int32 replenishment units arriving at the start of the day, "
+                           "over every simulated day and the longest lead time + 2 days beyond")
+    requested = DailySeries("[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first "
+                            "node asked, from TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before day 0)")
 
     @property
     def n_positions(self) -> int:
@@ -284,29 +272,20 @@ class BlockWalk:
         day = req.day[keep].astype(np.int64)
         rate, promotional, clearance = price_terms(world, product, day)
         sales = {
+            **req.fields(keep, "order", "line", "customer", "channel", "is_digital", "slot", "payment", "terminal",
+                         "associate", "cart", "is_recovery"),
             "day": day,
-            "order": req.order[keep],
-            "line": req.line[keep],
-            "customer": req.customer[keep],
             "product": product,
             "location": req.nodes[keep, self.served[keep]].astype(np.int64),
-            "channel": req.channel[keep],
-            "is_digital": req.is_digital[keep],
             "quantity_requested": req.quantity[keep].astype(np.int64),
             "quantity_sold": sold[keep].astype(np.int64),
             "inventory_at_purchase": self.inv_at[keep].astype(np.int64),
-            "slot": req.slot[keep],
-            "payment": req.payment[keep],
-            "terminal": req.terminal[keep],
-            "associate": req.associate[keep],
             "is_return": ret.returned[keep],
             "is_exchange": ret.exchange[keep],
             "restock_day": np.where(ret.returned[keep], day + ret.delay[keep], -1),
             "discount_rate": rate,
             "is_promotional": promotional,
             "is_clearance": clearance,
-            "cart": req.cart[keep],
-            "is_recovery": req.is_recovery[keep],
             "cart_low": self.carts.cart_low_of(keep),
         }
         line_order = np.lexsort((sales["line"], sales["order"], sales["day"]))
