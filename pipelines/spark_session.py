@@ -33,6 +33,25 @@ DELTA_CONFIGS = {
 LOCAL_MASTER = re.compile(r"local(?:\[(\*|[1-9][0-9]*)(?:,[1-9][0-9]*)?\])?")
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 
+# Log4j of the embedded session with a metastore: Spark's defaults, errors only, and without
+# Hive's "Failed to alter table" that every REPLACE TABLE of a catalog table logs before
+# Spark stores the new schema in its own format (the replace succeeds).
+METASTORE_LOG4J = """\
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+logger.hms_handler.name = org.apache.hadoop.hive.metastore.RetryingHMSHandler
+logger.hms_handler.level = fatal
+logger.hive_alter.name = org.apache.hadoop.hive.metastore.HiveAlterHandler
+logger.hive_alter.level = off
+logger.hive_functions.name = org.apache.hadoop.hive.ql.exec.FunctionRegistry
+logger.hive_functions.level = error
+"""
+
 
 class JavaMissingError(RuntimeError):
     """No Java runtime: Spark cannot start."""
@@ -111,6 +130,14 @@ def remote_from(remote: str | None, environ=os.environ) -> str | None:
     return url
 
 
+def local_slots(master: str) -> int | None:
+    """The task slots of a `local[...]` master (`local[*]`: the machine's cores), None for any other master."""
+    match = LOCAL_MASTER.fullmatch(master or "")
+    if match is None:
+        return None
+    return (os.cpu_count() or 2) if match.group(1) == "*" else int(match.group(1) or 1)
+
+
 def default_parallelism(spark) -> int:
     """Task slots of the session, on classic and Connect sessions alike (Connect has no sparkContext)."""
     if not is_connect(spark):
@@ -119,13 +146,9 @@ def default_parallelism(spark) -> int:
         configured = spark.conf.get("spark.default.parallelism", None)
         if configured:
             return int(configured)
-        master = LOCAL_MASTER.fullmatch(spark.conf.get("spark.master", None) or "")
+        return local_slots(spark.conf.get("spark.master", None)) or 2
     except Exception:       # a server may refuse to show a conf (e.g. CONFIG_NOT_AVAILABLE)
         return 2
-    if master:
-        slots = master.group(1)
-        return (os.cpu_count() or 2) if slots == "*" else int(slots or 1)
-    return 2
 
 
 def _start_local_connect(master: str, conf: dict[str, str]):
@@ -155,6 +178,7 @@ def _start_local_connect(master: str, conf: dict[str, str]):
     finally:
         if remote is not None:
             os.environ["SPARK_REMOTE"] = remote
+    server.sparkContext.setLogLevel("ERROR")        # the server's own context, as for the embedded session
     service = getattr(getattr(server._jvm, "org.apache.spark.sql.connect.service.SparkConnectService$"), "MODULE$")
     port = service.localPort()
     os.environ["SPARK_LOCAL_REMOTE"] = "1"          # session.stop() then stops the server too
@@ -178,9 +202,10 @@ def embedded_conf(
     warehouse_dir: str | None = None,
     metastore_dir: str | None = None,
     persistent_catalog: bool = True,
+    cores: int | None = None,
 ) -> dict[str, str]:
     """The configuration of the embedded local session: Delta, quiet logs and, for catalogs, a Derby metastore."""
-    cores = os.cpu_count() or 2
+    cores = cores or os.cpu_count() or 2
     java_options = "-Dlog4j2.level=error"
     conf = {
         "spark.app.name": app_name,
@@ -197,7 +222,10 @@ def embedded_conf(
         # Derby allows one JVM per metastore at a time, so path-only runs stay off it.
         metastore = Path(metastore_dir) if metastore_dir else home_dir()
         metastore.mkdir(parents=True, exist_ok=True)
-        java_options += f" -Dderby.stream.error.file={metastore.resolve() / 'derby.log'}"   # not into the cwd
+        log4j = metastore / "log4j2.properties"
+        log4j.write_text(METASTORE_LOG4J)
+        java_options += (f" -Dderby.stream.error.file={metastore.resolve() / 'derby.log'}"   # not into the cwd
+                         f" -Dlog4j2.configurationFile={log4j.resolve()}")
         conf.update({
             "spark.sql.catalogImplementation": "hive",
             "spark.hadoop.javax.jdo.option.ConnectionURL":
@@ -234,6 +262,7 @@ def get_spark(
     remote: str | None = None,
     metastore_dir: str | None = None,
     persistent_catalog: bool = True,
+    master: str = "local[*]",
 ):
     """Return the active session, a Spark Connect session (`remote` or $SPARK_REMOTE), or a new embedded one.
 
@@ -241,30 +270,34 @@ def get_spark(
     `local[N]` Connect server); an active or `sc://` session keeps its own
     catalog. `persistent_catalog` keeps managed tables in a Derby metastore
     (`metastore_dir`, default `home_dir()`) so that they outlive the session;
-    path-only work can do without it.
+    path-only work can do without it. `master` is the embedded classic
+    session's (`local[1]` measures one core).
     """
     remote = remote_from(remote)
     active = _active_session(remote)
     if active is not None and remote is not None and not is_connect(active):
+        # pyspark switches its functions to Connect process-wide: one process holds one kind of session.
         raise RemoteError("a classic Spark session is already running in this process: Spark Connect cannot be used here")
     if active is None and remote is not None and remote.startswith("sc://"):
         active = _connect(remote)
-    elif active is None:
-        _require_java()
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        conf = embedded_conf(driver_memory, app_name, arrow_batch_rows, warehouse_dir, metastore_dir, persistent_catalog)
-        if remote is not None:
-            return _start_local_connect(remote, conf)
-        from pyspark.sql import SparkSession
+    if active is not None:
+        active.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch_rows))
+        return active
 
-        builder = SparkSession.builder.master("local[*]")
-        for key, value in conf.items():
-            builder = builder.config(key, value)
-        spark = builder.getOrCreate()
-        spark.sparkContext.setLogLevel("ERROR")
-        return spark
-    active.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(arrow_batch_rows))
-    return active
+    _require_java()
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    conf = embedded_conf(driver_memory, app_name, arrow_batch_rows, warehouse_dir, metastore_dir, persistent_catalog,
+                         cores=local_slots(remote or master))
+    if remote is not None:
+        return _start_local_connect(remote, conf)
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master(master)
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def spark_submit_arguments() -> list[str]:

@@ -10,6 +10,13 @@ from pipelines.generate import run_generation
 from pipelines.spark_session import get_spark
 
 
+def pytest_collection_modifyitems(items):
+    """A test that uses the Spark session, directly or through a fixture, is a `spark` test (`-m "not spark"` skips it)."""
+    for item in items:
+        if "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.spark)
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory):
     session = get_spark(driver_memory="2g", warehouse_dir=str(tmp_path_factory.mktemp("spark-warehouse")),

@@ -7,7 +7,7 @@ from components.contracts import all_tables, load_contract
 from components.quickstart import load_quickstart
 from pipelines.delta_tables import spark_schema
 from pipelines.validate import PASS, TOO_SMALL, validate
-from pipelines.generate import WRITTEN_TABLES
+from components.tables.registry import WRITTEN_TABLES
 
 REFERENCE_TABLES = {
     "gold_customer_dim", "gold_product_dim", "gold_location_dim", "gold_date_dim", "gold_channel_dim",

@@ -6,8 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from components.tables.registry import WRITTEN_TABLES
 from pipelines.delta_tables import RUN_MARKER
-from pipelines.generate import WRITTEN_TABLES
 from pipelines.spark_session import spark_submit_arguments
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +54,7 @@ def test_presets_command_lists_sizes(tmp_path):
     assert "94,900,000" in result.stdout and "tiny" in result.stdout
 
 
+@pytest.mark.spark
 def test_spark_submit_runs_the_tiny_preset(tmp_path):
     out = tmp_path / "warehouse"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable)

@@ -10,7 +10,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from pipelines.delta_tables import Target, read_run_marker
-from pipelines.generate import WRITTEN_TABLES
+from components.tables.registry import WRITTEN_TABLES
 from tests.conftest import generate_tiny
 
 BIN = Path(sys.executable).parent

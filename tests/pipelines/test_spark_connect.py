@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from chispa import assert_df_equality
 
-from pipelines.generate import WRITTEN_TABLES
+from components.tables.registry import WRITTEN_TABLES
 
 BIN = Path(sys.executable).parent
 
