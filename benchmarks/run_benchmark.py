@@ -157,7 +157,9 @@ def main(argv=None) -> int:
           f"ratio total / ceiling = {total / ceiling_seconds:.2f}, generation / ceiling = {summary['seconds'] / ceiling_seconds:.2f}")
     phases = summary["phase_seconds"]
     print(f"phases: walk {phases['walk']:.1f} s ({summary['walk_tasks']} task(s), cart exchange "
-          f"{summary['cart_exchange']}), cart decisions {phases['carts']:.1f} s, writing {phases['writing']:.1f} s")
+          f"{summary['cart_exchange']}; the dimensions are written meanwhile), then cart decisions "
+          f"{phases['carts']:.1f} s (the block tables are written meanwhile); from the end of the walk to the "
+          f"last table written {phases['after_walk']:.1f} s")
     print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "
           f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB "
           f"(largest {memory['largest_python_worker'] / gib:.2f} GiB)")

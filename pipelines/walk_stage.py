@@ -110,14 +110,20 @@ def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barr
 
 
 class WalkStage:
-    """The simulated tables of one run, as DataFrames over the walk's persisted output."""
+    """The simulated tables of one run, as DataFrames over the walk's persisted output.
+
+    `walk()` then `decide_carts()` materialise the two persisted steps (the
+    generation job runs them beside the dimension writes); `frame(table)`
+    is ready once the step its table reads has run.
+    """
 
     def __init__(self, spark, config: dict, dimensions: dict, etl_timestamp: dt.datetime, progress=print):
         self.spark = spark
-        self.config = config
+        self.progress = progress
         self.etl_timestamp = etl_timestamp
         self.batch_rows = config["output"]["batch_rows"]
         self.world = build_world(config, dimensions, config["seed"])
+        self.days = config["warmup_days"] + config["horizon_days"]
         self.partitions = config["spark"]["partitions"] or 2 * default_parallelism(spark)
         self.seconds: dict[str, float] = {}
         self.blocks = product_blocks(config)
@@ -125,27 +131,33 @@ class WalkStage:
         tasks = min(len(self.blocks), default_parallelism(spark), config["spark"]["partitions"] or len(self.blocks))
         if exchange == "barrier" and tasks < 2:
             exchange = "in_task"
-        if exchange == "in_task":
-            tasks = 1
-        self.exchange, self.tasks = exchange, tasks
-        progress(f"walking {len(self.blocks)} product blocks over {config['warmup_days'] + config['horizon_days']} days "
-                 f"in {tasks} task{'s' * (tasks > 1)} (cart exchange: {exchange}) ...")
+        self.exchange, self.tasks = exchange, (tasks if exchange == "barrier" else 1)
+        self.walked = self.decisions = None
+
+    def walk(self) -> None:
+        """Walk every block once and keep the output on the executors."""
+        self.progress(f"walking {len(self.blocks)} product blocks over {self.days} days in {self.tasks} "
+                      f"task{'s' * (self.tasks > 1)} (cart exchange: {self.exchange}) ...")
         started = time.perf_counter()
         try:
-            self.walk = self._persisted_walk()
+            self.walked = self._persisted_walk()
         except Exception as error:       # a cluster without barrier stages (e.g. dynamic allocation)
             if self.exchange != "barrier" or "barrier" not in str(error).lower():
                 raise
-            progress(f"barrier stages are not available here ({str(error).splitlines()[0][:160]}); "
-                     "walking every block in one task instead")
+            self.progress(f"barrier stages are not available here ({str(error).splitlines()[0][:160]}); "
+                          "walking every block in one task instead")
             self.exchange, self.tasks = "in_task", 1
-            self.walk = self._persisted_walk()
+            self.walked = self._persisted_walk()
         self.seconds["walk"] = round(time.perf_counter() - started, 2)
+        self.progress(f"walked in {self.seconds['walk']:.1f} s")
+
+    def decide_carts(self) -> None:
+        """Fold the walked cart lines into the cart decision table and keep it."""
         started = time.perf_counter()
         self.decisions = self._decisions().persist(StorageLevel.MEMORY_AND_DISK)
         carts = self.decisions.count()
         self.seconds["carts"] = round(time.perf_counter() - started, 2)
-        progress(f"walked in {self.seconds['walk']:.1f} s; {carts:,} carts decided in {self.seconds['carts']:.1f} s")
+        self.progress(f"{carts:,} carts decided in {self.seconds['carts']:.1f} s")
 
     def _persisted_walk(self):
         """The walk's rows, computed once and kept on the executors' disks."""
@@ -181,7 +193,7 @@ class WalkStage:
         return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
 
     def _payloads(self, part: str):
-        return self.walk.where(F.col("part") == part).select("raw_bytes", "payload")
+        return self.walked.where(F.col("part") == part).select("raw_bytes", "payload")
 
     def frame(self, table: str):
         """A DataFrame whose tasks format `table`'s rows from the persisted walk."""
@@ -204,5 +216,6 @@ class WalkStage:
         return self._payloads(RESULT).mapInArrow(from_blocks, schema)
 
     def close(self) -> None:
-        self.decisions.unpersist()
-        self.walk.unpersist()
+        for kept in (self.decisions, self.walked):
+            if kept is not None:
+                kept.unpersist()
