@@ -76,3 +76,11 @@ def test_shipping_node_is_the_first_with_stock():
     on_hand = np.array([0, 3, 9, 0])
     positions = np.array([[0, 1, 2], [2, 1, -1], [3, 0, -1]])
     assert shipping_availability(positions, on_hand).tolist() == [3, 9, 0]
+
+
+def test_one_product_blocks_with_few_customers_decide_the_same_carts():
+    world = tiny_world("customers.customer_count=20")
+    whole = cart_decisions(walked_in_blocks(world, world.n_products)).sort_by("cart")
+    single = walked_in_blocks(world, 1)
+    assert any(len(r.cart_lines["cart"]) == 0 for r in single)      # some blocks hold no cart at all
+    assert cart_decisions(single).sort_by("cart").equals(whole)

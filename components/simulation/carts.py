@@ -141,7 +141,10 @@ class CartBook:
 
     def cart_low_of(self, lines: np.ndarray) -> np.ndarray:
         """The pooled low flag of each line's cart (False for store lines)."""
-        return np.where(self.cart[lines] >= 0, self.low[np.minimum(self.index[lines], len(self.low) - 1)], False)
+        flag = np.zeros(len(lines), bool)
+        in_cart = self.cart[lines] >= 0
+        flag[in_cart] = self.low[self.index[lines[in_cart]]]
+        return flag
 
     def lines(self, sold: np.ndarray, ordered: np.ndarray) -> dict:
         """One entry per cart line of the block (CART_LINE_SCHEMA), after the walk."""
