@@ -75,8 +75,11 @@ def pack(value) -> tuple[int, bytes]:
     return len(raw), pa.compress(raw, codec="lz4", asbytes=True)
 
 
-def unpack(raw_bytes: int, payload: bytes):
-    return pickle.loads(pa.decompress(payload, decompressed_size=raw_bytes, codec="lz4", asbytes=True))
+def unpacked(batches):
+    """The values packed in the (raw_bytes, payload) rows of `batches`, one at a time."""
+    for batch in batches:
+        for raw, payload in zip(batch.column("raw_bytes").to_pylist(), batch.column("payload").to_pylist()):
+            yield pickle.loads(pa.decompress(payload, decompressed_size=raw, codec="lz4", asbytes=True))
 
 
 def _pooled_by_barrier(low_carts: np.ndarray) -> np.ndarray:
@@ -178,9 +181,8 @@ class WalkStage:
         batch_rows = self.batch_rows
 
         def cart_lines(batches):
-            for batch in batches:
-                for raw, payload in zip(batch.column("raw_bytes").to_pylist(), batch.column("payload").to_pylist()):
-                    yield from unpack(raw, payload).to_batches(max_chunksize=batch_rows)
+            for lines in unpacked(batches):
+                yield from lines.to_batches(max_chunksize=batch_rows)
 
         def decide(batches):
             # every line of a cart is in this partition (repartitioned by cart); its batches are folded at once
@@ -209,9 +211,8 @@ class WalkStage:
             raise ValueError(f"{table} is not made by the walk")
 
         def from_blocks(batches):
-            for batch in batches:
-                for raw, payload in zip(batch.column("raw_bytes").to_pylist(), batch.column("payload").to_pylist()):
-                    yield from produce(world, unpack(raw, payload), etl_timestamp, batch_rows)
+            for result in unpacked(batches):
+                yield from produce(world, result, etl_timestamp, batch_rows)
 
         return self._payloads(RESULT).mapInArrow(from_blocks, schema)
 
