@@ -132,6 +132,9 @@ def _check_type(dotted: str, value, default) -> None:
     elif isinstance(default, dt.date):
         ok = isinstance(value, dt.date)
         wanted = "a date YYYY-MM-DD"
+    elif isinstance(default, list) and all(isinstance(v, str) for v in default):
+        ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
+        wanted = "a list of texts"
     elif isinstance(default, list):
         ok = isinstance(value, list) and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in value

@@ -3,7 +3,8 @@
 Each `contracts/<table>.yaml` names the columns (type, nullability,
 description), primary key, foreign keys and row-level quality checks, and
 says which producer fills the table (`source`, one of SOURCES) and where it
-is written among that producer's tables (`write_order`). The table modules
+is written among that producer's tables (`write_order`), and about how many
+rows it holds (`row_estimate`, see components/run_estimate.py). The table modules
 build their Arrow batches from `arrow_schema`, the pipeline turns the same
 contract into a Spark schema with comments, `validate` runs the checks and
 components/tables/registry.py derives every table list from `source`, so a
@@ -62,6 +63,14 @@ class Check:
 
 
 @dataclass(frozen=True)
+class RowEstimate:
+    """About `ratio` rows per unit of the driver `per` (components/run_estimate.py names the drivers)."""
+
+    per: str
+    ratio: float
+
+
+@dataclass(frozen=True)
 class Contract:
     table: str
     description: str
@@ -72,6 +81,7 @@ class Contract:
     foreign_keys: tuple[ForeignKey, ...]
     columns: tuple[Column, ...]
     checks: tuple[Check, ...]
+    row_estimate: RowEstimate
 
     @property
     def column_names(self) -> list[str]:
@@ -102,6 +112,7 @@ def _parse(doc: dict) -> Contract:
         checks=tuple(
             Check(c["name"], c["predicate"], bool(c.get("enforce", False))) for c in doc.get("checks") or []
         ),
+        row_estimate=RowEstimate(doc["row_estimate"]["per"], float(doc["row_estimate"]["ratio"])),
     )
 
 

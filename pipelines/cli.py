@@ -7,13 +7,15 @@ stderr with exit status 2, so a bad invocation writes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import signal
 import sys
 from pathlib import Path
 
 from components.configuration import ConfigError, describe_presets, resolve
 
-SUBCOMMANDS = ("generate", "presets", "validate", "report")
+CLEAN_TOKEN = "DELETE_RETAIL_SYNTH_TABLES"
 
 
 class UsageError(Exception):
@@ -49,8 +51,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one setting, e.g. --set customers.customer_count=1000 (repeatable)",
     )
     _add_target_arguments(generate)
+    generate.add_argument("--force", action="store_true",
+                          help="write even where the target holds foreign tables or matches a protected name")
+    generate.add_argument("--dry-run", action="store_true",
+                          help="print the plan (tables, estimated rows, target, guard verdict) and write nothing")
+    generate.add_argument("--quiet", action="store_true", help="no progress display")
 
     commands.add_parser("presets", help="list the presets and their sizes")
+
+    rollback = commands.add_parser("rollback", help="put the tables of an unfinished run back to their previous versions")
+    _add_target_arguments(rollback)
+
+    clean = commands.add_parser("clean", help="list, and with --confirm remove, the tables retail-synth wrote")
+    _add_target_arguments(clean)
+    clean.add_argument("--confirm", metavar="TOKEN", help=f"remove them: give {CLEAN_TOKEN}")
+
+    history = commands.add_parser("history", help="list the runs recorded in a target")
+    _add_target_arguments(history)
 
     validate = commands.add_parser("validate", help="check the written gold tables against the contracts and quickstart queries")
     _add_target_arguments(validate)
@@ -63,15 +80,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def target_from(args):
-    from pipelines.delta_tables import Target
+    from pipelines.delta_tables import Target, TargetError
 
-    if args.catalog or args.schema:
-        if args.output:
-            raise UsageError("give either --output DIR or --catalog C --schema S, not both")
-        if not (args.catalog and args.schema):
-            raise UsageError("--catalog and --schema go together: give both")
-        return Target(catalog=args.catalog, schema=args.schema)
-    return Target(output_dir=args.output or "warehouse")
+    try:
+        if args.catalog is not None or args.schema is not None:
+            if args.output:
+                raise UsageError("give either --output DIR or --catalog C --schema S, not both")
+            if not (args.catalog and args.schema):
+                raise UsageError("--catalog and --schema go together: give both")
+            return Target(catalog=args.catalog, schema=args.schema)
+        return Target(output_dir=args.output or "warehouse")
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def remote_of(args) -> str | None:
@@ -97,15 +117,75 @@ def _generate(args) -> int:
     target = target_from(args)
     remote = remote_of(args)
 
-    from pipelines.generate import run_generation
+    from components.run_estimate import estimated_rows
+    from pipelines import guard
+
+    estimates = estimated_rows(config)
+    refusals = [guard.oversized(sum(estimates.values()), config["output"]["max_rows"])]
+    if not args.force:
+        refusals.append(guard.protected_name(target, config["guard"]["protected_patterns"]))
+    if not args.dry_run and any(refusals):
+        raise UsageError(next(r for r in refusals if r))
 
     spark = _session(target, remote, driver_memory=config["spark"]["driver_memory"],
                      arrow_batch_rows=config["output"]["batch_rows"])
+    if not args.force:
+        refusals.append(guard.foreign_refusal(spark, target))
+    if args.dry_run:
+        _print_plan(config, target, estimates, [r for r in refusals if r])
+        return 0
+    if any(refusals):
+        raise UsageError(next(r for r in refusals if r))
+
+    from pipelines.generate import RunAborted, run_generation
+    from pipelines.progress import RunProgress, SparkTaskShare, display_mode
+
     print(f"retail-synth: preset {config['preset']}, seed {config['seed']}, "
           f"{config['start_date']}..{config['end_date']} -> {target.describe()}", flush=True)
-    summary = run_generation(config, target, spark)
+    mode = display_mode(args.quiet)
+    progress = RunProgress(estimates, mode, SparkTaskShare(spark) if mode != "quiet" else None)
+    try:
+        with cancelled_by_signals():
+            summary = run_generation(config, target, spark, progress)
+    except RunAborted as aborted:
+        progress.close()
+        what = "interrupted" if aborted.interrupted else f"failed: {aborted}"
+        print(f"retail-synth: run {what}; {aborted.rollback.describe()}", file=sys.stderr)
+        return 130 if aborted.interrupted else 1
+    progress.close()
     _print_summary(summary)
     return 0
+
+
+@contextlib.contextmanager
+def cancelled_by_signals():
+    """SIGINT and SIGTERM raise RunInterrupted in the main thread once; later signals wait for the rollback."""
+    from pipelines.generate import RunInterrupted
+
+    received = []
+
+    def interrupt(signum, _frame):
+        if not received:
+            received.append(signum)
+            raise RunInterrupted(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _print_plan(config: dict, target, estimates: dict[str, int], refusals: list[str]) -> None:
+    width = max(len(t) for t in estimates)
+    print(f"plan: preset {config['preset']}, seed {config['seed']}, scenario {config.get('scenario', 'normal-ops')}, "
+          f"{config['start_date']}..{config['end_date']} -> {target.describe()}")
+    for table, rows in estimates.items():
+        print(f"  {table:<{width}}  ~{rows:>13,} rows")
+    print(f"  {'total':<{width}}  ~{sum(estimates.values()):>13,} rows")
+    print("guard: would refuse: " + "; ".join(refusals) if refusals else "guard: would write")
+    print("dry run: nothing written")
 
 
 def _print_summary(summary: dict) -> None:
@@ -119,7 +199,7 @@ def _print_summary(summary: dict) -> None:
 
 def _existing_target(args):
     """The target to read; a path target without any table is an error before Spark starts."""
-    from pipelines.delta_tables import RUN_MARKER
+    from pipelines.run_journal import RUN_MARKER
 
     target = target_from(args)
     if target.is_path:
@@ -161,12 +241,67 @@ def _report(args) -> int:
     return 0
 
 
+def _rollback(args) -> int:
+    remote, target = remote_of(args), target_from(args)
+    from pipelines.rollback import roll_back
+    from pipelines.run_journal import RUNNING, RunJournal
+
+    spark = _session(target, remote)
+    run = RunJournal(spark, target).last()
+    if run is None or run.status != RUNNING:
+        state = f"its last run {run.run_id} is {run.status}" if run else "it records no run"
+        print(f"retail-synth: nothing to roll back in {target.describe()}: {state}")
+        return 0
+    outcome = roll_back(spark, target, run)
+    print(f"retail-synth: rolled back run {run.run_id}: {outcome.describe()}")
+    return 0 if outcome.complete else 1
+
+
+def _clean(args) -> int:
+    remote, target = remote_of(args), target_from(args)
+    from pipelines.delta_tables import table_run_id
+    from pipelines.run_journal import JOURNAL_TABLE, RunJournal
+
+    spark = _session(target, remote)
+    ours = [t for t in target.tables(spark) if table_run_id(spark, target, t) is not None and t != JOURNAL_TABLE]
+    if args.confirm != CLEAN_TOKEN:
+        print(f"retail-synth: {len(ours)} table(s) of retail-synth in {target.describe()}:")
+        for table in ours:
+            print(f"  {table}")
+        wrong = " (the token given is not it)" if args.confirm else ""
+        raise UsageError(f"nothing removed: add --confirm {CLEAN_TOKEN} to remove them{wrong}")
+    for table in ours:
+        target.drop(spark, table)
+    RunJournal(spark, target).remove()
+    print(f"retail-synth: removed {len(ours)} table(s) and the run journal from {target.describe()}")
+    return 0
+
+
+def _history(args) -> int:
+    remote, target = remote_of(args), target_from(args)
+    from pipelines.run_journal import RunJournal
+
+    runs = RunJournal(_session(target, remote), target).runs()
+    if not runs:
+        print(f"retail-synth: no runs recorded in {target.describe()}")
+        return 0
+    print(f"{'run id':<34} {'preset':<8} {'seed':>6} {'scenario':<12} {'started':<25} {'ended':<25} {'status':<11} {'rows':>13}")
+    for r in runs:
+        print(f"{r.run_id:<34} {r.preset:<8} {r.seed:>6} {r.scenario:<12} {r.started_at:<25} {r.ended_at or '-':<25} "
+              f"{r.status:<11} {r.rows:>13,}")
+    return 0
+
+
 def _presets(_args) -> int:
+    from components.run_estimate import estimated_rows
+
     rows = describe_presets()
-    print(f"{'preset':<8} {'customers':>10} {'products':>9} {'locations':>9} {'days':>5} {'inventory rows':>15}  description")
+    print(f"{'preset':<8} {'customers':>10} {'products':>9} {'locations':>9} {'days':>5} {'inventory rows':>15} "
+          f"{'estimated rows':>15}  description")
     for r in rows:
+        total = sum(estimated_rows(resolve(preset=r["preset"])).values())
         print(f"{r['preset']:<8} {r['customers']:>10,} {r['products']:>9,} {r['locations']:>9} "
-              f"{r['days']:>5} {r['inventory_rows']:>15,}  {r['description']}")
+              f"{r['days']:>5} {r['inventory_rows']:>15,} {total:>15,}  {r['description']}")
     return 0
 
 
@@ -179,8 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        return {"generate": _generate, "presets": _presets, "validate": _validate,
-                "report": _report}[args.command](args)
+        return {"generate": _generate, "presets": _presets, "validate": _validate, "report": _report,
+                "rollback": _rollback, "clean": _clean, "history": _history}[args.command](args)
     except (ConfigError, UsageError) as exc:
         print(f"retail-synth: error: {exc}", file=sys.stderr)
         return 2

@@ -1,22 +1,27 @@
-"""Where gold tables go, and how a table is (re)created from its contract.
+"""Where gold tables go, and how a table is replaced from its contract in one commit.
 
-Each run replaces every table: the table is recreated (REPLACE TABLE when it
-exists, else CREATE TABLE) with the contract's schema, comments and enforced
-CHECK constraints, then filled by one append commit. Delta commits are
-atomic, so a reader sees either no rows or all of them; a run that dies
-part-way leaves no completion marker (see `run_marker`), which is how a
-half-finished set of tables is told apart from a complete one.
+Each run replaces every table with DataFrameWriterV2 `createOrReplace`: the
+rows, the contract's schema, column and table comments, the enforced CHECK
+constraints and the run id arrive in ONE Delta commit, so a reader sees the
+old rows or the new ones, never an empty table. Delta makes the columns of a
+table created from a query nullable; the contract's NOT NULL columns are
+therefore enforced by a `<column>_not_null` CHECK constraint in that same
+commit, which Delta applies to every later write just as it would NOT NULL.
+
+Every commit of a run carries the run id as its `userMetadata`, which is how
+a rollback tells the run's own commits from another writer's.
 """
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from components.contracts import Contract, all_tables
+from components.contracts import Contract
 
 SPARK_TYPES = {
     "int": T.IntegerType(),
@@ -28,7 +33,13 @@ SPARK_TYPES = {
     "timestamp": T.TimestampType(),
 }
 
-RUN_MARKER = "_retail_synth_run.json"
+RUN_ID_PROPERTY = "retail_synth.run_id"
+COMMIT_METADATA_CONF = "spark.databricks.delta.commitInfo.userMetadata"
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class TargetError(ValueError):
+    """A catalog, schema or path that cannot be a target; reported as one line before Spark starts."""
 
 
 def spark_schema(contract: Contract) -> T.StructType:
@@ -40,13 +51,41 @@ def spark_schema(contract: Contract) -> T.StructType:
     )
 
 
+def not_null_constraint(column: str) -> str:
+    return f"{column}_not_null"
+
+
+def constraints(contract: Contract) -> dict[str, str]:
+    """The CHECK constraints Delta enforces on the table: NOT NULL columns, then the contract's enforced checks."""
+    checks = {not_null_constraint(c.name): f"{c.name} IS NOT NULL" for c in contract.columns if not c.nullable}
+    checks.update({c.name: c.predicate for c in contract.checks if c.enforce})
+    return checks
+
+
+def quoted(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
 @dataclass(frozen=True)
 class Target:
-    """Path-based tables under `output_dir`, or managed tables `catalog.schema.<table>`."""
+    """Path-based tables under `output_dir`, or managed tables `catalog.schema.<table>`.
+
+    Catalog and schema names are checked on construction and quoted wherever
+    they enter SQL, so no name can change what a statement does.
+    """
 
     output_dir: str | None = None
     catalog: str | None = None
     schema: str | None = None
+
+    def __post_init__(self):
+        if self.output_dir is not None:
+            if not str(self.output_dir).strip():
+                raise TargetError("--output must name a folder")
+            return
+        for flag, name in (("--catalog", self.catalog), ("--schema", self.schema)):
+            if not name or not IDENTIFIER.fullmatch(name):
+                raise TargetError(f"{flag} {name!r} is not a valid name: use letters, digits and _ (not starting with a digit)")
 
     @property
     def is_path(self) -> bool:
@@ -57,8 +96,19 @@ class Target:
 
     def identifier(self, table: str) -> str:
         if self.is_path:
-            return f"delta.`{self.table_path(table)}`"
-        return f"{self.catalog}.{self.schema}.{table}"
+            return f"delta.{quoted(self.table_path(table))}"
+        return f"{self.schema_identifier}.{quoted(table)}"
+
+    @property
+    def schema_identifier(self) -> str:
+        return f"{quoted(self.catalog)}.{quoted(self.schema)}"
+
+    @property
+    def name_parts(self) -> tuple[str, ...]:
+        """The names the safety guard screens: every component of the folder, or the catalog and schema."""
+        if self.is_path:
+            return Path(self.output_dir).resolve().parts[1:]
+        return (self.catalog, self.schema)
 
     def describe(self) -> str:
         return str(Path(self.output_dir).resolve()) if self.is_path else f"{self.catalog}.{self.schema}"
@@ -67,6 +117,16 @@ class Target:
         if self.is_path:
             return (Path(self.table_path(table)) / "_delta_log").is_dir()
         return spark.catalog.tableExists(f"{self.catalog}.{self.schema}.{table}")
+
+    def tables(self, spark) -> list[str]:
+        """Every Delta table in the target, whoever wrote it."""
+        if self.is_path:
+            folder = Path(self.output_dir)
+            return sorted(p.parent.name for p in folder.glob("*/_delta_log")) if folder.is_dir() else []
+        if not spark.catalog.databaseExists(f"{self.catalog}.{self.schema}"):
+            return []
+        return sorted(r["tableName"] for r in spark.sql(f"SHOW TABLES IN {self.schema_identifier}").collect()
+                      if not r["isTemporary"])
 
     def read(self, spark, table: str):
         if self.is_path:
@@ -77,49 +137,28 @@ class Target:
         if self.is_path:
             Path(self.output_dir).mkdir(parents=True, exist_ok=True)
         else:
-            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.catalog}.{self.schema}")
+            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.schema_identifier}")
+
+    def drop(self, spark, table: str) -> None:
+        """Remove a table and its files (a path table's folder, a managed table through the catalog)."""
+        if self.is_path:
+            import shutil
+
+            shutil.rmtree(self.table_path(table))
+        else:
+            spark.sql(f"DROP TABLE IF EXISTS {self.identifier(table)}")
 
 
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def create_table_sql(contract: Contract, target: Target, run_id: str, replace: bool = False) -> str:
-    """CREATE (or, for an existing table, REPLACE) DDL carrying the contract's schema, comments and enforced checks.
-
-    Enforced checks are declared as `delta.constraints.*` properties in the
-    same commit: Delta enforces them on every later write, and one commit
-    is far cheaper than one ALTER TABLE ... ADD CONSTRAINT per check.
-    Not CREATE OR REPLACE: on a path table that already exists Delta takes it
-    as a CREATE and rejects the new run id property
-    (DELTA_CREATE_TABLE_WITH_DIFFERENT_PROPERTY); REPLACE TABLE replaces it.
-    """
-    columns = ",\n  ".join(
-        f"{c.name} {c.type.upper()}{'' if c.nullable else ' NOT NULL'} COMMENT {_sql_text(c.description)}"
-        for c in contract.columns
-    )
-    properties = {"retail_synth.run_id": run_id}
-    properties.update({f"delta.constraints.{c.name}": c.predicate for c in contract.checks if c.enforce})
-    props = ",\n  ".join(f"{_sql_text(k)} = {_sql_text(v)}" for k, v in properties.items())
-    return (
-        f"{'REPLACE' if replace else 'CREATE'} TABLE {target.identifier(contract.table)} (\n  {columns}\n) USING DELTA\n"
-        f"COMMENT {_sql_text(contract.description)}\nTBLPROPERTIES (\n  {props}\n)"
-    )
-
-
-def recreate_table(spark, contract: Contract, target: Target, run_id: str) -> None:
-    """Replace the table with an empty one carrying the contract's schema, comments and constraints."""
-    spark.sql(create_table_sql(contract, target, run_id, replace=target.exists(spark, contract.table)))
-
-
-def write_table(spark, frame, contract: Contract, target: Target, run_id: str) -> int:
-    """Recreate the table and fill it in one append commit; returns the rows written."""
-    recreate_table(spark, contract, target, run_id)
-    writer = frame.select(*contract.column_names).write.format("delta").mode("append")
-    if target.is_path:
-        writer.save(target.table_path(contract.table))
-    else:
-        writer.saveAsTable(target.identifier(contract.table))
+def replace_table(spark, frame, contract: Contract, target: Target, run_id: str) -> int:
+    """Replace the table with `frame`'s rows and the contract's schema, comments and constraints, in ONE commit."""
+    columns = [F.col(c.name).cast(SPARK_TYPES[c.type]).alias(c.name, metadata={"comment": c.description})
+               for c in contract.columns]
+    writer = (frame.select(*columns).writeTo(target.identifier(contract.table)).using("delta")
+              .tableProperty("comment", contract.description)
+              .tableProperty(RUN_ID_PROPERTY, run_id))
+    for name, predicate in constraints(contract).items():
+        writer = writer.tableProperty(f"delta.constraints.{name}", predicate)
+    writer.createOrReplace()
     return last_commit_rows(spark, contract.table, target)
 
 
@@ -129,25 +168,19 @@ def last_commit_rows(spark, table: str, target: Target) -> int:
     return int(metrics.get("numOutputRows", 0))
 
 
-def clear_run_marker(target: Target) -> None:
-    if target.is_path:
-        Path(target.output_dir, RUN_MARKER).unlink(missing_ok=True)
+def table_version(spark, target: Target, table: str) -> int | None:
+    """The table's latest version, or None when it does not exist."""
+    if not target.exists(spark, table):
+        return None
+    return int(spark.sql(f"DESCRIBE HISTORY {target.identifier(table)} LIMIT 1").collect()[0]["version"])
 
 
-def write_run_marker(target: Target, summary: dict) -> None:
-    """Written last: its presence says every table of this run was written completely."""
-    if target.is_path:
-        Path(target.output_dir, RUN_MARKER).write_text(json.dumps(summary, indent=2, default=str) + "\n")
+def commits_after(spark, target: Target, table: str, version: int) -> list[str | None]:
+    """The userMetadata of every commit after `version`, oldest first."""
+    rows = spark.sql(f"DESCRIBE HISTORY {target.identifier(table)}").where(F.col("version") > version).collect()
+    return [r["userMetadata"] for r in sorted(rows, key=lambda r: r["version"])]
 
 
-def read_run_marker(target: Target) -> dict | None:
-    path = Path(target.output_dir or "", RUN_MARKER)
-    return json.loads(path.read_text()) if target.is_path and path.is_file() else None
-
-
-def run_tables(spark, target: Target) -> list[str]:
-    """The tables of the last run: those its marker lists (path targets), else the gold tables that exist."""
-    marker = read_run_marker(target)
-    if marker is not None:
-        return [t["table"] for t in marker["tables"]]
-    return [t for t in all_tables() if target.exists(spark, t)]
+def table_run_id(spark, target: Target, table: str) -> str | None:
+    """The id of the run that wrote the table, or None for a table this project did not write."""
+    return spark.sql(f"DESCRIBE DETAIL {target.identifier(table)}").collect()[0]["properties"].get(RUN_ID_PROPERTY)

@@ -19,69 +19,115 @@ if __package__ in (None, ""):
 from components.contracts import load_contract  # noqa: E402
 from components.tables.registry import CART_TABLES, WALK_TABLES, WRITTEN_TABLES  # noqa: E402
 from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame  # noqa: E402
-from pipelines.delta_tables import (  # noqa: E402
-    Target,
-    clear_run_marker,
-    spark_schema,
-    write_run_marker,
-    write_table,
-)
+from pipelines.delta_tables import COMMIT_METADATA_CONF, Target, replace_table, spark_schema, table_version  # noqa: E402
 from pipelines.dimension_tables import build_dimensions  # noqa: E402
+from pipelines.progress import QUIET, RunProgress  # noqa: E402
+from pipelines.rollback import Rollback, roll_back  # noqa: E402
+from pipelines.run_journal import COMPLETE, RunJournal, RunRecord  # noqa: E402
 from pipelines.walk_stage import WalkStage  # noqa: E402
 
 
-def _print_progress(message: str) -> None:
-    print(message, flush=True)
+class RunInterrupted(BaseException):
+    """SIGINT or SIGTERM arrived during a run (a BaseException, like KeyboardInterrupt, so nothing swallows it)."""
 
 
-def run_generation(config: dict, target: Target, spark, progress=_print_progress) -> dict:
+class RunAborted(Exception):
+    """The run stopped part-way; every table it had replaced was put back (see `rollback`)."""
+
+    def __init__(self, cause: BaseException, rollback: Rollback):
+        super().__init__(str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__)
+        self.cause, self.rollback = cause, rollback
+
+    @property
+    def interrupted(self) -> bool:
+        return isinstance(self.cause, (RunInterrupted, KeyboardInterrupt))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def begin_run(spark, target: Target, config: dict, etl_timestamp: dt.datetime) -> RunRecord:
+    """Record the run and every target table's version before anything is written; tag the run's commits."""
+    run_id = f"{config['preset']}-seed{config['seed']}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
+    target.prepare(spark)
+    run = RunRecord(run_id, config["preset"], config["seed"], config.get("scenario", "normal-ops"), _now(),
+                    {table: table_version(spark, target, table) for table in WRITTEN_TABLES})
+    RunJournal(spark, target).record(run)
+    spark.conf.set(COMMIT_METADATA_CONF, run_id)
+    return run
+
+
+def run_generation(config: dict, target: Target, spark, progress: RunProgress | None = None) -> dict:
     """Write every gold table of `config` to `target`; returns rows and seconds per table.
 
-    The run reads: the dimensions are written while the walk runs (the walk
+    On any failure or interrupt the run's Spark jobs are cancelled, every
+    table it already replaced goes back to its recorded version, and
+    `RunAborted` says what was restored.
+    """
+    progress = progress or RunProgress({t: 0 for t in WRITTEN_TABLES}, QUIET)
+    etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    run = begin_run(spark, target, config, etl_timestamp)
+    try:
+        summary = _write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
+    except BaseException as error:
+        raise RunAborted(error, roll_back(spark, target, run)) from error
+    finally:
+        spark.conf.unset(COMMIT_METADATA_CONF)
+    run.status, run.ended_at, run.summary = COMPLETE, _now(), summary
+    run.rows = sum(t["rows"] for t in summary["tables"])
+    RunJournal(spark, target).record(run)
+    return summary
+
+
+def _write_tables(config: dict, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
+                  progress: RunProgress) -> dict:
+    """The run reads: the dimensions are written while the walk runs (the walk
     leaves cores free, in one task or in barrier tasks that wait on each
     other), then the block tables while the carts are decided, then the cart
     tables, then the aggregate that reads the written facts.
     """
     started = time.perf_counter()
-    etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    run_id = f"{config['preset']}-seed{config['seed']}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
-    target.prepare(spark)
-    clear_run_marker(target)
-
     dimensions = build_dimensions(config, etl_timestamp)
-    stage = WalkStage(spark, config, dimensions, etl_timestamp, progress)
+    stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say)
     written = {}
-    done = iter(range(1, len(WRITTEN_TABLES) + 1))
 
     def write(name: str, frame) -> None:
+        progress.table_started(name)
         table_started = time.perf_counter()
-        rows = write_table(spark, frame, load_contract(name), target, run_id)
+        rows = replace_table(spark, frame, load_contract(name), target, run_id)
         seconds = time.perf_counter() - table_started
         written[name] = {"table": name, "rows": rows, "seconds": round(seconds, 2)}
-        progress(f"[{next(done)}/{len(WRITTEN_TABLES)}] {name}: {rows:,} rows in {seconds:.1f} s")
+        progress.table_written(name, rows, seconds)
 
     # Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
     # planning with another's computation. One more thread than writes: the walk or the carts hold one.
+    # The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
+    pool = ThreadPoolExecutor(max_workers=config["output"]["parallel_writes"] + 1)
     try:
-        with ThreadPoolExecutor(max_workers=config["output"]["parallel_writes"] + 1) as pool:
-            walked = pool.submit(stage.walk)
-            jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
-                    for name, table in dimensions.items()]
-            walked.result()
-            after_walk = time.perf_counter()
-            decided = pool.submit(stage.decide_carts)
-            jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
-            decided.result()
-            jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
-            for job in jobs:
-                job.result()
+        walked = pool.submit(stage.walk)
+        jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
+                for name, table in dimensions.items()]
+        walked.result()
+        after_walk = time.perf_counter()
+        decided = pool.submit(stage.decide_carts)
+        jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
+        decided.result()
+        jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
+        for job in jobs:
+            job.result()
         # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
-        write(AFFINITY_TABLE, affinity_frame(spark, target, config))
+        pool.submit(write, AFFINITY_TABLE, affinity_frame(spark, target, config)).result()
         stage.seconds["after_walk"] = round(time.perf_counter() - after_walk, 2)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        spark.interruptAll()
+        raise
     finally:
+        pool.shutdown(wait=True)
         stage.close()
 
-    summary = {
+    return {
         "run_id": run_id,
         "preset": config["preset"],
         "seed": config["seed"],
@@ -95,8 +141,6 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
         "phase_seconds": stage.seconds,
         "seconds": round(time.perf_counter() - started, 2),
     }
-    write_run_marker(target, summary)
-    return summary
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ from pyspark.sql import functions as F
 
 from components import report_charts as charts
 from components.report_html import Section, render_page
-from pipelines.delta_tables import Target, read_run_marker, run_tables
+from pipelines.delta_tables import Target
+from pipelines.run_journal import RunJournal, run_tables
 
 STOCKOUT_BAND = (0.05, 0.10)
 SHOWCASE_POSITIONS = 4
@@ -196,8 +197,8 @@ def write_report(spark, target: Target, out: Path) -> Path:
         abandonment_section(set(tables), read),
         rows_section(tables, read),
     ]
-    marker = read_run_marker(target)
-    run = f"run {marker['run_id']}" if marker else "no run marker"
+    held = RunJournal(spark, target).last_complete()
+    run = f"run {held.run_id}" if held else "no completed run recorded"
     first, last = stockouts["calendar_date"].min(), stockouts["calendar_date"].max()
     meta = f"{target.describe()} · {run} · {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     out = Path(out)

@@ -18,7 +18,8 @@ from pyspark.errors import PySparkException
 
 from components.contracts import Contract, load_contract
 from components.quickstart import Bound, QuickstartQuery, load_quickstart, parse_bound
-from pipelines.delta_tables import Target, read_run_marker, run_tables, spark_schema
+from pipelines.delta_tables import Target, constraints, not_null_constraint, spark_schema
+from pipelines.run_journal import COMPLETE, RUNNING, RunJournal, run_tables
 
 PASS, FAIL, MISSING, TOO_SMALL = "PASS", "FAIL", "MISSING", "TOO_SMALL"
 ZERO = parse_bound("value = 0")
@@ -69,33 +70,47 @@ def _failed_all(checks: list[tuple[str, Bound]], error: Exception) -> list[Check
 
 # ---------------------------------------------------------------- which tables
 
-def run_completion(target: Target) -> list[CheckResult]:
-    """Whether the run that wrote a path target finished (its marker is written last); catalogs have no marker."""
-    if not target.is_path:
-        return []
-    marker = read_run_marker(target)
-    if marker is None:
-        return [CheckResult("run_complete", FAIL, None, "run marker present", "no run marker: the last run did not finish")]
-    return [CheckResult("run_complete", PASS, marker["run_id"], "run marker present")]
+def run_completion(spark, target: Target) -> list[CheckResult]:
+    """Whether the target holds a finished run: its journal's last run completed, or was rolled back cleanly."""
+    journal = RunJournal(spark, target)
+    last, held = journal.last(), journal.last_complete()
+    if last is None:
+        return [CheckResult("run_complete", FAIL, None, "a completed run recorded", "no run journal: the last run did not finish")]
+    if last.status == RUNNING:
+        return [CheckResult("run_complete", FAIL, last.run_id, "a completed run recorded",
+                            f"run {last.run_id} is incomplete (stopped while writing): "
+                            "'retail-synth rollback' puts its tables back")]
+    if last.status != COMPLETE and "left" in last.summary.get("rollback", ""):
+        return [CheckResult("run_complete", FAIL, last.run_id, "a completed run recorded", last.summary["rollback"])]
+    if held is None:
+        return [CheckResult("run_complete", FAIL, last.run_id, "a completed run recorded", f"run {last.run_id} is {last.status}")]
+    return [CheckResult("run_complete", PASS, held.run_id, "a completed run recorded")]
 
 
 # ---------------------------------------------------------------- contracts
 
-def _describe_column(fields, position: int) -> str:
+def _describe_column(fields, position: int, enforced: dict[str, str]) -> str:
     if position >= len(fields):
         return "nothing"
     f = fields[position]
-    return f"{f.name} {f.dataType.simpleString()}{'' if f.nullable else ' NOT NULL'}"
+    not_null = not f.nullable or enforced.get(not_null_constraint(f.name), "").lower() == f"{f.name} is not null"
+    return f"{f.name} {f.dataType.simpleString()}{' NOT NULL' if not_null else ''}"
 
 
-def schema_differences(actual, contract: Contract) -> list[str]:
-    """Columns whose name, position, type or nullability differ from the contract."""
+def schema_differences(actual, contract: Contract, enforced: dict[str, str]) -> list[str]:
+    """Columns whose name, position, type or NOT NULL differ from the contract, and contract constraints not enforced.
+
+    `enforced` holds the table's CHECK constraints by name; a NOT NULL column
+    is one Delta enforces, by nullability or by its `<column>_not_null` check.
+    """
     expected = spark_schema(contract).fields
     differences = []
     for position in range(max(len(actual.fields), len(expected))):
-        got, want = _describe_column(actual.fields, position), _describe_column(expected, position)
+        got = _describe_column(actual.fields, position, enforced)
+        want = _describe_column(expected, position, {})
         if got != want:
             differences.append(f"column {position + 1}: {got} instead of {want}")
+    differences += [f"constraint {name} not enforced" for name in constraints(contract) if name not in enforced]
     return differences
 
 
@@ -158,8 +173,15 @@ def run_query(spark, query: Query) -> list[CheckResult]:
     return [_measured(name, row[i] or 0, bound) for i, (name, bound) in enumerate(checks)]
 
 
-def schema_and_missing_parents(spark, contract: Contract, present: set[str]) -> list[CheckResult]:
-    differences = schema_differences(spark.table(contract.table).schema, contract)
+def enforced_constraints(spark, target: Target, table: str) -> dict[str, str]:
+    properties = spark.sql(f"DESCRIBE DETAIL {target.identifier(table)}").collect()[0]["properties"]
+    prefix = "delta.constraints."
+    return {k[len(prefix):]: v for k, v in properties.items() if k.startswith(prefix)}
+
+
+def schema_and_missing_parents(spark, target: Target, contract: Contract, present: set[str]) -> list[CheckResult]:
+    enforced = enforced_constraints(spark, target, contract.table)
+    differences = schema_differences(spark.table(contract.table).schema, contract, enforced)
     results = [_measured(f"{contract.table}.schema_matches_contract", len(differences), ZERO, "; ".join(differences[:3]))]
     return results + [
         CheckResult(f"{contract.table}.{fk.column}_references_{fk.table}", MISSING, None, str(ZERO),
@@ -191,7 +213,7 @@ def run_quickstart(spark, query: QuickstartQuery) -> list[CheckResult]:
 # ---------------------------------------------------------------- the run
 
 def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) -> Validation:
-    tables, results = run_tables(spark, target), run_completion(target)
+    tables, results = run_tables(spark, target), run_completion(spark, target)
     if not tables:
         raise NothingToValidate(f"no gold tables in {target.describe()}")
     # A path target validates what its run marker lists, so a run that wrote only some of the
@@ -210,7 +232,7 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
     with ThreadPoolExecutor(max_workers=parallel_queries) as pool:
         orphans = pool.submit(run_query, spark, foreign_keys_query(contracts, present))
         for contract in contracts:
-            pending.append(schema_and_missing_parents(spark, contract, present))
+            pending.append(schema_and_missing_parents(spark, target, contract, present))
             pending.append(pool.submit(run_query, spark, primary_key_query(contract)))
             pending.append(pool.submit(run_query, spark, row_checks_query(contract)))
             pending.append(contract.table)     # placeholder: this table's foreign-key results

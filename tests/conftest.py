@@ -28,7 +28,7 @@ def spark(tmp_path_factory):
 def generate_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> Target:
     config = resolve(preset="tiny", assignments=list(assignments), seed=seed)
     target = Target(output_dir=str(output_dir))
-    run_generation(config, target, spark, progress=lambda _message: None)
+    run_generation(config, target, spark)
     return target
 
 

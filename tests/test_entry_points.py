@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from components.tables.registry import WRITTEN_TABLES
-from pipelines.delta_tables import RUN_MARKER
+from pipelines.run_journal import RUN_MARKER
 from pipelines.spark_session import spark_submit_arguments
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pandas as pd
 
 from components import report_charts
 from pipelines.cli import main
-from pipelines.delta_tables import run_tables
+from pipelines.run_journal import run_tables
 from pipelines.report import CART_TABLE
 
 PNG = re.compile(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"')

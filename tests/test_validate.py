@@ -9,7 +9,7 @@ import pytest
 
 from components.quickstart import load_quickstart
 from pipelines.cli import main
-from pipelines.delta_tables import RUN_MARKER
+from pipelines.run_journal import RUN_MARKER
 from pipelines.dimension_tables import DIMENSION_TABLES
 from pipelines.validate import FAIL, MISSING, PASS, TOO_SMALL, CheckResult, Validation, format_lines
 
@@ -45,9 +45,10 @@ def broken_copy(spark, tiny_run, tmp_path_factory):
     """
     copy = tmp_path_factory.mktemp("broken") / "warehouse"
     shutil.copytree(tiny_run.output_dir, copy)
-    marker = json.loads((copy / RUN_MARKER).read_text())
-    marker["tables"] = [t for t in marker["tables"] if t["table"] in INVENTORY_TABLES]
-    (copy / RUN_MARKER).write_text(json.dumps(marker))
+    journal = json.loads((copy / RUN_MARKER).read_text())
+    run = journal["runs"][-1]["summary"]
+    run["tables"] = [t for t in run["tables"] if t["table"] in INVENTORY_TABLES]
+    (copy / RUN_MARKER).write_text(json.dumps(journal))
     sales = f"delta.`{copy / 'gold_sales_fact'}`"
     line = spark.sql(f"SELECT line_item_id FROM {sales} ORDER BY inventory_at_purchase - quantity_requested, line_item_id "
                      "LIMIT 1").first()["line_item_id"]

@@ -181,6 +181,16 @@ def _size_fields(products: pa.Table, customers: pa.Table) -> dict[str, np.ndarra
     }
 
 
+def day_seasonality(cal: dict[str, np.ndarray], demand: dict) -> np.ndarray:
+    """The demand multiplier of each day of `cal` (calendar_features): its uplifts multiplied."""
+    return (
+        (1 + demand["weekend_uplift_rate"] * cal["is_weekend"])
+        * (1 + demand["holiday_uplift_rate"] * cal["is_holiday"])
+        * (1 + demand["peak_season_uplift_rate"] * cal["is_peak_season"])
+        * (1 + demand["sale_period_uplift_rate"] * cal["is_sale_period"])
+    )
+
+
 def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
     """The World of a run from its merged configuration and the dimension tables (by gold table name)."""
     customers = dims["gold_customer_dim"]
@@ -197,12 +207,7 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
 
     demand = config["demand"]
     cal = calendar_features(days)
-    seasonality = (
-        (1 + demand["weekend_uplift_rate"] * cal["is_weekend"])
-        * (1 + demand["holiday_uplift_rate"] * cal["is_holiday"])
-        * (1 + demand["peak_season_uplift_rate"] * cal["is_peak_season"])
-        * (1 + demand["sale_period_uplift_rate"] * cal["is_sale_period"])
-    )
+    seasonality = day_seasonality(cal, demand)
 
     # --- channels
     channel_key = _column(channels, "channel_key").astype(np.int32)

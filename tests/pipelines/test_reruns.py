@@ -4,14 +4,16 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from pyspark.sql import functions as F
 
-from pipelines.delta_tables import Target, read_run_marker
 from components.tables.registry import WRITTEN_TABLES
-from tests.conftest import generate_tiny
+from pipelines.cli import main
+from pipelines.delta_tables import Target
+from pipelines.run_journal import RunJournal
 
 BIN = Path(sys.executable).parent
 RUN_STAMP = "yyyyMMdd'T'HHmmss'Z'"      # how run ids spell the run's etl_timestamp
@@ -28,18 +30,42 @@ def assert_holds_only_run(spark, target: Target, table: str, run_id: str, rows: 
         assert stamps == {run_id.rsplit("-", 1)[1]}, table
 
 
+class RowCountPoller(threading.Thread):
+    """Counts the rows of a few tables over and over, as a dashboard reading during a rerun would."""
+
+    def __init__(self, spark, target: Target, tables: tuple[str, ...]):
+        super().__init__(daemon=True)
+        self.spark, self.target, self.tables = spark, target, tables
+        self.counts: list[int] = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            self.counts += [self.target.read(self.spark, t).count() for t in self.tables]
+
+
 @pytest.mark.spark
-def test_rerun_into_a_folder_holding_a_run(spark, tiny_run, tmp_path):
+def test_forced_rerun_beside_a_foreign_table_replaces_every_table_and_never_shows_an_empty_one(spark, tiny_run, tmp_path):
     folder = tmp_path / "warehouse"
     shutil.copytree(tiny_run.output_dir, folder)
-    target = generate_tiny(spark, folder, seed=8)
+    spark.range(3).write.format("delta").save(str(folder / "notes"))       # someone else's table: --force writes anyway
+    target = Target(output_dir=str(folder))
+    poller = RowCountPoller(spark, target, ("gold_date_dim", "gold_sales_fact", "gold_inventory_fact"))
+    poller.start()
+    try:
+        assert main(["generate", "--preset", "tiny", "--seed", "8", "--force", "--quiet", "--output", str(folder)]) == 0
+    finally:
+        poller.stop.set()
+        poller.join()
+    assert len(poller.counts) >= 3 and min(poller.counts) > 0
 
-    marker = read_run_marker(target)
-    assert marker["seed"] == 8 and [t["table"] for t in marker["tables"]] == list(WRITTEN_TABLES)
-    for written in marker["tables"]:
-        assert_holds_only_run(spark, target, written["table"], marker["run_id"], written["rows"])
+    run = RunJournal(spark, target).last_complete()
+    assert run.seed == 8 and [t["table"] for t in run.tables] == list(WRITTEN_TABLES)
+    for written in run.tables:
+        assert_holds_only_run(spark, target, written["table"], run.run_id, written["rows"])
     rerun_sales = target.read(spark, "gold_sales_fact").drop("etl_timestamp")
     assert rerun_sales.exceptAll(tiny_run.read(spark, "gold_sales_fact").drop("etl_timestamp")).count() > 0
+    assert target.read(spark, "notes").count() == 3
 
 
 def _rows_printed(stdout: str) -> dict[str, int]:
