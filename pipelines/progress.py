@@ -79,7 +79,7 @@ class RunProgress:
             from rich.console import Console
             from rich.live import Live
 
-            self._live = Live(self.status(), console=Console(file=stream), refresh_per_second=2, transient=True)
+            self._live = Live(self.status(), console=Console(file=stream, highlight=False), refresh_per_second=2, transient=True)
             self._live.start()
         if mode != QUIET:
             self._ticker = threading.Thread(target=self._tick, name="retail-synth-progress", daemon=True)
@@ -101,7 +101,7 @@ class RunProgress:
 
     def say(self, message: str) -> None:
         if self.mode == LIVE:
-            self._live.console.print(message)
+            self._live.console.print(message, markup=False, highlight=False)
         elif self.mode == LINES:
             print(message, file=self.stream, flush=True)
 
