@@ -78,8 +78,11 @@ class RunProgress:
         if mode == LIVE:
             from rich.console import Console
             from rich.live import Live
+            from rich.text import Text
 
-            self._live = Live(self.status(), console=Console(file=stream, highlight=False), refresh_per_second=2, transient=True)
+            self._text = Text
+
+            self._live = Live(Text(self.status()), console=Console(file=stream, highlight=False), refresh_per_second=2, transient=True)
             self._live.start()
         if mode != QUIET:
             self._ticker = threading.Thread(target=self._tick, name="retail-synth-progress", daemon=True)
@@ -117,7 +120,7 @@ class RunProgress:
         every = 1.0 if self.mode == LIVE else self.line_seconds
         while not self._stop.wait(every):
             if self.mode == LIVE:
-                self._live.update(self.status())
+                self._live.update(self._text(self.status()))
             else:
                 self.say(f"progress: {self.status()}")
 
