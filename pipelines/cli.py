@@ -99,10 +99,10 @@ def _generate(args) -> int:
 
     from pipelines.generate import run_generation
 
-    spark = _session(target, remote, driver_memory=config["spark"]["driver_memory"],
-                     arrow_batch_rows=config["output"]["batch_rows"])
-    print(f"retail-synth: preset {config['preset']}, seed {config['seed']}, "
-          f"{config['start_date']}..{config['end_date']} -> {target.describe()}", flush=True)
+    spark = _session(target, remote, driver_memory=config.spark.driver_memory,
+                     arrow_batch_rows=config.output.batch_rows)
+    print(f"retail-synth: preset {config.preset}, seed {config.seed}, "
+          f"{config.start_date}..{config.end_date} -> {target.describe()}", flush=True)
     summary = run_generation(config, target, spark)
     _print_summary(summary)
     return 0

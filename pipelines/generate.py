@@ -17,6 +17,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.contracts import load_contract  # noqa: E402
+from components.run_config import RunConfig  # noqa: E402
 from components.tables.registry import CART_TABLES, WALK_TABLES, WRITTEN_TABLES  # noqa: E402
 from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame  # noqa: E402
 from pipelines.delta_tables import (  # noqa: E402
@@ -34,7 +35,7 @@ def _print_progress(message: str) -> None:
     print(message, flush=True)
 
 
-def run_generation(config: dict, target: Target, spark, progress=_print_progress) -> dict:
+def run_generation(config: RunConfig, target: Target, spark, progress=_print_progress) -> dict:
     """Write every gold table of `config` to `target`; returns rows and seconds per table.
 
     The run reads: the dimensions are written while the walk runs (the walk
@@ -44,7 +45,7 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
     """
     started = time.perf_counter()
     etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    run_id = f"{config['preset']}-seed{config['seed']}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
+    run_id = f"{config.preset}-seed{config.seed}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
     target.prepare(spark)
     clear_run_marker(target)
 
@@ -63,7 +64,7 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
     # Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
     # planning with another's computation. One more thread than writes: the walk or the carts hold one.
     try:
-        with ThreadPoolExecutor(max_workers=config["output"]["parallel_writes"] + 1) as pool:
+        with ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1) as pool:
             walked = pool.submit(stage.walk)
             jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
                     for name, table in dimensions.items()]
@@ -83,10 +84,10 @@ def run_generation(config: dict, target: Target, spark, progress=_print_progress
 
     summary = {
         "run_id": run_id,
-        "preset": config["preset"],
-        "seed": config["seed"],
-        "start_date": config["start_date"],
-        "end_date": config["end_date"],
+        "preset": config.preset,
+        "seed": config.seed,
+        "start_date": config.start_date,
+        "end_date": config.end_date,
         "etl_timestamp": etl_timestamp,
         "target": target.describe(),
         "tables": [written[name] for name in WRITTEN_TABLES],

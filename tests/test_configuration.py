@@ -19,14 +19,14 @@ def test_presets_resolve_with_the_documented_sizes():
 
 def test_start_date_is_explicit_and_horizon_derived():
     config = resolve(preset="small")
-    assert config["start_date"] == dt.date(2024, 10, 3)
-    assert config["horizon_days"] == 90
+    assert config.start_date == dt.date(2024, 10, 3)
+    assert config.horizon_days == 90
 
 
 def test_set_overrides_a_value_read_as_yaml():
     config = resolve(preset="tiny", assignments=["customers.customer_count=900", "inventory.target_stockout_rate=0.06"])
-    assert config["customers"]["customer_count"] == 900
-    assert config["inventory"]["target_stockout_rate"] == 0.06
+    assert config.customers.customer_count == 900
+    assert config.inventory.target_stockout_rate == 0.06
 
 
 @pytest.mark.parametrize(
