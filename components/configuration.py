@@ -19,6 +19,7 @@ import difflib
 import math
 import re
 import typing
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -37,10 +38,12 @@ MAY_BE_ZERO = {"warmup_days"}
 UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 MAX_HISTORY_YEARS = 100
+MAX_INT, MAX_LONG = 2**31 - 1, 2**63 - 1
 ORDER_NOISE_SIGMAS = 8          # margin of the Poisson draw of orders per day above its mean
 
 # Rules of single keys that their names cannot express: key -> (test, what is allowed).
 KEY_RULES = {
+    "seed": (lambda v: v <= MAX_LONG, f"at most {MAX_LONG} (a 64-bit integer)"),
     "start_date": (lambda v: FIRST_DATE <= v <= LAST_DATE, f"a date from {FIRST_DATE} to {LAST_DATE}"),
     "end_date": (lambda v: FIRST_DATE <= v <= LAST_DATE, f"a date from {FIRST_DATE} to {LAST_DATE}"),
     "customers.history_years": (lambda v: v <= MAX_HISTORY_YEARS, f"at most {MAX_HISTORY_YEARS}"),
@@ -49,6 +52,7 @@ KEY_RULES = {
         f"between {MIN_LOCATIONS} and {MAX_LOCATIONS} (the reference locations plus the cities we know)",
     ),
     "forecast.confidence_probability": (lambda v: 0 < v < 1, "strictly between 0 and 1"),
+    "output.batch_rows": (lambda v: v <= MAX_INT, f"at most {MAX_INT:,} (Spark's Arrow batch size is a 32-bit integer)"),
     "spark.cart_exchange": (lambda v: v in ("auto", "in_task", "barrier"), "one of auto, in_task, barrier"),
     "spark.driver_memory": (
         lambda v: re.fullmatch(r"[1-9][0-9]*[kmgt]?", v.lower()) is not None,
@@ -61,21 +65,38 @@ class ConfigError(ValueError):
     """A configuration problem, reported to the user as one line."""
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML's safe loader, except that a date that does not exist (2024-13-01) stays text for the type check to name."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
         with path.open() as handle:
-            doc = yaml.safe_load(handle) or {}
+            doc = yaml.load(handle, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
-    except ValueError as exc:       # YAML's date constructor, e.g. 2024-13-01
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values")
     return doc
 
 
-def defaults() -> dict:
+@lru_cache(maxsize=1)
+def _declared() -> dict:
     return _read_yaml(DEFAULTS_FILE)
+
+
+def defaults() -> dict:
+    """conf/defaults.yaml as a tree (a fresh copy: callers merge into it)."""
+    return copy.deepcopy(_declared())
 
 
 def preset_names() -> list[str]:
@@ -115,10 +136,10 @@ def _unknown_key_error(dotted: str, known: list[str]) -> ConfigError:
 
 
 def _merge(base: dict, override: dict, prefix: str = "") -> None:
-    known = list(flatten(base).keys()) + [k for k in base]
     for key, value in override.items():
         dotted = f"{prefix}{key}"
         if key not in base:
+            known = list(flatten(base)) + list(base)
             raise _unknown_key_error(dotted, [f"{prefix}{k}" for k in known])
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
@@ -137,11 +158,9 @@ def parse_assignment(text: str) -> dict:
     if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError(f"malformed --set '{text}'; expected dotted.key=value, e.g. customers.customer_count=1000")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None
     except yaml.YAMLError:
         raise ConfigError(f"malformed --set '{text}': the value is not valid YAML") from None
-    except ValueError:              # looks like a date but is none (2024-13-01): the type check names the key
-        value = raw.strip()
     if value is None:
         raise ConfigError(f"malformed --set '{text}': no value after '='")
     tree: dict = {}
@@ -208,7 +227,8 @@ def _check_range(dotted: str, value) -> None:
     if not all(_is_number(v) for v in numbers):
         return
     if not all(math.isfinite(v) for v in numbers):
-        raise ConfigError(f"'{dotted}' must be a finite number, got {value!r}")
+        what = "hold finite numbers only" if isinstance(value, list) else "be a finite number"
+        raise ConfigError(f"'{dotted}' must {what}, got {value!r}")
     if any(v < 0 for v in numbers):
         raise ConfigError(f"'{dotted}' must not be negative, got {value!r}")
     if leaf.endswith(UNIT_INTERVAL_SUFFIXES) and not 0 <= value <= 1:
@@ -233,9 +253,11 @@ def _dates_in_order(flat: dict, config: dict) -> None:
 
 
 def _segment_shares_add_up(flat: dict, config: dict) -> None:
-    shares = sum(s["share"] for s in config["customers"]["segments"].values())
+    segments = config["customers"]["segments"]
+    shares = sum(s["share"] for s in segments.values())
     if abs(shares - 1.0) > 1e-6:
-        raise ConfigError(f"'customers.segments.*.share' must add up to 1, they add up to {shares:g}")
+        each = " + ".join(f"{name} {s['share']:g}" for name, s in segments.items())
+        raise ConfigError(f"'customers.segments.*.share' must add up to 1, got {each} = {shares:g}")
 
 
 def _replenishment_within_look_ahead(flat: dict, config: dict) -> None:
@@ -276,7 +298,7 @@ CROSS_RULES = (
 
 def validate(config: dict) -> None:
     """Raise a ConfigError for the first problem of a merged configuration tree."""
-    reference = flatten(defaults())
+    reference = flatten(_declared())
     flat = flatten(config)
     for dotted, value in flat.items():
         _check_type(dotted, value, reference[dotted])
