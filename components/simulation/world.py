@@ -25,12 +25,12 @@ from components.run_config import RunConfig
 
 LOCATION_TYPES = ("store", "warehouse", "dc")
 STORE, WAREHOUSE, DC = 0, 1, 2
-FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day: lead time + review cycle stay below it (configuration checks)
+FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day; configuration keeps lead time + review cycle below it
 NEVER = np.iinfo(np.int32).max // 2   # "no end of life" as a day index
 MAX_BASKET_LINES = 63           # line numbers are packed into 6 bits of a line id
 NOT_APPAREL, TOPS_CHART, BOTTOMS_CHART = -1, 0, 1    # size charts: letter sizes (tops), waist sizes (bottoms)
 CHART_OF_LEVEL_2 = {"tops": TOPS_CHART, "dresses": TOPS_CHART, "outerwear": TOPS_CHART, "bottoms": BOTTOMS_CHART}
-MAX_ORDERS_PER_DAY = 999_999    # order numbers above this are recovered carts (see demand.RECOVERED_ORDER_BASE); configuration bounds customer_count by it
+MAX_ORDERS_PER_DAY = 999_999    # above: recovered carts (demand.RECOVERED_ORDER_BASE); configuration bounds customer_count by it
 
 
 @dataclass(eq=False)
