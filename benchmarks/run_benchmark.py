@@ -128,7 +128,7 @@ def main(argv=None) -> int:
     from pipelines.progress import LINES, RunProgress
     from pipelines.spark_session import get_spark
 
-    spark = get_spark(config["spark"]["driver_memory"], arrow_batch_rows=config["output"]["batch_rows"],
+    spark = get_spark(config.spark.driver_memory, arrow_batch_rows=config.output.batch_rows,
                       master=args.master, persistent_catalog=False)
     watch.jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
     spark_start = time.perf_counter() - started
@@ -138,14 +138,14 @@ def main(argv=None) -> int:
     total = time.perf_counter() - started
     memory = dict(watch.peak)
 
-    partitions = config["spark"]["partitions"] or 2 * spark.sparkContext.defaultParallelism
+    partitions = config.spark.partitions or 2 * spark.sparkContext.defaultParallelism
     ceiling = write_ceiling(spark, Target(output_dir=output), summary["tables"], str(Path(scratch, "ceiling")), partitions)
     watch.stop()
     ceiling_seconds = sum(c["seconds"] for c in ceiling)
 
-    print(f"\npreset {args.preset} on {args.master}: {config['customers']['customer_count']:,} customers, "
-          f"{config['products']['product_count']:,} products, {config['locations']['location_count']} locations, "
-          f"{config['horizon_days']} days; {os.cpu_count()} cores")
+    print(f"\npreset {args.preset} on {args.master}: {config.customers.customer_count:,} customers, "
+          f"{config.products.product_count:,} products, {config.locations.location_count} locations, "
+          f"{config.horizon_days} days; {os.cpu_count()} cores")
     width = max(len(t["table"]) for t in summary["tables"])
     ceiling_by = {c["table"]: c for c in ceiling}
     print(f"{'table':<{width}} {'rows':>12} {'seconds':>8} {'rows/s':>11} {'ceiling s':>10}")

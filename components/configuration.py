@@ -1,23 +1,32 @@
-"""Run configuration: defaults, presets, overrides and their validation.
+"""Run configuration: defaults, presets, overrides, their validation, and the typed RunConfig.
 
 `conf/defaults.yaml` declares every key once; a preset or `--set` may only
-override declared keys. Validation rules follow from key names (see the
-header of defaults.yaml), so a new parameter is checked as soon as it is
-declared. Every problem is a `ConfigError` with a one-line message naming
-the key and what is allowed; the CLI turns it into exit status 2 before
-Spark starts, so bad input writes nothing.
+override declared keys. Each key's type is its default's, and most ranges
+follow from key names (see the header of defaults.yaml), so a new parameter
+is checked as soon as it is declared; the rules names cannot express are
+KEY_RULES and CROSS_RULES below. Every rule the simulation relies on is
+checked here, so every problem is a `ConfigError` with a one-line message
+naming the key and what is allowed; the CLI turns it into exit status 2
+before Spark starts, so bad input writes nothing.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import difflib
+import math
+import re
+import typing
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS
+from components.run_config import RunConfig, Segment, Segments
+from components.simulation.world import FORECAST_PAD_DAYS, MAX_ORDERS_PER_DAY
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 DEFAULTS_FILE = CONF_DIR / "defaults.yaml"
@@ -27,17 +36,52 @@ PRESET_ONLY_KEYS = {"description"}
 POSITIVE_WORDS = {"count", "days", "rows", "years", "lines", "block"}
 MAY_BE_ZERO = {"warmup_days"}
 UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
-CHOICES = {"spark.cart_exchange": ("auto", "in_task", "barrier")}     # text keys that take one of a few words
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+MAX_HISTORY_YEARS = 100
+MAX_INT, MAX_LONG = 2**31 - 1, 2**63 - 1
+ORDER_NOISE_SIGMAS = 8          # margin of the Poisson draw of orders per day above its mean
+
+# Rules of single keys that their names cannot express: key -> (test, what is allowed).
+KEY_RULES = {
+    "seed": (lambda v: v <= MAX_LONG, f"at most {MAX_LONG} (a 64-bit integer)"),
+    "start_date": (lambda v: FIRST_DATE <= v <= LAST_DATE, f"a date from {FIRST_DATE} to {LAST_DATE}"),
+    "end_date": (lambda v: FIRST_DATE <= v <= LAST_DATE, f"a date from {FIRST_DATE} to {LAST_DATE}"),
+    "customers.history_years": (lambda v: v <= MAX_HISTORY_YEARS, f"at most {MAX_HISTORY_YEARS}"),
+    "locations.location_count": (
+        lambda v: MIN_LOCATIONS <= v <= MAX_LOCATIONS,
+        f"between {MIN_LOCATIONS} and {MAX_LOCATIONS} (the reference locations plus the cities we know)",
+    ),
+    "forecast.confidence_probability": (lambda v: 0 < v < 1, "strictly between 0 and 1"),
+    "output.batch_rows": (lambda v: v <= MAX_INT, f"at most {MAX_INT:,} (Spark's Arrow batch size is a 32-bit integer)"),
+    "spark.cart_exchange": (lambda v: v in ("auto", "in_task", "barrier"), "one of auto, in_task, barrier"),
+    "spark.driver_memory": (
+        lambda v: re.fullmatch(r"[1-9][0-9]*[kmgt]?", v.lower()) is not None,
+        "a JVM memory size such as 512m or 4g",
+    ),
+}
 
 
 class ConfigError(ValueError):
     """A configuration problem, reported to the user as one line."""
 
 
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """YAML's safe loader, except that a date that does not exist (2024-13-01) stays text for the type check to name."""
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+
+
 def _read_yaml(path: Path) -> dict:
     try:
         with path.open() as handle:
-            doc = yaml.safe_load(handle) or {}
+            doc = yaml.load(handle, Loader=_Loader) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from None
     if not isinstance(doc, dict):
@@ -45,8 +89,14 @@ def _read_yaml(path: Path) -> dict:
     return doc
 
 
-def defaults() -> dict:
+@lru_cache(maxsize=1)
+def _declared() -> dict:
     return _read_yaml(DEFAULTS_FILE)
+
+
+def defaults() -> dict:
+    """conf/defaults.yaml as a tree (a fresh copy: callers merge into it)."""
+    return copy.deepcopy(_declared())
 
 
 def preset_names() -> list[str]:
@@ -67,12 +117,13 @@ def read_config_file(path: str) -> dict:
     return _read_yaml(file)
 
 
-def _flatten(tree: dict, prefix: str = "") -> dict[str, object]:
+def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
+    """{'a': {'b': 1}} -> {'a.b': 1}: every leaf of a configuration tree by its dotted key."""
     flat = {}
     for key, value in tree.items():
         dotted = f"{prefix}{key}"
         if isinstance(value, dict):
-            flat.update(_flatten(value, dotted + "."))
+            flat.update(flatten(value, dotted + "."))
         else:
             flat[dotted] = value
     return flat
@@ -85,15 +136,17 @@ def _unknown_key_error(dotted: str, known: list[str]) -> ConfigError:
 
 
 def _merge(base: dict, override: dict, prefix: str = "") -> None:
-    known = list(_flatten(base).keys()) + [k for k in base]
     for key, value in override.items():
         dotted = f"{prefix}{key}"
         if key not in base:
+            known = list(flatten(base)) + list(base)
             raise _unknown_key_error(dotted, [f"{prefix}{k}" for k in known])
         if isinstance(base[key], dict):
             if not isinstance(value, dict):
-                raise ConfigError(f"'{dotted}' is a section; give it a mapping, not {value!r}")
+                raise ConfigError(f"'{dotted}' is a section; give it a mapping, not {_shown(value)}")
             _merge(base[key], value, dotted + ".")
+        elif isinstance(value, dict):
+            raise ConfigError(f"'{dotted}' must be {_wanted(base[key])}, not a mapping")
         else:
             base[key] = value
 
@@ -105,7 +158,7 @@ def parse_assignment(text: str) -> dict:
     if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError(f"malformed --set '{text}'; expected dotted.key=value, e.g. customers.customer_count=1000")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = yaml.load(raw, Loader=_Loader) if raw.strip() else None
     except yaml.YAMLError:
         raise ConfigError(f"malformed --set '{text}': the value is not valid YAML") from None
     if value is None:
@@ -119,39 +172,63 @@ def parse_assignment(text: str) -> dict:
     return tree
 
 
+def _shown(value) -> str:
+    return str(value) if isinstance(value, dt.date) else repr(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_text(value) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _wanted(default) -> str:
+    """What a key whose default is `default` accepts, in words."""
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "a whole number"
+    if isinstance(default, float):
+        return "a number"
+    if _is_date(default):
+        return "a date YYYY-MM-DD"
+    if isinstance(default, list):
+        return "a list of non-empty texts" if default and isinstance(default[0], str) else "a list of numbers"
+    return "a non-empty text"
+
+
 def _check_type(dotted: str, value, default) -> None:
     if isinstance(default, bool):
         ok = isinstance(value, bool)
-        wanted = "true or false"
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
-        wanted = "a whole number"
     elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        wanted = "a number"
-    elif isinstance(default, dt.date):
-        ok = isinstance(value, dt.date)
-        wanted = "a date YYYY-MM-DD"
-    elif isinstance(default, list) and all(isinstance(v, str) for v in default):
-        ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
-        wanted = "a list of texts"
+        ok = _is_number(value)
+    elif _is_date(default):
+        ok = _is_date(value)
     elif isinstance(default, list):
-        ok = isinstance(value, list) and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
-        )
-        wanted = "a list of numbers"
+        item_ok = _is_text if default and isinstance(default[0], str) else _is_number
+        ok = isinstance(value, list) and all(item_ok(v) for v in value)
     else:
-        ok = isinstance(value, str) and value != ""
-        wanted = "a non-empty text"
+        ok = _is_text(value)
     if not ok:
-        raise ConfigError(f"'{dotted}' must be {wanted}, got {value!r}")
+        raise ConfigError(f"'{dotted}' must be {_wanted(default)}, got {_shown(value)}")
 
 
 def _check_range(dotted: str, value) -> None:
     leaf = dotted.rsplit(".", 1)[-1]
     numbers = value if isinstance(value, list) else [value]
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+    if not all(_is_number(v) for v in numbers):
         return
+    if not all(math.isfinite(v) for v in numbers):
+        what = "hold finite numbers only" if isinstance(value, list) else "be a finite number"
+        raise ConfigError(f"'{dotted}' must {what}, got {value!r}")
     if any(v < 0 for v in numbers):
         raise ConfigError(f"'{dotted}' must not be negative, got {value!r}")
     if leaf.endswith(UNIT_INTERVAL_SUFFIXES) and not 0 <= value <= 1:
@@ -162,32 +239,98 @@ def _check_range(dotted: str, value) -> None:
         raise ConfigError(f"'{dotted}' must hold at least one positive weight, got {value!r}")
 
 
-def validate(config: dict) -> None:
-    reference = _flatten(defaults())
-    flat = _flatten(config)
-    for dotted, value in flat.items():
-        _check_type(dotted, value, reference[dotted])
-        _check_range(dotted, value)
-        if dotted in CHOICES and value not in CHOICES[dotted]:
-            raise ConfigError(f"'{dotted}' must be one of {', '.join(CHOICES[dotted])}, got {value!r}")
+def _min_below_max(flat: dict, config: dict) -> None:
     for dotted, value in flat.items():
         if dotted.endswith("_min"):
             partner = dotted[: -len("_min")] + "_max"
             if partner in flat and value > flat[partner]:
                 raise ConfigError(f"'{dotted}' ({value}) must not exceed '{partner}' ({flat[partner]})")
+
+
+def _dates_in_order(flat: dict, config: dict) -> None:
     if config["end_date"] < config["start_date"]:
-        raise ConfigError(
-            f"'end_date' ({config['end_date']}) is before 'start_date' ({config['start_date']})"
-        )
-    locations = config["locations"]["location_count"]
-    if not MIN_LOCATIONS <= locations <= MAX_LOCATIONS:
-        raise ConfigError(
-            f"'locations.location_count' must be between {MIN_LOCATIONS} and {MAX_LOCATIONS} "
-            f"(the reference locations plus the cities we know), got {locations}"
-        )
-    shares = sum(s["share"] for s in config["customers"]["segments"].values())
+        raise ConfigError(f"'end_date' ({config['end_date']}) is before 'start_date' ({config['start_date']})")
+
+
+def _segment_shares_add_up(flat: dict, config: dict) -> None:
+    segments = config["customers"]["segments"]
+    shares = sum(s["share"] for s in segments.values())
     if abs(shares - 1.0) > 1e-6:
-        raise ConfigError(f"'customers.segments.*.share' must add up to 1, they add up to {shares:g}")
+        each = " + ".join(f"{name} {s['share']:g}" for name, s in segments.items())
+        raise ConfigError(f"'customers.segments.*.share' must add up to 1, got {each} = {shares:g}")
+
+
+def _replenishment_within_look_ahead(flat: dict, config: dict) -> None:
+    """Replenishment looks lead time plus review cycle ahead; the calendar runs FORECAST_PAD_DAYS past the end."""
+    inventory = config["inventory"]
+    lead = max(("store_lead_time_days_max", "warehouse_lead_time_days_max"), key=lambda k: inventory[k])
+    if inventory[lead] + inventory["review_cycle_days"] >= FORECAST_PAD_DAYS:
+        raise ConfigError(
+            f"'inventory.{lead}' plus 'inventory.review_cycle_days' must stay below {FORECAST_PAD_DAYS} days "
+            f"(the simulation's calendar look-ahead), got {inventory[lead]} + {inventory['review_cycle_days']}"
+        )
+
+
+def _orders_per_day_fit(flat: dict, config: dict) -> None:
+    """Order numbers have room for MAX_ORDERS_PER_DAY a day: the busiest possible day must fit, noise included."""
+    customers, demand = config["customers"], config["demand"]
+    peak_rate = max(s["orders_per_30_days"] for s in customers["segments"].values()) / 30
+    for key in ("weekend_uplift_rate", "holiday_uplift_rate", "peak_season_uplift_rate", "sale_period_uplift_rate"):
+        peak_rate *= 1 + demand[key]
+    mean_limit = (math.sqrt(ORDER_NOISE_SIGMAS ** 2 + 4 * MAX_ORDERS_PER_DAY) - ORDER_NOISE_SIGMAS) ** 2 / 4
+    limit = int(mean_limit / peak_rate)
+    if customers["customer_count"] > limit:
+        raise ConfigError(
+            f"'customers.customer_count' must be at most {limit:,} with these order rates and uplifts "
+            f"(at most {MAX_ORDERS_PER_DAY:,} orders a day), got {customers['customer_count']:,}"
+        )
+
+
+# Rules across keys, run in this order once every key has the right type and range.
+CROSS_RULES = (
+    _min_below_max,
+    _dates_in_order,
+    _segment_shares_add_up,
+    _replenishment_within_look_ahead,
+    _orders_per_day_fit,
+)
+
+
+def validate(config: dict) -> None:
+    """Raise a ConfigError for the first problem of a merged configuration tree."""
+    reference = flatten(_declared())
+    flat = flatten(config)
+    for dotted, value in flat.items():
+        _check_type(dotted, value, reference[dotted])
+        _check_range(dotted, value)
+        if dotted in KEY_RULES:
+            test, allowed = KEY_RULES[dotted]
+            if not test(value):
+                raise ConfigError(f"'{dotted}' must be {allowed}, got {_shown(value)}")
+    for rule in CROSS_RULES:
+        rule(flat, config)
+
+
+def _typed(cls, tree: dict, prefix: str = ""):
+    """An instance of dataclass `cls` from a validated tree whose keys are its field names."""
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    undeclared = sorted(set(tree) - set(names)) + sorted(set(names) - set(tree))
+    if undeclared:
+        raise ConfigError(f"'{prefix}{undeclared[0]}' is in conf/defaults.yaml or {cls.__name__}, not in both")
+    values = {}
+    for name in names:
+        kind, value = hints[name], tree[name]
+        if dataclasses.is_dataclass(kind):
+            value = _typed(kind, value, f"{prefix}{name}.")
+        elif kind is Segments:
+            value = Segments({s: _typed(Segment, v, f"{prefix}{name}.{s}.") for s, v in value.items()})
+        elif kind is float:
+            value = float(value)
+        elif typing.get_origin(kind) is tuple:
+            value = tuple(float(v) for v in value) if typing.get_args(kind)[0] is float else tuple(value)
+        values[name] = value
+    return cls(**values)
 
 
 def resolve(
@@ -195,8 +338,8 @@ def resolve(
     config_file: str | None = None,
     assignments: list[str] | tuple = (),
     seed: int | None = None,
-) -> dict:
-    """Merge defaults <- preset or file <- --set <- --seed, validate, and derive horizon_days."""
+) -> RunConfig:
+    """Merge defaults <- preset or file <- --set <- --seed, validate, derive horizon_days; the typed RunConfig."""
     config = defaults()
     layers = []
     if preset is not None:
@@ -212,7 +355,7 @@ def resolve(
     validate(config)
     config["horizon_days"] = (config["end_date"] - config["start_date"]).days + 1
     config["preset"] = preset or (Path(config_file).stem if config_file else "defaults")
-    return config
+    return _typed(RunConfig, config)
 
 
 def describe_presets() -> list[dict]:
@@ -223,13 +366,11 @@ def describe_presets() -> list[dict]:
         rows.append(
             {
                 "preset": name,
-                "customers": config["customers"]["customer_count"],
-                "products": config["products"]["product_count"],
-                "locations": config["locations"]["location_count"],
-                "days": config["horizon_days"],
-                "inventory_rows": config["products"]["product_count"]
-                * config["locations"]["location_count"]
-                * config["horizon_days"],
+                "customers": config.customers.customer_count,
+                "products": config.products.product_count,
+                "locations": config.locations.location_count,
+                "days": config.horizon_days,
+                "inventory_rows": config.products.product_count * config.locations.location_count * config.horizon_days,
                 "description": read_preset(name).get("description", ""),
             }
         )

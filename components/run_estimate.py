@@ -13,27 +13,28 @@ import numpy as np
 
 from components.contracts import load_contract
 from components.dimensions.calendar import calendar_features
+from components.run_config import RunConfig
 from components.simulation.world import day_seasonality
 from components.tables.registry import WRITTEN_TABLES
 
 
-def horizon_seasonality(config: dict) -> float:
+def horizon_seasonality(config: RunConfig) -> float:
     """The sum over the written days of the demand multiplier of each day (1 on a plain weekday)."""
-    days = np.arange(np.datetime64(config["start_date"], "D"), np.datetime64(config["end_date"], "D") + 1)
-    return float(np.sum(day_seasonality(calendar_features(days), config["demand"])))
+    days = np.arange(np.datetime64(config.start_date, "D"), np.datetime64(config.end_date, "D") + 1)
+    return float(np.sum(day_seasonality(calendar_features(days), config.demand)))
 
 
-def drivers(config: dict) -> dict[str, float]:
+def drivers(config: RunConfig) -> dict[str, float]:
     """The quantities a table's rows grow with."""
-    customers, products = config["customers"]["customer_count"], config["products"]["product_count"]
-    locations = config["locations"]["location_count"]
-    horizon = (config["end_date"] - config["start_date"]).days + 1
-    segments = config["customers"]["segments"].values()
-    daily_orders = customers * sum(s["share"] * s["orders_per_30_days"] / 30 for s in segments)
-    lines_per_order = (sum(s["share"] * s["orders_per_30_days"] * (s["basket_lines_min"] + s["basket_lines_max"]) / 2
-                           for s in segments) / sum(s["share"] * s["orders_per_30_days"] for s in segments))
+    customers, products = config.customers.customer_count, config.products.product_count
+    locations = config.locations.location_count
+    horizon = config.horizon_days
+    segments = config.customers.segments.values()
+    daily_orders = customers * sum(s.share * s.orders_per_30_days / 30 for s in segments)
+    lines_per_order = (sum(s.share * s.orders_per_30_days * (s.basket_lines_min + s.basket_lines_max) / 2
+                           for s in segments) / sum(s.share * s.orders_per_30_days for s in segments))
     orders = daily_orders * horizon_seasonality(config)
-    calendar_days = horizon + config["returns"]["restock_delay_days_max"]
+    calendar_days = horizon + config.returns.restock_delay_days_max
     return {
         "rows": 1.0,
         "customers": customers,
@@ -41,13 +42,13 @@ def drivers(config: dict) -> dict[str, float]:
         "locations": locations,
         "calendar_days": calendar_days,
         "positions": products * locations * horizon,
-        "forecast_positions": products * locations * min(config["forecast"]["forecast_days"], horizon),
+        "forecast_positions": products * locations * min(config.forecast.forecast_days, horizon),
         "orders": orders,
         "requested_lines": orders * lines_per_order,
     }
 
 
-def estimated_rows(config: dict) -> dict[str, int]:
+def estimated_rows(config: RunConfig) -> dict[str, int]:
     """Estimated rows of every written table, in writing order."""
     amounts = drivers(config)
     estimates = {}

@@ -39,7 +39,7 @@ def widget_values() -> dict:
 
 params = widget_values()
 config = resolve(preset=params["preset"], seed=int(params["seed"]))
-spark = get_spark(config["spark"]["driver_memory"], arrow_batch_rows=config["output"]["batch_rows"])
+spark = get_spark(config.spark.driver_memory, arrow_batch_rows=config.output.batch_rows)
 summary = run_generation(config, Target(catalog=params["catalog"], schema=params["schema"]), spark)
 
 # COMMAND ----------

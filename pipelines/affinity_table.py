@@ -27,6 +27,7 @@ never NULL here.
 from __future__ import annotations
 
 from components.contracts import load_contract
+from components.run_config import RunConfig
 from components.tables import customer_event_fact, sales_fact
 
 AFFINITY_TABLE = "gold_customer_product_affinity_agg"
@@ -86,10 +87,10 @@ FROM scored
 """
 
 
-def affinity_frame(spark, target, config: dict):
+def affinity_frame(spark, target, config: RunConfig):
     """The affinity aggregate of the run, from its written gold_sales_fact and gold_customer_event_fact."""
     query = AFFINITY_SQL.format(
-        sales="{sales}", events="{events}", end_date=config["end_date"].isoformat(),
+        sales="{sales}", events="{events}", end_date=config.end_date.isoformat(),
         purchase_weight=PURCHASE_WEIGHT, cart_add_weight=CART_ADD_WEIGHT, view_weight=VIEW_WEIGHT,
         saturation=SATURATION_INTERACTIONS, recency_days=RECENCY_DAYS,
     )

@@ -121,14 +121,14 @@ def _generate(args) -> int:
     from pipelines import guard
 
     estimates = estimated_rows(config)
-    refusals = [guard.oversized(sum(estimates.values()), config["output"]["max_rows"])]
+    refusals = [guard.oversized(sum(estimates.values()), config.output.max_rows)]
     if not args.force:
-        refusals.append(guard.protected_name(target, config["guard"]["protected_patterns"]))
+        refusals.append(guard.protected_name(target, config.guard.protected_patterns))
     if not args.dry_run and any(refusals):
         raise UsageError(next(r for r in refusals if r))
 
-    spark = _session(target, remote, driver_memory=config["spark"]["driver_memory"],
-                     arrow_batch_rows=config["output"]["batch_rows"])
+    spark = _session(target, remote, driver_memory=config.spark.driver_memory,
+                     arrow_batch_rows=config.output.batch_rows)
     if not args.force:
         refusals.append(guard.foreign_refusal(spark, target))
     if args.dry_run:
@@ -140,8 +140,8 @@ def _generate(args) -> int:
     from pipelines.generate import RunAborted, run_generation
     from pipelines.progress import RunProgress, SparkTaskShare, display_mode
 
-    print(f"retail-synth: preset {config['preset']}, seed {config['seed']}, "
-          f"{config['start_date']}..{config['end_date']} -> {target.describe()}", flush=True)
+    print(f"retail-synth: preset {config.preset}, seed {config.seed}, "
+          f"{config.start_date}..{config.end_date} -> {target.describe()}", flush=True)
     mode = display_mode(args.quiet)
     progress = RunProgress(estimates, mode, SparkTaskShare(spark) if mode != "quiet" else None)
     try:
@@ -177,10 +177,12 @@ def cancelled_by_signals():
             signal.signal(s, handler)
 
 
-def _print_plan(config: dict, target, estimates: dict[str, int], refusals: list[str]) -> None:
+def _print_plan(config, target, estimates: dict[str, int], refusals: list[str]) -> None:
+    from pipelines.run_journal import DEFAULT_SCENARIO
+
     width = max(len(t) for t in estimates)
-    print(f"plan: preset {config['preset']}, seed {config['seed']}, scenario {config.get('scenario', 'normal-ops')}, "
-          f"{config['start_date']}..{config['end_date']} -> {target.describe()}")
+    print(f"plan: preset {config.preset}, seed {config.seed}, scenario {DEFAULT_SCENARIO}, "
+          f"{config.start_date}..{config.end_date} -> {target.describe()}")
     for table, rows in estimates.items():
         print(f"  {table:<{width}}  ~{rows:>13,} rows")
     print(f"  {'total':<{width}}  ~{sum(estimates.values()):>13,} rows")

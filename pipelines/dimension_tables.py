@@ -12,40 +12,41 @@ from components.dimensions.customers import build_customer_dim
 from components.dimensions.locations import build_location_dim
 from components.dimensions.products import build_product_dim
 from components.dimensions.time_of_day import build_time_dim
+from components.run_config import RunConfig
 from components.tables.registry import DIMENSION_TABLES
 
 
-def date_dim_range(config: dict) -> tuple[dt.date, dt.date]:
+def date_dim_range(config: RunConfig) -> tuple[dt.date, dt.date]:
     """The written horizon plus the longest return delay, so every restock date has a date_key."""
-    tail = dt.timedelta(days=config["returns"]["restock_delay_days_max"])
-    return config["start_date"], config["end_date"] + tail
+    tail = dt.timedelta(days=config.returns.restock_delay_days_max)
+    return config.start_date, config.end_date + tail
 
 
-def build_dimensions(config: dict, etl_timestamp: dt.datetime) -> dict[str, pa.Table]:
+def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> dict[str, pa.Table]:
     """Every `dimensions` table of the registry, keyed in its writing order (DIMENSION_TABLES)."""
-    seed = config["seed"]
+    seed = config.seed
     first_day, last_day = date_dim_range(config)
-    locations = build_location_dim(config["locations"]["location_count"], seed, etl_timestamp)
+    locations = build_location_dim(config.locations.location_count, seed, etl_timestamp)
     built = {
         "gold_date_dim": build_date_dim(first_day, last_day, etl_timestamp),
         "gold_time_dim": build_time_dim(),
         "gold_channel_dim": build_channel_dim(etl_timestamp),
         "gold_location_dim": locations,
         "gold_product_dim": build_product_dim(
-            config["products"]["product_count"],
+            config.products.product_count,
             seed,
-            config["start_date"],
-            config["horizon_days"],
-            config["products"]["active_share"],
+            config.start_date,
+            config.horizon_days,
+            config.products.active_share,
             etl_timestamp,
         ),
         "gold_customer_dim": build_customer_dim(
-            config["customers"]["customer_count"],
+            config.customers.customer_count,
             seed,
-            config["customers"]["segments"],
+            config.customers.segments,
             locations,
-            config["start_date"],
-            config["customers"]["history_years"],
+            config.start_date,
+            config.customers.history_years,
             etl_timestamp,
         ),
     }

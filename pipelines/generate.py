@@ -17,13 +17,14 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.contracts import load_contract  # noqa: E402
+from components.run_config import RunConfig  # noqa: E402
 from components.tables.registry import CART_TABLES, WALK_TABLES, WRITTEN_TABLES  # noqa: E402
 from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame  # noqa: E402
 from pipelines.delta_tables import COMMIT_METADATA_CONF, Target, replace_table, spark_schema, table_version  # noqa: E402
 from pipelines.dimension_tables import build_dimensions  # noqa: E402
 from pipelines.progress import QUIET, RunProgress  # noqa: E402
 from pipelines.rollback import Rollback, roll_back  # noqa: E402
-from pipelines.run_journal import COMPLETE, RunJournal, RunRecord  # noqa: E402
+from pipelines.run_journal import COMPLETE, DEFAULT_SCENARIO, RunJournal, RunRecord  # noqa: E402
 from pipelines.walk_stage import WalkStage  # noqa: E402
 
 
@@ -47,18 +48,18 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def begin_run(spark, target: Target, config: dict, etl_timestamp: dt.datetime) -> RunRecord:
+def begin_run(spark, target: Target, config: RunConfig, etl_timestamp: dt.datetime) -> RunRecord:
     """Record the run and every target table's version before anything is written; tag the run's commits."""
-    run_id = f"{config['preset']}-seed{config['seed']}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
+    run_id = f"{config.preset}-seed{config.seed}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
     target.prepare(spark)
-    run = RunRecord(run_id, config["preset"], config["seed"], config.get("scenario", "normal-ops"), _now(),
+    run = RunRecord(run_id, config.preset, config.seed, DEFAULT_SCENARIO, _now(),
                     {table: table_version(spark, target, table) for table in WRITTEN_TABLES})
     RunJournal(spark, target).record(run)
     spark.conf.set(COMMIT_METADATA_CONF, run_id)
     return run
 
 
-def run_generation(config: dict, target: Target, spark, progress: RunProgress | None = None) -> dict:
+def run_generation(config: RunConfig, target: Target, spark, progress: RunProgress | None = None) -> dict:
     """Write every gold table of `config` to `target`; returns rows and seconds per table.
 
     On any failure or interrupt the run's Spark jobs are cancelled, every
@@ -80,7 +81,7 @@ def run_generation(config: dict, target: Target, spark, progress: RunProgress | 
     return summary
 
 
-def _write_tables(config: dict, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
+def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
                   progress: RunProgress) -> dict:
     """The run reads: the dimensions are written while the walk runs (the walk
     leaves cores free, in one task or in barrier tasks that wait on each
@@ -103,7 +104,7 @@ def _write_tables(config: dict, target: Target, spark, run_id: str, etl_timestam
     # Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
     # planning with another's computation. One more thread than writes: the walk or the carts hold one.
     # The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
-    pool = ThreadPoolExecutor(max_workers=config["output"]["parallel_writes"] + 1)
+    pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
         walked = pool.submit(stage.walk)
         jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
@@ -129,10 +130,10 @@ def _write_tables(config: dict, target: Target, spark, run_id: str, etl_timestam
 
     return {
         "run_id": run_id,
-        "preset": config["preset"],
-        "seed": config["seed"],
-        "start_date": config["start_date"],
-        "end_date": config["end_date"],
+        "preset": config.preset,
+        "seed": config.seed,
+        "start_date": config.start_date,
+        "end_date": config.end_date,
         "etl_timestamp": etl_timestamp,
         "target": target.describe(),
         "tables": [written[name] for name in WRITTEN_TABLES],

@@ -22,10 +22,11 @@ from pipelines.delta_tables import RUN_ID_PROPERTY, Target
 
 RUN_MARKER = "_retail_synth_run.json"
 JOURNAL_TABLE = "retail_synth_runs"
-RUNNING, COMPLETE, ROLLED_BACK, FAILED = "running", "complete", "rolled_back", "failed"
+RUNNING, COMPLETE, ROLLED_BACK = "running", "complete", "rolled_back"
+DEFAULT_SCENARIO = "normal-ops"     # every run's scenario until scenario profiles exist
 JOURNAL_SCHEMA = T.StructType([
     T.StructField("run_id", T.StringType(), False, {"comment": "Run id, as in each table's retail_synth.run_id property."}),
-    T.StructField("status", T.StringType(), False, {"comment": "running, complete, rolled_back or failed."}),
+    T.StructField("status", T.StringType(), False, {"comment": "running, complete or rolled_back."}),
     T.StructField("record", T.StringType(), False, {"comment": "The run's journal record as JSON."}),
 ])
 
@@ -54,7 +55,7 @@ class RunRecord:
 
 def _legacy_record(doc: dict) -> RunRecord:
     """A marker written before the journal existed: one complete run."""
-    return RunRecord(doc["run_id"], doc.get("preset", "?"), doc.get("seed", 0), "normal-ops",
+    return RunRecord(doc["run_id"], doc.get("preset", "?"), doc.get("seed", 0), DEFAULT_SCENARIO,
                      str(doc.get("etl_timestamp", "")), {}, COMPLETE, None,
                      sum(t["rows"] for t in doc.get("tables", [])), doc)
 

@@ -36,6 +36,7 @@ from pyspark.sql import types as T
 from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
 from components.contracts import load_contract
+from components.run_config import RunConfig
 from components.simulation.carts import CART_DECISION_SCHEMA, CART_LINE_SCHEMA, decision_table
 from components.simulation.walk import pooled_in_process, walk_blocks
 from components.simulation.world import World, build_world
@@ -54,19 +55,18 @@ RESULT, CART_LINES = "result", "cart_lines"
 AUTO_BARRIER_POSITION_DAYS = 500_000_000     # spark.cart_exchange=auto: one task walks catalogues up to this size
 
 
-def product_blocks(config: dict) -> list[tuple[int, int]]:
-    count = config["products"]["product_count"]
-    size = config["output"]["products_per_block"]
+def product_blocks(config: RunConfig) -> list[tuple[int, int]]:
+    count = config.products.product_count
+    size = config.output.products_per_block
     return [(lo, min(lo + size, count)) for lo in range(0, count, size)]
 
 
-def cart_exchange(config: dict) -> str:
+def cart_exchange(config: RunConfig) -> str:
     """The exchange a run uses: the configured one, or auto's choice by the catalogue's position-days."""
-    chosen = config["spark"]["cart_exchange"]
+    chosen = config.spark.cart_exchange
     if chosen != "auto":
         return chosen
-    position_days = (config["products"]["product_count"] * config["locations"]["location_count"]
-                     * (config["warmup_days"] + config["horizon_days"]))
+    position_days = config.products.product_count * config.locations.location_count * config.simulated_days
     return "barrier" if position_days > AUTO_BARRIER_POSITION_DAYS else "in_task"
 
 
@@ -120,18 +120,18 @@ class WalkStage:
     is ready once the step its table reads has run.
     """
 
-    def __init__(self, spark, config: dict, dimensions: dict, etl_timestamp: dt.datetime, progress=print):
+    def __init__(self, spark, config: RunConfig, dimensions: dict, etl_timestamp: dt.datetime, progress=print):
         self.spark = spark
         self.progress = progress
         self.etl_timestamp = etl_timestamp
-        self.batch_rows = config["output"]["batch_rows"]
-        self.world = build_world(config, dimensions, config["seed"])
-        self.days = config["warmup_days"] + config["horizon_days"]
-        self.partitions = config["spark"]["partitions"] or 2 * default_parallelism(spark)
+        self.batch_rows = config.output.batch_rows
+        self.world = build_world(config, dimensions, config.seed)
+        self.days = config.simulated_days
+        self.partitions = config.spark.partitions or 2 * default_parallelism(spark)
         self.seconds: dict[str, float] = {}
         self.blocks = product_blocks(config)
         exchange = cart_exchange(config)
-        tasks = min(len(self.blocks), default_parallelism(spark), config["spark"]["partitions"] or len(self.blocks))
+        tasks = min(len(self.blocks), default_parallelism(spark), config.spark.partitions or len(self.blocks))
         if exchange == "barrier" and tasks < 2:
             exchange = "in_task"
         self.exchange, self.tasks = exchange, (tasks if exchange == "barrier" else 1)

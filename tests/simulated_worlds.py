@@ -21,7 +21,7 @@ def tiny_dimensions(*assignments: str):
 def tiny_world(*assignments: str):
     """The tiny preset's World."""
     config, dims = tiny_dimensions(*assignments)
-    return build_world(config, dims, config["seed"])
+    return build_world(config, dims, config.seed)
 
 
 @lru_cache(maxsize=4)

@@ -147,7 +147,7 @@ def test_affinity_ranks_dates_and_scores(sql):
               FROM {{{AFFINITY_TABLE}}})""")
     gaps, dates, calculation_date, unordered, undated = rows[0]
     assert (gaps, dates, unordered, undated) == (0, 1, 0, 0)
-    assert calculation_date == resolve(preset="tiny")["end_date"]
+    assert calculation_date == resolve(preset="tiny").end_date
     rows = sql(f"""
         SELECT count_if(days_since_last_interaction <> datediff(calculation_date, last_day))
         FROM {{{AFFINITY_TABLE}}} a JOIN (

@@ -1,10 +1,22 @@
-"""Configuration: presets resolve, and every kind of bad input is one clear ConfigError."""
+"""Configuration: presets resolve to a typed RunConfig, and every kind of bad input is one clear ConfigError."""
 
+import dataclasses
 import datetime as dt
+import pickle
+import typing
 
 import pytest
 
-from components.configuration import ConfigError, describe_presets, parse_assignment, preset_names, resolve
+from components.configuration import (
+    ConfigError,
+    defaults,
+    describe_presets,
+    flatten,
+    parse_assignment,
+    preset_names,
+    resolve,
+)
+from components.run_config import RunConfig, Segment, Segments
 
 
 def test_presets_resolve_with_the_documented_sizes():
@@ -19,14 +31,14 @@ def test_presets_resolve_with_the_documented_sizes():
 
 def test_start_date_is_explicit_and_horizon_derived():
     config = resolve(preset="small")
-    assert config["start_date"] == dt.date(2024, 10, 3)
-    assert config["horizon_days"] == 90
+    assert config.start_date == dt.date(2024, 10, 3)
+    assert config.horizon_days == 90
 
 
 def test_set_overrides_a_value_read_as_yaml():
     config = resolve(preset="tiny", assignments=["customers.customer_count=900", "inventory.target_stockout_rate=0.06"])
-    assert config["customers"]["customer_count"] == 900
-    assert config["inventory"]["target_stockout_rate"] == 0.06
+    assert config.customers.customer_count == 900
+    assert config.inventory.target_stockout_rate == 0.06
 
 
 @pytest.mark.parametrize(
@@ -64,3 +76,65 @@ def test_segment_shares_must_add_up_to_one():
 
 def test_parse_assignment_builds_a_nested_mapping():
     assert parse_assignment("a.b.c=3") == {"a": {"b": {"c": 3}}}
+
+
+def test_resolve_returns_a_typed_frozen_run_config_that_pickles():
+    config = resolve(preset="tiny", assignments=["inventory.safety_adjust_rate=1"])
+    assert isinstance(config, RunConfig)
+    assert config.inventory.safety_adjust_rate == 1.0 and isinstance(config.inventory.safety_adjust_rate, float)
+    assert config.customers.segments["vip"].basket_lines_max == 6
+    assert config.demand.quantity_weights == (0.70, 0.22, 0.08)
+    assert config.guard.protected_patterns == ("prod", "production", "live")
+    assert config.simulated_days == config.warmup_days + config.horizon_days == 75
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        config.output.batch_rows = 1
+    assert pickle.loads(pickle.dumps(config)) == config and hash(config) == hash(resolve(preset="tiny", assignments=["inventory.safety_adjust_rate=1"]))
+
+
+def _annotation_matches(kind, default) -> bool:
+    if isinstance(default, list):
+        return typing.get_origin(kind) is tuple and typing.get_args(kind)[0] is type(default[0])
+    return kind is type(default)
+
+
+def test_every_declared_key_is_a_field_of_the_type_of_its_default():
+    def fields_of(cls, prefix=""):
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            kind = hints[f.name]
+            if dataclasses.is_dataclass(kind):
+                yield from fields_of(kind, f"{prefix}{f.name}.")
+            elif kind is Segments:
+                for name in defaults()["customers"]["segments"]:
+                    yield from fields_of(Segment, f"{prefix}{f.name}.{name}.")
+            else:
+                yield f"{prefix}{f.name}", kind
+
+    declared = flatten(defaults())
+    fields = {key: kind for key, kind in fields_of(RunConfig) if key not in ("horizon_days", "preset")}
+    assert set(fields) == set(declared)
+    assert [key for key, kind in fields.items() if not _annotation_matches(kind, declared[key])] == []
+
+
+def test_the_full_preset_fits_the_default_row_limit():
+    full = resolve(preset="full")
+    assert full.output.max_rows == 250_000_000
+    assert full.products.product_count * full.locations.location_count * full.horizon_days < full.output.max_rows
+
+
+@pytest.mark.parametrize(
+    "assignment, expected",
+    [
+        ("start_date=2024-13-01", "'start_date' must be a date YYYY-MM-DD, got '2024-13-01'"),
+        ("forecast.confidence_probability=1", "'forecast.confidence_probability' must be strictly between 0 and 1"),
+        ("inventory.warehouse_lead_time_days_max=60", "must stay below 64 days"),
+        ("guard.protected_patterns=[prod, '']", "'guard.protected_patterns' must be a list of non-empty texts"),
+        ("demand.quantity_weights=[a]", "'demand.quantity_weights' must be a list of numbers"),
+        ("customers.customer_count={a: 1}", "'customers.customer_count' must be a whole number, not a mapping"),
+        ("products.popularity_zipf_exponent=.inf", "must be a finite number"),
+    ],
+)
+def test_rules_the_simulation_relies_on_are_configuration_errors(assignment, expected):
+    with pytest.raises(ConfigError) as error:
+        resolve(preset="tiny", assignments=[assignment])
+    assert expected in str(error.value)

@@ -5,18 +5,19 @@ import datetime
 import numpy as np
 import pyarrow.compute as pc
 import pytest
-import yaml
 
-from components.contracts import CONTRACTS_DIR, arrow_schema
+from components.configuration import resolve
+from components.contracts import arrow_schema
 from components.dimensions.channels import CHANNEL_CODES, build_channel_dim, channel_keys
 from components.dimensions.customers import build_customer_dim
 from components.dimensions.locations import MAX_LOCATIONS, build_location_dim
 from components.dimensions.products import MATERIALS, SUBCATEGORIES, build_product_dim
 from components.dimensions.time_of_day import build_time_dim
+from components.run_config import Segment
 
 ETL = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 REFERENCE_DAY = datetime.date(2025, 1, 1)
-SEGMENTS = yaml.safe_load((CONTRACTS_DIR.parent / "conf" / "defaults.yaml").read_text())["customers"]["segments"]
+SEGMENTS = resolve(preset="tiny").customers.segments
 
 # city -> (latitude, longitude) of the city centre, independent of the generator's table
 TRUE_COORDINATES = {
@@ -149,7 +150,7 @@ def test_customers(customers, locations):
         assert r["effective_date"] == r["acquisition_date"] and r["is_current"] and r["expiration_date"] is None
     shares = {s: np.mean(np.array(customers["segment"].to_pylist()) == s) for s in SEGMENTS}
     for segment, spec in SEGMENTS.items():
-        assert abs(shares[segment] - spec["share"]) < 0.03
+        assert abs(shares[segment] - spec.share) < 0.03
     ltv = {s: np.mean([v for v, g in zip(customers["lifetime_value"].to_pylist(), customers["segment"].to_pylist()) if g == s])
            for s in SEGMENTS}
     assert max(ltv, key=ltv.get) == "vip"
@@ -164,4 +165,4 @@ def test_customers_reproducible(customers, locations):
 
 def test_customers_reject_unknown_segment(locations):
     with pytest.raises(ValueError, match="segments"):
-        build_customer_dim(10, 42, {"whale": {"share": 1.0}}, locations, REFERENCE_DAY, 5, ETL)
+        build_customer_dim(10, 42, {"whale": Segment(1.0, 1.0, 1, 1, 0.1)}, locations, REFERENCE_DAY, 5, ETL)

@@ -8,6 +8,7 @@ hashed customer keys, so generation stays vectorised (Faker manages about
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from functools import lru_cache
 
 import numpy as np
@@ -19,6 +20,7 @@ from components import hashing
 from components.contracts import to_arrow_table
 from components.dimensions.channels import CHANNEL_CODES
 from components.dimensions.products import APPAREL_SIZES, CATEGORY_LEVEL_2, SUBCATEGORIES, WAIST_SIZES
+from components.run_config import Segment
 
 NAME_POOL_SIZE = 1000
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
@@ -59,7 +61,7 @@ def name_pools(seed: int) -> tuple[np.ndarray, np.ndarray]:
 def build_customer_dim(
     customer_count: int,
     seed: int,
-    segments: dict,
+    segments: Mapping[str, Segment],
     locations: pa.Table,
     reference_day: datetime.date,
     history_years: int,
@@ -72,7 +74,7 @@ def build_customer_dim(
     keys = np.arange(1, customer_count + 1)
 
     names = list(segments)
-    segment_index = hashing.choice(seed, "customer.segment", [segments[s]["share"] for s in names], keys)
+    segment_index = hashing.choice(seed, "customer.segment", [segments[s].share for s in names], keys)
     segment = np.array(names)[segment_index]
     profile = [SEGMENT_PROFILES[s] for s in names]
     ltv_low = np.array([p[0] for p in profile])[segment_index]

@@ -49,14 +49,16 @@ CART_DECISION_SCHEMA = pa.schema(
 
 
 def abandons(world: World, cart: np.ndarray, low_inventory: np.ndarray) -> np.ndarray:
-    p = world.params
-    rate = p["abandonment_base_rate"] + p["low_inventory_uplift_rate"] * low_inventory
+    carts = world.config.carts
+    rate = carts.abandonment_base_rate + carts.low_inventory_uplift_rate * low_inventory
     return hashing.uniform(world.seed, "carts.abandon", cart) < rate
 
 
 def recovery_funnel(world: World, cart: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(email sent, opened, clicked, ordered again) of abandoned carts; each step implies the previous."""
-    sent_rate, open_rate, click_rate, purchase_rate = world.params["recovery_funnel_rates"]
+    carts = world.config.carts
+    sent_rate, open_rate = carts.recovery_email_sent_rate, carts.recovery_email_open_rate
+    click_rate, purchase_rate = carts.recovery_email_click_rate, carts.recovery_purchase_rate
     sent = hashing.uniform(world.seed, "carts.email_sent", cart) < sent_rate
     opened = sent & (hashing.uniform(world.seed, "carts.email_opened", cart) < open_rate)
     clicked = opened & (hashing.uniform(world.seed, "carts.email_clicked", cart) < click_rate)
@@ -121,7 +123,7 @@ class CartBook:
     def low_carts(self, lines: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
         """Ids of the carts among `lines` (one day's) with an original line low on stock at its shipping node."""
         original = lines[(self.cart[lines] >= 0) & ~self.is_recovery[lines]]
-        low = shipping_availability(self.positions[original], on_hand) <= self.world.params["low_inventory_threshold_count"]
+        low = shipping_availability(self.positions[original], on_hand) <= self.world.config.inventory.low_inventory_threshold_count
         self.line_low[original] = low
         return np.unique(self.cart[original[low]])
 

@@ -172,8 +172,8 @@ def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
 
 def recovery_delay(world: World, cart: np.ndarray) -> np.ndarray:
     """Days from abandonment to the recovering order of each cart (hashed, so every block agrees)."""
-    lo, hi = world.params["recovery_delay_days"]
-    return hashing.integers(world.seed, "carts.recovery_delay", lo, hi, cart)
+    carts = world.config.carts
+    return hashing.integers(world.seed, "carts.recovery_delay", carts.recovery_delay_days_min, carts.recovery_delay_days_max, cart)
 
 
 def _with_recovery_copies(world: World, regular: Requests) -> Requests:
@@ -226,7 +226,7 @@ def _attributes(world, day, order, line, customer, product, lid, oid) -> Request
     seed = world.seed
     n_channels = len(world.channel_code)
     preferred = world.customer_channel[customer].astype(np.int64)
-    loyal = hashing.uniform(seed, "demand.channel", oid) < world.params["channel_loyalty_rate"]
+    loyal = hashing.uniform(seed, "demand.channel", oid) < world.config.demand.channel_loyalty_rate
     other = np.floor(hashing.uniform(seed, "demand.channel_other", oid) * max(n_channels - 1, 1)).astype(np.int64)
     other = other + (other >= preferred)
     channel = np.where(loyal | (n_channels == 1), preferred, other).astype(np.int16)
@@ -240,7 +240,7 @@ def _attributes(world, day, order, line, customer, product, lid, oid) -> Request
     slot = order_slots(seed, oid, is_digital)
     pay_store = hashing.choice(seed, "demand.payment", STORE_PAYMENT_WEIGHTS, oid)
     pay_digital = hashing.choice(seed, "demand.payment", DIGITAL_PAYMENT_WEIGHTS, oid)
-    quantity = (hashing.choice(seed, "demand.quantity", world.params["quantity_weights"], lid) + 1).astype(np.int16)
+    quantity = (hashing.choice(seed, "demand.quantity", world.quantity_weights, lid) + 1).astype(np.int16)
     # Service order within a position and day: the order's time slot, ties broken by a hashed draw.
     priority = slot + hashing.uniform(seed, "demand.priority", lid)
     return Requests(

@@ -48,30 +48,6 @@ import numpy as np
 
 MODEL_TYPE = "exponential_smoothing"
 
-# keys of World.params (build_world adds them with forecast_params(config))
-PARAM_KEYS = {
-    "forecast_days": "forecast_days",
-    "forecast_history_days": "history_days",
-    "forecast_confidence_probability": "confidence_probability",
-    "forecast_smoothing_rate": "smoothing_rate",
-    "forecast_model_version": "model_version",
-}
-
-
-def forecast_params(config: dict) -> dict:
-    """World.params entries of the `forecast:` configuration section (for build_world)."""
-    section = config["forecast"]
-    params = {key: section[name] for key, name in PARAM_KEYS.items()}
-    if not 0 < params["forecast_confidence_probability"] < 1:
-        raise ValueError("forecast.confidence_probability must lie strictly between 0 and 1")
-    return params
-
-
-def params_of(world_params: dict) -> dict:
-    """The forecast parameters carried in World.params."""
-    return {key: world_params[key] for key in PARAM_KEYS}
-
-
 def forecast_window(horizon_days: int, forecast_days: int) -> tuple[int, int]:
     """(first horizon day of the window, its length): the last forecast_days days of the horizon."""
     length = min(int(forecast_days), int(horizon_days))

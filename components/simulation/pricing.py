@@ -13,11 +13,11 @@ from components.simulation.world import World
 
 def price_terms(world: World, product: np.ndarray, day: np.ndarray):
     """(discount rate, is_promotional, is_clearance) of units of `product` sold on simulation `day`."""
-    p = world.params
+    pricing = world.config.pricing
     eol = world.end_of_life_day[product]
-    clearance = (day >= eol - p["clearance_window_days"]) & (day < eol)
+    clearance = (day >= eol - pricing.clearance_window_days) & (day < eol)
     promotional = world.is_sale_period[day] & ~clearance
-    rate = np.where(clearance, p["clearance_discount_rate"], np.where(promotional, p["promotion_discount_rate"], 0.0))
+    rate = np.where(clearance, pricing.clearance_discount_rate, np.where(promotional, pricing.promotion_discount_rate, 0.0))
     return rate, promotional, clearance
 
 

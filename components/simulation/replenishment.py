@@ -235,9 +235,9 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
     products = np.repeat(np.arange(product_lo, product_hi), m)
     locations = np.tile(np.arange(m), product_hi - product_lo)
     pk, lk = world.product_key[products], world.location_key[locations]
-    p = world.params
-    store_lo, store_hi = p["store_lead_time_days"]
-    wh_lo, wh_hi = p["warehouse_lead_time_days"]
+    inventory = world.config.inventory
+    store_lo, store_hi = inventory.store_lead_time_days_min, inventory.store_lead_time_days_max
+    wh_lo, wh_hi = inventory.warehouse_lead_time_days_min, inventory.warehouse_lead_time_days_max
     is_store = world.location_type[locations] == STORE
     u_lead = hashing.uniform(world.seed, "inventory.lead_time", pk, lk)
     lead = np.where(
@@ -246,14 +246,15 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
         wh_lo + np.floor(u_lead * (wh_hi - wh_lo + 1)),
     ).astype(np.int64)
     lead_min, lead_max = min(store_lo, wh_lo), max(store_hi, wh_hi)
-    table = reorder_level_table(p["target_stockout_rate"], lead_min, lead_max, p["review_cycle_days"], p["quantity_weights"])
+    table = reorder_level_table(inventory.target_stockout_rate, lead_min, lead_max, inventory.review_cycle_days,
+                                world.quantity_weights)
     units = world.popularity[products] * world.location_units_per_day[locations]
     # returned units come back within days, so the policy plans for demand net of returns
-    lines = units * (1 - world.location_return_rate[locations]) / p["mean_quantity"]
+    lines = units * (1 - world.location_return_rate[locations]) / world.mean_quantity
     cs = np.r_[0.0, np.cumsum(world.demand_index)]
     days = np.arange(world.n_days)[:, None]
     leads = np.arange(lead_min, lead_max + 1)[None, :]
-    rc = p["review_cycle_days"]
+    rc = inventory.review_cycle_days
     step = np.log(LAMBDA_GRID[1] / LAMBDA_GRID[0])
     return Policy(
         lead_time=lead,
@@ -267,12 +268,12 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
         lead_rate=(cs[days + 1 + leads] - cs[days + 1]) / leads,
         review_index=cs[days + 1 + leads + rc] - cs[days + 1 + leads],
         grid_offset=(np.log(np.maximum(lines, 1e-300)) - np.log(LAMBDA_GRID[0])) / step,
-        mean_quantity=p["mean_quantity"],
-        target=p["target_stockout_rate"],
+        mean_quantity=world.mean_quantity,
+        target=inventory.target_stockout_rate,
         # The stationary model is exact enough for slow movers; feedback matters where
         # lead-time demand is a line or more (overlapping orders, lot sizes), so the gain
         # grows with the lines expected over the lead time.
-        gain=p["safety_adjust_rate"] * np.minimum(1.0, 3.0 * lines * world.demand_index.mean() * lead),
+        gain=inventory.safety_adjust_rate * np.minimum(1.0, 3.0 * lines * world.demand_index.mean() * lead),
     )
 
 

@@ -29,14 +29,13 @@ class ReturnDraws:
 
 
 def return_draws(world: World, requests: Requests) -> ReturnDraws:
-    p = world.params
+    returns = world.config.returns
     probability = world.segment_return_probability[world.customer_segment[requests.customer]]
-    probability = np.minimum(probability + p["digital_return_uplift_rate"] * requests.is_digital, 1.0)
-    lo, hi = p["restock_delay_days"]
+    probability = np.minimum(probability + world.config.customers.digital_return_uplift_rate * requests.is_digital, 1.0)
     lid = requests.line_id
     returned = hashing.uniform(world.seed, "returns.returned", lid) < probability
     return ReturnDraws(
         returned=returned,
-        delay=hashing.integers(world.seed, "returns.delay", lo, hi, lid),
-        exchange=returned & (hashing.uniform(world.seed, "returns.exchange", lid) < p["exchange_share"]),
+        delay=hashing.integers(world.seed, "returns.delay", returns.restock_delay_days_min, returns.restock_delay_days_max, lid),
+        exchange=returned & (hashing.uniform(world.seed, "returns.exchange", lid) < returns.exchange_share),
     )

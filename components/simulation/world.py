@@ -13,7 +13,7 @@ run FORECAST_PAD_DAYS further so replenishment can look ahead past the end.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -21,16 +21,16 @@ import pyarrow as pa
 from components import hashing
 from components.dimensions.calendar import calendar_features
 from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
-from components.simulation.forecast import forecast_params
+from components.run_config import DemandParams, RunConfig
 
 LOCATION_TYPES = ("store", "warehouse", "dc")
 STORE, WAREHOUSE, DC = 0, 1, 2
-FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day (lead time + review cycle)
+FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day; configuration keeps lead time + review cycle below it
 NEVER = np.iinfo(np.int32).max // 2   # "no end of life" as a day index
 MAX_BASKET_LINES = 63           # line numbers are packed into 6 bits of a line id
 NOT_APPAREL, TOPS_CHART, BOTTOMS_CHART = -1, 0, 1    # size charts: letter sizes (tops), waist sizes (bottoms)
 CHART_OF_LEVEL_2 = {"tops": TOPS_CHART, "dresses": TOPS_CHART, "outerwear": TOPS_CHART, "bottoms": BOTTOMS_CHART}
-MAX_ORDERS_PER_DAY = 999_999    # order numbers above this are recovered carts (see demand.RECOVERED_ORDER_BASE)
+MAX_ORDERS_PER_DAY = 999_999    # above: recovered carts (demand.RECOVERED_ORDER_BASE); configuration bounds customer_count by it
 
 
 @dataclass(eq=False)
@@ -102,8 +102,10 @@ class World:
     #   = popularity[p] * location_units_per_day[m] * demand_index[d]   (while p is on sale)
     location_units_per_day: np.ndarray
     location_return_rate: np.ndarray  # expected share of sold units returned, per location
+    quantity_weights: np.ndarray      # P(quantity = 1, 2, ...), demand.quantity_weights normalised
+    mean_quantity: float
 
-    params: dict = field(default_factory=dict)
+    config: RunConfig                 # the run's parameters, read by the simulation and the table producers
 
     @property
     def n_days(self) -> int:
@@ -181,31 +183,31 @@ def _size_fields(products: pa.Table, customers: pa.Table) -> dict[str, np.ndarra
     }
 
 
-def day_seasonality(cal: dict[str, np.ndarray], demand: dict) -> np.ndarray:
+def day_seasonality(cal: dict[str, np.ndarray], demand: DemandParams) -> np.ndarray:
     """The demand multiplier of each day of `cal` (calendar_features): its uplifts multiplied."""
     return (
-        (1 + demand["weekend_uplift_rate"] * cal["is_weekend"])
-        * (1 + demand["holiday_uplift_rate"] * cal["is_holiday"])
-        * (1 + demand["peak_season_uplift_rate"] * cal["is_peak_season"])
-        * (1 + demand["sale_period_uplift_rate"] * cal["is_sale_period"])
+        (1 + demand.weekend_uplift_rate * cal["is_weekend"])
+        * (1 + demand.holiday_uplift_rate * cal["is_holiday"])
+        * (1 + demand.peak_season_uplift_rate * cal["is_peak_season"])
+        * (1 + demand.sale_period_uplift_rate * cal["is_sale_period"])
     )
 
 
-def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
-    """The World of a run from its merged configuration and the dimension tables (by gold table name)."""
+def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> World:
+    """The World of a run from its configuration and the dimension tables (by gold table name)."""
     customers = dims["gold_customer_dim"]
     products = dims["gold_product_dim"]
     locations = dims["gold_location_dim"]
     channels = dims["gold_channel_dim"]
 
-    start = np.datetime64(config["start_date"], "D")
-    warmup = int(config["warmup_days"])
-    horizon = int(config.get("horizon_days") or (config["end_date"] - config["start_date"]).days + 1)
+    start = np.datetime64(config.start_date, "D")
+    warmup = config.warmup_days
+    horizon = config.horizon_days
     n_days = warmup + horizon
     day0 = start - np.timedelta64(warmup, "D")
     days = day0 + np.arange(n_days + FORECAST_PAD_DAYS).astype("timedelta64[D]")
 
-    demand = config["demand"]
+    demand = config.demand
     cal = calendar_features(days)
     seasonality = day_seasonality(cal, demand)
 
@@ -230,14 +232,14 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
     nodes_by_location = nodes[np.argsort(distance, axis=1, kind="stable")].astype(np.int16)
 
     # --- customers
-    segment_names = tuple(config["customers"]["segments"])
-    segs = [config["customers"]["segments"][s] for s in segment_names]
+    segment_names = tuple(config.customers.segments)
+    segs = [config.customers.segments[s] for s in segment_names]
     seg_index = {s: i for i, s in enumerate(segment_names)}
     customer_segment = np.array([seg_index[s] for s in _column(customers, "segment")], dtype=np.int8)
-    seg_rate = np.array([s["orders_per_30_days"] / 30.0 for s in segs])
-    seg_min = np.array([s["basket_lines_min"] for s in segs], dtype=np.int64)
-    seg_max = np.minimum(np.array([s["basket_lines_max"] for s in segs], dtype=np.int64), MAX_BASKET_LINES)
-    seg_return = np.array([s["return_probability"] for s in segs])
+    seg_rate = np.array([s.orders_per_30_days / 30.0 for s in segs])
+    seg_min = np.array([s.basket_lines_min for s in segs], dtype=np.int64)
+    seg_max = np.minimum(np.array([s.basket_lines_max for s in segs], dtype=np.int64), MAX_BASKET_LINES)
+    seg_return = np.array([s.return_probability for s in segs])
     customer_channel = np.array([channel_index[c] for c in _column(customers, "preferred_channel")], dtype=np.int8)
     location_by_id = {lid: i for i, lid in enumerate(location_id)}
     customer_key = _column(customers, "customer_key").astype(np.int32)
@@ -259,7 +261,7 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
         raise ValueError("gold_product_dim must be sorted by product_key")
     rank = np.empty(len(product_key), dtype=np.int64)
     rank[np.argsort(hashing.hash64(seed, "world.popularity", product_key), kind="stable")] = np.arange(len(product_key))
-    popularity = (rank + 1.0) ** -float(config["products"]["popularity_zipf_exponent"])
+    popularity = (rank + 1.0) ** -config.products.popularity_zipf_exponent
     popularity /= popularity.sum()
     popularity_cdf = np.cumsum(popularity) / popularity.sum()
     launch_day = np.maximum(_day_index(products["launch_date"], day0, 0), 0).astype(np.int32)
@@ -280,7 +282,7 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
     )
 
     # --- analytic demand per location (season 1, popularity 1): lines routed to the first node
-    loyalty = float(demand["channel_loyalty_rate"])
+    loyalty = demand.channel_loyalty_rate
     k = len(channel_code)
     pref_store = ~channel_is_digital[customer_channel]
     n_store_channels = int((~channel_is_digital).sum())
@@ -293,58 +295,24 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
     lines_per_day = weights * basket_mean[customer_segment]           # per customer
     m = len(location_key)
     store_lines = np.bincount(customer_home, lines_per_day * p_store, minlength=m)
-    carts = config["carts"]
+    carts = config.carts
     recovery_share = (
-        carts["recovery_email_sent_rate"] * carts["recovery_email_open_rate"]
-        * carts["recovery_email_click_rate"] * carts["recovery_purchase_rate"]
+        carts.recovery_email_sent_rate * carts.recovery_email_open_rate
+        * carts.recovery_email_click_rate * carts.recovery_purchase_rate
     )
-    abandonment = min(carts["abandonment_base_rate"] + carts["low_inventory_uplift_rate"] / 2, 1.0)
+    abandonment = min(carts.abandonment_base_rate + carts.low_inventory_uplift_rate / 2, 1.0)
     digital_conversion = 1 - abandonment * (1 - recovery_share)   # a cart's lines reach stock this often
     digital_lines = np.bincount(customer_nodes[:, 0], lines_per_day * (1 - p_store) * digital_conversion, minlength=m)
-    quantity_weights = np.asarray(demand["quantity_weights"], dtype=np.float64)
+    quantity_weights = np.asarray(demand.quantity_weights, dtype=np.float64)
     quantity_weights = quantity_weights / quantity_weights.sum()
     mean_quantity = float(np.dot(np.arange(1, len(quantity_weights) + 1), quantity_weights))
     location_units_per_day = (store_lines + digital_lines) * mean_quantity
 
-    uplift = float(config["customers"]["digital_return_uplift_rate"])
+    uplift = config.customers.digital_return_uplift_rate
     ret = seg_return[customer_segment]
     store_ret = np.bincount(customer_home, lines_per_day * p_store * ret, minlength=m)
     digital_ret = np.bincount(customer_nodes[:, 0], lines_per_day * (1 - p_store) * np.minimum(ret + uplift, 1), minlength=m)
     location_return_rate = (store_ret + digital_ret) / np.maximum(store_lines + digital_lines, 1e-12)
-
-    pricing, inventory, returns = config["pricing"], config["inventory"], config["returns"]
-    params = {
-        "quantity_weights": quantity_weights,
-        "mean_quantity": mean_quantity,
-        "channel_loyalty_rate": loyalty,
-        "promotion_discount_rate": float(pricing["promotion_discount_rate"]),
-        "clearance_discount_rate": float(pricing["clearance_discount_rate"]),
-        "clearance_window_days": int(pricing["clearance_window_days"]),
-        "target_stockout_rate": float(inventory["target_stockout_rate"]),
-        "store_lead_time_days": (int(inventory["store_lead_time_days_min"]), int(inventory["store_lead_time_days_max"])),
-        "warehouse_lead_time_days": (
-            int(inventory["warehouse_lead_time_days_min"]),
-            int(inventory["warehouse_lead_time_days_max"]),
-        ),
-        "review_cycle_days": int(inventory["review_cycle_days"]),
-        "safety_adjust_rate": float(inventory["safety_adjust_rate"]),
-        "low_inventory_threshold_count": int(inventory["low_inventory_threshold_count"]),
-        "overstock_cover_days": float(inventory["overstock_cover_days"]),
-        "restock_delay_days": (int(returns["restock_delay_days_min"]), int(returns["restock_delay_days_max"])),
-        "exchange_share": float(returns["exchange_share"]),
-        "digital_return_uplift_rate": uplift,
-        "abandonment_base_rate": float(carts["abandonment_base_rate"]),
-        "low_inventory_uplift_rate": float(carts["low_inventory_uplift_rate"]),
-        "recovery_funnel_rates": tuple(float(carts[k]) for k in (
-            "recovery_email_sent_rate", "recovery_email_open_rate", "recovery_email_click_rate", "recovery_purchase_rate")),
-        "recovery_delay_days": (int(carts["recovery_delay_days_min"]), int(carts["recovery_delay_days_max"])),
-        **forecast_params(config),
-        "events": dict(config["events"]),     # the `events:` section (components/tables/customer_event_fact.py)
-    }
-    if orders_per_day.max(initial=0) > MAX_ORDERS_PER_DAY:
-        raise ValueError(f"more than {MAX_ORDERS_PER_DAY:,} orders on one day: lower customers.customer_count")
-    if max(params["warehouse_lead_time_days"][1], params["store_lead_time_days"][1]) + params["review_cycle_days"] >= FORECAST_PAD_DAYS:
-        raise ValueError(f"lead time plus review cycle must stay below {FORECAST_PAD_DAYS} days")
 
     return World(
         seed=int(seed),
@@ -393,11 +361,13 @@ def build_world(config: dict, dims: dict[str, pa.Table], seed: int) -> World:
         channel_is_digital=channel_is_digital,
         location_units_per_day=location_units_per_day,
         location_return_rate=location_return_rate,
-        params=params,
+        quantity_weights=quantity_weights,
+        mean_quantity=mean_quantity,
+        config=config,
     )
 
 
-def reference_dimensions(config: dict, etl_timestamp: dt.datetime | None = None) -> dict[str, pa.Table]:
+def reference_dimensions(config: RunConfig, etl_timestamp: dt.datetime | None = None) -> dict[str, pa.Table]:
     """The four dimensions build_world reads, from the project's builders (for tests and scripts)."""
     from components.dimensions.channels import build_channel_dim
     from components.dimensions.customers import build_customer_dim
@@ -405,18 +375,17 @@ def reference_dimensions(config: dict, etl_timestamp: dt.datetime | None = None)
     from components.dimensions.products import build_product_dim
 
     etl_timestamp = etl_timestamp or dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
-    seed = config["seed"]
-    horizon = config.get("horizon_days") or (config["end_date"] - config["start_date"]).days + 1
-    locations = build_location_dim(config["locations"]["location_count"], seed, etl_timestamp)
+    seed = config.seed
+    locations = build_location_dim(config.locations.location_count, seed, etl_timestamp)
     return {
         "gold_channel_dim": build_channel_dim(etl_timestamp),
         "gold_location_dim": locations,
         "gold_product_dim": build_product_dim(
-            config["products"]["product_count"], seed, config["start_date"], horizon,
-            config["products"]["active_share"], etl_timestamp,
+            config.products.product_count, seed, config.start_date, config.horizon_days,
+            config.products.active_share, etl_timestamp,
         ),
         "gold_customer_dim": build_customer_dim(
-            config["customers"]["customer_count"], seed, config["customers"]["segments"], locations,
-            config["start_date"], config["customers"]["history_years"], etl_timestamp,
+            config.customers.customer_count, seed, config.customers.segments, locations,
+            config.start_date, config.customers.history_years, etl_timestamp,
         ),
     }

@@ -176,7 +176,7 @@ def _browse_products(world: World, cart, code, view, day, cart_first, cart_items
     pick = np.floor(hashing.uniform(seed, "events.browse_item", cart, code, view) * cart_items).astype(np.int64)
     item = cart_first + np.minimum(pick, np.maximum(cart_items - 1, 0))
     from_cart = (hashing.uniform(seed, "events.browse_from_cart", cart, code, view)
-                 < world.params["events"]["browse_cart_item_share"]) & (cart_items > 0)
+                 < world.config.events.browse_cart_item_share) & (cart_items > 0)
     cdf, guide = world.popularity_cdf, world.popularity_guide
     product = guided_search(cdf, guide, hashing.uniform(seed, "events.browse_product", cart, code, view))
     bad = np.flatnonzero((day < world.launch_day[product]) | (day >= world.end_of_life_day[product]))
@@ -210,7 +210,7 @@ def batches(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.datetime,
 def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
     """The events of the sessions of the carts in `decisions`."""
     seed, warmup = world.seed, world.warmup_days
-    ev = world.params["events"]
+    ev = world.config.events
     col = {name: decisions.column(name) for name in decisions.schema.names}
     num = {name: col[name].to_numpy(zero_copy_only=False) for name in
            ("cart", "day", "order", "customer", "channel", "slot", "items", "cart_value",
@@ -223,7 +223,7 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
     # ---------------------------------------------------------------- sessions
     in_horizon = np.flatnonzero(num["day"] >= warmup)
     recovered = np.flatnonzero(num["recovered"] & (num["recovery_day"] >= warmup))
-    browse_count = hashing.poisson(seed, "events.browse_sessions", float(ev["browse_sessions_per_cart"]), num["cart"][in_horizon])
+    browse_count = hashing.poisson(seed, "events.browse_sessions", ev.browse_sessions_per_cart, num["cart"][in_horizon])
     browse_row, browse_number = _group_positions(browse_count)
     row = np.concatenate([in_horizon, recovered, in_horizon[browse_row]])
     kind = np.concatenate([np.full(len(in_horizon), CART_SESSION), np.full(len(recovered), RECOVERY_SESSION),
@@ -241,7 +241,7 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
     channel = num["channel"][row].astype(np.int64)
     cart_day = num["day"][row].astype(np.int64)
     is_cart, is_recovery, is_browse = kind == CART_SESSION, kind == RECOVERY_SESSION, kind == BROWSE_SESSION
-    lookback = hashing.integers(seed, "events.browse_day", 0, int(ev["browse_lookback_days"]), cart, code)
+    lookback = hashing.integers(seed, "events.browse_day", 0, ev.browse_lookback_days, cart, code)
     day = np.where(is_recovery, num["recovery_day"][row],
                    np.where(is_browse, np.maximum(cart_day - lookback, warmup), cart_day)).astype(np.int64)
 
@@ -251,11 +251,11 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
     has_checkout = is_recovery | (is_cart & (~abandoned | (stage > 0)))
     has_purchase = is_recovery | (is_cart & sold)
     items = np.where(is_cart, num["items"][row], 0).astype(np.int64)
-    bounce = hashing.uniform(seed, "events.bounce", cart, code) < ev["browse_bounce_share"]
-    views = hashing.integers(seed, "events.browse_views", int(ev["browse_views_min"]), int(ev["browse_views_max"]), cart, code)
+    bounce = hashing.uniform(seed, "events.bounce", cart, code) < ev.browse_bounce_share
+    views = hashing.integers(seed, "events.browse_views", ev.browse_views_min, ev.browse_views_max, cart, code)
     views = np.where(is_browse & ~bounce, views, 0)
     counts = 1 + 2 * items + has_checkout + has_purchase + views
-    searched = ~is_recovery & (hashing.uniform(seed, "events.search_entry", cart, code) < ev["search_entry_share"])
+    searched = ~is_recovery & (hashing.uniform(seed, "events.search_entry", cart, code) < ev.search_entry_share)
 
     row_first, row_items = cart_first[row], lengths[row]
     first_product = np.where(

@@ -38,20 +38,20 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
     n_pos, warmup, horizon = r.n_positions, r.warmup_days, r.horizon_days
     if n_pos == 0:
         return
-    fp = forecast.params_of(world.params)
-    h0, length = forecast.forecast_window(horizon, fp["forecast_days"])
+    fp = world.config.forecast
+    h0, length = forecast.forecast_window(horizon, fp.forecast_days)
     t0 = warmup + h0                                    # simulation day of the first target day
     target = np.arange(t0, t0 + length)
     product, location = r.position_product, r.position_location
 
     # history: r.requested row i is simulation day first_row + i (days before day 0 are never used)
     first_row = warmup + horizon - r.requested.shape[0]
-    start = max(t0 - int(fp["forecast_history_days"]), first_row, 0)
+    start = max(t0 - fp.history_days, first_row, 0)
     history = r.requested[start - first_row:t0 - first_row]
     on_sale = (target[:, None] >= world.launch_day[product][None, :]) & (target[:, None] < world.end_of_life_day[product][None, :])
     fc = forecast.smoothing_forecast(
         history, world.seasonality[start:t0], world.seasonality[target], on_sale,
-        fp["forecast_smoothing_rate"], fp["forecast_confidence_probability"],
+        fp.smoothing_rate, fp.confidence_probability,
     )
 
     # actuals of the window: [day - t0, position] cells, flattened day-major
@@ -89,13 +89,13 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
             "forecast_revenue": revenue[lo:hi],
             "confidence_lower_bound": fc.lower.reshape(-1)[lo:hi],
             "confidence_upper_bound": fc.upper.reshape(-1)[lo:hi],
-            "confidence_level": np.full(n, float(fp["forecast_confidence_probability"])),
+            "confidence_level": np.full(n, fp.confidence_probability),
             "actual_quantity": actual[lo:hi],
             "actual_revenue": actual_revenue[lo:hi],
             "forecast_accuracy": accuracy[lo:hi],          # NaN -> NULL
             "mape": mape[lo:hi],
             "bias": bias[lo:hi],
-            "model_version": str(fp["forecast_model_version"]),
+            "model_version": fp.model_version,
             "model_type": forecast.MODEL_TYPE,
             "actual_demand_quantity": demand[lo:hi],
         }

@@ -37,7 +37,7 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
     product, location = r.position_product, r.position_location
     cost, price = world.unit_cost[product], world.base_price[product]
     eol = world.end_of_life_day[product]
-    overstock = world.params["overstock_cover_days"]
+    overstock = world.config.inventory.overstock_cover_days
     max_lead = int(r.lead_time.max())
     arrivals = r.arrivals
     # carried across chunks: last receipt day before the chunk, stockout run length before the chunk

@@ -3,6 +3,7 @@
 import pytest
 from chispa import assert_df_equality
 
+from components.configuration import resolve
 from components.tables.registry import WRITTEN_TABLES
 from pipelines.walk_stage import cart_exchange
 from tests.conftest import generate_tiny
@@ -33,9 +34,7 @@ def test_barrier_tasks_write_the_tables_of_one_task(spark, tmp_path):
 
 
 def test_auto_walks_in_one_task_up_to_its_threshold():
-    small = {"spark": {"cart_exchange": "auto"}, "products": {"product_count": 10_000},
-             "locations": {"location_count": 13}, "warmup_days": 60, "horizon_days": 730}
-    assert cart_exchange(small) == "in_task"
-    huge = {**small, "products": {"product_count": 100_000}}
-    assert cart_exchange(huge) == "barrier"
-    assert cart_exchange({**huge, "spark": {"cart_exchange": "in_task"}}) == "in_task"
+    assert cart_exchange(resolve(preset="full")) == "in_task"
+    huge = ["products.product_count=100000"]
+    assert cart_exchange(resolve(preset="full", assignments=huge)) == "barrier"
+    assert cart_exchange(resolve(preset="full", assignments=[*huge, "spark.cart_exchange=in_task"])) == "in_task"

@@ -119,7 +119,7 @@ def test_events_are_in_the_horizon_and_after_the_customers_acquisition():
     config, dims = tiny_dimensions()
     ev = events()
     day = ev["event_timestamp"].dt.tz_convert("UTC").dt.date
-    assert day.min() >= config["start_date"] and day.max() <= config["end_date"]
+    assert day.min() >= config.start_date and day.max() <= config.end_date
     customers = dims["gold_customer_dim"].to_pandas().set_index("customer_key")
     acquired = customers.loc[ev["customer_key"], "acquisition_date"].to_numpy()
     assert (day.to_numpy() >= acquired).all()

@@ -21,14 +21,14 @@ def test_one_row_per_position_and_window_day_made_the_day_before():
     config, _ = tiny_dimensions()
     world, block = tiny_block()
     fc = forecasts()
-    days = min(config["forecast"]["forecast_days"], world.horizon_days)
+    days = min(config.forecast.forecast_days, world.horizon_days)
     assert len(fc) == block.n_positions * days
     assert fc.forecast_id.is_unique
     window = date_keys(sim_dates(world, np.arange(world.n_days - days, world.n_days)))
     assert sorted(fc.date_key.unique()) == window.tolist()
     first = dt.datetime.strptime(str(window[0]), "%Y%m%d").date()
     assert set(fc.forecast_date) == {first - dt.timedelta(days=1)}
-    assert (fc.model_type == forecast.MODEL_TYPE).all() and (fc.model_version == config["forecast"]["model_version"]).all()
+    assert (fc.model_type == forecast.MODEL_TYPE).all() and (fc.model_version == config.forecast.model_version).all()
 
 
 def test_a_window_longer_than_the_horizon_covers_the_whole_horizon():
@@ -36,7 +36,7 @@ def test_a_window_longer_than_the_horizon_covers_the_whole_horizon():
     world, block = tiny_block("forecast.forecast_days=100")
     fc = forecasts("forecast.forecast_days=100")
     assert len(fc) == block.n_positions * world.horizon_days
-    assert set(fc.forecast_date) == {config["start_date"] - dt.timedelta(days=1)}
+    assert set(fc.forecast_date) == {config.start_date - dt.timedelta(days=1)}
     assert fc.forecast_quantity.sum() > 0                          # learnt from the warm-up days
 
 

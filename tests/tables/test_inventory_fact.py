@@ -16,8 +16,8 @@ def test_rows_cover_the_horizon_only_and_follow_their_rules():
     config = resolve(preset="tiny")
     inv = tiny_table(inventory_fact.TABLE).to_pandas()
     assert len(inv) == world.n_products * world.n_locations * world.horizon_days
-    assert inv.date_key.min() == int(config["start_date"].strftime("%Y%m%d"))
-    assert inv.date_key.max() == int(config["end_date"].strftime("%Y%m%d"))
+    assert inv.date_key.min() == int(config.start_date.strftime("%Y%m%d"))
+    assert inv.date_key.max() == int(config.end_date.strftime("%Y%m%d"))
     assert (inv.is_stockout == (inv.quantity_available == 0)).all()
     assert (inv.quantity_available == inv.quantity_on_hand).all()
     assert (inv.quantity_reserved == 0).all() and (inv.quantity_damaged == 0).all()

@@ -26,7 +26,7 @@ def test_one_row_per_sale_line_of_the_horizon_with_consistent_amounts():
     s = sales()
     assert len(s) == len(block.sales["day"]) > 0
     assert s.line_item_id.is_unique
-    assert s.date_key.min() >= int(config["start_date"].strftime("%Y%m%d"))
+    assert s.date_key.min() >= int(config.start_date.strftime("%Y%m%d"))
     gross = s.quantity_sold * s.unit_price
     assert np.allclose(s.net_sales_amount, gross - s.discount_amount, atol=0.011)
     assert (s.is_inventory_constrained == (s.quantity_sold < s.quantity_requested)).all()

@@ -1,0 +1,187 @@
+"""Typed run parameters: one frozen dataclass per section of conf/defaults.yaml.
+
+Field names are the YAML keys, so `config.inventory.review_cycle_days` reads
+the key `inventory.review_cycle_days`. components.configuration validates the
+merged YAML layers and builds these objects; code on the data path reads them
+instead of string-keyed dicts, so a misspelt key fails at import, not in a task.
+Every class is frozen and defined at module level: a RunConfig pickles into
+Spark tasks and cannot be changed on the way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One customer segment: its share of customers, order rate, basket size and return probability."""
+
+    share: float
+    orders_per_30_days: float
+    basket_lines_min: int
+    basket_lines_max: int
+    return_probability: float
+
+
+class Segments(Mapping):
+    """Customer segments by name, in their declared order; read-only, hashable and picklable."""
+
+    def __init__(self, segments: Mapping[str, Segment]):
+        self._segments = dict(segments)
+
+    def __getitem__(self, name: str) -> Segment:
+        return self._segments[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._segments)
+
+    def __len__(self) -> int:
+        return len(self._segments)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._segments.items()))
+
+    def __repr__(self) -> str:
+        return f"Segments({self._segments!r})"
+
+
+@dataclass(frozen=True)
+class CustomerParams:
+    customer_count: int
+    segments: Segments
+    digital_return_uplift_rate: float
+    history_years: int
+
+
+@dataclass(frozen=True)
+class ProductParams:
+    product_count: int
+    popularity_zipf_exponent: float
+    active_share: float
+
+
+@dataclass(frozen=True)
+class LocationParams:
+    location_count: int
+
+
+@dataclass(frozen=True)
+class DemandParams:
+    quantity_weights: tuple[float, ...]
+    weekend_uplift_rate: float
+    holiday_uplift_rate: float
+    peak_season_uplift_rate: float
+    sale_period_uplift_rate: float
+    channel_loyalty_rate: float
+
+
+@dataclass(frozen=True)
+class PricingParams:
+    promotion_discount_rate: float
+    clearance_discount_rate: float
+    clearance_window_days: int
+
+
+@dataclass(frozen=True)
+class InventoryParams:
+    target_stockout_rate: float
+    store_lead_time_days_min: int
+    store_lead_time_days_max: int
+    warehouse_lead_time_days_min: int
+    warehouse_lead_time_days_max: int
+    review_cycle_days: int
+    low_inventory_threshold_count: int
+    overstock_cover_days: int
+    safety_adjust_rate: float
+
+
+@dataclass(frozen=True)
+class CartParams:
+    abandonment_base_rate: float
+    low_inventory_uplift_rate: float
+    recovery_email_sent_rate: float
+    recovery_email_open_rate: float
+    recovery_email_click_rate: float
+    recovery_purchase_rate: float
+    recovery_delay_days_min: int
+    recovery_delay_days_max: int
+
+
+@dataclass(frozen=True)
+class ReturnParams:
+    restock_delay_days_min: int
+    restock_delay_days_max: int
+    exchange_share: float
+
+
+@dataclass(frozen=True)
+class ForecastParams:
+    forecast_days: int
+    history_days: int
+    confidence_probability: float
+    smoothing_rate: float
+    model_version: str
+
+
+@dataclass(frozen=True)
+class EventParams:
+    browse_sessions_per_cart: float
+    browse_lookback_days: int
+    browse_bounce_share: float
+    browse_views_min: int
+    browse_views_max: int
+    browse_cart_item_share: float
+    search_entry_share: float
+
+
+@dataclass(frozen=True)
+class OutputParams:
+    batch_rows: int
+    products_per_block: int
+    parallel_writes: int
+    max_rows: int
+
+
+@dataclass(frozen=True)
+class SparkParams:
+    driver_memory: str
+    partitions: int
+    cart_exchange: str
+
+
+@dataclass(frozen=True)
+class GuardParams:
+    protected_patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A validated run: the top-level keys, one object per section, and the derived horizon and preset name."""
+
+    seed: int
+    start_date: dt.date
+    end_date: dt.date
+    warmup_days: int
+    customers: CustomerParams
+    products: ProductParams
+    locations: LocationParams
+    demand: DemandParams
+    pricing: PricingParams
+    inventory: InventoryParams
+    carts: CartParams
+    returns: ReturnParams
+    forecast: ForecastParams
+    events: EventParams
+    output: OutputParams
+    spark: SparkParams
+    guard: GuardParams
+    horizon_days: int       # days start_date..end_date, both included
+    preset: str             # the preset, or the config file's stem, or "defaults"
+
+    @property
+    def simulated_days(self) -> int:
+        """Warm-up plus horizon: the days the walk simulates."""
+        return self.warmup_days + self.horizon_days

@@ -1,0 +1,140 @@
+"""Every bad input to `generate` is one line naming the key, exit status 2, before Spark starts and before the target exists.
+
+The cases are derived from conf/defaults.yaml: every declared key gets
+values of the wrong type and, where its type has a range, values outside it,
+so a newly declared key is covered without touching this file.
+"""
+
+import datetime as dt
+
+import pytest
+
+import pipelines.spark_session
+from components.configuration import KEY_RULES, MAY_BE_ZERO, POSITIVE_WORDS, UNIT_INTERVAL_SUFFIXES, defaults, flatten
+from pipelines.cli import main
+
+DECLARED = flatten(defaults())
+
+# values of a wrong type, by the type of the key's default
+WRONG_TYPES = {
+    int: ["many", "1.5", "true", "[1, 2]", "{a: 1}"],
+    float: ["many", "true", "[1, 2]", "{a: 1}"],
+    dt.date: ["2024-13-01", "2024-02-30", "tomorrow", "20240101", "2024-01-01 10:00:00", "[2024-01-01]", "{a: 1}"],
+    str: ["7", "1.5", "true", "[a, b]", "{a: 1}", "''"],
+    "numbers": ["0.5", "[a, b]", "[true]", "{a: 1}"],
+    "texts": ["prod", "[1, 2]", "[prod, 3]", "[prod, '']", "{a: 1}"],
+}
+
+# values outside the range of particular keys (KEY_RULES), beyond the ranges that key names imply
+OUT_OF_RANGE = {
+    "seed": [str(2**63)],
+    "start_date": ["1899-12-31", "3000-01-01"],
+    "end_date": ["3000-01-01"],
+    "customers.history_years": ["101"],
+    "locations.location_count": ["12", "56"],
+    "forecast.confidence_probability": ["0", "1"],
+    "output.batch_rows": [str(2**31)],
+    "spark.cart_exchange": ["sideways"],
+    "spark.driver_memory": ["lots", "0g", "4 g"],
+}
+
+
+def _kind(default):
+    if isinstance(default, list):
+        return "texts" if isinstance(default[0], str) else "numbers"
+    return type(default)
+
+
+def _out_of_range(key: str, default) -> list[str]:
+    """Values of the right type that the key's range refuses."""
+    leaf = key.rsplit(".", 1)[-1]
+    values = list(OUT_OF_RANGE.get(key, []))
+    if _kind(default) == "numbers":
+        values += ["[-1, 2]", "[0, 0]", "[]", "[.inf]", "[.nan]"]
+    elif isinstance(default, (int, float)):
+        values += ["-1"] if isinstance(default, int) else ["-0.5", ".inf", ".nan"]
+        if leaf.endswith(UNIT_INTERVAL_SUFFIXES):
+            values.append("1.5")
+        if leaf not in MAY_BE_ZERO and POSITIVE_WORDS & set(leaf.split("_")):
+            values.append("0")
+    return values
+
+
+CASES = sorted(
+    {(key, value) for key, default in DECLARED.items() for value in WRONG_TYPES[_kind(default)]}
+    | {(key, value) for key, default in DECLARED.items() for value in _out_of_range(key, default)}
+)
+
+
+@pytest.fixture(autouse=True)
+def no_spark(monkeypatch):
+    """A case that reaches Spark fails at once instead of starting a JVM."""
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("Spark was started")
+
+    monkeypatch.setattr(pipelines.spark_session, "get_spark", refuse)
+
+
+def generate(tmp_path, capsys, *arguments: str) -> tuple[int, list[str]]:
+    status = main(["generate", "--preset", "tiny", *arguments, "--output", str(tmp_path / "t")])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    assert not (tmp_path / "t").exists()
+    return status, captured.err.splitlines()
+
+
+def assert_refused(tmp_path, capsys, key: str, *arguments: str) -> str:
+    status, lines = generate(tmp_path, capsys, *arguments)
+    assert status == 2
+    assert len(lines) == 1 and lines[0].startswith("retail-synth: error:"), lines
+    assert f"'{key}'" in lines[0], lines[0]
+    return lines[0]
+
+
+def test_every_declared_key_has_cases():
+    assert {key for key, _ in CASES} == set(DECLARED)
+    assert set(KEY_RULES) <= set(OUT_OF_RANGE)
+
+
+@pytest.mark.parametrize("key, value", CASES)
+def test_a_bad_value_of_any_key_is_refused_naming_it(tmp_path, capsys, key, value):
+    assert_refused(tmp_path, capsys, key, "--set", f"{key}={value}")
+
+
+@pytest.mark.parametrize(
+    "assignments, key, allowed",
+    [
+        (["forecast.confidence_probability=1"], "forecast.confidence_probability", "strictly between 0 and 1"),
+        (["inventory.warehouse_lead_time_days_max=60"], "inventory.warehouse_lead_time_days_max", "below 64 days"),
+        (["inventory.store_lead_time_days_max=57"], "inventory.store_lead_time_days_max", "below 64 days"),
+        (["inventory.review_cycle_days=55"], "inventory.review_cycle_days", "below 64 days"),
+        (["returns.restock_delay_days_min=4"], "returns.restock_delay_days_min", "must not exceed"),
+        (["events.browse_views_min=5"], "events.browse_views_max", "must not exceed"),
+        (["end_date=2024-11-14"], "end_date", "before 'start_date'"),
+        (["customers.segments.vip.share=0.5"], "customers.segments.*.share", "must add up to 1"),
+        (["customers.customer_count=10000000"], "customers.customer_count", "orders a day"),
+        (["demand.peak_season_uplift_rate=1", "customers.customer_count=5000000"], "customers.customer_count",
+         "orders a day"),
+    ],
+)
+def test_rules_across_keys_are_checked_before_spark(tmp_path, capsys, assignments, key, allowed):
+    line = assert_refused(tmp_path, capsys, key, *(a for assignment in assignments for a in ("--set", assignment)))
+    assert allowed in line
+
+
+@pytest.mark.parametrize("section", sorted(k for k, v in defaults().items() if isinstance(v, dict)))
+def test_a_section_given_a_single_value_is_refused(tmp_path, capsys, section):
+    assert_refused(tmp_path, capsys, section, "--set", f"{section}=3")
+
+
+def test_an_impossible_date_in_a_config_file_names_the_key(tmp_path, capsys):
+    file = tmp_path / "run.yaml"
+    file.write_text("start_date: 2024-13-01\n")
+    status = main(["generate", "--config", str(file), "--output", str(tmp_path / "t")])
+    lines = capsys.readouterr().err.splitlines()
+    assert status == 2 and len(lines) == 1 and "'start_date' must be a date" in lines[0]
+    assert not (tmp_path / "t").exists()
+
+
+def test_a_negative_seed_flag_is_refused(tmp_path, capsys):
+    assert_refused(tmp_path, capsys, "seed", "--seed", "-1")
