@@ -14,16 +14,23 @@ A statistical check also returns a column `sample` (the observations behind
 `value`); below `min_sample` the bound cannot be tested at the precision it
 states (a rate within 2 points needs thousands of carts), so the check is
 reported as too small, neither passed nor failed.
+
+A bound that follows a parameter names it in braces, with plain arithmetic:
+`{inventory.target_stockout_rate} - 0.025 <= value <= {inventory.target_stockout_rate} + 0.025`.
+`QuickstartQuery.bound(settings)` fills in the run's recorded configuration,
+so one declaration serves every run, whatever it was configured to.
 """
 
 from __future__ import annotations
 
+import ast
 import math
 import operator
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.configuration import defaults, flatten
 from components.contracts import CONTRACTS_DIR
 
 QUICKSTART_DIR = CONTRACTS_DIR / "quickstart"
@@ -31,6 +38,8 @@ HEADER_KEYS = ("check", "description", "bound")
 OPTIONAL_KEYS = ("min_sample",)
 
 _HEADER_LINE = re.compile(r"^--\s*(\w+)\s*:\s*(.*?)\s*$")
+_SETTING = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
+_ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 _NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _SIDE = re.compile(rf"^\s*(?:(?P<lo>{_NUMBER})\s*(?P<lo_op><=|<)\s*)?value"
                    rf"\s*(?:(?P<op><=|<|>=|>|=)\s*(?P<hi>{_NUMBER}))?\s*$")
@@ -74,14 +83,50 @@ def parse_bound(text: str) -> Bound:
     return Bound(" ".join(text.split()), tuple(conditions))
 
 
+def _arithmetic(node: ast.AST) -> float:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return -_arithmetic(node.operand)
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        return _ARITHMETIC[type(node.op)](_arithmetic(node.left), _arithmetic(node.right))
+    raise QuickstartError("only numbers, settings in braces, + - * / and parentheses are allowed")
+
+
+def _number_text(number: float) -> str:
+    return f"{round(number, 10):g}"
+
+
+def settle_bound(template: str, settings: dict[str, object]) -> Bound:
+    """The bound of `template` with each `{dotted.key}` replaced by the run's setting and each side computed."""
+    def setting(match: re.Match) -> str:
+        key = match[1]
+        if key not in settings or isinstance(settings[key], bool) or not isinstance(settings[key], (int, float)):
+            raise QuickstartError(f"bound '{template}' names '{key}', which is not a numeric setting")
+        return repr(float(settings[key]))
+
+    sides = re.split(r"(<=|>=|<|>|=)", _SETTING.sub(setting, template))
+    try:
+        settled = [side if i % 2 or side.strip() in ("", "value")
+                   else _number_text(_arithmetic(ast.parse(side.strip(), mode="eval").body))
+                   for i, side in enumerate(sides)]
+    except (SyntaxError, QuickstartError) as exc:
+        raise QuickstartError(f"bound '{template}': {exc.msg if isinstance(exc, SyntaxError) else exc}") from None
+    return parse_bound(" ".join(part.strip() for part in settled if part.strip()))
+
+
 @dataclass(frozen=True)
 class QuickstartQuery:
     check: str
     description: str
-    bound: Bound
+    bound_template: str           # the header's bound; settings in braces are filled in per run
     sql: str                      # the whole file, header included
     path: Path
     min_sample: int = 0           # observations (column `sample`) needed to test the bound
+
+    def bound(self, settings: dict[str, object]) -> Bound:
+        """The bound for a run configured with `settings` (dotted keys, as configuration.flatten gives)."""
+        return settle_bound(self.bound_template, settings)
 
     @property
     def statement(self) -> str:
@@ -109,13 +154,13 @@ def parse_quickstart(path: Path) -> QuickstartQuery:
     if header["check"] != path.stem:
         raise QuickstartError(f"{path.name}: check '{header['check']}' must match the file name")
     try:
-        bound = parse_bound(header["bound"])
+        settle_bound(header["bound"], flatten(defaults()))
     except QuickstartError as exc:
         raise QuickstartError(f"{path.name}: {exc}") from None
     min_sample = header.get("min_sample", "0")
     if not min_sample.isdigit():
         raise QuickstartError(f"{path.name}: min_sample '{min_sample}' is not a whole number")
-    return QuickstartQuery(header["check"], header["description"], bound, text, path, int(min_sample))
+    return QuickstartQuery(header["check"], header["description"], header["bound"], text, path, int(min_sample))
 
 
 def load_quickstart(directory: Path = QUICKSTART_DIR) -> list[QuickstartQuery]:

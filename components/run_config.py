@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 
 
 @dataclass(frozen=True)
@@ -185,3 +185,15 @@ class RunConfig:
     def simulated_days(self) -> int:
         """Warm-up plus horizon: the days the walk simulates."""
         return self.warmup_days + self.horizon_days
+
+
+def settings(node, prefix: str = "") -> dict[str, object]:
+    """Every parameter by its dotted key: what a run's journal records and configured quickstart bounds read."""
+    items = [(f.name, getattr(node, f.name)) for f in fields(node)] if is_dataclass(node) else list(node.items())
+    flat = {}
+    for key, value in items:
+        if is_dataclass(value) or isinstance(value, Mapping):
+            flat.update(settings(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = list(value) if isinstance(value, tuple) else value
+    return flat

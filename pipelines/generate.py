@@ -17,7 +17,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.contracts import load_contract  # noqa: E402
-from components.run_config import RunConfig  # noqa: E402
+from components.run_config import RunConfig, settings  # noqa: E402
 from components.tables.registry import CART_TABLES, WALK_TABLES, WRITTEN_TABLES  # noqa: E402
 from pipelines.affinity_table import AFFINITY_TABLE, affinity_frame  # noqa: E402
 from pipelines.delta_tables import COMMIT_METADATA_CONF, Target, replace_table, spark_schema, table_version  # noqa: E402
@@ -53,7 +53,8 @@ def begin_run(spark, target: Target, config: RunConfig, etl_timestamp: dt.dateti
     run_id = f"{config.preset}-seed{config.seed}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
     target.prepare(spark)
     run = RunRecord(run_id, config.preset, config.seed, DEFAULT_SCENARIO, _now(),
-                    {table: table_version(spark, target, table) for table in WRITTEN_TABLES})
+                    {table: table_version(spark, target, table) for table in WRITTEN_TABLES},
+                    settings=settings(config))
     RunJournal(spark, target).record(run)
     spark.conf.set(COMMIT_METADATA_CONF, run_id)
     return run

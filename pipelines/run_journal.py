@@ -43,6 +43,7 @@ class RunRecord:
     ended_at: str | None = None
     rows: int = 0
     summary: dict = field(default_factory=dict)    # tables with rows and seconds, phases: what generate printed
+    settings: dict = field(default_factory=dict)   # every parameter of the run by dotted key (run_config.settings)
 
     @property
     def tables(self) -> list[dict]:

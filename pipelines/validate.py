@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 
 from pyspark.errors import PySparkException
 
+from components.configuration import defaults, flatten
 from components.contracts import Contract, load_contract
 from components.quickstart import Bound, QuickstartQuery, load_quickstart, parse_bound
 from pipelines.delta_tables import Target, constraints, not_null_constraint, spark_schema
@@ -192,22 +193,28 @@ def schema_and_missing_parents(spark, target: Target, contract: Contract, presen
 
 # ---------------------------------------------------------------- quickstart
 
-def run_quickstart(spark, query: QuickstartQuery) -> list[CheckResult]:
+def run_settings(spark, target: Target) -> dict[str, object]:
+    """The configuration of the run the target holds, which configured bounds follow; defaults for an older run."""
+    held = RunJournal(spark, target).last_complete()
+    return {**flatten(defaults()), **(held.settings if held else {})}
+
+
+def run_quickstart(spark, query: QuickstartQuery, bound: Bound) -> list[CheckResult]:
     name = f"quickstart.{query.check}"
     try:
         rows = spark.sql(query.statement).collect()
     except PySparkException as exc:
-        return _failed_all([(name, query.bound)], exc)
+        return _failed_all([(name, bound)], exc)
     if len(rows) != 1 or "value" not in rows[0].asDict():
-        return [CheckResult(name, FAIL, None, str(query.bound), f"expected one row with a column 'value', got {len(rows)} rows")]
+        return [CheckResult(name, FAIL, None, str(bound), f"expected one row with a column 'value', got {len(rows)} rows")]
     if query.min_sample:
         sample = rows[0].asDict().get("sample")
         if sample is None:
-            return [CheckResult(name, FAIL, None, str(query.bound), "a check with min_sample must return a column 'sample'")]
+            return [CheckResult(name, FAIL, None, str(bound), "a check with min_sample must return a column 'sample'")]
         if sample < query.min_sample:
-            return [CheckResult(name, TOO_SMALL, rows[0]["value"], str(query.bound),
+            return [CheckResult(name, TOO_SMALL, rows[0]["value"], str(bound),
                                 f"sample of {sample:,} is below the {query.min_sample:,} needed to test the bound")]
-    return [_measured(name, rows[0]["value"], query.bound)]
+    return [_measured(name, rows[0]["value"], bound)]
 
 
 # ---------------------------------------------------------------- the run
@@ -228,6 +235,7 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
     # Queries run a few at a time (while one is planned on the driver, another keeps the cores
     # busy); results are collected in report order: per table, then the quickstart files.
     contracts = [load_contract(table) for table in sorted(present)]
+    settings = run_settings(spark, target)
     not_in_run, pending = [], []
     with ThreadPoolExecutor(max_workers=parallel_queries) as pool:
         orphans = pool.submit(run_query, spark, foreign_keys_query(contracts, present))
@@ -238,10 +246,10 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
             pending.append(contract.table)     # placeholder: this table's foreign-key results
         for query in load_quickstart():
             if query.tables <= present:
-                pending.append(pool.submit(run_quickstart, spark, query))
+                pending.append(pool.submit(run_quickstart, spark, query, query.bound(settings)))
             elif query.tables & (set(tables) - present):
                 missing = ", ".join(sorted(query.tables - present))
-                pending.append([CheckResult(f"quickstart.{query.check}", MISSING, None, str(query.bound),
+                pending.append([CheckResult(f"quickstart.{query.check}", MISSING, None, str(query.bound(settings)),
                                             f"{missing} not there")])
             else:
                 not_in_run.append(f"quickstart.{query.check}")

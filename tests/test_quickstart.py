@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.quickstart import QuickstartError, load_quickstart, parse_bound, parse_quickstart
+from components.quickstart import QuickstartError, load_quickstart, parse_bound, parse_quickstart, settle_bound
 
 
 @pytest.mark.parametrize("text, inside, outside", [
@@ -43,3 +43,20 @@ def test_every_shipped_query_parses_and_reads_gold_tables():
     for query in queries:
         assert query.tables, query.check
         assert not query.statement.endswith(";")
+
+
+def test_configured_bounds_follow_the_settings():
+    settle = {"inventory.target_stockout_rate": 0.03, "returns.restock_delay_days_min": 2,
+              "returns.restock_delay_days_max": 6}
+    assert str(settle_bound("{inventory.target_stockout_rate} - 0.025 <= value <= "
+                            "{inventory.target_stockout_rate} + 0.025", settle)) == "0.005 <= value <= 0.055"
+    assert str(settle_bound("({returns.restock_delay_days_min} + {returns.restock_delay_days_max}) / 2 - 0.2"
+                            " <= value <= 4.2", settle)) == "3.8 <= value <= 4.2"
+    stockouts = next(q for q in load_quickstart() if q.check == "stockout_rate_all_days")
+    assert stockouts.bound(settle).holds(0.03) and not stockouts.bound(settle).holds(0.075)
+
+
+@pytest.mark.parametrize("template", ["value <= {no.such_key}", "value <= {seed} ** 2", "value <= __import__('os')"])
+def test_configured_bounds_accept_only_numeric_settings_and_arithmetic(template):
+    with pytest.raises(QuickstartError):
+        settle_bound(template, {"seed": 42})

@@ -1,6 +1,6 @@
 -- check: abandonment_rate_without_low_inventory
 -- description: Abandonment rate of carts without a low-inventory item: abandoned / (abandoned + checked out); the default base rate is 0.70.
--- bound: 0.68 <= value <= 0.72
+-- bound: {carts.abandonment_base_rate} - 0.02 <= value <= {carts.abandonment_base_rate} + 0.02
 -- min_sample: 5000
 -- 5,000 carts give a standard error near 0.65 points, so 2 points is 3 standard errors.
 -- Checked-out carts are the digital orders of gold_sales_fact that carry cart_low_inventory_trigger

@@ -1,6 +1,6 @@
 -- check: return_restock_delay_avg
 -- description: Average delay in days from a returned sale to its restock, computed on calendar dates.
--- bound: 1.8 <= value <= 2.2
+-- bound: ({returns.restock_delay_days_min} + {returns.restock_delay_days_max}) / 2 - 0.2 <= value <= ({returns.restock_delay_days_min} + {returns.restock_delay_days_max}) / 2 + 0.2
 -- Date keys are looked up in gold_date_dim: subtracting yyyymmdd integers is wrong across month ends.
 SELECT avg(datediff(restocked.calendar_date, sold.calendar_date)) AS value
 FROM gold_sales_fact AS s

@@ -1,6 +1,6 @@
 -- check: return_restock_delay_max
 -- description: Longest delay in days from a returned sale to its restock, computed on calendar dates.
--- bound: value <= 3
+-- bound: value <= {returns.restock_delay_days_max}
 -- Date keys are looked up in gold_date_dim: subtracting yyyymmdd integers is wrong across month ends.
 SELECT max(datediff(restocked.calendar_date, sold.calendar_date)) AS value
 FROM gold_sales_fact AS s

@@ -1,6 +1,6 @@
 -- check: return_restock_delay_min
 -- description: Shortest delay in days from a returned sale to its restock, computed on calendar dates.
--- bound: value >= 1
+-- bound: value >= {returns.restock_delay_days_min}
 -- Date keys are looked up in gold_date_dim: subtracting yyyymmdd integers is wrong across month ends.
 SELECT min(datediff(restocked.calendar_date, sold.calendar_date)) AS value
 FROM gold_sales_fact AS s
