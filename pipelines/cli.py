@@ -152,7 +152,8 @@ def _generate(args) -> int:
         what = "interrupted" if aborted.interrupted else f"failed: {aborted}"
         print(f"retail-synth: run {what}; {aborted.rollback.describe()}", file=sys.stderr)
         return 130 if aborted.interrupted else 1
-    progress.close()
+    finally:
+        progress.close()
     _print_summary(summary)
     return 0
 

@@ -125,6 +125,9 @@ class RunProgress:
                 self.say(f"progress: {self.status()}")
 
     def close(self) -> None:
+        """Stop the display; closing twice is harmless."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         if self._ticker:
             self._ticker.join()
