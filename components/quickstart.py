@@ -68,6 +68,13 @@ class Bound:
     def __str__(self) -> str:
         return self.text
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """(lowest, highest) value the bound allows, infinite where it is open."""
+        lows = [n for op, n in self.conditions if op in (">", ">=", "=")]
+        highs = [n for op, n in self.conditions if op in ("<", "<=", "=")]
+        return max(lows, default=-math.inf), min(highs, default=math.inf)
+
 
 def parse_bound(text: str) -> Bound:
     match = _SIDE.match(text)

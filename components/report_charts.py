@@ -37,10 +37,15 @@ def _date_axis(ax) -> None:
     ax.spines[["top", "right"]].set_visible(False)
 
 
+def percent(share: float) -> str:
+    """A share as a percentage without trailing zeros: 0.05 -> 5%, 0.005 -> 0.5%."""
+    return f"{round(share * 100, 6):g}%"
+
+
 def stockout_rate_chart(daily: pd.DataFrame, band: tuple[float, float]) -> str:
     """daily: calendar_date, stockout_rate; the target band is shaded."""
     fig, ax = plt.subplots(figsize=WIDE)
-    ax.axhspan(*band, color=ACCENT, alpha=0.12, label=f"target band {band[0]:.0%} to {band[1]:.0%}")
+    ax.axhspan(*band, color=ACCENT, alpha=0.12, label=f"target band {percent(band[0])} to {percent(band[1])}")
     ax.plot(daily["calendar_date"], daily["stockout_rate"], color=INK, linewidth=1.8, label="share of positions out of stock")
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     ax.set_ylim(0, max(band[1] * 1.5, float(daily["stockout_rate"].max()) * 1.1))

@@ -262,11 +262,11 @@ def _rollback(args) -> int:
 
 def _clean(args) -> int:
     remote, target = remote_of(args), target_from(args)
-    from pipelines.delta_tables import table_run_id
+    from pipelines.guard import tables_by_owner
     from pipelines.run_journal import JOURNAL_TABLE, RunJournal
 
     spark = _session(target, remote)
-    ours = [t for t in target.tables(spark) if table_run_id(spark, target, t) is not None and t != JOURNAL_TABLE]
+    ours = [t for t in tables_by_owner(spark, target)[0] if t != JOURNAL_TABLE]
     if args.confirm != CLEAN_TOKEN:
         print(f"retail-synth: {len(ours)} table(s) of retail-synth in {target.describe()}:")
         for table in ours:

@@ -33,13 +33,16 @@ def oversized(estimated_rows: int, max_rows: int) -> str | None:
     return None
 
 
-def foreign_tables(spark, target: Target) -> list[str]:
-    """Tables in the target without the project's run id property: someone else's."""
-    return [t for t in target.tables(spark) if table_run_id(spark, target, t) is None]
+def tables_by_owner(spark, target: Target) -> tuple[list[str], list[str]]:
+    """The target's tables split into this project's (they carry its run id property) and everyone else's."""
+    ours, foreign = [], []
+    for table in target.tables(spark):
+        (ours if table_run_id(spark, target, table) is not None else foreign).append(table)
+    return ours, foreign
 
 
 def foreign_refusal(spark, target: Target) -> str | None:
-    foreign = foreign_tables(spark, target)
+    _, foreign = tables_by_owner(spark, target)
     if foreign:
         return (f"{target.describe()} holds tables retail-synth did not write ({', '.join(foreign)}); "
                 "use --force to write there anyway")

@@ -13,11 +13,12 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from components import report_charts as charts
+from components.quickstart import load_quickstart
 from components.report_html import Section, render_page
 from pipelines.delta_tables import Target
-from pipelines.run_journal import RunJournal, run_tables
+from pipelines.run_journal import RunJournal, run_settings, run_tables
 
-STOCKOUT_BAND = (0.05, 0.10)
+STOCKOUT_CHECK = "stockout_rate_all_days"
 SHOWCASE_POSITIONS = 4
 CART_TABLE = "gold_cart_abandonment_fact"
 FORECAST_TABLE = "gold_demand_forecast_fact"
@@ -48,13 +49,19 @@ def stockouts_by_day(inventory: DataFrame, dates: DataFrame) -> pd.DataFrame:
     )
 
 
-def stockout_section(daily: pd.DataFrame) -> Section:
+def stockout_band(settings: dict[str, object]) -> tuple[float, float]:
+    """The band `validate` checks the stockout rate against, from its quickstart bound and the run's settings."""
+    query = next(q for q in load_quickstart() if q.check == STOCKOUT_CHECK)
+    return query.bound(settings).interval
+
+
+def stockout_section(daily: pd.DataFrame, band: tuple[float, float]) -> Section:
     overall = daily["stockout_positions"].sum() / daily["positions"].sum()
     return Section(
         "Stockout rate per day",
         f"Share of product x location positions that ended the day with nothing available. Over the whole "
-        f"horizon: {overall:.2%} (target band {STOCKOUT_BAND[0]:.0%} to {STOCKOUT_BAND[1]:.0%}).",
-        image=charts.stockout_rate_chart(daily, STOCKOUT_BAND),
+        f"horizon: {overall:.2%} (target band {charts.percent(band[0])} to {charts.percent(band[1])}).",
+        image=charts.stockout_rate_chart(daily, band),
     )
 
 
@@ -178,7 +185,8 @@ class NothingToReport(Exception):
 
 def write_report(spark, target: Target, out: Path) -> Path:
     """Write the report of the run in `target` to `out`; returns the path written."""
-    tables = [t for t in run_tables(spark, target) if target.exists(spark, t)]
+    held = RunJournal(spark, target).last_complete()
+    tables = [t for t in run_tables(spark, target, held) if target.exists(spark, t)]
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
         raise NothingToReport(f"{target.describe()} lacks {', '.join(missing)}: run 'retail-synth generate' first")
@@ -191,13 +199,12 @@ def write_report(spark, target: Target, out: Path) -> Path:
     movements = read("gold_inventory_movement_fact")
     stockouts = stockouts_by_day(inventory, dates)
     sections = [
-        stockout_section(stockouts),
+        stockout_section(stockouts, stockout_band(run_settings(held))),
         trajectory_section(spark, inventory, movements, read("gold_product_dim"), read("gold_location_dim"), dates),
         demand_section(set(tables), read, stockouts, dates),
         abandonment_section(set(tables), read),
         rows_section(tables, read),
     ]
-    held = RunJournal(spark, target).last_complete()
     run = f"run {held.run_id}" if held else "no completed run recorded"
     first, last = stockouts["calendar_date"].min(), stockouts["calendar_date"].max()
     meta = f"{target.describe()} · {run} · {first:%Y-%m-%d} to {last:%Y-%m-%d}"

@@ -53,6 +53,6 @@ def roll_back(spark, target: Target, run: RunRecord) -> Rollback:
             outcome.restored.append(table)
     run.status = ROLLED_BACK
     run.ended_at = run.ended_at or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    run.summary = {**run.summary, "rollback": outcome.describe()}
+    run.summary = {**run.summary, "rollback": outcome.describe(), "rollback_left": outcome.foreign}
     RunJournal(spark, target).record(run)
     return outcome

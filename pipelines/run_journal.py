@@ -18,6 +18,8 @@ from pathlib import Path
 
 from pyspark.sql import types as T
 
+from components.configuration import defaults, flatten
+from components.contracts import all_tables
 from pipelines.delta_tables import RUN_ID_PROPERTY, Target
 
 RUN_MARKER = "_retail_synth_run.json"
@@ -127,18 +129,24 @@ class RunJournal:
         return runs[-1] if runs else None
 
     def last_complete(self) -> RunRecord | None:
-        """The run whose tables the target holds: the newest complete one."""
-        return next((r for r in reversed(self.runs()) if r.status == COMPLETE), None)
+        return held_run(self.runs())
 
     def remove(self) -> None:
         self.store.remove()
 
 
-def run_tables(spark, target: Target) -> list[str]:
-    """The tables of the run the target holds: those its journal lists, else the gold tables that exist."""
-    from components.contracts import all_tables
+def held_run(runs: list[RunRecord]) -> RunRecord | None:
+    """The run whose tables the target holds: the newest complete one."""
+    return next((r for r in reversed(runs) if r.status == COMPLETE), None)
 
-    run = RunJournal(spark, target).last_complete()
-    if run is not None and run.tables:
-        return [t["table"] for t in run.tables]
+
+def run_tables(spark, target: Target, held: RunRecord | None) -> list[str]:
+    """The tables of the run the target holds: those its journal lists, else the gold tables that exist."""
+    if held is not None and held.tables:
+        return [t["table"] for t in held.tables]
     return [t for t in all_tables() if target.exists(spark, t)]
+
+
+def run_settings(held: RunRecord | None) -> dict[str, object]:
+    """The configuration of the run the target holds, which configured bounds follow; defaults for an older run."""
+    return {**flatten(defaults()), **(held.settings if held else {})}

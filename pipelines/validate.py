@@ -16,11 +16,10 @@ from dataclasses import asdict, dataclass, field
 
 from pyspark.errors import PySparkException
 
-from components.configuration import defaults, flatten
 from components.contracts import Contract, load_contract
 from components.quickstart import Bound, QuickstartQuery, load_quickstart, parse_bound
 from pipelines.delta_tables import Target, constraints, not_null_constraint, spark_schema
-from pipelines.run_journal import COMPLETE, RUNNING, RunJournal, run_tables
+from pipelines.run_journal import COMPLETE, RUNNING, RunJournal, RunRecord, held_run, run_settings, run_tables
 
 PASS, FAIL, MISSING, TOO_SMALL = "PASS", "FAIL", "MISSING", "TOO_SMALL"
 ZERO = parse_bound("value = 0")
@@ -71,17 +70,16 @@ def _failed_all(checks: list[tuple[str, Bound]], error: Exception) -> list[Check
 
 # ---------------------------------------------------------------- which tables
 
-def run_completion(spark, target: Target) -> list[CheckResult]:
+def run_completion(runs: list[RunRecord]) -> list[CheckResult]:
     """Whether the target holds a finished run: its journal's last run completed, or was rolled back cleanly."""
-    journal = RunJournal(spark, target)
-    last, held = journal.last(), journal.last_complete()
+    last, held = (runs[-1] if runs else None), held_run(runs)
     if last is None:
         return [CheckResult("run_complete", FAIL, None, "a completed run recorded", "no run journal: the last run did not finish")]
     if last.status == RUNNING:
         return [CheckResult("run_complete", FAIL, last.run_id, "a completed run recorded",
                             f"run {last.run_id} is incomplete (stopped while writing): "
                             "'retail-synth rollback' puts its tables back")]
-    if last.status != COMPLETE and "left" in last.summary.get("rollback", ""):
+    if last.status != COMPLETE and last.summary.get("rollback_left"):
         return [CheckResult("run_complete", FAIL, last.run_id, "a completed run recorded", last.summary["rollback"])]
     if held is None:
         return [CheckResult("run_complete", FAIL, last.run_id, "a completed run recorded", f"run {last.run_id} is {last.status}")]
@@ -193,12 +191,6 @@ def schema_and_missing_parents(spark, target: Target, contract: Contract, presen
 
 # ---------------------------------------------------------------- quickstart
 
-def run_settings(spark, target: Target) -> dict[str, object]:
-    """The configuration of the run the target holds, which configured bounds follow; defaults for an older run."""
-    held = RunJournal(spark, target).last_complete()
-    return {**flatten(defaults()), **(held.settings if held else {})}
-
-
 def run_quickstart(spark, query: QuickstartQuery, bound: Bound) -> list[CheckResult]:
     name = f"quickstart.{query.check}"
     try:
@@ -220,7 +212,9 @@ def run_quickstart(spark, query: QuickstartQuery, bound: Bound) -> list[CheckRes
 # ---------------------------------------------------------------- the run
 
 def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) -> Validation:
-    tables, results = run_tables(spark, target), run_completion(spark, target)
+    runs = RunJournal(spark, target).runs()
+    held = held_run(runs)
+    tables, results = run_tables(spark, target, held), run_completion(runs)
     if not tables:
         raise NothingToValidate(f"no gold tables in {target.describe()}")
     # A path target validates what its run marker lists, so a run that wrote only some of the
@@ -235,7 +229,7 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
     # Queries run a few at a time (while one is planned on the driver, another keeps the cores
     # busy); results are collected in report order: per table, then the quickstart files.
     contracts = [load_contract(table) for table in sorted(present)]
-    settings = run_settings(spark, target)
+    settings = run_settings(held)
     not_in_run, pending = [], []
     with ThreadPoolExecutor(max_workers=parallel_queries) as pool:
         orphans = pool.submit(run_query, spark, foreign_keys_query(contracts, present))

@@ -60,3 +60,8 @@ def test_configured_bounds_follow_the_settings():
 def test_configured_bounds_accept_only_numeric_settings_and_arithmetic(template):
     with pytest.raises(QuickstartError):
         settle_bound(template, {"seed": 42})
+
+
+def test_a_bound_gives_its_interval():
+    assert parse_bound("0.05 <= value <= 0.10").interval == (0.05, 0.10)
+    assert parse_bound("value > 0").interval == (0.0, float("inf"))

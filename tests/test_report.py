@@ -9,7 +9,7 @@ import pandas as pd
 
 from components import report_charts
 from pipelines.cli import main
-from pipelines.run_journal import run_tables
+from pipelines.run_journal import RunJournal, run_tables
 from pipelines.report import CART_TABLE
 
 PNG = re.compile(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
@@ -23,7 +23,7 @@ def test_report_embeds_every_chart(spark, tiny_run, tmp_path, capsys):
     assert str(out) in capsys.readouterr().out
     page = out.read_text()
     images = PNG.findall(page)
-    tables = run_tables(spark, tiny_run)
+    tables = run_tables(spark, tiny_run, RunJournal(spark, tiny_run).last_complete())
     assert len(images) == 3 + (CART_TABLE in tables)
     assert all(base64.b64decode(image)[:8] == b"\x89PNG\r\n\x1a\n" for image in images)
     assert all(f"<h2>{title}</h2>" in page for title in TITLES)
