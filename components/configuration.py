@@ -24,15 +24,17 @@ from pathlib import Path
 
 import yaml
 
-from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS
-from components.run_config import RunConfig, Segment, Segments
-from components.simulation.world import FORECAST_PAD_DAYS, MAX_ORDERS_PER_DAY
+from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS, fulfilment_node_ids
+from components.run_config import NO_OUTAGE, RunConfig, Segment, Segments
+from components.simulation.world import FORECAST_PAD_DAYS, LIFT_ORDER_BASE, MAX_ORDERS_PER_DAY
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 DEFAULTS_FILE = CONF_DIR / "defaults.yaml"
 PRESETS_DIR = CONF_DIR / "presets"
+SCENARIOS_DIR = CONF_DIR / "scenarios"
+DEFAULT_SCENARIO = "normal-ops"
 
-PRESET_ONLY_KEYS = {"description"}
+PRESET_ONLY_KEYS = {"description", "extends"}      # what a preset or scenario file says about itself, not a key
 POSITIVE_WORDS = {"count", "days", "rows", "years", "lines", "block"}
 MAY_BE_ZERO = {"warmup_days"}
 UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
@@ -53,6 +55,16 @@ KEY_RULES = {
     ),
     "forecast.confidence_probability": (lambda v: 0 < v < 1, "strictly between 0 and 1"),
     "output.batch_rows": (lambda v: v <= MAX_INT, f"at most {MAX_INT:,} (Spark's Arrow batch size is a 32-bit integer)"),
+    "carts.recovery_delay_days_max": (
+        lambda v: v < LIFT_ORDER_BASE // (MAX_ORDERS_PER_DAY + 1),
+        f"at most {LIFT_ORDER_BASE // (MAX_ORDERS_PER_DAY + 1) - 1} (recovered orders are numbered by their delay)",
+    ),
+    "scenario.peak_demand_factor": (lambda v: v > 0, "a positive multiplier"),
+    "scenario.shock_demand_factor": (lambda v: v >= 1, "a multiplier of at least 1"),
+    "anomalies.shrinkage_units_max": (lambda v: v >= 1, "at least 1 unit"),
+    "anomalies.demand_spike_factor_min": (lambda v: v >= 1, "a multiplier of at least 1"),
+    "anomalies.price_error_factor_min": (lambda v: 0 < v < 1, "a multiple of list price strictly between 0 and 1"),
+    "anomalies.price_error_factor_max": (lambda v: 0 < v < 1, "a multiple of list price strictly between 0 and 1"),
     "spark.cart_exchange": (lambda v: v in ("auto", "in_task", "barrier"), "one of auto, in_task, barrier"),
     "spark.driver_memory": (
         lambda v: re.fullmatch(r"[1-9][0-9]*[kmgt]?", v.lower()) is not None,
@@ -108,6 +120,28 @@ def read_preset(name: str) -> dict:
     if not path.is_file():
         raise ConfigError(f"unknown preset '{name}'; presets are: {', '.join(preset_names())}")
     return _read_yaml(path)
+
+
+def scenario_names() -> list[str]:
+    return sorted(p.stem for p in SCENARIOS_DIR.glob("*.yaml"))
+
+
+def read_scenario(name: str) -> dict:
+    path = SCENARIOS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown scenario '{name}'; scenarios are: {', '.join(scenario_names())}")
+    return _read_yaml(path)
+
+
+def scenario_layers(name: str) -> list[dict]:
+    """A scenario's files, the one it `extends:` first: later layers override earlier ones."""
+    chain: list[str] = []
+    while name is not None:
+        if name in chain:
+            raise ConfigError(f"scenario '{chain[0]}' extends itself through {' -> '.join(chain + [name])}")
+        chain.append(name)
+        name = read_scenario(name).get("extends")
+    return [read_scenario(n) for n in reversed(chain)]
 
 
 def read_config_file(path: str) -> dict:
@@ -277,6 +311,7 @@ def _orders_per_day_fit(flat: dict, config: dict) -> None:
     peak_rate = max(s["orders_per_30_days"] for s in customers["segments"].values()) / 30
     for key in ("weekend_uplift_rate", "holiday_uplift_rate", "peak_season_uplift_rate", "sale_period_uplift_rate"):
         peak_rate *= 1 + demand[key]
+    peak_rate *= max(config["scenario"]["peak_demand_factor"], 1.0)
     mean_limit = (math.sqrt(ORDER_NOISE_SIGMAS ** 2 + 4 * MAX_ORDERS_PER_DAY) - ORDER_NOISE_SIGMAS) ** 2 / 4
     limit = int(mean_limit / peak_rate)
     if customers["customer_count"] > limit:
@@ -286,6 +321,33 @@ def _orders_per_day_fit(flat: dict, config: dict) -> None:
         )
 
 
+def _windows_inside_horizon(flat: dict, config: dict) -> None:
+    horizon = (config["end_date"] - config["start_date"]).days + 1
+    scenario = config["scenario"]
+    in_use = {"outage": scenario["outage_location_id"] != NO_OUTAGE, "shock": scenario["shock_product_share"] > 0}
+    for window in (w for w, used in in_use.items() if used):
+        first, days = scenario[f"{window}_first_day"], scenario[f"{window}_days"]
+        if days > horizon:
+            raise ConfigError(f"'scenario.{window}_days' ({days}) must not exceed the horizon of {horizon} days")
+        last = first + days - 1
+        if first and last > horizon:
+            raise ConfigError(
+                f"'scenario.{window}_first_day' + 'scenario.{window}_days' - 1 ({last}) must stay inside the "
+                f"horizon of {horizon} days"
+            )
+
+
+def _outage_node_exists(flat: dict, config: dict) -> None:
+    """The outage node must be one of the run's warehouses or DCs (their ids follow from location_count)."""
+    wanted = config["scenario"]["outage_location_id"]
+    if wanted == NO_OUTAGE:
+        return
+    nodes = fulfilment_node_ids()
+    if wanted not in nodes:
+        raise ConfigError(f"'scenario.outage_location_id' must be none or a warehouse or DC of this run "
+                          f"({', '.join(nodes)}), got {wanted!r}")
+
+
 # Rules across keys, run in this order once every key has the right type and range.
 CROSS_RULES = (
     _min_below_max,
@@ -293,6 +355,8 @@ CROSS_RULES = (
     _segment_shares_add_up,
     _replenishment_within_look_ahead,
     _orders_per_day_fit,
+    _windows_inside_horizon,
+    _outage_node_exists,
 )
 
 
@@ -338,14 +402,16 @@ def resolve(
     config_file: str | None = None,
     assignments: list[str] | tuple = (),
     seed: int | None = None,
+    scenario: str | None = None,
 ) -> RunConfig:
-    """Merge defaults <- preset or file <- --set <- --seed, validate, derive horizon_days; the typed RunConfig."""
+    """Merge defaults <- preset or file <- scenario <- --set <- --seed, validate, derive horizon_days; the typed RunConfig."""
     config = defaults()
     layers = []
     if preset is not None:
         layers.append(read_preset(preset))
     if config_file is not None:
         layers.append(read_config_file(config_file))
+    layers.extend(scenario_layers(scenario or DEFAULT_SCENARIO))
     layers.extend(parse_assignment(a) for a in assignments)
     if seed is not None:
         layers.append({"seed": seed})
@@ -355,7 +421,21 @@ def resolve(
     validate(config)
     config["horizon_days"] = (config["end_date"] - config["start_date"]).days + 1
     config["preset"] = preset or (Path(config_file).stem if config_file else "defaults")
+    config["scenario_name"] = scenario or DEFAULT_SCENARIO
     return _typed(RunConfig, config)
+
+
+def describe_scenarios() -> list[dict]:
+    """Each scenario with its description, what it extends and every key it changes, for `retail-synth scenarios`."""
+    rows = []
+    for name in scenario_names():
+        changes: dict[str, object] = {}
+        for layer in scenario_layers(name):
+            changes.update(flatten({k: v for k, v in layer.items() if k not in PRESET_ONLY_KEYS}))
+        doc = read_scenario(name)
+        rows.append({"scenario": name, "description": doc.get("description", ""),
+                     "extends": doc.get("extends"), "changes": changes})
+    return rows
 
 
 def describe_presets() -> list[dict]:

@@ -21,6 +21,7 @@ from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
 
 WIDE = (10, 3.6)
 INK, ACCENT, MUTED, ALERT = "#1f4e79", "#e07b39", "#9aa5b1", "#c0392b"
+ANOMALY_COLORS = {"shrinkage": "#8e44ad", "late_delivery": "#d4ac0d"}   # other types mark no single position
 
 
 def _encoded(fig) -> str:
@@ -55,11 +56,12 @@ def stockout_rate_chart(daily: pd.DataFrame, band: tuple[float, float]) -> str:
     return _encoded(fig)
 
 
-def trajectory_chart(on_hand: pd.DataFrame, inflows: pd.DataFrame) -> str:
-    """on_hand: position, calendar_date, quantity_on_hand; inflows: position, calendar_date, movement_type, quantity.
+def trajectory_chart(on_hand: pd.DataFrame, inflows: pd.DataFrame, anomalies: pd.DataFrame | None = None) -> str:
+    """on_hand: position, calendar_date, quantity_on_hand; inflows: position, calendar_date, movement_type, quantity;
+    anomalies (optional): position, anomaly_type, start, end.
 
     One panel per position (in name order): end-of-day on hand as steps, supplier receipts
-    and return restocks marked on the day they arrive, stockout days shaded.
+    and return restocks marked on the day they arrive, stockout days marked, anomalies shaded.
     """
     positions = sorted(on_hand["position"].unique())
     fig, axes = plt.subplots(len(positions), 1, figsize=(10, 2.3 * len(positions)), sharex=True, squeeze=False)
@@ -74,13 +76,21 @@ def trajectory_chart(on_hand: pd.DataFrame, inflows: pd.DataFrame) -> str:
             moved = inflows[(inflows["position"] == position) & (inflows["movement_type"] == kind)]
             ax.scatter(moved["calendar_date"], level.reindex(moved["calendar_date"]).to_numpy(), marker=marker,
                        s=size, color=color, edgecolor="white", linewidth=0.6, zorder=4, label=label)
+        if anomalies is not None:
+            for mark in anomalies[anomalies["position"] == position].itertuples():
+                ax.axvspan(pd.Timestamp(mark.start) - pd.Timedelta(hours=12), pd.Timestamp(mark.end) + pd.Timedelta(hours=12),
+                           color=ANOMALY_COLORS.get(mark.anomaly_type, MUTED), alpha=0.25, zorder=0, label=f"anomaly: {mark.anomaly_type}")
         ax.set_title(position, fontsize=9, loc="left")
         ax.set_ylim(bottom=-0.04 * max(1, days["quantity_on_hand"].max()))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("units")
         _date_axis(ax)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=4, frameon=False, fontsize=9, bbox_to_anchor=(0.5, 1.02))
+    legend = {}                                     # every panel's entries once (anomaly types differ by panel)
+    for ax in axes[:, 0]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(legend.values(), legend.keys(), loc="upper center", ncol=4, frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, 1.02))
     fig.tight_layout(rect=(0, 0, 1, 0.97))
     return _encoded(fig)
 

@@ -14,6 +14,8 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 
+NO_OUTAGE = "none"          # scenario.outage_location_id of a run without an outage
+
 
 @dataclass(frozen=True)
 class Segment:
@@ -158,6 +160,48 @@ class GuardParams:
 
 
 @dataclass(frozen=True)
+class ScenarioParams:
+    """What a scenario changes beyond ordinary keys: peak, growth, an outage, a promotion shock, and its promises."""
+
+    peak_demand_factor: float
+    growth_monthly_rate: float
+    outage_location_id: str
+    outage_first_day: int
+    outage_days: int
+    outage_extra_lead_days: int
+    shock_product_share: float
+    shock_discount_rate: float
+    shock_demand_factor: float
+    shock_first_day: int
+    shock_days: int
+    promised_peak_factor: float
+    promised_growth_factor: float
+
+    @property
+    def has_outage(self) -> bool:
+        return self.outage_location_id != NO_OUTAGE
+
+
+@dataclass(frozen=True)
+class AnomalyParams:
+    """Rates and sizes of the injected anomalies that gold_anomaly_label describes."""
+
+    shrinkage_rate: float
+    shrinkage_units_max: int
+    late_delivery_rate: float
+    late_delivery_days_min: int
+    late_delivery_days_max: int
+    demand_spike_rate: float
+    demand_spike_factor_min: float
+    demand_spike_factor_max: float
+    demand_spike_days: int
+    price_error_rate: float
+    price_error_factor_min: float
+    price_error_factor_max: float
+    price_error_days: int
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """A validated run: the top-level keys, one object per section, and the derived horizon and preset name."""
 
@@ -178,8 +222,11 @@ class RunConfig:
     output: OutputParams
     spark: SparkParams
     guard: GuardParams
+    scenario: ScenarioParams
+    anomalies: AnomalyParams
     horizon_days: int       # days start_date..end_date, both included
     preset: str             # the preset, or the config file's stem, or "defaults"
+    scenario_name: str      # the scenario of conf/scenarios (normal-ops unless --scenario)
 
     @property
     def simulated_days(self) -> int:

@@ -21,7 +21,7 @@ from components.tables.registry import WRITTEN_TABLES
 def horizon_seasonality(config: RunConfig) -> float:
     """The sum over the written days of the demand multiplier of each day (1 on a plain weekday)."""
     days = np.arange(np.datetime64(config.start_date, "D"), np.datetime64(config.end_date, "D") + 1)
-    return float(np.sum(day_seasonality(calendar_features(days), config.demand)))
+    return float(np.sum(day_seasonality(calendar_features(days), config.demand, config.scenario)))
 
 
 def drivers(config: RunConfig) -> dict[str, float]:
@@ -45,7 +45,17 @@ def drivers(config: RunConfig) -> dict[str, float]:
         "forecast_positions": products * locations * min(config.forecast.forecast_days, horizon),
         "orders": orders,
         "requested_lines": orders * lines_per_order,
+        "anomalies": anomaly_count(config),
     }
+
+
+def anomaly_count(config: RunConfig) -> float:
+    """Expected anomaly labels: per-product and per-position rates, about one receipt a review cycle, the outage."""
+    a = config.anomalies
+    products, locations = config.products.product_count, config.locations.location_count
+    receipts = products * locations * config.horizon_days / config.inventory.review_cycle_days
+    return (products * (a.demand_spike_rate + a.price_error_rate) + products * locations * a.shrinkage_rate
+            + receipts * a.late_delivery_rate + config.scenario.has_outage)
 
 
 def estimated_rows(config: RunConfig) -> dict[str, int]:

@@ -13,7 +13,7 @@ import signal
 import sys
 from pathlib import Path
 
-from components.configuration import ConfigError, describe_presets, resolve
+from components.configuration import ConfigError, describe_presets, describe_scenarios, resolve
 
 CLEAN_TOKEN = "DELETE_RETAIL_SYNTH_TABLES"
 
@@ -46,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--preset", help="a preset of conf/presets (default: small)")
     source.add_argument("--config", metavar="FILE", help="a YAML file overriding conf/defaults.yaml")
     generate.add_argument("--seed", type=int, help="random seed (default from the config)")
+    generate.add_argument("--scenario", help="a scenario of conf/scenarios, combined with the preset (default: normal-ops)")
     generate.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
         help="override one setting, e.g. --set customers.customer_count=1000 (repeatable)",
@@ -58,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--quiet", action="store_true", help="no progress display")
 
     commands.add_parser("presets", help="list the presets and their sizes")
+    commands.add_parser("scenarios", help="list the scenarios, what each changes and what validate promises for it")
 
     rollback = commands.add_parser("rollback", help="put the tables of an unfinished run back to their previous versions")
     _add_target_arguments(rollback)
@@ -113,7 +115,8 @@ def _session(target, remote: str | None, **options):
 
 def _generate(args) -> int:
     preset = args.preset if args.preset or args.config else "small"
-    config = resolve(preset=preset, config_file=args.config, assignments=args.assignments, seed=args.seed)
+    config = resolve(preset=preset, config_file=args.config, assignments=args.assignments, seed=args.seed,
+                     scenario=args.scenario)
     target = target_from(args)
     remote = remote_of(args)
 
@@ -140,7 +143,7 @@ def _generate(args) -> int:
     from pipelines.generate import RunAborted, run_generation
     from pipelines.progress import RunProgress, SparkTaskShare, display_mode
 
-    print(f"retail-synth: preset {config.preset}, seed {config.seed}, "
+    print(f"retail-synth: preset {config.preset}, scenario {config.scenario_name}, seed {config.seed}, "
           f"{config.start_date}..{config.end_date} -> {target.describe()}", flush=True)
     mode = display_mode(args.quiet)
     progress = RunProgress(estimates, mode, SparkTaskShare(spark) if mode != "quiet" else None)
@@ -179,10 +182,8 @@ def cancelled_by_signals():
 
 
 def _print_plan(config, target, estimates: dict[str, int], refusals: list[str]) -> None:
-    from pipelines.run_journal import DEFAULT_SCENARIO
-
     width = max(len(t) for t in estimates)
-    print(f"plan: preset {config.preset}, seed {config.seed}, scenario {DEFAULT_SCENARIO}, "
+    print(f"plan: preset {config.preset}, seed {config.seed}, scenario {config.scenario_name}, "
           f"{config.start_date}..{config.end_date} -> {target.describe()}")
     for table, rows in estimates.items():
         print(f"  {table:<{width}}  ~{rows:>13,} rows")
@@ -308,6 +309,15 @@ def _presets(_args) -> int:
     return 0
 
 
+def _scenarios(_args) -> int:
+    for r in describe_scenarios():
+        extends = f" (extends {r['extends']})" if r["extends"] else ""
+        print(f"{r['scenario']}{extends}\n  {r['description']}")
+        for key, value in r["changes"].items():
+            print(f"    {key} = {value}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0].startswith("--") and argv[0] not in ("--help",):
@@ -317,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        return {"generate": _generate, "presets": _presets, "validate": _validate, "report": _report,
+        return {"generate": _generate, "presets": _presets, "scenarios": _scenarios, "validate": _validate, "report": _report,
                 "rollback": _rollback, "clean": _clean, "history": _history}[args.command](args)
     except (ConfigError, UsageError) as exc:
         print(f"retail-synth: error: {exc}", file=sys.stderr)

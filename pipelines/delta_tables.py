@@ -34,6 +34,7 @@ SPARK_TYPES = {
 }
 
 RUN_ID_PROPERTY = "retail_synth.run_id"
+SCENARIO_PROPERTY = "retail_synth.scenario"
 COMMIT_METADATA_CONF = "spark.databricks.delta.commitInfo.userMetadata"
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -149,13 +150,14 @@ class Target:
             spark.sql(f"DROP TABLE IF EXISTS {self.identifier(table)}")
 
 
-def replace_table(spark, frame, contract: Contract, target: Target, run_id: str) -> int:
+def replace_table(spark, frame, contract: Contract, target: Target, run_id: str, scenario: str) -> int:
     """Replace the table with `frame`'s rows and the contract's schema, comments and constraints, in ONE commit."""
     columns = [F.col(c.name).cast(SPARK_TYPES[c.type]).alias(c.name, metadata={"comment": c.description})
                for c in contract.columns]
     writer = (frame.select(*columns).writeTo(target.identifier(contract.table)).using("delta")
               .tableProperty("comment", contract.description)
-              .tableProperty(RUN_ID_PROPERTY, run_id))
+              .tableProperty(RUN_ID_PROPERTY, run_id)
+              .tableProperty(SCENARIO_PROPERTY, scenario))
     for name, predicate in constraints(contract).items():
         writer = writer.tableProperty(f"delta.constraints.{name}", predicate)
     writer.createOrReplace()

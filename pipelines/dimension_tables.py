@@ -48,6 +48,8 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> dict[str,
             config.start_date,
             config.customers.history_years,
             etl_timestamp,
+            config.scenario.growth_monthly_rate,
+            config.horizon_days,
         ),
     }
     if set(built) != set(DIMENSION_TABLES):

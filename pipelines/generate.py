@@ -24,7 +24,7 @@ from pipelines.delta_tables import COMMIT_METADATA_CONF, Target, replace_table, 
 from pipelines.dimension_tables import build_dimensions  # noqa: E402
 from pipelines.progress import QUIET, RunProgress  # noqa: E402
 from pipelines.rollback import Rollback, roll_back  # noqa: E402
-from pipelines.run_journal import COMPLETE, DEFAULT_SCENARIO, RunJournal, RunRecord  # noqa: E402
+from pipelines.run_journal import COMPLETE, RunJournal, RunRecord  # noqa: E402
 from pipelines.walk_stage import WalkStage  # noqa: E402
 
 
@@ -52,7 +52,7 @@ def begin_run(spark, target: Target, config: RunConfig, etl_timestamp: dt.dateti
     """Record the run and every target table's version before anything is written; tag the run's commits."""
     run_id = f"{config.preset}-seed{config.seed}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
     target.prepare(spark)
-    run = RunRecord(run_id, config.preset, config.seed, DEFAULT_SCENARIO, _now(),
+    run = RunRecord(run_id, config.preset, config.seed, config.scenario_name, _now(),
                     {table: table_version(spark, target, table) for table in WRITTEN_TABLES},
                     settings=settings(config))
     RunJournal(spark, target).record(run)
@@ -97,7 +97,7 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
     def write(name: str, frame) -> None:
         progress.table_started(name)
         table_started = time.perf_counter()
-        rows = replace_table(spark, frame, load_contract(name), target, run_id)
+        rows = replace_table(spark, frame, load_contract(name), target, run_id, config.scenario_name)
         seconds = time.perf_counter() - table_started
         written[name] = {"table": name, "rows": rows, "seconds": round(seconds, 2)}
         progress.table_written(name, rows, seconds)
@@ -132,6 +132,7 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
     return {
         "run_id": run_id,
         "preset": config.preset,
+        "scenario": config.scenario_name,
         "seed": config.seed,
         "start_date": config.start_date,
         "end_date": config.end_date,

@@ -102,10 +102,9 @@ def showcase_positions(inventory: DataFrame, movements: DataFrame, locations: Da
     return pd.DataFrame(chosen, columns=POSITION)
 
 
-def trajectory_section(spark, inventory, movements, products, locations, dates) -> Section:
+def trajectories(chosen: DataFrame, inventory, movements, products, locations, dates):
+    """(on hand by day, receipts and restocks by day) of the `chosen` positions, named for the chart."""
     label = F.format_string("%s (product %d) at %s", "product_name", "product_key", "location_name")
-    chosen = spark.createDataFrame(showcase_positions(inventory, movements, locations, SHOWCASE_POSITIONS),
-                                   "product_key INT, location_key INT")
     named = F.broadcast(
         chosen.join(products.select("product_key", "product_name"), "product_key")
         .join(locations.select("location_key", "location_name"), "location_key")
@@ -119,6 +118,13 @@ def trajectory_section(spark, inventory, movements, products, locations, dates) 
         .groupBy("position", "date_key", "movement_type").agg(F.sum("quantity").alias("quantity")),
         dates,
     )
+    return named, on_hand, inflows
+
+
+def trajectory_section(spark, inventory, movements, products, locations, dates) -> Section:
+    chosen = spark.createDataFrame(showcase_positions(inventory, movements, locations, SHOWCASE_POSITIONS),
+                                   "product_key INT, location_key INT")
+    _, on_hand, inflows = trajectories(chosen, inventory, movements, products, locations, dates)
     return Section(
         "Inventory trajectories",
         "End-of-day units on hand of a few positions that received supplier deliveries and customer returns "
@@ -183,6 +189,35 @@ class NothingToReport(Exception):
     """A table every report section needs is not there."""
 
 
+def anomaly_section(tables: set[str], read, inventory, movements, dates) -> Section:
+    """The run's labels by type, and the trajectories of a few labelled positions with each anomaly shaded."""
+    if "gold_anomaly_label" not in tables:
+        return Section("Anomalies", note="This run has no gold_anomaly_label table (written before scenarios existed).")
+    labels = read("gold_anomaly_label")
+    counts = (labels.groupBy("anomaly_type")
+              .agg(F.count("*").alias("labels"), F.round(F.avg("magnitude"), 2).alias("mean_magnitude"))
+              .orderBy("anomaly_type").toPandas())
+    if counts.empty:
+        return Section("Anomalies", text="No anomaly was injected in this run (see `retail-synth scenarios`).")
+    positioned = labels.where("product_key IS NOT NULL AND location_key IS NOT NULL")
+    chosen = positioned.select(*POSITION).distinct().orderBy(*POSITION).limit(SHOWCASE_POSITIONS)
+    named, on_hand, inflows = trajectories(chosen, inventory, movements, read("gold_product_dim"),
+                                           read("gold_location_dim"), dates)
+    dated = dates.withColumnRenamed("date_key", "start_date_key").withColumnRenamed("calendar_date", "start")
+    marks = (positioned.join(named, POSITION).join(dated, "start_date_key")
+             .join(dates.withColumnRenamed("date_key", "end_date_key").withColumnRenamed("calendar_date", "end"),
+                   "end_date_key")
+             .select("position", "anomaly_type", "start", "end").toPandas())
+    return Section(
+        "Anomalies",
+        "Labels of gold_anomaly_label by type; below, the trajectories of a few labelled positions with each "
+        "anomaly shaded from its start to its end day (a late delivery: from due to arrival).",
+        table=(("anomaly type", "labels", "mean magnitude"),
+               [(r.anomaly_type, int(r.labels), float(r.mean_magnitude)) for r in counts.itertuples()]),
+        image=charts.trajectory_chart(on_hand, inflows, marks) if not marks.empty else None,
+    )
+
+
 def write_report(spark, target: Target, out: Path) -> Path:
     """Write the report of the run in `target` to `out`; returns the path written."""
     held = RunJournal(spark, target).last_complete()
@@ -201,11 +236,12 @@ def write_report(spark, target: Target, out: Path) -> Path:
     sections = [
         stockout_section(stockouts, stockout_band(run_settings(held))),
         trajectory_section(spark, inventory, movements, read("gold_product_dim"), read("gold_location_dim"), dates),
+        anomaly_section(set(tables), read, inventory, movements, dates),
         demand_section(set(tables), read, stockouts, dates),
         abandonment_section(set(tables), read),
         rows_section(tables, read),
     ]
-    run = f"run {held.run_id}" if held else "no completed run recorded"
+    run = f"run {held.run_id} · scenario {held.scenario}" if held else "no completed run recorded"
     first, last = stockouts["calendar_date"].min(), stockouts["calendar_date"].max()
     meta = f"{target.describe()} · {run} · {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     out = Path(out)

@@ -18,14 +18,13 @@ from pathlib import Path
 
 from pyspark.sql import types as T
 
-from components.configuration import defaults, flatten
+from components.configuration import DEFAULT_SCENARIO, defaults, flatten
 from components.contracts import all_tables
 from pipelines.delta_tables import RUN_ID_PROPERTY, Target
 
 RUN_MARKER = "_retail_synth_run.json"
 JOURNAL_TABLE = "retail_synth_runs"
 RUNNING, COMPLETE, ROLLED_BACK = "running", "complete", "rolled_back"
-DEFAULT_SCENARIO = "normal-ops"     # every run's scenario until scenario profiles exist
 JOURNAL_SCHEMA = T.StructType([
     T.StructField("run_id", T.StringType(), False, {"comment": "Run id, as in each table's retail_synth.run_id property."}),
     T.StructField("status", T.StringType(), False, {"comment": "running, complete or rolled_back."}),

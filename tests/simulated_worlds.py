@@ -9,6 +9,12 @@ from components.simulation.carts import CART_LINE_SCHEMA, decision_table
 from components.simulation.walk import simulate_block, walk_blocks
 from components.simulation.world import build_world, reference_dimensions
 
+# every anomaly type at rates high enough for tiny's 60 products, on top of an outage (like anomaly-heavy)
+ANOMALY_HEAVY = (
+    "scenario.outage_location_id=WH-NWK-001", "anomalies.shrinkage_rate=0.05", "anomalies.late_delivery_rate=0.1",
+    "anomalies.demand_spike_rate=0.2", "anomalies.price_error_rate=0.2",
+)
+
 
 @lru_cache(maxsize=8)
 def tiny_dimensions(*assignments: str):

@@ -58,6 +58,22 @@ def name_pools(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
+def _grown(seed: int, keys: np.ndarray, monthly_rate: float, horizon_days: int, reference_day: datetime.date):
+    """(acquired inside the horizon, that acquisition date) of each customer under exponential growth.
+
+    The base at day t is B0 (1 + g)^(t / 30): the customers acquired inside the
+    horizon are 1 - (1 + g)^(-H / 30) of the final base, and inverting the
+    growth curve at a hashed uniform spreads their dates over the horizon.
+    """
+    months = horizon_days / 30.0
+    growth = (1 + monthly_rate) ** months
+    joins = hashing.uniform(seed, "customer.growth", keys) < 1 - 1 / growth
+    u = hashing.uniform(seed, "customer.growth_day", keys)
+    offset = np.floor(30.0 * np.log1p(u * (growth - 1)) / np.log1p(monthly_rate)).astype(np.int64)
+    offset = np.clip(offset, 0, horizon_days - 1)
+    return joins, np.datetime64(reference_day, "D") + offset.astype("timedelta64[D]")
+
+
 def build_customer_dim(
     customer_count: int,
     seed: int,
@@ -66,8 +82,15 @@ def build_customer_dim(
     reference_day: datetime.date,
     history_years: int,
     etl_timestamp: datetime.datetime,
+    growth_monthly_rate: float = 0.0,
+    horizon_days: int = 0,
 ) -> pa.Table:
-    """Customers living in store cities; acquired before reference_day, 'new' ones recently."""
+    """Customers living in store cities; acquired before reference_day, 'new' ones recently.
+
+    With growth, the base grows by growth_monthly_rate a month over the
+    horizon from reference_day: the share acquired inside the horizon gets
+    acquisition dates spread as exponential growth would bring them.
+    """
     unknown = sorted(set(segments) - set(SEGMENT_PROFILES))
     if unknown:
         raise ValueError(f"no customer profile for segments {unknown}; known: {sorted(SEGMENT_PROFILES)}")
@@ -89,6 +112,8 @@ def build_customer_dim(
         hashing.integers(seed, "customer.acquisition", NEW_CUSTOMER_DAYS + 1, history_days, keys),
     )
     acquisition_date = np.datetime64(reference_day, "D") - days_back.astype("timedelta64[D]")
+    if growth_monthly_rate > 0 and horizon_days > 0:
+        acquisition_date = np.where(*_grown(seed, keys, growth_monthly_rate, horizon_days, reference_day), acquisition_date)
 
     stores = locations.filter(pc.equal(locations["location_type"], "store"))
     store_weights = [STORE_FORMAT_WEIGHTS[f] for f in stores["store_format"].to_pylist()]

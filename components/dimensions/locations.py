@@ -119,6 +119,11 @@ _NAME_SUFFIX = {"flagship": "Flagship", "standard": "Store", "outlet": "Outlet",
 _OPENED_BETWEEN = (datetime.date(2005, 1, 1), datetime.date(2019, 12, 31))
 
 
+def fulfilment_node_ids() -> list[str]:
+    """location_id of every warehouse and DC: all reference locations, whatever location_count adds (stores)."""
+    return [f"{_ID_PREFIX[kind]}-{code}-001" for code, kind, _ in REFERENCE_LOCATIONS if kind != "store"]
+
+
 def build_location_dim(location_count: int, seed: int, etl_timestamp: datetime.datetime) -> pa.Table:
     """The 13 reference locations, then extra stores in distinct cities picked by the seed."""
     if not MIN_LOCATIONS <= location_count <= MAX_LOCATIONS:

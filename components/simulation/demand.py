@@ -147,7 +147,7 @@ def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
         first = np.repeat(np.cumsum(counts) - counts, counts)
         order = (np.arange(total) - first).astype(np.int32)
         oid = order_ids(epoch_all[day], order)
-        customer = guided_search(world.customer_cdf, world.customer_guide, hashing.uniform(seed, "demand.customer", oid))
+        customer = order_customers(world, oid, day)
         segment = world.customer_segment[customer]
         lo_b, hi_b = world.segment_basket_min[segment], world.segment_basket_max[segment]
         basket = lo_b + np.floor(hashing.uniform(seed, "demand.basket", oid) * (hi_b - lo_b + 1)).astype(np.int64)
@@ -162,12 +162,29 @@ def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
         parts.append((line_day[keep], order[line_order[keep]], line[keep], customer[line_order[keep]].astype(np.int32),
                       product[keep].astype(np.int32), lid[keep], oid[line_order[keep]]))
 
-    if parts:
-        day, order, line, customer, product, lid, oid = (np.concatenate(c) for c in zip(*parts))
-    else:
-        day, order, line, customer, product = (np.zeros(0, t) for t in (np.int32, np.int32, np.int16, np.int32, np.int32))
-        lid = oid = np.zeros(0, np.int64)
+    parts.append(_lift_lines(world, product_lo, product_hi))
+    day, order, line, customer, product, lid, oid = (np.concatenate(c) for c in zip(*parts))
     return _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, lid, oid))
+
+
+def order_customers(world: World, oid: np.ndarray, day: np.ndarray) -> np.ndarray:
+    """The customer of each order, drawn by order rate among the customers acquired by its day."""
+    u = hashing.uniform(world.seed, "demand.customer", oid) * world.active_mass[day]
+    return world.customer_by_acquisition[guided_search(world.customer_cdf, world.customer_guide, u)].astype(np.int32)
+
+
+def _lift_lines(world: World, product_lo: int, product_hi: int) -> tuple:
+    """The single-line orders a demand lift adds to products of the block (World.lift_*), as generated lines."""
+    mine = np.flatnonzero((world.lift_product >= product_lo) & (world.lift_product < product_hi))
+    counts = world.lift_orders[mine]
+    total = int(counts.sum())
+    entry = np.repeat(mine, counts)
+    day = world.lift_day[entry].astype(np.int32)
+    order = (world.lift_first_order[entry] + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int32)
+    oid = order_ids(world.epoch_day[day], order)
+    line = np.zeros(total, dtype=np.int16)
+    return (day, order, line, order_customers(world, oid, day), world.lift_product[entry].astype(np.int32),
+            line_ids(oid, line), oid)
 
 
 def recovery_delay(world: World, cart: np.ndarray) -> np.ndarray:

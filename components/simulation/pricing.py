@@ -12,12 +12,21 @@ from components.simulation.world import World
 
 
 def price_terms(world: World, product: np.ndarray, day: np.ndarray):
-    """(discount rate, is_promotional, is_clearance) of units of `product` sold on simulation `day`."""
-    pricing = world.config.pricing
+    """(discount rate, is_promotional, is_clearance) of units of `product` sold on simulation `day`.
+
+    A price error (an injected anomaly) overrides everything: the units sell
+    at its factor x list price, neither promotional nor clearance. A
+    promotion shock is a promotion at the shock's deeper rate.
+    """
+    pricing, plan = world.config.pricing, world.disruptions
     eol = world.end_of_life_day[product]
-    clearance = (day >= eol - pricing.clearance_window_days) & (day < eol)
-    promotional = world.is_sale_period[day] & ~clearance
+    error = plan.price_error(product, day)
+    clearance = (day >= eol - pricing.clearance_window_days) & (day < eol) & ~error
+    shocked = plan.shocked[product] & plan.shock.covers(day) & ~clearance & ~error
+    promotional = (world.is_sale_period[day] & ~clearance & ~error) | shocked
     rate = np.where(clearance, pricing.clearance_discount_rate, np.where(promotional, pricing.promotion_discount_rate, 0.0))
+    rate = np.where(shocked, np.maximum(rate, plan.shock_discount_rate), rate)
+    rate = np.where(error, 1.0 - plan.price_error_factor[product], rate)
     return rate, promotional, clearance
 
 

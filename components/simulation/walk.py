@@ -8,7 +8,9 @@ day, the low carts of every block are pooled before anyone serves
 Spark tasks it is one exchange per day (see pipelines/walk_stage.py).
 
 Each block's day reads:
-  1. start of day: supplier receipts due today and return restocks arrive;
+  1. start of day: supplier receipts due today and return restocks arrive
+     (a late delivery or a node outage holds a receipt back), then a stock
+     count may find units missing (shrinkage);
   2. serve: the day's carts are decided (CartBook), then every request really
      ordered is served (allocation.serve: seeded-random order, partial
      fills, digital fallback to the next nodes);
@@ -26,6 +28,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from components import hashing
 from components.simulation import allocation, demand, replenishment, returns
 from components.simulation.carts import CartBook
 from components.simulation.day_record import DayRecord
@@ -33,7 +36,7 @@ from components.simulation.pricing import price_terms
 from components.simulation.world import World
 
 TRAILING_DEMAND_DAYS = 28
-SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "arrivals", "requested")
+SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted", "arrivals", "requested")
 
 
 class DailySeries:
@@ -82,11 +85,16 @@ class BlockResult:
     # one entry per digital cart line of the block (originals and recovery copies), see CartBook.lines
     cart_lines: dict
 
+    # anomalies found by the walk: stock counts that wrote units off, receipts that came late
+    shrinkage: dict                   # position, day (simulation), units
+    late_receipts: dict               # position, due_day, arrival_day (simulation days), units
+
     on_hand = DailySeries("[horizon day, position] int32 on hand at the end of the day")
     in_transit = DailySeries("[horizon day, position] int32 ordered, not yet received, at the end of the day")
     reorder_point = DailySeries("[horizon day, position] int32 the policy's R of the day")
     reorder_quantity = DailySeries("[horizon day, position] int32 the policy's lot Q of the day (S = R + Q)")
     restocked = DailySeries("[horizon day, position] int32 returned units put back on stock at the start of the day")
+    adjusted = DailySeries("[horizon day, position] int32 units written off at the day's stock count (shrinkage)")
     arrivals = DailySeries("[simulation day, position] int32 replenishment units arriving at the start of the day, "
                            "over every simulated day and the longest lead time + 2 days beyond")
     requested = DailySeries("[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first "
@@ -155,6 +163,11 @@ class BlockWalk:
         n_pos = (product_hi - product_lo) * m
         n_days, warmup = world.n_days, world.warmup_days
         self.policy = policy = replenishment.block_policy(world, product_lo, product_hi)
+        self.plan = plan = world.disruptions
+        location = np.tile(np.arange(m), product_hi - product_lo)
+        self.position_keys = (world.product_key[np.repeat(np.arange(product_lo, product_hi), m)], world.location_key[location])
+        self.outage_positions = np.flatnonzero(location == plan.outage_location)
+        self.extra_lead = np.where(plan.outage_peers[location], plan.outage_extra_lead_days, 0)
 
         requests = demand.block_requests(world, product_lo, product_hi)
         draws = returns.return_draws(world, requests)
@@ -165,6 +178,10 @@ class BlockWalk:
         self.ret = returns.ReturnDraws(**{f: getattr(draws, f)[order] for f in returns.ReturnDraws.__dataclass_fields__})
         del requests, draws
         self.positions = positions[order]
+        # the first node in service: an outage sends its digital requests to the next node from the start
+        self.first_node = self.positions[:, 0].copy()
+        out = np.flatnonzero(np.isin(self.first_node, self.outage_positions) & plan.outage.covers(self.req.day))
+        self.first_node[out] = self.positions[out, 1]
         self.returned = self.ret.returned & (self.req.day >= warmup)
         self.bounds = np.searchsorted(self.req.day, np.arange(n_days + 1))
         n_req = len(order)
@@ -178,8 +195,14 @@ class BlockWalk:
         init = replenishment.initial_state(policy)
         self.on_hand = init.on_hand.copy()
         self.in_transit = np.zeros(n_pos, np.int64)
-        max_lead = int(policy.lead_time.max()) if n_pos else 1
-        self.arrivals = np.zeros((max(max_lead, int(init.arrival_day.max(initial=0))) + 2, n_pos), np.int32)
+        max_lead = int(policy.lead_time.max() + self.extra_lead.max()) if n_pos else 1
+        anomalies = world.config.anomalies
+        held_days = max(plan.outage.days, anomalies.late_delivery_days_max if anomalies.late_delivery_rate > 0 else 0)
+        self.arrivals = np.zeros((max(max_lead, int(init.arrival_day.max(initial=0))) + 2 + held_days, n_pos), np.int32)
+        self.held_back = np.zeros(self.arrivals.shape, bool)     # ring cells holding a receipt already held back once
+        self.count_day, self.count_units = self._stock_counts()
+        self.shrinkage = {"position": [], "day": [], "units": []}
+        self.late_receipts = {"position": [], "due_day": [], "arrival_day": [], "units": []}
         has_init = np.flatnonzero(init.arrival_day >= 0)
         self.arrivals[init.arrival_day[has_init], has_init] += init.arrival_qty[has_init].astype(np.int32)
         self.in_transit[has_init] += init.arrival_qty[has_init]
@@ -193,22 +216,83 @@ class BlockWalk:
         self.series["requested"].append_zeros(max(0, -self.window))
 
     def start_of_day(self, d: int) -> None:
-        """Receipts of orders due today and return restocks arrive."""
+        """Receipts of orders due today and return restocks arrive; then the day's stock counts."""
         if d == self.world.warmup_days:
             self.opening = self.on_hand.copy()
-        arriving, restocking = self.arrivals[d % len(self.arrivals)], self.restock[d % len(self.restock)]
+        row = d % len(self.arrivals)
+        self._hold_back(d, row)
+        arriving, restocking = self.arrivals[row], self.restock[d % len(self.restock)]
         self.on_hand += arriving
         self.in_transit -= arriving
         self.on_hand += restocking
         self.series["arrivals"].append(arriving)
         if d >= self.world.warmup_days:
             self.series["restocked"].append(restocking)
+            self.series["adjusted"].append(self._count_stock(d))
         arriving[:] = 0         # the ring row now waits for day d + len(ring)
+        self.held_back[row] = False
         restocking[:] = 0
+
+    def _hold_back(self, d: int, row: int) -> None:
+        """Receipts the node outage or a late delivery keeps from arriving today move to a later ring row."""
+        arriving, plan, ring = self.arrivals[row], self.plan, len(self.arrivals)
+        if plan.outage.covers(d):
+            held = self.outage_positions[arriving[self.outage_positions] > 0]
+            later = (plan.outage.last + 1) % ring
+            self.arrivals[later, held] += arriving[held]
+            self.held_back[later, held] = True
+            arriving[held] = 0
+        anomalies = self.world.config.anomalies
+        if anomalies.late_delivery_rate == 0 or d < self.world.warmup_days:
+            return
+        due = np.flatnonzero((arriving > 0) & ~self.held_back[row])
+        pk, lk = (keys[due] for keys in self.position_keys)
+        epoch = int(self.world.epoch_day[d])
+        late = hashing.integers(self.world.seed, "anomaly.late_delivery.days", anomalies.late_delivery_days_min,
+                                anomalies.late_delivery_days_max, pk, lk, epoch)
+        chosen = ((hashing.uniform(self.world.seed, "anomaly.late_delivery", pk, lk, epoch) < anomalies.late_delivery_rate)
+                  & (d + late < self.world.n_days) & ~plan.outage.covers(d + late))
+        due, late = due[chosen], late[chosen]
+        rows = (d + late) % ring
+        self.arrivals[rows, due] += arriving[due]
+        self.held_back[rows, due] = True
+        for name, values in (("position", due), ("due_day", np.full(len(due), d)), ("arrival_day", d + late),
+                             ("units", arriving[due].astype(np.int64))):
+            self.late_receipts[name].append(values)
+        arriving[due] = 0
+
+    def _stock_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(day of its stock count that finds units missing, units it would write off) per position; -1: none."""
+        world, anomalies = self.world, self.world.config.anomalies
+        pk, lk = self.position_keys
+        chosen = hashing.uniform(world.seed, "anomaly.shrinkage", pk, lk) < anomalies.shrinkage_rate
+        day = world.warmup_days + hashing.integers(world.seed, "anomaly.shrinkage.day", 0, world.horizon_days - 1, pk, lk)
+        units = hashing.integers(world.seed, "anomaly.shrinkage.units", 1, anomalies.shrinkage_units_max, pk, lk)
+        return np.where(chosen, day, -1), units
+
+    def _count_stock(self, d: int) -> np.ndarray:
+        """Write off the units today's stock counts find missing (at most what is on hand); the day's adjustments."""
+        adjusted = np.zeros(len(self.on_hand), np.int64)
+        counted = np.flatnonzero(self.count_day == d)
+        units = np.minimum(self.count_units[counted], self.on_hand[counted])
+        counted, units = counted[units > 0], units[units > 0]
+        self.on_hand[counted] -= units
+        adjusted[counted] = units
+        for name, values in (("position", counted), ("day", np.full(len(counted), d)), ("units", units)):
+            self.shrinkage[name].append(values)
+        return adjusted
+
+    def _sellable(self, d: int) -> np.ndarray:
+        """The stock requests can be served from today: on hand, except at a node out of service."""
+        if not self.plan.outage.covers(d):
+            return self.on_hand
+        stock = self.on_hand.copy()
+        stock[self.outage_positions] = 0
+        return stock
 
     def low_carts(self, d: int) -> np.ndarray:
         """Ids of the day's carts with an item of this block low at the node that would ship it."""
-        return self.carts.low_carts(self._today(d), self.on_hand)
+        return self.carts.low_carts(self._today(d), self._sellable(d))
 
     def serve(self, d: int, low_carts: np.ndarray) -> None:
         """Decide the day's carts under the pooled low flags, then serve every request really ordered."""
@@ -216,11 +300,14 @@ class BlockWalk:
         self.carts.decide(lines, low_carts, self.ordered)
         today = lines[self.ordered[lines]]
         quantity = self.req.quantity[today]
-        self.requested_today = np.bincount(self.positions[today, 0], quantity, minlength=len(self.on_hand))
+        self.requested_today = np.bincount(self.first_node[today], quantity, minlength=len(self.on_hand))
         if len(today) == 0:
             return
-        s, inv, col = allocation.serve(self.positions[today], quantity, self.req.priority[today],
-                                       self.on_hand, presorted=True)
+        stock = self._sellable(d)
+        s, inv, col = allocation.serve(self.positions[today], quantity, self.req.priority[today], stock, presorted=True)
+        if stock is not self.on_hand:          # the node out of service sold nothing: its stock stays as it was
+            stock[self.outage_positions] = self.on_hand[self.outage_positions]
+            self.on_hand[:] = stock
         self.sold[today], self.inv_at[today], self.served[today] = s, inv, col
         back = np.flatnonzero(self.returned[today] & (s > 0))
         if len(back):
@@ -245,7 +332,8 @@ class BlockWalk:
         place = np.flatnonzero(trigger & (d >= self.hold_until))
         if len(place):
             qty = reorder_point[place] + lot[place] - position_level[place]
-            self.arrivals[(d + policy.lead_time[place]) % len(self.arrivals), place] += qty.astype(np.int32)
+            lead = policy.lead_time[place] + np.where(self.plan.outage.covers(d), self.extra_lead[place], 0)
+            self.arrivals[(d + lead) % len(self.arrivals), place] += qty.astype(np.int32)
             self.in_transit[place] += qty
             self.hold_until[place] = -1
         if d >= self.window:
@@ -307,9 +395,17 @@ class BlockWalk:
             opening=self.opening,
             series=self.series,
             sales=sales,
-            lost_position=self.positions[lost, 0].astype(np.int64),
+            lost_position=self.first_node[lost].astype(np.int64),
             lost_day=(req.day[lost] - warmup).astype(np.int64),
             lost_quantity=lost_quantity,
             lost_revenue=np.round(lost_quantity * world.base_price[req.product[lost]], 2),
             cart_lines=self.carts.lines(sold, self.ordered),
+            shrinkage=_joined(self.shrinkage),
+            late_receipts=_joined(self.late_receipts),
         )
+
+
+def _joined(events: dict) -> dict:
+    """{name: one int64 array} from the per-day lists the walk appended."""
+    return {name: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+            for name, parts in events.items()}

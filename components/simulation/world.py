@@ -21,7 +21,8 @@ import pyarrow as pa
 from components import hashing
 from components.dimensions.calendar import calendar_features
 from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
-from components.run_config import DemandParams, RunConfig
+from components.run_config import DemandParams, RunConfig, ScenarioParams
+from components.simulation.disruptions import Disruptions, plan_disruptions
 
 LOCATION_TYPES = ("store", "warehouse", "dc")
 STORE, WAREHOUSE, DC = 0, 1, 2
@@ -56,8 +57,10 @@ class World:
     # customers
     customer_key: np.ndarray          # int32
     customer_segment: np.ndarray      # int8 index into segment_names
-    customer_cdf: np.ndarray          # float64 cumulative order weights (normalised)
+    customer_by_acquisition: np.ndarray   # int64 customer indices by acquisition day (stable; identity without growth)
+    customer_cdf: np.ndarray          # float64 cumulative order weights in that order (normalised)
     customer_guide: np.ndarray        # sampling_guide(customer_cdf)
+    active_mass: np.ndarray           # float64 per simulation day: customer_cdf mass of customers acquired by then
     customer_channel: np.ndarray      # int8 preferred channel index
     customer_home: np.ndarray         # int16 home store location index
     customer_nodes: np.ndarray        # int16 [C, n_nodes] digital fulfilment nodes, nearest first
@@ -104,6 +107,14 @@ class World:
     location_return_rate: np.ndarray  # expected share of sold units returned, per location
     quantity_weights: np.ndarray      # P(quantity = 1, 2, ...), demand.quantity_weights normalised
     mean_quantity: float
+    mean_basket_lines: float          # expected lines of an order
+
+    # the scenario's plan, and the extra single-line orders its demand lifts bring, by (day, product)
+    disruptions: Disruptions
+    lift_day: np.ndarray              # int32 simulation day
+    lift_product: np.ndarray          # int32 product index
+    lift_orders: np.ndarray           # int64 extra orders of that product that day
+    lift_first_order: np.ndarray      # int64 order number of the first of them
 
     config: RunConfig                 # the run's parameters, read by the simulation and the table producers
 
@@ -183,14 +194,47 @@ def _size_fields(products: pa.Table, customers: pa.Table) -> dict[str, np.ndarra
     }
 
 
-def day_seasonality(cal: dict[str, np.ndarray], demand: DemandParams) -> np.ndarray:
-    """The demand multiplier of each day of `cal` (calendar_features): its uplifts multiplied."""
+def day_seasonality(cal: dict[str, np.ndarray], demand: DemandParams, scenario: ScenarioParams) -> np.ndarray:
+    """The demand multiplier of each day of `cal` (calendar_features): its uplifts and the scenario's peak multiplied."""
     return (
         (1 + demand.weekend_uplift_rate * cal["is_weekend"])
         * (1 + demand.holiday_uplift_rate * cal["is_holiday"])
         * (1 + demand.peak_season_uplift_rate * cal["is_peak_season"])
         * (1 + demand.sale_period_uplift_rate * cal["is_sale_period"])
+        * np.where(cal["is_peak_season"], scenario.peak_demand_factor, 1.0)
     )
+
+
+LIFT_ORDER_BASE = 16_000_000    # order numbers of lift orders: above every recovered order (configuration bounds the delay)
+MAX_ORDER_NUMBER = (1 << 24) - 1
+
+
+def lift_orders(seed: int, disruptions: Disruptions, orders_per_day: np.ndarray, popularity: np.ndarray,
+                on_sale_mass: np.ndarray, mean_basket_lines: float, epoch: np.ndarray) -> dict[str, np.ndarray]:
+    """Extra single-line orders of each lifted product and day: Poisson((factor - 1) x the product's expected lines).
+
+    Decided once for the whole catalogue, day by day, so order numbers are
+    unique within a day whichever block serves the product.
+    """
+    products = disruptions.lifted_products()
+    n_days = len(orders_per_day)
+    day = np.repeat(np.arange(n_days, dtype=np.int32), len(products))
+    product = np.tile(products.astype(np.int32), n_days)
+    factor = disruptions.demand_factor(product, day)
+    lifted = factor > 1
+    day, product, factor = day[lifted], product[lifted], factor[lifted]
+    share = popularity[product] / on_sale_mass[day]              # a line's chance to be this product that day
+    mean = (factor - 1) * orders_per_day[day] * mean_basket_lines * share
+    count = np.zeros(len(day), dtype=np.int64)
+    for d in np.unique(day):
+        today = np.flatnonzero(day == d)
+        count[today] = hashing.generator(seed, "demand.lift", int(epoch[d])).poisson(mean[today])
+    before = np.cumsum(count) - count                            # lift orders of earlier entries
+    first = LIFT_ORDER_BASE + before - before[np.searchsorted(day, day)]   # numbering restarts every day
+    if len(count) and int((first + count).max()) > MAX_ORDER_NUMBER:
+        raise ValueError("the demand lifts of this run need more order numbers a day than ids hold; "
+                         "lower anomalies.demand_spike_* or scenario.shock_*")
+    return {"lift_day": day, "lift_product": product, "lift_orders": count, "lift_first_order": first}
 
 
 def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> World:
@@ -209,7 +253,7 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
 
     demand = config.demand
     cal = calendar_features(days)
-    seasonality = day_seasonality(cal, demand)
+    seasonality = day_seasonality(cal, demand, config.scenario)
 
     # --- channels
     channel_key = _column(channels, "channel_key").astype(np.int32)
@@ -250,9 +294,16 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
     # customers live in their home store's city: their digital nodes are that city's nearest nodes
     customer_nodes = nodes_by_location[customer_home]
     weights = seg_rate[customer_segment]
-    customer_cdf = np.cumsum(weights)
+    # customers order from their acquisition day: drawn among the acquired, who are a prefix in this order
+    # (customers acquired before start_date order from the first warm-up day: the warm-up only settles stock)
+    acquisition_day = _day_index(customers["acquisition_date"], day0, 0)
+    acquisition_day = np.where(acquisition_day < warmup, 0, acquisition_day)
+    customer_by_acquisition = np.argsort(acquisition_day, kind="stable")
+    customer_cdf = np.cumsum(weights[customer_by_acquisition])
     total_rate = float(customer_cdf[-1])
     customer_cdf = customer_cdf / total_rate
+    acquired = np.searchsorted(acquisition_day[customer_by_acquisition], np.arange(n_days), side="right")
+    active_mass = np.where(acquired >= len(customer_cdf), 1.0, customer_cdf[np.maximum(acquired - 1, 0)] * (acquired > 0))
 
     # --- products
     product_key = _column(products, "product_key").astype(np.int32)
@@ -273,11 +324,13 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
     np.add.at(delta, np.clip(launch_day, 0, total_days), popularity)
     np.add.at(delta, np.clip(end_of_life_day, 0, total_days), -popularity)
     on_sale_mass = np.maximum(np.cumsum(delta)[:total_days], 1e-9)
+    active = np.r_[active_mass, np.full(total_days - n_days, active_mass[-1])]
 
     # --- orders per day: Poisson(sum of customer order rates x seasonality)
     epoch = days.astype(np.int64)
     orders_per_day = np.array(
-        [hashing.generator(seed, "demand.orders", int(epoch[d])).poisson(total_rate * seasonality[d]) for d in range(n_days)],
+        [hashing.generator(seed, "demand.orders", int(epoch[d])).poisson(total_rate * active_mass[d] * seasonality[d])
+         for d in range(n_days)],
         dtype=np.int64,
     )
 
@@ -308,6 +361,9 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
     mean_quantity = float(np.dot(np.arange(1, len(quantity_weights) + 1), quantity_weights))
     location_units_per_day = (store_lines + digital_lines) * mean_quantity
 
+    mean_basket_lines = float(np.dot(weights, basket_mean[customer_segment]) / total_rate)
+    disruptions = plan_disruptions(config, product_key, location_id, _column(locations, "region"))
+
     uplift = config.customers.digital_return_uplift_rate
     ret = seg_return[customer_segment]
     store_ret = np.bincount(customer_home, lines_per_day * p_store * ret, minlength=m)
@@ -326,12 +382,14 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
         is_peak_season=cal["is_peak_season"].astype(bool),
         is_sale_period=cal["is_sale_period"].astype(bool),
         seasonality=seasonality.astype(np.float64),
-        demand_index=(seasonality / on_sale_mass).astype(np.float64),
+        demand_index=(seasonality * active / on_sale_mass).astype(np.float64),
         orders_per_day=orders_per_day,
         customer_key=customer_key,
         customer_segment=customer_segment,
+        customer_by_acquisition=customer_by_acquisition,
         customer_cdf=customer_cdf,
         customer_guide=sampling_guide(customer_cdf),
+        active_mass=active_mass,
         customer_channel=customer_channel,
         customer_home=customer_home,
         customer_nodes=customer_nodes,
@@ -363,6 +421,9 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
         location_return_rate=location_return_rate,
         quantity_weights=quantity_weights,
         mean_quantity=mean_quantity,
+        mean_basket_lines=mean_basket_lines,
+        disruptions=disruptions,
+        **lift_orders(seed, disruptions, orders_per_day, popularity, on_sale_mass, mean_basket_lines, epoch),
         config=config,
     )
 
@@ -387,5 +448,6 @@ def reference_dimensions(config: RunConfig, etl_timestamp: dt.datetime | None = 
         "gold_customer_dim": build_customer_dim(
             config.customers.customer_count, seed, config.customers.segments, locations,
             config.start_date, config.customers.history_years, etl_timestamp,
+            config.scenario.growth_monthly_rate, config.horizon_days,
         ),
     }

@@ -36,6 +36,13 @@ OUT_OF_RANGE = {
     "output.batch_rows": [str(2**31)],
     "spark.cart_exchange": ["sideways"],
     "spark.driver_memory": ["lots", "0g", "4 g"],
+    "carts.recovery_delay_days_max": ["16"],
+    "scenario.peak_demand_factor": ["0"],
+    "scenario.shock_demand_factor": ["0.5"],
+    "anomalies.shrinkage_units_max": ["0"],
+    "anomalies.demand_spike_factor_min": ["0.5"],
+    "anomalies.price_error_factor_min": ["1"],
+    "anomalies.price_error_factor_max": ["1.5"],
 }
 
 
@@ -115,11 +122,24 @@ def test_a_bad_value_of_any_key_is_refused_naming_it(tmp_path, capsys, key, valu
         (["customers.customer_count=10000000"], "customers.customer_count", "orders a day"),
         (["demand.peak_season_uplift_rate=1", "customers.customer_count=5000000"], "customers.customer_count",
          "orders a day"),
+        (["scenario.outage_location_id=STR-NYC-001"], "scenario.outage_location_id", "a warehouse or DC"),
+        (["scenario.outage_location_id=WH-NWK-001", "scenario.outage_days=31"], "scenario.outage_days",
+         "must not exceed the horizon"),
+        (["scenario.shock_product_share=0.1", "scenario.shock_first_day=25", "scenario.shock_days=10"],
+         "scenario.shock_first_day", "inside the horizon"),
+        (["scenario.outage_location_id=WH-NWK-001", "scenario.outage_first_day=20"], "scenario.outage_first_day",
+         "inside the horizon"),
     ],
 )
 def test_rules_across_keys_are_checked_before_spark(tmp_path, capsys, assignments, key, allowed):
     line = assert_refused(tmp_path, capsys, key, *(a for assignment in assignments for a in ("--set", assignment)))
     assert allowed in line
+
+
+def test_an_unknown_scenario_is_refused_with_the_list(tmp_path, capsys):
+    status, lines = generate(tmp_path, capsys, "--scenario", "peak")
+    assert status == 2 and len(lines) == 1
+    assert "unknown scenario 'peak'; scenarios are: anomaly-heavy, growth-phase, normal-ops, peak-season" in lines[0]
 
 
 @pytest.mark.parametrize("section", sorted(k for k, v in defaults().items() if isinstance(v, dict)))

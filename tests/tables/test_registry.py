@@ -8,7 +8,7 @@ from components.contracts import SOURCES, all_tables, arrow_schema, load_contrac
 from components.tables import registry
 from pipelines.affinity_table import AFFINITY_TABLE, READS
 from pipelines.dimension_tables import build_dimensions
-from tests.simulated_worlds import tiny_block, tiny_decisions, tiny_dimensions, tiny_world, walked_in_blocks
+from tests.simulated_worlds import ANOMALY_HEAVY, tiny_block, tiny_decisions, tiny_dimensions, tiny_world, walked_in_blocks
 from tests.tables.tiny_tables import ETL, decision_batches, formatted, tiny_table
 
 
@@ -23,7 +23,8 @@ def test_the_lists_by_source():
     assert registry.DIMENSION_TABLES == ("gold_date_dim", "gold_time_dim", "gold_channel_dim", "gold_location_dim",
                                          "gold_product_dim", "gold_customer_dim")
     assert set(registry.WALK_TABLES) == {"gold_sales_fact", "gold_inventory_fact", "gold_inventory_movement_fact",
-                                         "gold_stockout_events", "gold_demand_forecast_fact", "gold_size_fit_bridge"}
+                                         "gold_stockout_events", "gold_demand_forecast_fact", "gold_size_fit_bridge",
+                                         "gold_anomaly_label"}
     assert set(registry.CART_TABLES) == {"gold_cart_abandonment_fact", "gold_customer_event_fact"}
     assert registry.DERIVED_TABLES == (AFFINITY_TABLE,)
 
@@ -54,14 +55,15 @@ def test_other_tables_have_no_module_producer(table):
 
 @pytest.mark.parametrize("table", registry.FACT_TABLES)
 def test_batches_match_the_contract_and_the_size_limit(table):
+    settings = ANOMALY_HEAVY if table == "gold_anomaly_label" else ()     # normal-ops injects no anomaly
     if table in registry.CART_TABLES:
         world, decisions = tiny_decisions()
         inputs = decision_batches(decisions)
     else:
-        world, block = tiny_block()
+        world, block = tiny_block(*settings)
         inputs = [block]
     batches = [b for part in inputs for b in registry.producer(table)(world, part, ETL, 250)]
-    assert sum(b.num_rows for b in batches) == tiny_table(table).num_rows > 0
+    assert sum(b.num_rows for b in batches) == tiny_table(table, *settings).num_rows > 0
     for batch in batches:
         assert batch.schema.equals(arrow_schema(table)) and batch.num_rows <= 250
 
