@@ -4,7 +4,9 @@
 override declared keys. Each key's type is its default's, and most ranges
 follow from key names (see the header of defaults.yaml), so a new parameter
 is checked as soon as it is declared; the rules names cannot express are
-KEY_RULES and CROSS_RULES below. Every rule the simulation relies on is
+KEY_RULES and CROSS_RULES below. The `distributions:` section holds
+declarations instead of plain values: components.distributions checks each
+against the kinds and labels its draw allows (DISTRIBUTION_USES). Every rule the simulation relies on is
 checked here, so every problem is a `ConfigError` with a one-line message
 naming the key and what is allowed; the CLI turns it into exit status 2
 before Spark starts, so bad input writes nothing.
@@ -24,9 +26,16 @@ from pathlib import Path
 
 import yaml
 
+from components.dimensions.channels import CHANNEL_CODES
 from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS
-from components.run_config import RunConfig, Segment, Segments
-from components.simulation.world import FORECAST_PAD_DAYS, MAX_ORDERS_PER_DAY
+from components.dimensions.products import APPAREL_SIZES, BRAND_CODES, WAIST_SIZES
+from components.distributions import KINDS, PARAMETERS, DeclarationError, Use, declare
+from components.run_config import ByName, DistributionParams, RunConfig, Segment, Segments
+from components.simulation.demand import MAX_QUANTITY, PAYMENT_METHODS
+from components.simulation.world import FORECAST_PAD_DAYS, MAX_BASKET_LINES, MAX_ORDERS_PER_DAY
+from components.tables.customer_event_fact import DEVICE_NAMES, DRAWN_SOURCES
+from components.tables.keys import ABANDONMENT_STAGES
+from components.tables.size_fit_bridge import FITS, RETURN_REASONS, SIZE_COMPARISONS
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 DEFAULTS_FILE = CONF_DIR / "defaults.yaml"
@@ -58,6 +67,29 @@ KEY_RULES = {
         lambda v: re.fullmatch(r"[1-9][0-9]*[kmgt]?", v.lower()) is not None,
         "a JVM memory size such as 512m or 4g",
     ),
+}
+
+# What each declaration of `distributions:` may be (a group's members share their use).
+CATEGORICAL = ("categorical",)
+DISTRIBUTION_USES = {
+    "product_popularity": Use(("zipf", "lognormal")),
+    "brand": Use(CATEGORICAL, BRAND_CODES),
+    "price_jitter": Use(("uniform", "normal")),
+    "basket_lines": Use(("uniform", "categorical"), counts=MAX_BASKET_LINES),
+    "quantity": Use(CATEGORICAL, counts=MAX_QUANTITY),
+    "payment_method": Use(CATEGORICAL, PAYMENT_METHODS),
+    "preferred_channel": Use(CATEGORICAL, CHANNEL_CODES),
+    "acquisition_channel": Use(CATEGORICAL),
+    "size_profile_tops": Use(CATEGORICAL, APPAREL_SIZES),
+    "size_profile_bottoms": Use(CATEGORICAL, WAIST_SIZES),
+    "ordered_size": Use(CATEGORICAL, SIZE_COMPARISONS),
+    "return_reason": Use(CATEGORICAL, RETURN_REASONS),
+    "kept_fit": Use(CATEGORICAL, FITS),
+    "abandonment_stage": Use(CATEGORICAL, ABANDONMENT_STAGES),
+    "abandonment_reason": Use(CATEGORICAL),
+    "session_source": Use(CATEGORICAL, DRAWN_SOURCES),
+    "session_device": Use(CATEGORICAL, DEVICE_NAMES),
+    "browse_sessions": Use(("poisson",)),
 }
 
 
@@ -135,20 +167,41 @@ def _unknown_key_error(dotted: str, known: list[str]) -> ConfigError:
     return ConfigError(f"unknown configuration key '{dotted}'{hint}")
 
 
-def _merge(base: dict, override: dict, prefix: str = "") -> None:
+def _is_declaration(node) -> bool:
+    return isinstance(node, dict) and "distribution" in node
+
+
+def _merge(base: dict, override: dict, prefix: str = "", declaration: bool = False) -> None:
+    """Merge override into base. Inside a distribution declaration new parameters are let through for its own
+    check, a change of kind keeps only the parameters the new kind takes, and weights are replaced whole:
+    their labels and order are the declaration."""
     for key, value in override.items():
         dotted = f"{prefix}{key}"
-        if key not in base:
+        if key not in base and not declaration:
             known = list(flatten(base)) + list(base)
             raise _unknown_key_error(dotted, [f"{prefix}{k}" for k in known])
-        if isinstance(base[key], dict):
+        if key not in base or (key == "weights" and _is_declaration(base)):
+            base[key] = value
+        elif isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise ConfigError(f"'{dotted}' is a section; give it a mapping, not {_shown(value)}")
-            _merge(base[key], value, dotted + ".")
-        elif isinstance(value, dict):
+            kind = value.get("distribution", base[key].get("distribution"))
+            if _is_declaration(base[key]) and isinstance(kind, str) and kind in PARAMETERS \
+                    and kind != base[key]["distribution"]:
+                base[key] = {k: v for k, v in base[key].items() if k == "distribution" or k in PARAMETERS[kind]}
+            _merge(base[key], value, dotted + ".", declaration or _is_declaration(base[key]))
+        elif isinstance(value, dict) and not declaration:
             raise ConfigError(f"'{dotted}' must be {_wanted(base[key])}, not a mapping")
         else:
             base[key] = value
+
+
+def _labels_as_text(layer: dict) -> dict:
+    """The layer with every key under `distributions` as text: YAML reads a label such as 1 or 26 as a number."""
+    def text(node):
+        return {str(k): text(v) for k, v in node.items()} if isinstance(node, dict) else node
+
+    return {k: text(v) if k == "distributions" else v for k, v in layer.items()}
 
 
 def parse_assignment(text: str) -> dict:
@@ -286,6 +339,25 @@ def _orders_per_day_fit(flat: dict, config: dict) -> None:
         )
 
 
+def declared_distributions(tree: dict) -> DistributionParams:
+    """The typed `distributions:` section, each declaration checked against its use (DISTRIBUTION_USES)."""
+    hints = typing.get_type_hints(DistributionParams)
+    values = {}
+    try:
+        for name, use in DISTRIBUTION_USES.items():
+            key, node, kind = f"distributions.{name}", tree[name], hints[name]
+            if kind is ByName:
+                values[name] = ByName({member: declare(f"{key}.{member}", sub, use) for member, sub in node.items()})
+            elif dataclasses.is_dataclass(kind) and kind not in KINDS.values():      # a group: PaymentMethods, ...
+                values[name] = kind(**{f.name: declare(f"{key}.{f.name}", node[f.name], use)
+                                       for f in dataclasses.fields(kind)})
+            else:
+                values[name] = declare(key, node, use)
+    except DeclarationError as exc:
+        raise ConfigError(str(exc)) from None
+    return DistributionParams(**values)
+
+
 # Rules across keys, run in this order once every key has the right type and range.
 CROSS_RULES = (
     _min_below_max,
@@ -299,7 +371,7 @@ CROSS_RULES = (
 def validate(config: dict) -> None:
     """Raise a ConfigError for the first problem of a merged configuration tree."""
     reference = flatten(_declared())
-    flat = flatten(config)
+    flat = {k: v for k, v in flatten(config).items() if not k.startswith("distributions.")}
     for dotted, value in flat.items():
         _check_type(dotted, value, reference[dotted])
         _check_range(dotted, value)
@@ -307,6 +379,7 @@ def validate(config: dict) -> None:
             test, allowed = KEY_RULES[dotted]
             if not test(value):
                 raise ConfigError(f"'{dotted}' must be {allowed}, got {_shown(value)}")
+    declared_distributions(config["distributions"])
     for rule in CROSS_RULES:
         rule(flat, config)
 
@@ -321,7 +394,9 @@ def _typed(cls, tree: dict, prefix: str = ""):
     values = {}
     for name in names:
         kind, value = hints[name], tree[name]
-        if dataclasses.is_dataclass(kind):
+        if kind is DistributionParams:
+            value = declared_distributions(value)
+        elif dataclasses.is_dataclass(kind):
             value = _typed(kind, value, f"{prefix}{name}.")
         elif kind is Segments:
             value = Segments({s: _typed(Segment, v, f"{prefix}{name}.{s}.") for s, v in value.items()})
@@ -340,7 +415,7 @@ def resolve(
     seed: int | None = None,
 ) -> RunConfig:
     """Merge defaults <- preset or file <- --set <- --seed, validate, derive horizon_days; the typed RunConfig."""
-    config = defaults()
+    config = _labels_as_text(defaults())
     layers = []
     if preset is not None:
         layers.append(read_preset(preset))
@@ -350,7 +425,7 @@ def resolve(
     if seed is not None:
         layers.append({"seed": seed})
     for layer in layers:
-        layer = {k: v for k, v in layer.items() if k not in PRESET_ONLY_KEYS}
+        layer = _labels_as_text({k: v for k, v in layer.items() if k not in PRESET_ONLY_KEYS})
         _merge(config, copy.deepcopy(layer))
     validate(config)
     config["horizon_days"] = (config["end_date"] - config["start_date"]).days + 1

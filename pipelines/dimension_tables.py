@@ -39,6 +39,7 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> dict[str,
             config.horizon_days,
             config.products.active_share,
             etl_timestamp,
+            config.distributions,
         ),
         "gold_customer_dim": build_customer_dim(
             config.customers.customer_count,
@@ -48,6 +49,7 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> dict[str,
             config.start_date,
             config.customers.history_years,
             etl_timestamp,
+            config.distributions,
         ),
     }
     if set(built) != set(DIMENSION_TABLES):

@@ -18,6 +18,7 @@ from components.run_config import Segment
 ETL = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 REFERENCE_DAY = datetime.date(2025, 1, 1)
 SEGMENTS = resolve(preset="tiny").customers.segments
+DECLARED = resolve(preset="tiny").distributions
 
 # city -> (latitude, longitude) of the city centre, independent of the generator's table
 TRUE_COORDINATES = {
@@ -36,12 +37,12 @@ def locations():
 
 @pytest.fixture(scope="module")
 def products():
-    return build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL)
+    return build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL, DECLARED)
 
 
 @pytest.fixture(scope="module")
 def customers(locations):
-    return build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL)
+    return build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL, DECLARED)
 
 
 def test_channel_dim():
@@ -129,8 +130,8 @@ def test_products_are_internally_consistent(products):
 
 
 def test_products_reproducible(products):
-    assert products.equals(build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL))
-    assert not products.equals(build_product_dim(3000, 43, REFERENCE_DAY, 90, 0.95, ETL))
+    assert products.equals(build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL, DECLARED))
+    assert not products.equals(build_product_dim(3000, 43, REFERENCE_DAY, 90, 0.95, ETL, DECLARED))
 
 
 def test_customers(customers, locations):
@@ -157,12 +158,12 @@ def test_customers(customers, locations):
 
 
 def test_customers_reproducible(customers, locations):
-    assert customers.equals(build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL))
-    other = build_customer_dim(5000, 7, SEGMENTS, locations, REFERENCE_DAY, 5, ETL)
+    assert customers.equals(build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL, DECLARED))
+    other = build_customer_dim(5000, 7, SEGMENTS, locations, REFERENCE_DAY, 5, ETL, DECLARED)
     assert other["email"].to_pylist() != customers["email"].to_pylist()
     assert other["segment"].to_pylist() != customers["segment"].to_pylist()
 
 
 def test_customers_reject_unknown_segment(locations):
     with pytest.raises(ValueError, match="segments"):
-        build_customer_dim(10, 42, {"whale": Segment(1.0, 1.0, 1, 1, 0.1)}, locations, REFERENCE_DAY, 5, ETL)
+        build_customer_dim(10, 42, {"whale": Segment(1.0, 1.0, 0.1)}, locations, REFERENCE_DAY, 5, ETL, DECLARED)

@@ -171,7 +171,7 @@ def test_volume_per_cart_stays_modest_and_follows_the_browse_setting():
     world, decisions = tiny_decisions()
     horizon_carts = int((decisions.column("day").to_numpy() >= world.warmup_days).sum())
     default = len(events()) / horizon_carts
-    without_browsing = events("events.browse_sessions_per_cart=0.0")
+    without_browsing = events("distributions.browse_sessions.mean=0.0")
     assert 6 < default < 12        # the full preset has about a million horizon carts: ~10 M events at most
     assert not without_browsing["session_id"].str.contains("-B").any()
     assert len(without_browsing) / horizon_carts < default - 1.5
