@@ -108,6 +108,7 @@ class InventoryParams:
 class CartParams:
     abandonment_base_rate: float
     low_inventory_uplift_rate: float
+    low_inventory_reason_share: float
     recovery_email_sent_rate: float
     recovery_email_open_rate: float
     recovery_email_click_rate: float

@@ -30,7 +30,6 @@ from components.tables.keys import (
 )
 
 TABLE = "gold_cart_abandonment_fact"
-LOW_INVENTORY_REASON_SHARE = 0.6     # carts with a low item blamed on it; the rest on distributions.abandonment_reason
 MEAN_MINUTES_IN_CART = 25.0
 
 
@@ -50,7 +49,7 @@ def _abandoned_carts(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.
     sent, opened, clicked, _ = recovery_funnel(world, cart)
     recovered = c["recovered"]
     low = c["low_items"] > 0
-    blamed_on_stock = low & (hashing.uniform(seed, "carts.reason_low", cart) < LOW_INVENTORY_REASON_SHARE)
+    blamed_on_stock = low & (hashing.uniform(seed, "carts.reason_low", cart) < world.config.carts.low_inventory_reason_share)
     other_reason = declared.abandonment_reason.draw_labels(seed, "carts.reason", cart)
     columns = {
         "abandonment_id": abandonment_ids(world, day, order),
