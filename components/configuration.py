@@ -6,10 +6,10 @@ follow from key names (see the header of defaults.yaml), so a new parameter
 is checked as soon as it is declared; the rules names cannot express are
 KEY_RULES and CROSS_RULES below. The `distributions:` section holds
 declarations instead of plain values: components.distributions checks each
-against the kinds and labels its draw allows (DISTRIBUTION_USES). Every rule the simulation relies on is
-checked here, so every problem is a `ConfigError` with a one-line message
-naming the key and what is allowed; the CLI turns it into exit status 2
-before Spark starts, so bad input writes nothing.
+against the kinds and labels its draw allows (DISTRIBUTION_USES). Every rule
+the simulation relies on is checked here, so every problem is a `ConfigError`
+with a one-line message naming the key and what is allowed; the CLI turns it
+into exit status 2 before Spark starts, so bad input writes nothing.
 """
 
 from __future__ import annotations
