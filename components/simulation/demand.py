@@ -250,7 +250,7 @@ def _attributes(world, day, order, line, customer, product, lid, oid) -> Request
     payments = world.config.distributions.payment_method
     pay_store = payments.store.draw_from(PAYMENT_METHODS, seed, "demand.payment", oid)
     pay_digital = payments.digital.draw_from(PAYMENT_METHODS, seed, "demand.payment", oid)
-    # normalised weights in declared order, as the World's replenishment model reads them
+    # the World's normalised weights in declared order: the shares the replenishment model plans with
     quantity = world.quantity_units[hashing.choice(seed, "demand.quantity", world.quantity_weights, lid)].astype(np.int16)
     # Service order within a position and day: the order's time slot, ties broken by a hashed draw.
     priority = slot + hashing.uniform(seed, "demand.priority", lid)
