@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 
 from components.contracts import arrow_schema
+from components.dimensions.channels import channel_keys
 from components.dimensions.time_of_day import build_time_dim
 from components.tables import cart_abandonment_fact, customer_event_fact, sales_fact
 from tests.simulated_worlds import tiny_decisions, tiny_dimensions
@@ -181,3 +182,12 @@ def test_an_empty_decision_batch_gives_no_events():
     world, decisions = tiny_decisions()
     empty = pa.RecordBatch.from_pylist([], schema=decisions.schema)
     assert formatted(customer_event_fact.TABLE, world, [empty]).num_rows == 0
+
+
+def test_sources_and_devices_follow_their_declarations_per_channel():
+    frame = events("distributions.session_source.WEB_DESKTOP.weights={google_cpc: 1.0}",
+                   "distributions.session_device.WEB_DESKTOP.weights={desktop_firefox_windows: 1.0}")
+    desktop = frame[frame.channel_key == channel_keys(["WEB_DESKTOP"])[0]]
+    drawn = desktop[desktop.utm_campaign != "cart_recovery"]
+    assert len(drawn) > 0 and (drawn.utm_medium == "cpc").all() and (drawn.utm_source == "google").all()
+    assert (desktop.browser == "firefox").all() and (desktop.operating_system == "windows").all()
