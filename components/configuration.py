@@ -92,6 +92,14 @@ DISTRIBUTION_USES = {
     "browse_sessions": Use(("poisson",)),
 }
 
+# Keys that became declarations of `distributions:` -> where they are declared now.
+MOVED_KEYS = {
+    r"products\.popularity_zipf_exponent": "distributions.product_popularity",
+    r"demand\.quantity_weights": "distributions.quantity",
+    r"events\.browse_sessions_per_cart": "distributions.browse_sessions",
+    r"customers\.segments\.(\w+)\.basket_lines_m(in|ax)": r"distributions.basket_lines.\1",
+}
+
 
 class ConfigError(ValueError):
     """A configuration problem, reported to the user as one line."""
@@ -162,6 +170,10 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
 
 
 def _unknown_key_error(dotted: str, known: list[str]) -> ConfigError:
+    for pattern, declaration in MOVED_KEYS.items():
+        if re.fullmatch(pattern, dotted):
+            moved = re.sub(pattern, declaration, dotted)
+            return ConfigError(f"'{dotted}' is now the declaration '{moved}'; see the distributions section of conf/defaults.yaml")
     close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else "; see conf/defaults.yaml for the keys"
     return ConfigError(f"unknown configuration key '{dotted}'{hint}")

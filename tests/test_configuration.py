@@ -198,6 +198,10 @@ def test_weights_are_declared_whole_in_their_order_whether_labels_read_as_number
         ("distributions.quantity.weights=[0.7, 0.3]", "'distributions.quantity.weights' must map labels to weights"),
         ("distributions.quantity.weights.1=-0.5", "'distributions.quantity.weights.1' must not be negative"),
         ("distributions.brand=zipf", "'distributions.brand' is a section; give it a mapping"),
+        ("products.popularity_zipf_exponent=1.1",
+         "'products.popularity_zipf_exponent' is now the declaration 'distributions.product_popularity'"),
+        ("customers.segments.vip.basket_lines_max=6",
+         "'customers.segments.vip.basket_lines_max' is now the declaration 'distributions.basket_lines.vip'"),
     ],
 )
 def test_a_bad_declaration_is_one_line_naming_its_key(assignment, expected):
