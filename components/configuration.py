@@ -4,10 +4,12 @@
 override declared keys. Each key's type is its default's, and most ranges
 follow from key names (see the header of defaults.yaml), so a new parameter
 is checked as soon as it is declared; the rules names cannot express are
-KEY_RULES and CROSS_RULES below. Every rule the simulation relies on is
-checked here, so every problem is a `ConfigError` with a one-line message
-naming the key and what is allowed; the CLI turns it into exit status 2
-before Spark starts, so bad input writes nothing.
+KEY_RULES and CROSS_RULES below. The `distributions:` section holds
+declarations instead of plain values: components.distributions checks each
+against the kinds and labels its draw allows (DISTRIBUTION_USES). Every rule
+the simulation relies on is checked here, so every problem is a `ConfigError`
+with a one-line message naming the key and what is allowed; the CLI turns it
+into exit status 2 before Spark starts, so bad input writes nothing.
 """
 
 from __future__ import annotations
@@ -24,9 +26,16 @@ from pathlib import Path
 
 import yaml
 
+from components.dimensions.channels import CHANNEL_CODES
 from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS, fulfilment_node_ids
-from components.run_config import NO_OUTAGE, RunConfig, Segment, Segments
-from components.simulation.world import FORECAST_PAD_DAYS, LIFT_ORDER_BASE, MAX_ORDERS_PER_DAY
+from components.dimensions.products import APPAREL_SIZES, BRAND_CODES, WAIST_SIZES
+from components.distributions import KINDS, PARAMETERS, DeclarationError, Use, declare
+from components.run_config import NO_OUTAGE, ByName, DistributionParams, RunConfig, Segment, Segments
+from components.simulation.demand import MAX_QUANTITY, PAYMENT_METHODS
+from components.simulation.world import FORECAST_PAD_DAYS, MAX_BASKET_LINES, MAX_ORDERS_PER_DAY
+from components.tables.customer_event_fact import DEVICE_NAMES, DRAWN_SOURCES
+from components.tables.keys import ABANDONMENT_STAGES
+from components.tables.size_fit_bridge import FITS, RETURN_REASONS, SIZE_COMPARISONS
 
 CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
 DEFAULTS_FILE = CONF_DIR / "defaults.yaml"
@@ -41,6 +50,7 @@ UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 MAX_HISTORY_YEARS = 100
 MAX_INT, MAX_LONG = 2**31 - 1, 2**63 - 1
+MAX_RECOVERY_DELAY_DAYS = (1 << 24) // (MAX_ORDERS_PER_DAY + 1) - 1     # demand.recovered_order_numbers
 ORDER_NOISE_SIGMAS = 8          # margin of the Poisson draw of orders per day above its mean
 
 # Rules of single keys that their names cannot express: key -> (test, what is allowed).
@@ -56,8 +66,8 @@ KEY_RULES = {
     "forecast.confidence_probability": (lambda v: 0 < v < 1, "strictly between 0 and 1"),
     "output.batch_rows": (lambda v: v <= MAX_INT, f"at most {MAX_INT:,} (Spark's Arrow batch size is a 32-bit integer)"),
     "carts.recovery_delay_days_max": (
-        lambda v: v < LIFT_ORDER_BASE // (MAX_ORDERS_PER_DAY + 1),
-        f"at most {LIFT_ORDER_BASE // (MAX_ORDERS_PER_DAY + 1) - 1} (recovered orders are numbered by their delay)",
+        lambda v: v <= MAX_RECOVERY_DELAY_DAYS,
+        f"at most {MAX_RECOVERY_DELAY_DAYS} (a recovered order's number holds its delay in the 24 bits of an order id)",
     ),
     "scenario.peak_demand_factor": (lambda v: v > 0, "a positive multiplier"),
     "scenario.shock_demand_factor": (lambda v: v >= 1, "a multiplier of at least 1"),
@@ -70,6 +80,37 @@ KEY_RULES = {
         lambda v: re.fullmatch(r"[1-9][0-9]*[kmgt]?", v.lower()) is not None,
         "a JVM memory size such as 512m or 4g",
     ),
+}
+
+# What each declaration of `distributions:` may be (a group's members share their use).
+CATEGORICAL = ("categorical",)
+DISTRIBUTION_USES = {
+    "product_popularity": Use(("zipf", "lognormal")),
+    "brand": Use(CATEGORICAL, BRAND_CODES),
+    "price_jitter": Use(("uniform", "normal")),
+    "basket_lines": Use(("uniform", "categorical"), counts=MAX_BASKET_LINES),
+    "quantity": Use(CATEGORICAL, counts=MAX_QUANTITY),
+    "payment_method": Use(CATEGORICAL, PAYMENT_METHODS),
+    "preferred_channel": Use(CATEGORICAL, CHANNEL_CODES),
+    "acquisition_channel": Use(CATEGORICAL),
+    "size_profile_tops": Use(CATEGORICAL, APPAREL_SIZES),
+    "size_profile_bottoms": Use(CATEGORICAL, WAIST_SIZES),
+    "ordered_size": Use(CATEGORICAL, SIZE_COMPARISONS),
+    "return_reason": Use(CATEGORICAL, RETURN_REASONS),
+    "kept_fit": Use(CATEGORICAL, FITS),
+    "abandonment_stage": Use(CATEGORICAL, ABANDONMENT_STAGES),
+    "abandonment_reason": Use(CATEGORICAL),
+    "session_source": Use(CATEGORICAL, DRAWN_SOURCES),
+    "session_device": Use(CATEGORICAL, DEVICE_NAMES),
+    "browse_sessions": Use(("poisson",)),
+}
+
+# Keys that became declarations of `distributions:` -> where they are declared now.
+MOVED_KEYS = {
+    r"products\.popularity_zipf_exponent": "distributions.product_popularity",
+    r"demand\.quantity_weights": "distributions.quantity",
+    r"events\.browse_sessions_per_cart": "distributions.browse_sessions",
+    r"customers\.segments\.(\w+)\.basket_lines_m(in|ax)": r"distributions.basket_lines.\1",
 }
 
 
@@ -164,25 +205,50 @@ def flatten(tree: dict, prefix: str = "") -> dict[str, object]:
 
 
 def _unknown_key_error(dotted: str, known: list[str]) -> ConfigError:
+    for pattern, declaration in MOVED_KEYS.items():
+        if re.fullmatch(pattern, dotted):
+            moved = re.sub(pattern, declaration, dotted)
+            return ConfigError(f"'{dotted}' is now the declaration '{moved}'; see the distributions section of conf/defaults.yaml")
     close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else "; see conf/defaults.yaml for the keys"
     return ConfigError(f"unknown configuration key '{dotted}'{hint}")
 
 
-def _merge(base: dict, override: dict, prefix: str = "") -> None:
+def _is_declaration(node) -> bool:
+    return isinstance(node, dict) and "distribution" in node
+
+
+def _merge(base: dict, override: dict, prefix: str = "", declaration: bool = False) -> None:
+    """Merge override into base. Inside a distribution declaration new parameters are let through for its own
+    check, a change of kind keeps only the parameters the new kind takes, and weights are replaced whole:
+    their labels and order are the declaration."""
     for key, value in override.items():
         dotted = f"{prefix}{key}"
-        if key not in base:
+        if key not in base and not declaration:
             known = list(flatten(base)) + list(base)
             raise _unknown_key_error(dotted, [f"{prefix}{k}" for k in known])
-        if isinstance(base[key], dict):
+        if key not in base or (key == "weights" and _is_declaration(base)):
+            base[key] = value
+        elif isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise ConfigError(f"'{dotted}' is a section; give it a mapping, not {_shown(value)}")
-            _merge(base[key], value, dotted + ".")
-        elif isinstance(value, dict):
+            kind = value.get("distribution", base[key].get("distribution"))
+            if _is_declaration(base[key]) and isinstance(kind, str) and kind in PARAMETERS \
+                    and kind != base[key]["distribution"]:
+                base[key] = {k: v for k, v in base[key].items() if k == "distribution" or k in PARAMETERS[kind]}
+            _merge(base[key], value, dotted + ".", declaration or _is_declaration(base[key]))
+        elif isinstance(value, dict) and not declaration:
             raise ConfigError(f"'{dotted}' must be {_wanted(base[key])}, not a mapping")
         else:
             base[key] = value
+
+
+def _labels_as_text(layer: dict) -> dict:
+    """The layer with every key under `distributions` as text: YAML reads a label such as 1 or 26 as a number."""
+    def text(node):
+        return {str(k): text(v) for k, v in node.items()} if isinstance(node, dict) else node
+
+    return {k: text(v) if k == "distributions" else v for k, v in layer.items()}
 
 
 def parse_assignment(text: str) -> dict:
@@ -346,6 +412,23 @@ def _outage_node_exists(flat: dict, config: dict) -> None:
     if wanted not in nodes:
         raise ConfigError(f"'scenario.outage_location_id' must be none or a warehouse or DC of this run "
                           f"({', '.join(nodes)}), got {wanted!r}")
+def declared_distributions(tree: dict) -> DistributionParams:
+    """The typed `distributions:` section, each declaration checked against its use (DISTRIBUTION_USES)."""
+    hints = typing.get_type_hints(DistributionParams)
+    values = {}
+    try:
+        for name, use in DISTRIBUTION_USES.items():
+            key, node, kind = f"distributions.{name}", tree[name], hints[name]
+            if kind is ByName:
+                values[name] = ByName({member: declare(f"{key}.{member}", sub, use) for member, sub in node.items()})
+            elif dataclasses.is_dataclass(kind) and kind not in KINDS.values():      # a group: PaymentMethods, ...
+                values[name] = kind(**{f.name: declare(f"{key}.{f.name}", node[f.name], use)
+                                       for f in dataclasses.fields(kind)})
+            else:
+                values[name] = declare(key, node, use)
+    except DeclarationError as exc:
+        raise ConfigError(str(exc)) from None
+    return DistributionParams(**values)
 
 
 # Rules across keys, run in this order once every key has the right type and range.
@@ -363,7 +446,7 @@ CROSS_RULES = (
 def validate(config: dict) -> None:
     """Raise a ConfigError for the first problem of a merged configuration tree."""
     reference = flatten(_declared())
-    flat = flatten(config)
+    flat = {k: v for k, v in flatten(config).items() if not k.startswith("distributions.")}
     for dotted, value in flat.items():
         _check_type(dotted, value, reference[dotted])
         _check_range(dotted, value)
@@ -371,6 +454,7 @@ def validate(config: dict) -> None:
             test, allowed = KEY_RULES[dotted]
             if not test(value):
                 raise ConfigError(f"'{dotted}' must be {allowed}, got {_shown(value)}")
+    declared_distributions(config["distributions"])
     for rule in CROSS_RULES:
         rule(flat, config)
 
@@ -385,7 +469,9 @@ def _typed(cls, tree: dict, prefix: str = ""):
     values = {}
     for name in names:
         kind, value = hints[name], tree[name]
-        if dataclasses.is_dataclass(kind):
+        if kind is DistributionParams:
+            value = declared_distributions(value)
+        elif dataclasses.is_dataclass(kind):
             value = _typed(kind, value, f"{prefix}{name}.")
         elif kind is Segments:
             value = Segments({s: _typed(Segment, v, f"{prefix}{name}.{s}.") for s, v in value.items()})
@@ -405,7 +491,7 @@ def resolve(
     scenario: str | None = None,
 ) -> RunConfig:
     """Merge defaults <- preset or file <- scenario <- --set <- --seed, validate, derive horizon_days; the typed RunConfig."""
-    config = defaults()
+    config = _labels_as_text(defaults())
     layers = []
     if preset is not None:
         layers.append(read_preset(preset))
@@ -416,7 +502,7 @@ def resolve(
     if seed is not None:
         layers.append({"seed": seed})
     for layer in layers:
-        layer = {k: v for k, v in layer.items() if k not in PRESET_ONLY_KEYS}
+        layer = _labels_as_text({k: v for k, v in layer.items() if k not in PRESET_ONLY_KEYS})
         _merge(config, copy.deepcopy(layer))
     validate(config)
     config["horizon_days"] = (config["end_date"] - config["start_date"]).days + 1

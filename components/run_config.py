@@ -14,40 +14,48 @@ import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 
+from components.distributions import Categorical, LogNormal, Normal, Poisson, Uniform, Zipf
+
 NO_OUTAGE = "none"          # scenario.outage_location_id of a run without an outage
 
 
 @dataclass(frozen=True)
 class Segment:
-    """One customer segment: its share of customers, order rate, basket size and return probability."""
+    """One customer segment: its share of customers, order rate and return probability (basket size: distributions)."""
 
     share: float
     orders_per_30_days: float
-    basket_lines_min: int
-    basket_lines_max: int
     return_probability: float
 
 
-class Segments(Mapping):
-    """Customer segments by name, in their declared order; read-only, hashable and picklable."""
+class Named(Mapping):
+    """Values by name, in their declared order; read-only, hashable and picklable."""
 
-    def __init__(self, segments: Mapping[str, Segment]):
-        self._segments = dict(segments)
+    def __init__(self, values: Mapping[str, object]):
+        self._values = dict(values)
 
-    def __getitem__(self, name: str) -> Segment:
-        return self._segments[name]
+    def __getitem__(self, name: str):
+        return self._values[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._segments)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self._segments)
+        return len(self._values)
 
     def __hash__(self) -> int:
-        return hash(tuple(self._segments.items()))
+        return hash(tuple(self._values.items()))
 
     def __repr__(self) -> str:
-        return f"Segments({self._segments!r})"
+        return f"{type(self).__name__}({self._values!r})"
+
+
+class Segments(Named):
+    """Customer segments (Segment) by name, in their declared order."""
+
+
+class ByName(Named):
+    """Declared distributions by the name of what they belong to: a segment, a channel code."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,6 @@ class CustomerParams:
 @dataclass(frozen=True)
 class ProductParams:
     product_count: int
-    popularity_zipf_exponent: float
     active_share: float
 
 
@@ -72,7 +79,6 @@ class LocationParams:
 
 @dataclass(frozen=True)
 class DemandParams:
-    quantity_weights: tuple[float, ...]
     weekend_uplift_rate: float
     holiday_uplift_rate: float
     peak_season_uplift_rate: float
@@ -104,6 +110,7 @@ class InventoryParams:
 class CartParams:
     abandonment_base_rate: float
     low_inventory_uplift_rate: float
+    low_inventory_reason_share: float
     recovery_email_sent_rate: float
     recovery_email_open_rate: float
     recovery_email_click_rate: float
@@ -130,7 +137,6 @@ class ForecastParams:
 
 @dataclass(frozen=True)
 class EventParams:
-    browse_sessions_per_cart: float
     browse_lookback_days: int
     browse_bounce_share: float
     browse_views_min: int
@@ -202,6 +208,50 @@ class AnomalyParams:
 
 
 @dataclass(frozen=True)
+class PaymentMethods:
+    """Payment method of an order, by the kind of its channel."""
+
+    store: Categorical
+    digital: Categorical
+
+
+@dataclass(frozen=True)
+class SizeComparison:
+    """One declaration per ordered size against the recommended one (index: sign(ordered - recommended) + 1)."""
+
+    smaller: Categorical
+    same: Categorical
+    larger: Categorical
+
+    def rows(self) -> tuple[Categorical, Categorical, Categorical]:
+        return self.smaller, self.same, self.larger
+
+
+@dataclass(frozen=True)
+class DistributionParams:
+    """The `distributions:` section: every behavioural draw, declared once (components/distributions.py)."""
+
+    product_popularity: Zipf | LogNormal
+    brand: Categorical
+    price_jitter: Uniform | Normal
+    basket_lines: ByName            # segment -> Uniform | Categorical
+    quantity: Categorical
+    payment_method: PaymentMethods
+    preferred_channel: Categorical
+    acquisition_channel: Categorical
+    size_profile_tops: Categorical
+    size_profile_bottoms: Categorical
+    ordered_size: Categorical
+    return_reason: SizeComparison
+    kept_fit: SizeComparison
+    abandonment_stage: Categorical
+    abandonment_reason: Categorical
+    session_source: ByName          # channel code -> Categorical
+    session_device: ByName          # channel code -> Categorical
+    browse_sessions: Poisson
+
+
+@dataclass(frozen=True)
 class RunConfig:
     """A validated run: the top-level keys, one object per section, and the derived horizon and preset name."""
 
@@ -224,6 +274,7 @@ class RunConfig:
     guard: GuardParams
     scenario: ScenarioParams
     anomalies: AnomalyParams
+    distributions: DistributionParams
     horizon_days: int       # days start_date..end_date, both included
     preset: str             # the preset, or the config file's stem, or "defaults"
     scenario_name: str      # the scenario of conf/scenarios (normal-ops unless --scenario)

@@ -31,8 +31,9 @@ def drivers(config: RunConfig) -> dict[str, float]:
     horizon = config.horizon_days
     segments = config.customers.segments.values()
     daily_orders = customers * sum(s.share * s.orders_per_30_days / 30 for s in segments)
-    lines_per_order = (sum(s.share * s.orders_per_30_days * (s.basket_lines_min + s.basket_lines_max) / 2
-                           for s in segments) / sum(s.share * s.orders_per_30_days for s in segments))
+    baskets = config.distributions.basket_lines
+    lines_per_order = (sum(s.share * s.orders_per_30_days * baskets[name].mean for name, s in config.customers.segments.items())
+                       / sum(s.share * s.orders_per_30_days for s in segments))
     orders = daily_orders * horizon_seasonality(config)
     calendar_days = horizon + config.returns.restock_delay_days_max
     return {

@@ -11,8 +11,8 @@ from components.simulation.world import build_world, reference_dimensions
 
 # every anomaly type at rates high enough for tiny's 60 products, on top of an outage (like anomaly-heavy)
 ANOMALY_HEAVY = (
-    "scenario.outage_location_id=WH-NWK-001", "anomalies.shrinkage_rate=0.05", "anomalies.late_delivery_rate=0.1",
-    "anomalies.demand_spike_rate=0.2", "anomalies.price_error_rate=0.2",
+    "scenario.outage_location_id=WH-NWK-001", "anomalies.shrinkage_rate=0.02", "anomalies.late_delivery_rate=0.05",
+    "anomalies.demand_spike_rate=0.08", "anomalies.price_error_rate=0.1",
 )
 
 

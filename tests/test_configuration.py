@@ -8,6 +8,7 @@ import typing
 import pytest
 
 from components.configuration import (
+    DISTRIBUTION_USES,
     ConfigError,
     defaults,
     describe_presets,
@@ -16,7 +17,8 @@ from components.configuration import (
     preset_names,
     resolve,
 )
-from components.run_config import RunConfig, Segment, Segments
+from components.distributions import Categorical, LogNormal, Normal, Uniform
+from components.run_config import DistributionParams, RunConfig, Segment, Segments
 
 
 def test_presets_resolve_with_the_documented_sizes():
@@ -82,8 +84,8 @@ def test_resolve_returns_a_typed_frozen_run_config_that_pickles():
     config = resolve(preset="tiny", assignments=["inventory.safety_adjust_rate=1"])
     assert isinstance(config, RunConfig)
     assert config.inventory.safety_adjust_rate == 1.0 and isinstance(config.inventory.safety_adjust_rate, float)
-    assert config.customers.segments["vip"].basket_lines_max == 6
-    assert config.demand.quantity_weights == (0.70, 0.22, 0.08)
+    assert config.distributions.basket_lines["vip"] == Uniform(low=2, high=6)
+    assert config.distributions.quantity == Categorical(labels=("1", "2", "3"), weights=(0.70, 0.22, 0.08))
     assert config.guard.protected_patterns == ("prod", "production", "live")
     assert config.simulated_days == config.warmup_days + config.horizon_days == 75
     with pytest.raises(dataclasses.FrozenInstanceError):
@@ -102,6 +104,8 @@ def test_every_declared_key_is_a_field_of_the_type_of_its_default():
         hints = typing.get_type_hints(cls)
         for f in dataclasses.fields(cls):
             kind = hints[f.name]
+            if kind is DistributionParams:
+                continue                  # declarations, not plain keys: see the distribution tests below
             if dataclasses.is_dataclass(kind):
                 yield from fields_of(kind, f"{prefix}{f.name}.")
             elif kind is Segments:
@@ -110,7 +114,7 @@ def test_every_declared_key_is_a_field_of_the_type_of_its_default():
             else:
                 yield f"{prefix}{f.name}", kind
 
-    declared = flatten(defaults())
+    declared = {key: value for key, value in flatten(defaults()).items() if not key.startswith("distributions.")}
     fields = {key: kind for key, kind in fields_of(RunConfig) if key not in ("horizon_days", "preset", "scenario_name")}
     assert set(fields) == set(declared)
     assert [key for key, kind in fields.items() if not _annotation_matches(kind, declared[key])] == []
@@ -129,12 +133,78 @@ def test_the_full_preset_fits_the_default_row_limit():
         ("forecast.confidence_probability=1", "'forecast.confidence_probability' must be strictly between 0 and 1"),
         ("inventory.warehouse_lead_time_days_max=60", "must stay below 64 days"),
         ("guard.protected_patterns=[prod, '']", "'guard.protected_patterns' must be a list of non-empty texts"),
-        ("demand.quantity_weights=[a]", "'demand.quantity_weights' must be a list of numbers"),
+        ("distributions.quantity.weights.1=a", "'distributions.quantity.weights.1' must be a finite number"),
         ("customers.customer_count={a: 1}", "'customers.customer_count' must be a whole number, not a mapping"),
-        ("products.popularity_zipf_exponent=.inf", "must be a finite number"),
+        ("distributions.product_popularity.exponent=.inf", "must be a finite number"),
     ],
 )
 def test_rules_the_simulation_relies_on_are_configuration_errors(assignment, expected):
     with pytest.raises(ConfigError) as error:
         resolve(preset="tiny", assignments=[assignment])
     assert expected in str(error.value)
+
+
+def test_every_declaration_is_a_field_with_a_use():
+    assert list(defaults()["distributions"]) == [f.name for f in dataclasses.fields(DistributionParams)]
+    assert set(DISTRIBUTION_USES) == {f.name for f in dataclasses.fields(DistributionParams)}
+
+
+def test_a_change_of_kind_keeps_only_the_parameters_of_the_new_kind():
+    config = resolve(preset="tiny", assignments=[
+        "distributions.product_popularity.mu=0", "distributions.product_popularity.sigma=1.5",
+        "distributions.product_popularity.distribution=lognormal",
+    ])
+    assert config.distributions.product_popularity == LogNormal(mu=0.0, sigma=1.5)
+    jitter = resolve(preset="tiny", assignments=["distributions.price_jitter={distribution: normal, mean: 0, sd: 0.1}"])
+    assert jitter.distributions.price_jitter == Normal(mean=0.0, sd=0.1)
+
+
+def test_weights_are_declared_whole_in_their_order_whether_labels_read_as_numbers_or_text(tmp_path):
+    file = tmp_path / "run.yaml"
+    file.write_text("distributions:\n  quantity: {weights: {2: 0.5, 1: 0.3, 4: 0.2}}\n")
+    config = resolve(config_file=str(file))
+    assert config.distributions.quantity == Categorical(labels=("2", "1", "4"), weights=(0.5, 0.3, 0.2))
+    one = resolve(preset="tiny", assignments=["distributions.quantity.weights={1: 0.6, '2': 0.4}"])
+    assert one.distributions.quantity == Categorical(labels=("1", "2"), weights=(0.6, 0.4))
+    with pytest.raises(ConfigError, match="must add up to 1"):      # a layer gives every weight, not one
+        resolve(preset="tiny", assignments=["distributions.quantity.weights.1=0.6"])
+
+
+@pytest.mark.parametrize(
+    "assignment, expected",
+    [
+        ("distributions.abandonment_stage.weights.cart=-0.1",
+         "'distributions.abandonment_stage.weights.cart' must not be negative, got -0.1"),
+        ("distributions.abandonment_stage.weights={cart: 0.5, shipping: 0.2, payment: 0.15, review: 0.1}",
+         "'distributions.abandonment_stage.weights' must add up to 1 (within 1e-06), got 0.5 + 0.2 + 0.15 + 0.1 = 0.95"),
+        ("distributions.product_popularity.distribution=pareto",
+         "'distributions.product_popularity.distribution' is 'pareto', an unknown distribution; known: zipf, normal, "
+         "lognormal, poisson, uniform, categorical"),
+        ("distributions.product_popularity.distribution=poisson",
+         "'distributions.product_popularity.distribution' is 'poisson', which this draw cannot use; allowed: zipf, lognormal"),
+        ("distributions.product_popularity.distribution=lognormal",
+         "'distributions.product_popularity' (lognormal) is missing its parameter 'mu'; lognormal takes mu, sigma"),
+        ("distributions.product_popularity.sigma=1",
+         "'distributions.product_popularity' (zipf) has an unknown parameter 'sigma'; zipf takes exponent"),
+        ("distributions.payment_method.store.weights.bitcoin=0",
+         "'distributions.payment_method.store.weights' has an unknown label 'bitcoin'; allowed: credit_card, "
+         "debit_card, cash, gift_card, paypal, mobile_wallet"),
+        ("distributions.quantity.weights.100=0",
+         "'distributions.quantity.weights' has an unknown label '100'; allowed: whole numbers from 1 to 99"),
+        ("distributions.basket_lines.vip.high=64",
+         "'distributions.basket_lines.vip.high' must be one of the whole numbers from 1 to 63, got 64"),
+        ("distributions.basket_lines.vip.low=7", "'distributions.basket_lines.vip.low' (7) must not exceed"),
+        ("distributions.browse_sessions.mean=-1", "'distributions.browse_sessions.mean' must not be negative"),
+        ("distributions.quantity.weights=[0.7, 0.3]", "'distributions.quantity.weights' must map labels to weights"),
+        ("distributions.quantity.weights.1=-0.5", "'distributions.quantity.weights.1' must not be negative"),
+        ("distributions.brand=zipf", "'distributions.brand' is a section; give it a mapping"),
+        ("products.popularity_zipf_exponent=1.1",
+         "'products.popularity_zipf_exponent' is now the declaration 'distributions.product_popularity'"),
+        ("customers.segments.vip.basket_lines_max=6",
+         "'customers.segments.vip.basket_lines_max' is now the declaration 'distributions.basket_lines.vip'"),
+    ],
+)
+def test_a_bad_declaration_is_one_line_naming_its_key(assignment, expected):
+    with pytest.raises(ConfigError) as error:
+        resolve(preset="tiny", assignments=[assignment])
+    assert expected in str(error.value) and "\n" not in str(error.value)

@@ -18,6 +18,7 @@ from components.run_config import Segment
 ETL = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 REFERENCE_DAY = datetime.date(2025, 1, 1)
 SEGMENTS = resolve(preset="tiny").customers.segments
+DECLARED = resolve(preset="tiny").distributions
 
 # city -> (latitude, longitude) of the city centre, independent of the generator's table
 TRUE_COORDINATES = {
@@ -36,12 +37,12 @@ def locations():
 
 @pytest.fixture(scope="module")
 def products():
-    return build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL)
+    return build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL, DECLARED)
 
 
 @pytest.fixture(scope="module")
 def customers(locations):
-    return build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL)
+    return build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL, DECLARED)
 
 
 def test_channel_dim():
@@ -129,8 +130,8 @@ def test_products_are_internally_consistent(products):
 
 
 def test_products_reproducible(products):
-    assert products.equals(build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL))
-    assert not products.equals(build_product_dim(3000, 43, REFERENCE_DAY, 90, 0.95, ETL))
+    assert products.equals(build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL, DECLARED))
+    assert not products.equals(build_product_dim(3000, 43, REFERENCE_DAY, 90, 0.95, ETL, DECLARED))
 
 
 def test_customers(customers, locations):
@@ -157,12 +158,35 @@ def test_customers(customers, locations):
 
 
 def test_customers_reproducible(customers, locations):
-    assert customers.equals(build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL))
-    other = build_customer_dim(5000, 7, SEGMENTS, locations, REFERENCE_DAY, 5, ETL)
+    assert customers.equals(build_customer_dim(5000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL, DECLARED))
+    other = build_customer_dim(5000, 7, SEGMENTS, locations, REFERENCE_DAY, 5, ETL, DECLARED)
     assert other["email"].to_pylist() != customers["email"].to_pylist()
     assert other["segment"].to_pylist() != customers["segment"].to_pylist()
 
 
 def test_customers_reject_unknown_segment(locations):
     with pytest.raises(ValueError, match="segments"):
-        build_customer_dim(10, 42, {"whale": Segment(1.0, 1.0, 1, 1, 0.1)}, locations, REFERENCE_DAY, 5, ETL)
+        build_customer_dim(10, 42, {"whale": Segment(1.0, 1.0, 0.1)}, locations, REFERENCE_DAY, 5, ETL, DECLARED)
+
+
+def test_products_follow_their_declared_brand_mix_and_price_jitter():
+    declared = resolve(preset="tiny", assignments=[
+        "distributions.brand.weights={ATN: 0.5, EVE: 0.5}",
+        "distributions.price_jitter={distribution: normal, mean: 0, sd: 0.05}",
+    ]).distributions
+    table = build_product_dim(3000, 42, REFERENCE_DAY, 90, 0.95, ETL, declared)
+    assert set(table["brand"].to_pylist()) == {"Atelier Noir", "Everyday Edit"}
+    assert set(table["price_tier"].to_pylist()) == {"luxury", "value"}
+    assert pc.min(table["base_price"]).as_py() > 0
+
+
+def test_customers_follow_their_declared_channels_and_sizes(locations):
+    declared = resolve(preset="tiny", assignments=[
+        "distributions.acquisition_channel.weights={tiktok: 1.0}",
+        "distributions.preferred_channel.weights={APP_IOS: 0.5, STORE_POS: 0.5}",
+        "distributions.size_profile_bottoms.weights={40: 1.0}",
+    ]).distributions
+    table = build_customer_dim(2000, 42, SEGMENTS, locations, REFERENCE_DAY, 5, ETL, declared)
+    assert set(table["acquisition_channel"].to_pylist()) == {"tiktok"}
+    assert set(table["preferred_channel"].to_pylist()) == {"APP_IOS", "STORE_POS"}
+    assert set(table["size_profile_bottoms"].to_pylist()) == {"40"}

@@ -20,7 +20,7 @@ from components import hashing
 from components.contracts import to_arrow_table
 from components.dimensions.channels import CHANNEL_CODES
 from components.dimensions.products import APPAREL_SIZES, CATEGORY_LEVEL_2, SUBCATEGORIES, WAIST_SIZES
-from components.run_config import Segment
+from components.run_config import DistributionParams, Segment
 
 NAME_POOL_SIZE = 1000
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
@@ -34,18 +34,7 @@ SEGMENT_PROFILES = {
     "regular": (150.0, 500.0, "bronze", 0.50, 0.20),
     "new": (20.0, 150.0, "none", 0.60, 0.15),
 }
-# Most customers shop in the store near home; the rest spread over digital channels.
-PREFERRED_CHANNEL_WEIGHTS = {
-    "WEB_DESKTOP": 0.15, "WEB_MOBILE": 0.17, "APP_IOS": 0.12, "APP_ANDROID": 0.08,
-    "STORE_POS": 0.35, "STORE_KIOSK": 0.05, "SOCIAL_FB": 0.03, "MARKETPLACE_AMAZON": 0.05,
-}
-ACQUISITION_CHANNEL_WEIGHTS = {
-    "store": 0.25, "organic_search": 0.22, "paid_search": 0.14, "paid_social": 0.12,
-    "email": 0.08, "referral": 0.12, "affiliate": 0.07,
-}
 STORE_FORMAT_WEIGHTS = {"flagship": 3.0, "standard": 1.5, "outlet": 1.0}   # relative catchment size
-TOPS_SIZE_WEIGHTS = (0.08, 0.20, 0.30, 0.24, 0.12, 0.06)
-BOTTOMS_SIZE_WEIGHTS = (0.05, 0.10, 0.17, 0.22, 0.20, 0.13, 0.08, 0.05)
 
 
 @lru_cache(maxsize=4)
@@ -82,11 +71,13 @@ def build_customer_dim(
     reference_day: datetime.date,
     history_years: int,
     etl_timestamp: datetime.datetime,
+    distributions: DistributionParams,
     growth_monthly_rate: float = 0.0,
     horizon_days: int = 0,
 ) -> pa.Table:
     """Customers living in store cities; acquired before reference_day, 'new' ones recently.
 
+    Channels and size profiles follow their declarations in `distributions`.
     With growth, the base grows by growth_monthly_rate a month over the
     horizon from reference_day: the share acquired inside the horizon gets
     acquisition dates spread as exponential growth would bring them.
@@ -148,18 +139,18 @@ def build_customer_dim(
             "segment": segment,
             "lifetime_value": lifetime_value,
             "acquisition_date": acquisition_date,
-            "acquisition_channel": np.array(list(ACQUISITION_CHANNEL_WEIGHTS))[hashing.choice(
-                seed, "customer.acquisition_channel", list(ACQUISITION_CHANNEL_WEIGHTS.values()), keys
-            )],
-            "preferred_channel": np.array(CHANNEL_CODES)[hashing.choice(
-                seed, "customer.preferred_channel", [PREFERRED_CHANNEL_WEIGHTS[c] for c in CHANNEL_CODES], keys
-            )],
+            "acquisition_channel": distributions.acquisition_channel.draw_labels(seed, "customer.acquisition_channel", keys),
+            "preferred_channel": np.array(CHANNEL_CODES)[
+                distributions.preferred_channel.draw_from(CHANNEL_CODES, seed, "customer.preferred_channel", keys)
+            ],
             "preferred_category": np.array(CATEGORY_LEVEL_2)[
                 hashing.choice(seed, "customer.preferred_category", category_weights, keys)
             ],
-            "size_profile_tops": np.array(APPAREL_SIZES)[hashing.choice(seed, "customer.size_tops", TOPS_SIZE_WEIGHTS, keys)],
+            "size_profile_tops": np.array(APPAREL_SIZES)[
+                distributions.size_profile_tops.draw_from(APPAREL_SIZES, seed, "customer.size_tops", keys)
+            ],
             "size_profile_bottoms": np.array(WAIST_SIZES)[
-                hashing.choice(seed, "customer.size_bottoms", BOTTOMS_SIZE_WEIGHTS, keys)
+                distributions.size_profile_bottoms.draw_from(WAIST_SIZES, seed, "customer.size_bottoms", keys)
             ],
             "geo_region": stores["region"].take(pa.array(home)),
             "geo_city": stores["city"].take(pa.array(home)),

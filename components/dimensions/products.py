@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from components import hashing
 from components.contracts import to_arrow_table
+from components.run_config import DistributionParams
 from components.tables.keys import PRODUCT_KEY_DIGITS, product_ids
 
 APPAREL_SIZES = ("XS", "S", "M", "L", "XL", "XXL")
@@ -124,11 +125,12 @@ BRANDS = (
     ("Wildflower Studio", "WFS", "premium"), ("Copper Ridge", "CPR", "premium"),
     ("Atelier Noir", "ATN", "luxury"), ("Maison Verre", "MSV", "luxury"), ("Lumen Row", "LMR", "luxury"),
 )
+BRAND_CODES = tuple(b[1] for b in BRANDS)     # the labels of distributions.brand
 COLLECTIONS = (
     "Essentials", "Coastal Weekend", "City Edit", "Heritage", "Resort", "Holiday Capsule",
     "Studio", "Modern Classics", "Off-Duty", "Artisan",
 )
-PRICE_JITTER = 0.15                  # +/- share around the type-and-tier price
+MIN_PRICE_FACTOR = 0.05              # floor of 1 + price jitter: a normal jitter's far tail must not price at zero
 MARGIN_JITTER = 0.03                 # +/- points around the tier margin
 LAUNCH_WINDOW_DAYS = 730             # products launched within two years before the reference day
 
@@ -165,8 +167,12 @@ def build_product_dim(
     horizon_days: int,
     active_share: float,
     etl_timestamp: datetime.datetime,
+    distributions: DistributionParams,
 ) -> pa.Table:
-    """The catalogue; (1 - active_share) of it reaches end of life inside the horizon."""
+    """The catalogue; (1 - active_share) of it reaches end of life inside the horizon.
+
+    Brands (and with them price tiers) and the price jitter follow their declarations in `distributions`.
+    """
     keys = np.arange(1, product_count + 1)
     type_weights = np.array([SUBCATEGORIES[t[1]][1] for t in PRODUCT_TYPES])
     type_weights /= np.array([sum(u[1] == t[1] for u in PRODUCT_TYPES) for t in PRODUCT_TYPES])
@@ -190,7 +196,7 @@ def build_product_dim(
     compositions = np.array([list(m[1]) + [""] * (widest - len(m[1])) for m in specs])
     colours = np.array(colour_names)
 
-    brand_index = hashing.integers(seed, "product.brand", 0, len(BRANDS) - 1, keys)
+    brand_index = distributions.brand.draw_from(BRAND_CODES, seed, "product.brand", keys)
     brand = np.array([b[0] for b in BRANDS])[brand_index]
     tier = np.array([b[2] for b in BRANDS])[brand_index]
     multiplier = np.array([PRICE_TIERS[b[2]][0] for b in BRANDS])[brand_index]
@@ -206,7 +212,7 @@ def build_product_dim(
     )
 
     type_price = np.array([t[4] for t in PRODUCT_TYPES])[kind]
-    price_noise = 1 + PRICE_JITTER * (2 * hashing.uniform(seed, "product.price", keys) - 1)
+    price_noise = np.maximum(1 + distributions.price_jitter.draw(seed, "product.price", keys), MIN_PRICE_FACTOR)
     base_price = _retail_price(type_price * multiplier * price_noise)
     margin_noise = MARGIN_JITTER * (2 * hashing.uniform(seed, "product.margin", keys) - 1)
     unit_cost = np.round(base_price * (1 - tier_margin + margin_noise), 2)

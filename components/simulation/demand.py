@@ -4,7 +4,8 @@ Orders per day come from the World (Poisson of the summed customer order rates
 times the day's seasonality, so twice the customers give about twice the
 orders). Every other draw is a hash of (seed, stream, day, order number[,
 line number]): the customer of an order, its basket size, channel, time slot
-and payment; the product, quantity and priority of each line. A block
+and payment; the product, quantity and priority of each line. Basket sizes,
+quantities and payments follow their declarations in `distributions`. A block
 therefore regenerates all lines, keeps those of its products and gets exactly
 the same lines, with the same attributes, whatever the block boundaries.
 """
@@ -26,9 +27,8 @@ ASSOCIATES_PER_STORE = 40
 CHUNK_LINES = 1_500_000                           # lines generated at once (bounds memory)
 RECOVERED_ORDER_BASE = MAX_ORDERS_PER_DAY + 1      # recovered order number = days since abandonment * this + cart's order number
 
-PAYMENT_METHODS = ("credit_card", "debit_card", "cash", "gift_card", "paypal", "mobile_wallet")
-STORE_PAYMENT_WEIGHTS = (0.45, 0.25, 0.15, 0.05, 0.00, 0.10)
-DIGITAL_PAYMENT_WEIGHTS = (0.50, 0.15, 0.00, 0.05, 0.20, 0.10)
+MAX_QUANTITY = 99                                  # largest units of a line distributions.quantity may declare
+PAYMENT_METHODS = ("credit_card", "debit_card", "cash", "gift_card", "paypal", "mobile_wallet")   # distributions.payment_method
 
 
 def _slot_weights() -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +83,7 @@ class Requests:
     line: np.ndarray         # int16 line number within the order (0-based)
     customer: np.ndarray     # int32 customer index
     product: np.ndarray      # int32 product index
-    quantity: np.ndarray     # int16 units requested, 1-3
+    quantity: np.ndarray     # int16 units requested (distributions.quantity)
     channel: np.ndarray      # int16 channel index
     is_digital: np.ndarray   # bool
     nodes: np.ndarray        # int16 [n, k] locations to try in order (-1 pads); stores: the home store only
@@ -149,8 +149,7 @@ def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
         oid = order_ids(epoch_all[day], order)
         customer = order_customers(world, oid, day)
         segment = world.customer_segment[customer]
-        lo_b, hi_b = world.segment_basket_min[segment], world.segment_basket_max[segment]
-        basket = lo_b + np.floor(hashing.uniform(seed, "demand.basket", oid) * (hi_b - lo_b + 1)).astype(np.int64)
+        basket = _basket_lines(world, segment, oid)
 
         line_order = np.repeat(np.arange(total), basket)
         line_first = np.repeat(np.cumsum(basket) - basket, basket)
@@ -185,6 +184,13 @@ def _lift_lines(world: World, product_lo: int, product_hi: int) -> tuple:
     line = np.zeros(total, dtype=np.int16)
     return (day, order, line, order_customers(world, oid, day), world.lift_product[entry].astype(np.int32),
             line_ids(oid, line), oid)
+def _basket_lines(world: World, segment: np.ndarray, oid: np.ndarray) -> np.ndarray:
+    """Lines of each order, drawn from its customer's segment's declaration (distributions.basket_lines)."""
+    basket = np.zeros(len(oid), dtype=np.int64)
+    for index, name in enumerate(world.segment_names):
+        rows = np.flatnonzero(segment == index)
+        basket[rows] = world.config.distributions.basket_lines[name].integers(world.seed, "demand.basket", oid[rows])
+    return basket
 
 
 def recovery_delay(world: World, cart: np.ndarray) -> np.ndarray:
@@ -225,7 +231,8 @@ def _with_recovery_copies(world: World, regular: Requests) -> Requests:
         nodes=regular.nodes[src],
         slot=slot,
         priority=slot + hashing.uniform(world.seed, "demand.priority", lid),
-        payment=hashing.choice(world.seed, "demand.payment", DIGITAL_PAYMENT_WEIGHTS, oid).astype(np.int8),
+        payment=world.config.distributions.payment_method.digital.draw_from(
+            PAYMENT_METHODS, world.seed, "demand.payment", oid).astype(np.int8),
         terminal=regular.terminal[src],
         associate=regular.associate[src],
         line_id=lid,
@@ -255,9 +262,11 @@ def _attributes(world, day, order, line, customer, product, lid, oid) -> Request
     nodes[is_digital] = world.customer_nodes[customer[is_digital]]
 
     slot = order_slots(seed, oid, is_digital)
-    pay_store = hashing.choice(seed, "demand.payment", STORE_PAYMENT_WEIGHTS, oid)
-    pay_digital = hashing.choice(seed, "demand.payment", DIGITAL_PAYMENT_WEIGHTS, oid)
-    quantity = (hashing.choice(seed, "demand.quantity", world.quantity_weights, lid) + 1).astype(np.int16)
+    payments = world.config.distributions.payment_method
+    pay_store = payments.store.draw_from(PAYMENT_METHODS, seed, "demand.payment", oid)
+    pay_digital = payments.digital.draw_from(PAYMENT_METHODS, seed, "demand.payment", oid)
+    # the World's normalised weights in declared order: the shares the replenishment model plans with
+    quantity = world.quantity_units[hashing.choice(seed, "demand.quantity", world.quantity_weights, lid)].astype(np.int16)
     # Service order within a position and day: the order's time slot, ties broken by a hashed draw.
     priority = slot + hashing.uniform(seed, "demand.priority", lid)
     return Requests(

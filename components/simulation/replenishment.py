@@ -247,7 +247,7 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
     ).astype(np.int64)
     lead_min, lead_max = min(store_lo, wh_lo), max(store_hi, wh_hi)
     table = reorder_level_table(inventory.target_stockout_rate, lead_min, lead_max, inventory.review_cycle_days,
-                                world.quantity_weights)
+                                world.quantity_pmf)
     units = world.popularity[products] * world.location_units_per_day[locations]
     # returned units come back within days, so the policy plans for demand net of returns
     lines = units * (1 - world.location_return_rate[locations]) / world.mean_quantity

@@ -21,6 +21,7 @@ import pyarrow as pa
 from components import hashing
 from components.dimensions.calendar import calendar_features
 from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
+from components.distributions import LogNormal, Zipf
 from components.run_config import DemandParams, RunConfig, ScenarioParams
 from components.simulation.disruptions import Disruptions, plan_disruptions
 
@@ -66,15 +67,14 @@ class World:
     customer_nodes: np.ndarray        # int16 [C, n_nodes] digital fulfilment nodes, nearest first
     segment_names: tuple
     segment_orders_per_day: np.ndarray
-    segment_basket_min: np.ndarray
-    segment_basket_max: np.ndarray
+    segment_basket_max: np.ndarray    # int64 largest basket (lines) of each segment (distributions.basket_lines)
     segment_return_probability: np.ndarray
 
     # products
     product_key: np.ndarray           # int32
     base_price: np.ndarray
     unit_cost: np.ndarray
-    popularity: np.ndarray            # normalised Zipf weights over a hashed permutation
+    popularity: np.ndarray            # normalised weights of distributions.product_popularity (Zipf: over a hashed permutation)
     popularity_cdf: np.ndarray
     popularity_guide: np.ndarray      # sampling_guide(popularity_cdf)
     launch_day: np.ndarray            # int32 first day the product can be ordered
@@ -105,7 +105,9 @@ class World:
     #   = popularity[p] * location_units_per_day[m] * demand_index[d]   (while p is on sale)
     location_units_per_day: np.ndarray
     location_return_rate: np.ndarray  # expected share of sold units returned, per location
-    quantity_weights: np.ndarray      # P(quantity = 1, 2, ...), demand.quantity_weights normalised
+    quantity_units: np.ndarray        # int64 quantities of distributions.quantity, in declared order
+    quantity_weights: np.ndarray      # their weights, normalised: the draw of a line's quantity
+    quantity_pmf: np.ndarray          # P(quantity = 1, 2, ...), for the replenishment model
     mean_quantity: float
     mean_basket_lines: float          # expected lines of an order
 
@@ -205,16 +207,13 @@ def day_seasonality(cal: dict[str, np.ndarray], demand: DemandParams, scenario: 
     )
 
 
-LIFT_ORDER_BASE = 16_000_000    # order numbers of lift orders: above every recovered order (configuration bounds the delay)
-MAX_ORDER_NUMBER = (1 << 24) - 1
-
-
 def lift_orders(seed: int, disruptions: Disruptions, orders_per_day: np.ndarray, popularity: np.ndarray,
                 on_sale_mass: np.ndarray, mean_basket_lines: float, epoch: np.ndarray) -> dict[str, np.ndarray]:
     """Extra single-line orders of each lifted product and day: Poisson((factor - 1) x the product's expected lines).
 
-    Decided once for the whole catalogue, day by day, so order numbers are
-    unique within a day whichever block serves the product.
+    Decided once for the whole catalogue, day by day, and numbered after the
+    day's regular orders, so order numbers are unique within a day whichever
+    block serves the product, and stay below the recovered orders' numbers.
     """
     products = disruptions.lifted_products()
     n_days = len(orders_per_day)
@@ -230,11 +229,16 @@ def lift_orders(seed: int, disruptions: Disruptions, orders_per_day: np.ndarray,
         today = np.flatnonzero(day == d)
         count[today] = hashing.generator(seed, "demand.lift", int(epoch[d])).poisson(mean[today])
     before = np.cumsum(count) - count                            # lift orders of earlier entries
-    first = LIFT_ORDER_BASE + before - before[np.searchsorted(day, day)]   # numbering restarts every day
-    if len(count) and int((first + count).max()) > MAX_ORDER_NUMBER:
-        raise ValueError("the demand lifts of this run need more order numbers a day than ids hold; "
+    first = orders_per_day[day] + before - before[np.searchsorted(day, day)]   # numbering restarts every day
+    if len(count) and int((first + count).max()) > MAX_ORDERS_PER_DAY + 1:
+        raise ValueError(f"the demand lifts of this run bring more than {MAX_ORDERS_PER_DAY:,} orders on a day; "
                          "lower anomalies.demand_spike_* or scenario.shock_*")
     return {"lift_day": day, "lift_product": product, "lift_orders": count, "lift_first_order": first}
+def _popularity_weights(declared: Zipf | LogNormal, seed: int, product_key: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """Unnormalised demand weights: Zipf weighs a product by its hashed rank, lognormal draws one per product."""
+    if isinstance(declared, Zipf):
+        return declared.weights(rank)
+    return declared.draw(seed, "world.popularity_weight", product_key)
 
 
 def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> World:
@@ -281,8 +285,8 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
     seg_index = {s: i for i, s in enumerate(segment_names)}
     customer_segment = np.array([seg_index[s] for s in _column(customers, "segment")], dtype=np.int8)
     seg_rate = np.array([s.orders_per_30_days / 30.0 for s in segs])
-    seg_min = np.array([s.basket_lines_min for s in segs], dtype=np.int64)
-    seg_max = np.minimum(np.array([s.basket_lines_max for s in segs], dtype=np.int64), MAX_BASKET_LINES)
+    baskets = [config.distributions.basket_lines[s] for s in segment_names]
+    seg_max = np.array([b.largest for b in baskets], dtype=np.int64)
     seg_return = np.array([s.return_probability for s in segs])
     customer_channel = np.array([channel_index[c] for c in _column(customers, "preferred_channel")], dtype=np.int8)
     location_by_id = {lid: i for i, lid in enumerate(location_id)}
@@ -312,7 +316,7 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
         raise ValueError("gold_product_dim must be sorted by product_key")
     rank = np.empty(len(product_key), dtype=np.int64)
     rank[np.argsort(hashing.hash64(seed, "world.popularity", product_key), kind="stable")] = np.arange(len(product_key))
-    popularity = (rank + 1.0) ** -config.products.popularity_zipf_exponent
+    popularity = _popularity_weights(config.distributions.product_popularity, seed, product_key, rank)
     popularity /= popularity.sum()
     popularity_cdf = np.cumsum(popularity) / popularity.sum()
     launch_day = np.maximum(_day_index(products["launch_date"], day0, 0), 0).astype(np.int32)
@@ -344,7 +348,7 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
         loyalty + (1 - loyalty) * (n_store_channels - 1) / max(k - 1, 1),
         (1 - loyalty) * n_store_channels / max(k - 1, 1),
     )
-    basket_mean = (seg_min + seg_max) / 2.0
+    basket_mean = np.array([b.mean for b in baskets])
     lines_per_day = weights * basket_mean[customer_segment]           # per customer
     m = len(location_key)
     store_lines = np.bincount(customer_home, lines_per_day * p_store, minlength=m)
@@ -356,9 +360,11 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
     abandonment = min(carts.abandonment_base_rate + carts.low_inventory_uplift_rate / 2, 1.0)
     digital_conversion = 1 - abandonment * (1 - recovery_share)   # a cart's lines reach stock this often
     digital_lines = np.bincount(customer_nodes[:, 0], lines_per_day * (1 - p_store) * digital_conversion, minlength=m)
-    quantity_weights = np.asarray(demand.quantity_weights, dtype=np.float64)
+    quantity_units = config.distributions.quantity.values()
+    quantity_weights = np.asarray(config.distributions.quantity.weights, dtype=np.float64)
     quantity_weights = quantity_weights / quantity_weights.sum()
-    mean_quantity = float(np.dot(np.arange(1, len(quantity_weights) + 1), quantity_weights))
+    quantity_pmf = np.bincount(quantity_units - 1, quantity_weights)
+    mean_quantity = float(np.dot(quantity_units, quantity_weights))
     location_units_per_day = (store_lines + digital_lines) * mean_quantity
 
     mean_basket_lines = float(np.dot(weights, basket_mean[customer_segment]) / total_rate)
@@ -395,7 +401,6 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
         customer_nodes=customer_nodes,
         segment_names=segment_names,
         segment_orders_per_day=seg_rate,
-        segment_basket_min=seg_min,
         segment_basket_max=seg_max,
         segment_return_probability=seg_return,
         product_key=product_key,
@@ -419,7 +424,9 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
         channel_is_digital=channel_is_digital,
         location_units_per_day=location_units_per_day,
         location_return_rate=location_return_rate,
+        quantity_units=quantity_units,
         quantity_weights=quantity_weights,
+        quantity_pmf=quantity_pmf,
         mean_quantity=mean_quantity,
         mean_basket_lines=mean_basket_lines,
         disruptions=disruptions,
@@ -443,11 +450,11 @@ def reference_dimensions(config: RunConfig, etl_timestamp: dt.datetime | None = 
         "gold_location_dim": locations,
         "gold_product_dim": build_product_dim(
             config.products.product_count, seed, config.start_date, config.horizon_days,
-            config.products.active_share, etl_timestamp,
+            config.products.active_share, etl_timestamp, config.distributions,
         ),
         "gold_customer_dim": build_customer_dim(
             config.customers.customer_count, seed, config.customers.segments, locations,
-            config.start_date, config.customers.history_years, etl_timestamp,
+            config.start_date, config.customers.history_years, etl_timestamp, config.distributions,
             config.scenario.growth_monthly_rate, config.horizon_days,
         ),
     }

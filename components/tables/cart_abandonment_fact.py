@@ -30,9 +30,6 @@ from components.tables.keys import (
 )
 
 TABLE = "gold_cart_abandonment_fact"
-OTHER_REASONS = ("price", "shipping_cost", "browsing", "payment_issue", "distraction")
-OTHER_REASON_WEIGHTS = (0.30, 0.25, 0.25, 0.08, 0.12)
-LOW_INVENTORY_REASON_SHARE = 0.6     # carts with a low item blamed on it; the rest on another reason
 MEAN_MINUTES_IN_CART = 25.0
 
 
@@ -48,12 +45,12 @@ def _abandoned_carts(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.
     keep = column["abandoned"] & (column["day"] >= world.warmup_days)
     c = {name: values[keep] for name, values in column.items()}
     cart, day, order = c["cart"], c["day"], c["order"]
-    seed = world.seed
+    seed, declared = world.seed, world.config.distributions
     sent, opened, clicked, _ = recovery_funnel(world, cart)
     recovered = c["recovered"]
     low = c["low_items"] > 0
-    blamed_on_stock = low & (hashing.uniform(seed, "carts.reason_low", cart) < LOW_INVENTORY_REASON_SHARE)
-    other_reason = np.asarray(OTHER_REASONS, dtype=object)[hashing.choice(seed, "carts.reason", OTHER_REASON_WEIGHTS, cart)]
+    blamed_on_stock = low & (hashing.uniform(seed, "carts.reason_low", cart) < world.config.carts.low_inventory_reason_share)
+    other_reason = declared.abandonment_reason.draw_labels(seed, "carts.reason", cart)
     columns = {
         "abandonment_id": abandonment_ids(world, day, order),
         "cart_id": cart_ids(world, day, order),
@@ -70,7 +67,7 @@ def _abandoned_carts(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.
         "is_recovered": recovered,
         "recovery_date_key": pa.array(world.date_key[np.maximum(c["recovery_day"], 0)], mask=~recovered),
         "recovery_revenue": pa.array(c["recovery_revenue"], mask=~recovered),
-        "abandonment_stage": np.asarray(ABANDONMENT_STAGES, dtype=object)[abandonment_stages(seed, cart)],
+        "abandonment_stage": np.asarray(ABANDONMENT_STAGES, dtype=object)[abandonment_stages(seed, declared.abandonment_stage, cart)],
         "suspected_reason": np.where(blamed_on_stock, "low_inventory", other_reason),
         "low_inventory_trigger": low,
         "inventory_constrained_items": c["low_items"],

@@ -24,7 +24,7 @@ Sessions (session code in brackets; ids carry the cart's date key and order numb
     cart_recovery), checkout, purchase with event_label = the recovered
     order's transaction_id (day = recovery_day, order number =
     demand.recovered_order_numbers, slot = demand.order_slots).
-  * browse sessions [B1, B2, ...]: Poisson(events.browse_sessions_per_cart)
+  * browse sessions [B1, B2, ...]: distributions.browse_sessions (Poisson)
     per horizon cart, by the same customer on the same channel, on the cart's
     day or up to events.browse_lookback_days before (never before the first
     horizon day): an entry page and, unless the session bounces
@@ -78,6 +78,7 @@ import pyarrow.compute as pc
 
 from components import hashing
 from components.contracts import arrow_schema
+from components.distributions import conditional_draw
 from components.simulation.demand import DIGITAL_SLOT_WEIGHTS, order_ids, order_slots, recovered_order_numbers
 from components.simulation.pricing import sale_amounts
 from components.simulation.world import World, guided_search
@@ -114,29 +115,20 @@ EVENT_NUMBER_DIGITS = 3
 SITE = "https://shop.example.com"
 APP_SITE = "app://shop"
 
-# ---- traffic sources: utm_source, utm_medium, utm_campaign, referrer of the first page
-SOURCES = (
-    ("direct", "none", None, None),
-    ("google", "organic", None, "https://www.google.com/"),
-    ("google", "cpc", "brand_search", "https://www.google.com/"),
-    ("facebook", "social", "seasonal_social", "https://www.facebook.com/"),
-    ("instagram", "social", "seasonal_social", "https://www.instagram.com/"),
-    ("email", "email", "newsletter", None),
-    ("app", "push", "app_push", None),
-    ("amazon", "marketplace", None, "https://www.amazon.com/"),
-    ("email", "email", "cart_recovery", None),
-)
-RECOVERY_SOURCE = len(SOURCES) - 1
-# weights over SOURCES (the recovery email is only drawn for recovery sessions)
-SOURCE_WEIGHTS = {
-    "WEB_DESKTOP": (0.35, 0.25, 0.15, 0.05, 0.03, 0.17, 0.0, 0.0, 0.0),
-    "WEB_MOBILE": (0.25, 0.22, 0.13, 0.12, 0.13, 0.15, 0.0, 0.0, 0.0),
-    "APP_IOS": (0.70, 0.0, 0.0, 0.0, 0.0, 0.10, 0.20, 0.0, 0.0),
-    "APP_ANDROID": (0.70, 0.0, 0.0, 0.0, 0.0, 0.10, 0.20, 0.0, 0.0),
-    "SOCIAL_FB": (0.0, 0.0, 0.0, 0.70, 0.30, 0.0, 0.0, 0.0, 0.0),
-    "MARKETPLACE_AMAZON": (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0),
+# ---- traffic sources by name: utm_source, utm_medium, utm_campaign, referrer of the first page
+SOURCES = {
+    "direct": ("direct", "none", None, None),
+    "google_organic": ("google", "organic", None, "https://www.google.com/"),
+    "google_cpc": ("google", "cpc", "brand_search", "https://www.google.com/"),
+    "facebook": ("facebook", "social", "seasonal_social", "https://www.facebook.com/"),
+    "instagram": ("instagram", "social", "seasonal_social", "https://www.instagram.com/"),
+    "email_newsletter": ("email", "email", "newsletter", None),
+    "app_push": ("app", "push", "app_push", None),
+    "amazon": ("amazon", "marketplace", None, "https://www.amazon.com/"),
+    "email_cart_recovery": ("email", "email", "cart_recovery", None),
 }
-DEFAULT_SOURCE_WEIGHTS = (1.0,) + (0.0,) * (len(SOURCES) - 1)     # store channels: direct
+RECOVERY_SOURCE = len(SOURCES) - 1
+DRAWN_SOURCES = tuple(SOURCES)[:RECOVERY_SOURCE]   # what distributions.session_source may name; recovery sessions come from the email
 
 # ---- devices: device_type, browser, operating_system; 'app' browsers are native app events
 DEVICES = (
@@ -148,19 +140,7 @@ DEVICES = (
     ("mobile", "facebook_in_app", "ios"), ("mobile", "facebook_in_app", "android"),
     ("kiosk", "kiosk", "linux"),
 )
-DEVICE_WEIGHTS = {        # over DEVICES
-    "WEB_DESKTOP": (0.45, 0.12, 0.08, 0.15, 0.20) + (0.0,) * 11,
-    "WEB_MOBILE": (0.0,) * 5 + (0.50, 0.38, 0.07, 0.05) + (0.0,) * 7,
-    "APP_IOS": (0.0,) * 9 + (0.85, 0.15, 0.0, 0.0) + (0.0,) * 3,
-    "APP_ANDROID": (0.0,) * 11 + (0.92, 0.08) + (0.0,) * 3,
-    "SOCIAL_FB": (0.0,) * 13 + (0.5, 0.5, 0.0),
-    "MARKETPLACE_AMAZON": (0.35, 0.0, 0.0, 0.0, 0.15, 0.30, 0.20) + (0.0,) * 9,
-}
-DEFAULT_DEVICE_WEIGHTS = (0.0,) * 15 + (1.0,)                    # store channels: the in-store kiosk
-
-
-def _matrix(weights: dict, default: tuple, codes) -> np.ndarray:
-    return np.array([weights.get(str(code), default) for code in codes], dtype=np.float64)
+DEVICE_NAMES = tuple("_".join(d) for d in DEVICES)   # what distributions.session_device names: desktop_chrome_windows, ...
 
 
 def _group_positions(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,7 +190,7 @@ def batches(world: World, decisions: pa.RecordBatch, etl_timestamp: dt.datetime,
 def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
     """The events of the sessions of the carts in `decisions`."""
     seed, warmup = world.seed, world.warmup_days
-    ev = world.config.events
+    ev, declared = world.config.events, world.config.distributions
     col = {name: decisions.column(name) for name in decisions.schema.names}
     num = {name: col[name].to_numpy(zero_copy_only=False) for name in
            ("cart", "day", "order", "customer", "channel", "slot", "items", "cart_value",
@@ -223,7 +203,7 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
     # ---------------------------------------------------------------- sessions
     in_horizon = np.flatnonzero(num["day"] >= warmup)
     recovered = np.flatnonzero(num["recovered"] & (num["recovery_day"] >= warmup))
-    browse_count = hashing.poisson(seed, "events.browse_sessions", ev.browse_sessions_per_cart, num["cart"][in_horizon])
+    browse_count = declared.browse_sessions.draw(seed, "events.browse_sessions", num["cart"][in_horizon])
     browse_row, browse_number = _group_positions(browse_count)
     row = np.concatenate([in_horizon, recovered, in_horizon[browse_row]])
     kind = np.concatenate([np.full(len(in_horizon), CART_SESSION), np.full(len(recovered), RECOVERY_SESSION),
@@ -247,7 +227,7 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
 
     sold = num["checked_out_sold"][row]
     abandoned = num["abandoned"][row]
-    stage = abandonment_stages(seed, cart)             # as the abandonment row: 0 = 'cart'
+    stage = abandonment_stages(seed, declared.abandonment_stage, cart)   # as the abandonment row: 0 = 'cart'
     has_checkout = is_recovery | (is_cart & (~abandoned | (stage > 0)))
     has_purchase = is_recovery | (is_cart & sold)
     items = np.where(is_cart, num["items"][row], 0).astype(np.int64)
@@ -263,11 +243,13 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
         _browse_products(world, cart, code, np.zeros(n_sessions, np.int64), day, row_first, row_items, flat_products),
         flat_products[np.minimum(row_first, max(len(flat_products) - 1, 0))] if len(flat_products) else 0,
     )
-    source = hashing.conditional_choice(seed, "events.source", _matrix(SOURCE_WEIGHTS, DEFAULT_SOURCE_WEIGHTS, world.channel_code),
-                                 channel, hashing.hash64(seed, "events.source_id", cart, code).view(np.int64))
+    by_channel = [declared.session_source[str(c)] for c in world.channel_code]
+    source = conditional_draw(by_channel, DRAWN_SOURCES, seed, "events.source",
+                              channel, hashing.hash64(seed, "events.source_id", cart, code).view(np.int64))
     source = np.where(is_recovery, RECOVERY_SOURCE, source)
-    device = hashing.conditional_choice(seed, "events.device", _matrix(DEVICE_WEIGHTS, DEFAULT_DEVICE_WEIGHTS, world.channel_code),
-                                 channel, hashing.hash64(seed, "events.device_id", world.customer_key[customer], channel).view(np.int64))
+    by_channel = [declared.session_device[str(c)] for c in world.channel_code]
+    device = conditional_draw(by_channel, DEVICE_NAMES, seed, "events.device",
+                              channel, hashing.hash64(seed, "events.device_id", world.customer_key[customer], channel).view(np.int64))
     is_app = np.array([d[1] == "app" for d in DEVICES])[device]
 
     # ---------------------------------------------------------------- events
@@ -334,7 +316,7 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
         pa.array(static_path, pa.string()),
     )
     page_url = joined(site, path, sep="")
-    first_referrer = pa.array([s[3] for s in SOURCES], pa.string()).take(pa.array(source[sess]))
+    first_referrer = pa.array([s[3] for s in SOURCES.values()], pa.string()).take(pa.array(source[sess]))
     previous = page_url.take(pa.array(np.maximum(np.arange(n) - 1, 0)))
     referrer = pc.if_else(pa.array(pos == 0), first_referrer, previous)
     referrer = null_unless(~is_app[sess], referrer)
@@ -348,7 +330,7 @@ def _session_events(world: World, decisions: pa.RecordBatch) -> pa.RecordBatch:
     value = np.select([is_product, etype == PURCHASE], [unit_price, num["cart_value"][row][sess]], default=0.0)
     digital = world.channel_is_digital[channel]
     home_store = world.location_key[world.customer_home[customer]]
-    source_parts = list(zip(*SOURCES))
+    source_parts = list(zip(*SOURCES.values()))
 
     def per_session(values) -> np.ndarray:
         return np.asarray(values, dtype=object)[sess]

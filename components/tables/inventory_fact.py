@@ -38,8 +38,8 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
     cost, price = world.unit_cost[product], world.base_price[product]
     eol = world.end_of_life_day[product]
     overstock = world.config.inventory.overstock_cover_days
-    max_lead = int(r.lead_time.max())
     arrivals = r.arrivals
+    look_ahead = arrivals.shape[0] - world.n_days       # the series runs past the last day as far as any order can arrive
     # carried across chunks: last receipt day before the chunk, stockout run length before the chunk
     day_ids = np.arange(warmup, dtype=np.int32)[:, None]
     last_before = np.where(arrivals[:warmup] > 0, day_ids, -1).max(axis=0, initial=-1).astype(np.int64)
@@ -69,7 +69,7 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
         chunk_arrivals = arrivals[sim_day[0]:sim_day[-1] + 1]
         last = np.maximum(np.maximum.accumulate(np.where(chunk_arrivals > 0, sim_day[:, None], -1), axis=0),
                           last_before[None, :])
-        ahead = arrivals[sim_day[0] + 1:sim_day[-1] + max_lead + 2]
+        ahead = arrivals[sim_day[0] + 1:sim_day[-1] + look_ahead + 1]
         ahead_ids = np.arange(sim_day[0] + 1, sim_day[0] + 1 + ahead.shape[0])[:, None]
         nxt = np.minimum.accumulate(np.where(ahead > 0, ahead_ids, NO_DAY)[::-1], axis=0)[::-1]
         nxt = nxt[: h1 - h0]

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from components import hashing
 from components.tables.arrow_batches import joined, padded
 
 if TYPE_CHECKING:
+    from components.distributions import Categorical
     from components.simulation.world import World
 
 # ---- quarter-hour slots: the grain of gold_time_dim and of every time_key
@@ -44,8 +44,7 @@ PRODUCT_KEY_DIGITS = 8
 STORE_SOURCE, DIGITAL_SOURCE, WAREHOUSE_SOURCE = "POS", "ECOM", "WMS"
 
 # ---- the checkout step a cart was abandoned at: its abandonment row, and whether its session reached checkout
-ABANDONMENT_STAGES = ("cart", "shipping", "payment", "review")
-ABANDONMENT_STAGE_WEIGHTS = (0.55, 0.20, 0.15, 0.10)
+ABANDONMENT_STAGES = ("cart", "shipping", "payment", "review")     # drawn as distributions.abandonment_stage declares
 
 
 def date_keys(days) -> np.ndarray:
@@ -101,7 +100,7 @@ def product_ids(product_key) -> pa.Array:
     return joined("PRD", padded(product_key, PRODUCT_KEY_DIGITS))
 
 
-def abandonment_stages(seed: int, cart) -> np.ndarray:
-    """Index into ABANDONMENT_STAGES of each cart, hashed from the cart id (0 = left at the cart)."""
-    return hashing.choice(seed, "carts.stage", ABANDONMENT_STAGE_WEIGHTS, cart)
+def abandonment_stages(seed: int, stages: Categorical, cart) -> np.ndarray:
+    """Index into ABANDONMENT_STAGES of each cart, drawn from `stages` by its cart id (0 = left at the cart)."""
+    return stages.draw_from(ABANDONMENT_STAGES, seed, "carts.stage", cart)
 

@@ -6,14 +6,15 @@ customer's size_profile_tops, bottoms size_profile_bottoms
 the dimensions). Every draw is hashed from (seed, stream, line id), so a
 line's row does not depend on the block or batch it is in.
   * recommended_size: the customer's profile size for the product's chart.
-  * ordered_size: recommended moved by -1 / 0 / +1 step with
-    ORDERED_OFFSET_WEIGHTS, clipped to the chart (XS..XXL or 26..40).
+  * ordered_size: recommended moved by -1 / 0 / +1 step as
+    distributions.ordered_size declares (smaller / same / larger), clipped
+    to the chart (XS..XXL or 26..40).
   * is_returned = the sale line's is_return, exactly (drawn by returns.py).
-    Returned lines draw return_reason from RETURN_REASON_WEIGHTS given how
-    the ordered size compares with the recommended one; a size reason sets
-    fit_description ('too_small' / 'too_large'); any other reason, and every
-    kept line, draws fit_description from KEPT_FIT_WEIGHTS given the same
-    comparison. return_reason is NULL when not returned.
+    Returned lines draw return_reason from distributions.return_reason given
+    how the ordered size compares with the recommended one; a size reason
+    sets fit_description ('too_small' / 'too_large'); any other reason, and
+    every kept line, draws fit_description from distributions.kept_fit given
+    the same comparison. return_reason is NULL when not returned.
   * kept_size: ordered_size when not returned; after an exchange one size up
     for 'too_small', one down for 'too_large' (clipped), the same otherwise;
     NULL when returned for a refund.
@@ -31,6 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from components import hashing
+from components.distributions import conditional_draw
 from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
 from components.simulation.demand import line_ids, order_ids
 from components.simulation.walk import BlockResult
@@ -44,16 +46,10 @@ CHART_SIZES = (APPAREL_SIZES, WAIST_SIZES)
 CHART_NAMES = np.array([list(c) + [""] * (max(map(len, CHART_SIZES)) - len(c)) for c in CHART_SIZES], dtype=object)
 CHART_LENGTH = np.array([len(c) for c in CHART_SIZES], dtype=np.int64)
 
-# ---- size-fit draws; rows are indexed by sign(ordered - recommended) + 1 (smaller, same, larger)
-ORDERED_OFFSET_WEIGHTS = (0.12, 0.76, 0.12)              # ordered = recommended - 1, +0, +1
+# ---- the outcomes of the size-fit draws (distributions.ordered_size, return_reason, kept_fit)
+SIZE_COMPARISONS = ("smaller", "same", "larger")         # index = sign(ordered - recommended) + 1
 FITS = ("too_small", "perfect", "too_large")
-KEPT_FIT_WEIGHTS = ((0.30, 0.65, 0.05), (0.05, 0.90, 0.05), (0.05, 0.65, 0.30))
 RETURN_REASONS = ("too_small", "too_large", "changed_mind", "quality_issue", "style_not_as_expected")
-RETURN_REASON_WEIGHTS = (
-    (0.70, 0.03, 0.12, 0.08, 0.07),
-    (0.20, 0.20, 0.30, 0.15, 0.15),
-    (0.03, 0.70, 0.12, 0.08, 0.07),
-)
 
 
 def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
@@ -61,7 +57,7 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
     s = result.sales
     chart_of_line = world.product_size_chart[s["product"]]
     rows = np.flatnonzero(chart_of_line >= 0)
-    seed = world.seed
+    seed, declared = world.seed, world.config.distributions
     for lo, hi in row_chunks(len(rows), batch_rows):
         idx = rows[lo:hi]
         chart = chart_of_line[idx].astype(np.int64)
@@ -69,14 +65,14 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
         lid = line_ids(order_ids(world.epoch_day[s["day"][idx]], s["order"][idx]), s["line"][idx])
         top = CHART_LENGTH[chart] - 1
         recommended = customer_size_profile(world, customer, chart)
-        offset = hashing.choice(seed, "size_fit.ordered_offset", ORDERED_OFFSET_WEIGHTS, lid) - 1
+        offset = declared.ordered_size.draw_from(SIZE_COMPARISONS, seed, "size_fit.ordered_offset", lid) - 1
         ordered = np.clip(recommended + offset, 0, top)
         group = np.sign(ordered - recommended) + 1
 
         returned = np.asarray(s["is_return"][idx], dtype=bool)
         exchange = returned & np.asarray(s["is_exchange"][idx], dtype=bool)
-        reason = hashing.conditional_choice(seed, "size_fit.return_reason", RETURN_REASON_WEIGHTS, group, lid)
-        fit = hashing.conditional_choice(seed, "size_fit.fit", KEPT_FIT_WEIGHTS, group, lid)
+        reason = conditional_draw(declared.return_reason.rows(), RETURN_REASONS, seed, "size_fit.return_reason", group, lid)
+        fit = conditional_draw(declared.kept_fit.rows(), FITS, seed, "size_fit.fit", group, lid)
         fit = np.where(returned & (reason == 0), 0, np.where(returned & (reason == 1), 2, fit))
         kept = np.clip(ordered + np.where(exchange, 1 - fit, 0), 0, top)     # too_small: one size up
         u = hashing.uniform(seed, "size_fit.score", lid)

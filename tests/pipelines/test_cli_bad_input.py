@@ -2,7 +2,9 @@
 
 The cases are derived from conf/defaults.yaml: every declared key gets
 values of the wrong type and, where its type has a range, values outside it,
-so a newly declared key is covered without touching this file.
+so a newly declared key is covered without touching this file. Declarations
+under `distributions:` have their own kinds and rules (components/distributions.py):
+their cases are listed below.
 """
 
 import datetime as dt
@@ -13,7 +15,7 @@ import pipelines.spark_session
 from components.configuration import KEY_RULES, MAY_BE_ZERO, POSITIVE_WORDS, UNIT_INTERVAL_SUFFIXES, defaults, flatten
 from pipelines.cli import main
 
-DECLARED = flatten(defaults())
+DECLARED = {key: value for key, value in flatten(defaults()).items() if not key.startswith("distributions.")}
 
 # values of a wrong type, by the type of the key's default
 WRONG_TYPES = {
@@ -140,6 +142,30 @@ def test_an_unknown_scenario_is_refused_with_the_list(tmp_path, capsys):
     status, lines = generate(tmp_path, capsys, "--scenario", "peak")
     assert status == 2 and len(lines) == 1
     assert "unknown scenario 'peak'; scenarios are: anomaly-heavy, growth-phase, normal-ops, peak-season" in lines[0]
+
+
+
+
+@pytest.mark.parametrize(
+    "assignment, key, allowed",
+    [
+        ("distributions.payment_method.store.weights={credit_card: 0.5, cash: -0.1, gift_card: 0.6}",
+         "distributions.payment_method.store.weights.cash", "must not be negative"),
+        ("distributions.abandonment_stage.weights={cart: 0.5, review: 0.4}",
+         "distributions.abandonment_stage.weights", "must add up to 1 (within 1e-06), got 0.5 + 0.4 = 0.9"),
+        ("distributions.product_popularity.distribution=pareto",
+         "distributions.product_popularity.distribution", "an unknown distribution; known: zipf, normal, lognormal"),
+        ("distributions.price_jitter.distribution=normal", "distributions.price_jitter",
+         "is missing its parameter 'mean'; normal takes mean, sd"),
+        ("distributions.browse_sessions.lambda=2", "distributions.browse_sessions",
+         "unknown parameter 'lambda'; poisson takes mean"),
+        ("distributions.session_source.WEB_DESKTOP.weights={direct: 0.5, tiktok: 0.5}",
+         "distributions.session_source.WEB_DESKTOP.weights", "unknown label 'tiktok'; allowed: direct, google_organic"),
+        ("distributions.quantity.distribution=zipf", "distributions.quantity.distribution", "allowed: categorical"),
+    ],
+)
+def test_a_bad_distribution_declaration_is_refused_before_spark(tmp_path, capsys, assignment, key, allowed):
+    assert allowed in assert_refused(tmp_path, capsys, key, "--set", assignment)
 
 
 @pytest.mark.parametrize("section", sorted(k for k, v in defaults().items() if isinstance(v, dict)))

@@ -53,3 +53,11 @@ def test_an_empty_decision_batch_gives_no_rows():
     world, decisions = tiny_decisions()
     empty = pa.RecordBatch.from_pylist([], schema=decisions.schema)
     assert sum(b.num_rows for b in cart_abandonment_fact.batches(world, empty, ETL, 10)) == 0
+
+
+def test_stage_and_reason_follow_their_declarations():
+    rows = tiny_table(cart_abandonment_fact.TABLE, "distributions.abandonment_stage.weights={review: 1.0}",
+                      "distributions.abandonment_reason.weights={coupon_hunting: 1.0}",
+                      "carts.low_inventory_reason_share=0.0").to_pandas()
+    assert len(rows) > 0 and (rows.abandonment_stage == "review").all()
+    assert (rows.suspected_reason == "coupon_hunting").all()

@@ -8,6 +8,7 @@ import pandas as pd
 import pyarrow as pa
 
 from components.contracts import arrow_schema
+from components.dimensions.channels import channel_keys
 from components.dimensions.time_of_day import build_time_dim
 from components.tables import cart_abandonment_fact, customer_event_fact, sales_fact
 from tests.simulated_worlds import tiny_decisions, tiny_dimensions
@@ -171,7 +172,7 @@ def test_volume_per_cart_stays_modest_and_follows_the_browse_setting():
     world, decisions = tiny_decisions()
     horizon_carts = int((decisions.column("day").to_numpy() >= world.warmup_days).sum())
     default = len(events()) / horizon_carts
-    without_browsing = events("events.browse_sessions_per_cart=0.0")
+    without_browsing = events("distributions.browse_sessions.mean=0.0")
     assert 6 < default < 12        # the full preset has about a million horizon carts: ~10 M events at most
     assert not without_browsing["session_id"].str.contains("-B").any()
     assert len(without_browsing) / horizon_carts < default - 1.5
@@ -181,3 +182,12 @@ def test_an_empty_decision_batch_gives_no_events():
     world, decisions = tiny_decisions()
     empty = pa.RecordBatch.from_pylist([], schema=decisions.schema)
     assert formatted(customer_event_fact.TABLE, world, [empty]).num_rows == 0
+
+
+def test_sources_and_devices_follow_their_declarations_per_channel():
+    frame = events("distributions.session_source.WEB_DESKTOP.weights={google_cpc: 1.0}",
+                   "distributions.session_device.WEB_DESKTOP.weights={desktop_firefox_windows: 1.0}")
+    desktop = frame[frame.channel_key == channel_keys(["WEB_DESKTOP"])[0]]
+    drawn = desktop[desktop.utm_campaign != "cart_recovery"]
+    assert len(drawn) > 0 and (drawn.utm_medium == "cpc").all() and (drawn.utm_source == "google").all()
+    assert (desktop.browser == "firefox").all() and (desktop.operating_system == "windows").all()

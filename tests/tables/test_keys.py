@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from components.configuration import resolve
 from components.dimensions.calendar import build_date_dim
 from components.dimensions.products import build_product_dim
 from components.dimensions.time_of_day import build_time_dim
@@ -15,6 +16,7 @@ from components.tables import keys
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 DAYS = np.datetime64("2024-02-27") + np.arange(5).astype("timedelta64[D]")      # across a leap day
 WORLD = SimpleNamespace(days=DAYS, date_key=keys.date_keys(DAYS))
+DECLARED = resolve(preset="tiny").distributions
 
 
 def test_date_keys_are_the_calendar_dates():
@@ -48,15 +50,17 @@ def test_order_ids_share_the_day_and_number_of_the_order():
 
 
 def test_product_ids_are_the_product_dimension():
-    dim = build_product_dim(30, 7, dt.date(2024, 1, 1), 90, 0.9, ETL)
+    dim = build_product_dim(30, 7, dt.date(2024, 1, 1), 90, 0.9, ETL, DECLARED)
     assert keys.product_ids(dim.column("product_key")).to_pylist() == dim.column("product_id").to_pylist()
     assert keys.product_ids([42]).to_pylist() == ["PRD-00000042"]
 
 
-def test_abandonment_stages_are_hashed_per_cart_with_their_weights():
+def test_abandonment_stages_are_hashed_per_cart_with_their_declared_weights():
     cart = np.arange(40_000, dtype=np.int64) * 7919
-    stage = keys.abandonment_stages(3, cart)
-    assert np.array_equal(stage, keys.abandonment_stages(3, cart[::-1])[::-1])        # a cart's own draw
+    declared = DECLARED.abandonment_stage
+    stage = keys.abandonment_stages(3, declared, cart)
+    assert np.array_equal(stage, keys.abandonment_stages(3, declared, cart[::-1])[::-1])        # a cart's own draw
     share = np.bincount(stage, minlength=len(keys.ABANDONMENT_STAGES)) / len(cart)
-    assert np.allclose(share, keys.ABANDONMENT_STAGE_WEIGHTS, atol=0.01)
-    assert not np.array_equal(stage, keys.abandonment_stages(4, cart))
+    assert declared.labels == keys.ABANDONMENT_STAGES
+    assert np.allclose(share, declared.weights, atol=0.01)
+    assert not np.array_equal(stage, keys.abandonment_stages(4, declared, cart))

@@ -41,3 +41,10 @@ def test_sizes_come_from_the_customer_profile_and_fit_is_consistent():
     assert (fit.return_reason[sized] == fit.fit_description[sized]).all()
     assert fit[fit.fit_description == "perfect"].fit_score.min() > fit[fit.fit_description != "perfect"].fit_score.max()
 
+
+
+def test_sizes_and_fit_follow_their_declarations():
+    fit = tiny_table(size_fit_bridge.TABLE, "distributions.ordered_size.weights={same: 1.0}",
+                     "distributions.kept_fit.same.weights={perfect: 1.0}").to_pandas()
+    assert len(fit) > 0 and (fit.ordered_size == fit.recommended_size).all()
+    assert (fit.fit_description[~fit.is_returned] == "perfect").all()

@@ -1,0 +1,40 @@
+"""Order lines follow the declared distributions: basket sizes, quantities, payments and product popularity."""
+
+import numpy as np
+
+from components.distributions import Zipf
+from components.simulation import demand
+from tests.simulated_worlds import tiny_world
+
+DECLARED = (
+    "distributions.basket_lines.regular={distribution: categorical, weights: {2: 0.5, 5: 0.5}}",
+    "distributions.quantity.weights={4: 0.25, 1: 0.75}",
+    "distributions.payment_method.store.weights={cash: 1.0}",
+    "distributions.product_popularity={distribution: lognormal, mu: 0, sigma: 1}",
+)
+
+
+def test_order_lines_follow_their_declarations():
+    world = tiny_world(*DECLARED)
+    lines = demand.block_requests(world, 0, world.n_products)
+    assert set(np.unique(lines.quantity).tolist()) == {1, 4}
+    assert world.mean_quantity == 0.25 * 4 + 0.75 * 1
+    assert world.quantity_pmf.tolist() == [0.75, 0.0, 0.0, 0.25]
+    store = ~lines.is_digital & ~lines.is_recovery
+    assert (np.asarray(demand.PAYMENT_METHODS)[lines.payment[store]] == "cash").all()
+    regular = world.segment_names.index("regular")
+    assert world.segment_basket_max[regular] == 5
+    regular_lines = np.flatnonzero((world.customer_segment[lines.customer] == regular) & ~lines.is_recovery)
+    order = lines.day[regular_lines].astype(np.int64) << 32 | lines.order[regular_lines]
+    _, first = np.unique(order, return_inverse=True)
+    last_line = np.zeros(first.max() + 1, dtype=np.int64)
+    np.maximum.at(last_line, first, lines.line[regular_lines])
+    assert np.isin(last_line, [1, 4]).mean() > 0.99          # baskets of two or five lines (a line may find no product)
+
+
+def test_lognormal_popularity_draws_one_weight_per_product():
+    world = tiny_world(*DECLARED)
+    zipf = tiny_world()
+    assert np.isclose(world.popularity.sum(), 1) and (world.popularity > 0).all()
+    assert not np.allclose(np.sort(world.popularity), np.sort(zipf.popularity))
+    assert isinstance(zipf.config.distributions.product_popularity, Zipf)
