@@ -152,26 +152,32 @@ def defaults() -> dict:
     return copy.deepcopy(_declared())
 
 
+def _names_in(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.yaml"))
+
+
+def _read_named(folder: Path, what: str, name: str) -> dict:
+    """conf/<folder>/<name>.yaml, or one line listing the known names."""
+    path = folder / f"{name}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"unknown {what} '{name}'; {what}s are: {', '.join(_names_in(folder))}")
+    return _read_yaml(path)
+
+
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+    return _names_in(PRESETS_DIR)
 
 
 def read_preset(name: str) -> dict:
-    path = PRESETS_DIR / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"unknown preset '{name}'; presets are: {', '.join(preset_names())}")
-    return _read_yaml(path)
+    return _read_named(PRESETS_DIR, "preset", name)
 
 
 def scenario_names() -> list[str]:
-    return sorted(p.stem for p in SCENARIOS_DIR.glob("*.yaml"))
+    return _names_in(SCENARIOS_DIR)
 
 
 def read_scenario(name: str) -> dict:
-    path = SCENARIOS_DIR / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"unknown scenario '{name}'; scenarios are: {', '.join(scenario_names())}")
-    return _read_yaml(path)
+    return _read_named(SCENARIOS_DIR, "scenario", name)
 
 
 def scenario_layers(name: str) -> list[dict]:
