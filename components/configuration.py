@@ -25,12 +25,12 @@ from pathlib import Path
 import yaml
 
 from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS
+from components.resources import data_dir, stems
 from components.run_config import RunConfig, Segment, Segments
 from components.simulation.world import FORECAST_PAD_DAYS, MAX_ORDERS_PER_DAY
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-DEFAULTS_FILE = CONF_DIR / "defaults.yaml"
-PRESETS_DIR = CONF_DIR / "presets"
+DEFAULTS_FILE = data_dir("conf", "defaults.yaml")
+PRESETS_DIR = data_dir("conf", "presets")
 
 PRESET_ONLY_KEYS = {"description"}
 POSITIVE_WORDS = {"count", "days", "rows", "years", "lines", "block"}
@@ -78,7 +78,8 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path) -> dict:
+    """A YAML mapping from a Path or an importlib.resources Traversable."""
     try:
         with path.open() as handle:
             doc = yaml.load(handle, Loader=_Loader) or {}
@@ -100,14 +101,13 @@ def defaults() -> dict:
 
 
 def preset_names() -> list[str]:
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+    return stems(PRESETS_DIR, ".yaml")
 
 
 def read_preset(name: str) -> dict:
-    path = PRESETS_DIR / f"{name}.yaml"
-    if not path.is_file():
+    if name not in preset_names():
         raise ConfigError(f"unknown preset '{name}'; presets are: {', '.join(preset_names())}")
-    return _read_yaml(path)
+    return _read_yaml(PRESETS_DIR / f"{name}.yaml")
 
 
 def read_config_file(path: str) -> dict:
