@@ -65,21 +65,28 @@ def code_zip(wheel: Path, build_dir: Path) -> Path:
 
 
 def submit_command(master: str, archive: Path, log4j: Path, spark_options: list[str], job_args: list[str]) -> list[str]:
+    """The spark-submit command line; `spark_options` come last but for the job, so they override ours."""
     spark_home = Path(pyspark.__file__).parent
+    # A driver on this machine runs this Python: spark.pyspark.python, meant for executors, would win over the
+    # environment's PYSPARK_DRIVER_PYTHON, so the driver's is set as a conf too. In cluster mode the cluster picks.
+    in_cluster = any(option in ("cluster", "--deploy-mode=cluster", "spark.submit.deployMode=cluster")
+                     for option in spark_options)
+    driver_python = [] if in_cluster else ["--conf", f"spark.pyspark.driver.python={sys.executable}"]
     return [
         str(spark_home / "bin" / "spark-submit"), "--master", master,
         *spark_submit_arguments(),
         "--py-files", str(archive),
         "--driver-java-options", f"-Dlog4j2.configurationFile={log4j.resolve().as_uri()}",
         "--conf", "spark.ui.showConsoleProgress=false",
+        *driver_python,
         *spark_options,
         str(MAIN_SCRIPT), *job_args,
     ]
 
 
 def submit_environment(master: str, environ=os.environ) -> dict[str, str]:
-    """SPARK_HOME and the driver's Python; on a local master the executors run this Python too."""
-    env = dict(environ, SPARK_HOME=str(Path(pyspark.__file__).parent), PYSPARK_DRIVER_PYTHON=sys.executable)
+    """SPARK_HOME of this venv's pyspark; on a local master the executors run this Python too."""
+    env = dict(environ, SPARK_HOME=str(Path(pyspark.__file__).parent))
     if LOCAL_MASTER.fullmatch(master):
         env.setdefault("PYSPARK_PYTHON", sys.executable)
     return env

@@ -28,6 +28,8 @@ from pipelines.spark_session import ivy_cache_dir
 from tests.conftest import generate_tiny
 from tests.deployment.conftest import ROOT, clean_environment
 
+pytestmark = pytest.mark.spark      # minutes of Spark work: out of the `-m "not spark"` loop, like make test leaves it out
+
 SEED = 7
 WALL_CLOCK_COLUMNS = ("etl_timestamp",)
 SPARK_HOME = Path(pyspark.__file__).parent

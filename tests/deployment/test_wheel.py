@@ -7,11 +7,15 @@ import subprocess
 import sys
 import zipfile
 
+import pytest
+
 from components.contracts import all_tables
 from components.configuration import preset_names
 from components.quickstart import load_quickstart
 from tests import databricks_bundle as dab
 from tests.deployment.conftest import ROOT, clean_environment
+
+pytestmark = pytest.mark.spark      # minutes of Spark work: out of the `-m "not spark"` loop, like make test leaves it out
 
 
 def test_wheel_carries_the_package_data(wheel):
