@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PRESET ?= small
 OUTPUT ?= warehouse
 
-.PHONY: run test install benchmark validate report clean java
+.PHONY: run test test-deployment install dist submit benchmark validate report clean java
 
 java:
 	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || \
@@ -14,7 +14,7 @@ java:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -e ".[spark,test]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -23,7 +23,26 @@ run: java install
 	$(VENV)/bin/retail-synth generate --preset $(PRESET) --output $(OUTPUT)
 
 test: java install
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q tests --ignore=tests/deployment
+
+# The built wheel in a fresh venv, and a real standalone cluster (a master, two workers): minutes each.
+test-deployment: java install
+	$(PY) -m pytest -q tests/deployment
+
+VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+WHEEL   = dist/retail_synth-$(VERSION)-py3-none-any.whl
+
+dist: $(WHEEL)
+
+$(WHEEL): pyproject.toml $(shell git ls-files components pipelines conf contracts 2>/dev/null) | install
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
+
+# make submit MASTER=spark://host:7077 ARGS="generate --preset tiny --output DIR" SUBMIT_OPTS="--conf ..."
+MASTER      ?= local[2]
+ARGS        ?= generate --preset tiny
+SUBMIT_OPTS ?=
+submit: java dist
+	$(PY) -m pipelines.submit --master "$(MASTER)" --code "$(WHEEL)" --spark-options "$(SUBMIT_OPTS)" -- $(ARGS)
 
 validate: java install
 	$(VENV)/bin/retail-synth validate --output $(OUTPUT)

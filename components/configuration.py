@@ -30,6 +30,7 @@ from components.dimensions.channels import CHANNEL_CODES
 from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS, fulfilment_node_ids
 from components.dimensions.products import APPAREL_SIZES, BRAND_CODES, WAIST_SIZES
 from components.distributions import KINDS, PARAMETERS, DeclarationError, Use, declare
+from components.resources import data_dir, stems
 from components.run_config import NO_OUTAGE, ByName, DistributionParams, RunConfig, Segment, Segments
 from components.simulation.demand import MAX_QUANTITY, PAYMENT_METHODS
 from components.simulation.world import FORECAST_PAD_DAYS, MAX_BASKET_LINES, MAX_ORDERS_PER_DAY
@@ -37,10 +38,9 @@ from components.tables.customer_event_fact import DEVICE_NAMES, DRAWN_SOURCES
 from components.tables.keys import ABANDONMENT_STAGES
 from components.tables.size_fit_bridge import FITS, RETURN_REASONS, SIZE_COMPARISONS
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
-DEFAULTS_FILE = CONF_DIR / "defaults.yaml"
-PRESETS_DIR = CONF_DIR / "presets"
-SCENARIOS_DIR = CONF_DIR / "scenarios"
+DEFAULTS_FILE = data_dir("conf", "defaults.yaml")
+PRESETS_DIR = data_dir("conf", "presets")
+SCENARIOS_DIR = data_dir("conf", "scenarios")
 DEFAULT_SCENARIO = "normal-ops"
 
 PRESET_ONLY_KEYS = {"description", "extends"}      # what a preset or scenario file says about itself, not a key
@@ -131,7 +131,8 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 
-def _read_yaml(path: Path) -> dict:
+def _read_yaml(path) -> dict:
+    """A YAML mapping from a Path or an importlib.resources Traversable."""
     try:
         with path.open() as handle:
             doc = yaml.load(handle, Loader=_Loader) or {}
@@ -152,16 +153,15 @@ def defaults() -> dict:
     return copy.deepcopy(_declared())
 
 
-def _names_in(folder: Path) -> list[str]:
-    return sorted(p.stem for p in folder.glob("*.yaml"))
+def _names_in(folder) -> list[str]:
+    return stems(folder, ".yaml")
 
 
-def _read_named(folder: Path, what: str, name: str) -> dict:
+def _read_named(folder, what: str, name: str) -> dict:
     """conf/<folder>/<name>.yaml, or one line listing the known names."""
-    path = folder / f"{name}.yaml"
-    if not path.is_file():
+    if name not in _names_in(folder):
         raise ConfigError(f"unknown {what} '{name}'; {what}s are: {', '.join(_names_in(folder))}")
-    return _read_yaml(path)
+    return _read_yaml(folder / f"{name}.yaml")
 
 
 def preset_names() -> list[str]:

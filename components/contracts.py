@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import pyarrow as pa
 import yaml
 
-CONTRACTS_DIR = Path(__file__).resolve().parent.parent / "contracts"
+from components.resources import data_dir, stems
+
+CONTRACTS_DIR = data_dir("contracts")
 
 # Who fills a table, in the order their tables are written (registry.WRITTEN_TABLES):
 #   dimensions  built on the driver from seeded pools (pipelines/dimension_tables.py)
@@ -125,13 +126,12 @@ def _source(doc: dict) -> str:
 
 @lru_cache(maxsize=None)
 def load_contract(table: str) -> Contract:
-    path = CONTRACTS_DIR / f"{table}.yaml"
-    with path.open() as handle:
+    with (CONTRACTS_DIR / f"{table}.yaml").open() as handle:
         return _parse(yaml.safe_load(handle))
 
 
 def all_tables() -> list[str]:
-    return sorted(p.stem for p in CONTRACTS_DIR.glob("gold_*.yaml"))
+    return stems(CONTRACTS_DIR, ".yaml", prefix="gold_")
 
 
 def arrow_schema(table: str) -> pa.Schema:

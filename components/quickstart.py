@@ -28,12 +28,11 @@ import math
 import operator
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 from components.configuration import defaults, flatten
-from components.contracts import CONTRACTS_DIR
+from components.resources import data_dir, stems
 
-QUICKSTART_DIR = CONTRACTS_DIR / "quickstart"
+QUICKSTART_DIR = data_dir("contracts", "quickstart")
 HEADER_KEYS = ("check", "description", "bound")
 OPTIONAL_KEYS = ("min_sample",)
 
@@ -128,7 +127,6 @@ class QuickstartQuery:
     description: str
     bound_template: str           # the header's bound; settings in braces are filled in per run
     sql: str                      # the whole file, header included
-    path: Path
     min_sample: int = 0           # observations (column `sample`) needed to test the bound
 
     def bound(self, settings: dict[str, object]) -> Bound:
@@ -146,8 +144,10 @@ class QuickstartQuery:
         return frozenset(_TABLE.findall(_COMMENT.sub("", self.sql)))
 
 
-def parse_quickstart(path: Path) -> QuickstartQuery:
+def parse_quickstart(path) -> QuickstartQuery:
+    """The query of one file, a Path or an importlib.resources Traversable."""
     text = path.read_text()
+    check = path.name.removesuffix(".sql")
     header = {}
     for line in text.splitlines():
         if not line.startswith("--"):
@@ -158,7 +158,7 @@ def parse_quickstart(path: Path) -> QuickstartQuery:
     missing = [k for k in HEADER_KEYS if not header.get(k)]
     if missing:
         raise QuickstartError(f"{path.name}: header lacks {', '.join(f'-- {k}:' for k in missing)}")
-    if header["check"] != path.stem:
+    if header["check"] != check:
         raise QuickstartError(f"{path.name}: check '{header['check']}' must match the file name")
     try:
         settle_bound(header["bound"], flatten(defaults()))
@@ -167,9 +167,9 @@ def parse_quickstart(path: Path) -> QuickstartQuery:
     min_sample = header.get("min_sample", "0")
     if not min_sample.isdigit():
         raise QuickstartError(f"{path.name}: min_sample '{min_sample}' is not a whole number")
-    return QuickstartQuery(header["check"], header["description"], header["bound"], text, path, int(min_sample))
+    return QuickstartQuery(header["check"], header["description"], header["bound"], text, int(min_sample))
 
 
-def load_quickstart(directory: Path = QUICKSTART_DIR) -> list[QuickstartQuery]:
+def load_quickstart() -> list[QuickstartQuery]:
     """Every quickstart query, in file-name order."""
-    return [parse_quickstart(p) for p in sorted(Path(directory).glob("*.sql"))]
+    return [parse_quickstart(QUICKSTART_DIR / f"{check}.sql") for check in stems(QUICKSTART_DIR, ".sql")]

@@ -3,7 +3,12 @@
 # MAGIC # Retail synthetic data: generate the gold tables
 # MAGIC Writes the inventory-consistent retail star schema as managed Delta tables
 # MAGIC `<catalog>.<schema>.gold_*`, with the same pipeline API as `retail-synth generate`.
+# MAGIC It uses the Spark session it is given (`spark` on Databricks, Spark Connect on serverless).
 # MAGIC Outside Databricks the widgets fall back to their defaults, so this file also runs as a plain script.
+
+# COMMAND ----------
+
+# MAGIC %pip install --quiet ..
 
 # COMMAND ----------
 
@@ -12,20 +17,27 @@ from pathlib import Path
 
 try:
     NOTEBOOK_DIR = Path(__file__).resolve().parent
-except NameError:  # Databricks notebooks have no __file__; the repo root is the working directory's parent
+except NameError:  # Databricks notebooks have no __file__; their working directory is the notebook's folder
     NOTEBOOK_DIR = Path.cwd()
 sys.path.insert(0, str(NOTEBOOK_DIR.parent))
 
 from components.configuration import resolve  # noqa: E402
+from pipelines.cli import DEFAULT_PRESET  # noqa: E402
 from pipelines.delta_tables import Target  # noqa: E402
 from pipelines.generate import run_generation  # noqa: E402
 from pipelines.spark_session import get_spark  # noqa: E402
 
-WIDGET_DEFAULTS = {"preset": "tiny", "seed": "42", "catalog": "spark_catalog", "schema": "retail_synth"}
+# The defaults of `retail-synth generate` (no --preset, no --seed); the CLI has no default catalog.
+WIDGET_DEFAULTS = {
+    "preset": DEFAULT_PRESET,
+    "seed": str(resolve(preset=DEFAULT_PRESET).seed),
+    "catalog": "spark_catalog",
+    "schema": "retail_synth",
+}
 
 
 def widget_values() -> dict:
-    """Databricks widgets when running there, else their defaults."""
+    """Databricks widgets (a job's parameters arrive through them) when running there, else their defaults."""
     try:
         widgets = dbutils.widgets  # noqa: F821  (defined by Databricks)
     except NameError:
@@ -39,7 +51,10 @@ def widget_values() -> dict:
 
 params = widget_values()
 config = resolve(preset=params["preset"], seed=int(params["seed"]))
-spark = get_spark(config.spark.driver_memory, arrow_batch_rows=config.output.batch_rows)
+try:
+    spark  # noqa: B018  the session Databricks gives a notebook (Spark Connect on serverless): used as it is
+except NameError:
+    spark = get_spark(config.spark.driver_memory, arrow_batch_rows=config.output.batch_rows)
 summary = run_generation(config, Target(catalog=params["catalog"], schema=params["schema"]), spark)
 
 # COMMAND ----------

@@ -16,6 +16,7 @@ from pathlib import Path
 from components.configuration import ConfigError, describe_presets, describe_scenarios, resolve
 
 CLEAN_TOKEN = "DELETE_RETAIL_SYNTH_TABLES"
+DEFAULT_PRESET = "small"        # generate's preset without --preset or --config (the notebook's default too)
 
 
 class UsageError(Exception):
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     generate = commands.add_parser("generate", help="generate the gold tables")
     source = generate.add_mutually_exclusive_group()
-    source.add_argument("--preset", help="a preset of conf/presets (default: small)")
+    source.add_argument("--preset", help=f"a preset of conf/presets (default: {DEFAULT_PRESET})")
     source.add_argument("--config", metavar="FILE", help="a YAML file overriding conf/defaults.yaml")
     generate.add_argument("--seed", type=int, help="random seed (default from the config)")
     generate.add_argument("--scenario", help="a scenario of conf/scenarios, combined with the preset (default: normal-ops)")
@@ -114,7 +115,7 @@ def _session(target, remote: str | None, **options):
 
 
 def _generate(args) -> int:
-    preset = args.preset if args.preset or args.config else "small"
+    preset = args.preset if args.preset or args.config else DEFAULT_PRESET
     config = resolve(preset=preset, config_file=args.config, assignments=args.assignments, seed=args.seed,
                      scenario=args.scenario)
     target = target_from(args)

@@ -248,8 +248,9 @@ def _active_session(remote: str | None):
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
-    if active is None and remote is None and "PYSPARK_GATEWAY_PORT" in os.environ:
-        # Launched by spark-submit: the JVM and its --packages/--conf are already set.
+    if active is None and remote is None and ({"PYSPARK_GATEWAY_PORT", "DATABRICKS_RUNTIME_VERSION"} & set(os.environ)):
+        # Launched by spark-submit (the JVM and its --packages/--conf are already set), or a Databricks task,
+        # serverless included, whose runtime hands out its own session.
         active = SparkSession.builder.getOrCreate()
     return active
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from components.configuration import resolve
 from components.tables.registry import WRITTEN_TABLES
+from pipelines.cli import DEFAULT_PRESET
 from pipelines.run_journal import RUN_MARKER
 from pipelines.spark_session import spark_submit_arguments
 
@@ -70,8 +72,26 @@ def test_spark_submit_runs_the_tiny_preset(tmp_path):
     assert "gold_inventory_fact" in result.stdout
 
 
-def test_notebook_runs_as_a_plain_script_with_default_widgets(spark):
-    namespace = runpy.run_path(str(ROOT / "notebooks" / "generate_retail_data.py"), run_name="__main__")
-    assert namespace["params"] == namespace["WIDGET_DEFAULTS"]
+class _Widgets:
+    """Databricks' dbutils.widgets as the notebook uses it: text(name, default) declares, get(name) reads."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values, self.declared = values, {}
+
+    def text(self, name, default):
+        self.declared[name] = default
+
+    def get(self, name):
+        return self.values.get(name, self.declared[name])
+
+
+def test_notebook_widgets_default_to_the_cli_defaults_and_it_uses_the_session_it_is_given(spark):
+    widgets = _Widgets({"preset": "tiny", "schema": "retail_synth_notebook"})
+    namespace = runpy.run_path(str(ROOT / "notebooks" / "generate_retail_data.py"), run_name="__main__",
+                               init_globals={"spark": spark, "dbutils": type("DBUtils", (), {"widgets": widgets})})
+    assert widgets.declared == namespace["WIDGET_DEFAULTS"]
+    assert widgets.declared["preset"] == DEFAULT_PRESET
+    assert widgets.declared["seed"] == str(resolve(preset=DEFAULT_PRESET).seed)
+    assert namespace["spark"] is spark
     for table in WRITTEN_TABLES:
-        assert spark.table(f"spark_catalog.retail_synth.{table}").limit(1).count() == 1, table
+        assert spark.table(f"spark_catalog.retail_synth_notebook.{table}").limit(1).count() == 1, table

@@ -1,0 +1,65 @@
+"""The wheel, installed in a fresh venv with no repository nearby, runs generate, validate and report."""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from components.contracts import all_tables
+from components.configuration import preset_names
+from components.quickstart import load_quickstart
+from tests import databricks_bundle as dab
+from tests.deployment.conftest import ROOT, clean_environment
+
+pytestmark = pytest.mark.spark      # minutes of Spark work: out of the `-m "not spark"` loop, like make test leaves it out
+
+
+def test_wheel_carries_the_package_data(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "components/conf/defaults.yaml" in names
+    assert {f"components/conf/presets/{p}.yaml" for p in preset_names()} <= names
+    assert {f"components/contracts/{t}.yaml" for t in all_tables()} <= names
+    assert {f"components/contracts/quickstart/{q.check}.sql" for q in load_quickstart()} <= names
+    assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/")) for n in names)
+
+
+def test_bundle_wheel_tasks_name_the_wheel_and_its_entry_point(wheel):
+    archive = zipfile.ZipFile(wheel)
+    info = next(n for n in archive.namelist() if n.endswith(".dist-info/entry_points.txt"))
+    entry_points = configparser.ConfigParser()
+    entry_points.read_string(archive.read(info).decode())
+    for key, task in dab.tasks().items():
+        if "python_wheel_task" in task:
+            assert wheel.name.startswith(task["python_wheel_task"]["package_name"] + "-"), key
+            assert task["python_wheel_task"]["entry_point"] in entry_points["console_scripts"], key
+
+
+def test_installed_wheel_generates_validates_and_reports_from_any_directory(wheel, tmp_path):
+    assert ROOT not in tmp_path.parents
+    venv, work = tmp_path / "venv", tmp_path / "elsewhere"
+    work.mkdir()
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = clean_environment()
+    install = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", f"{wheel}[spark]"],
+                             cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stderr[-3000:]
+
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import components; print(components.__file__)"],
+                           cwd=work, env=env, capture_output=True, text=True, check=True).stdout
+    assert where.startswith(str(venv)), where
+
+    def retail_synth(*args):
+        result = subprocess.run([str(venv / "bin" / "retail-synth"), *args], cwd=work, env=env,
+                                capture_output=True, text=True, timeout=900)
+        assert result.returncode == 0, f"{args}: {result.stdout[-2000:]}{result.stderr[-3000:]}"
+        return result.stdout
+
+    retail_synth("generate", "--preset", "tiny", "--output", "out", "--quiet")
+    checked = retail_synth("validate", "--output", "out")
+    assert "PASS" in checked and "FAIL" not in checked
+    retail_synth("report", "--output", "out")
+    assert (work / "out" / "report.html").stat().st_size > 10_000
