@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from components.contracts import load_contract
+from components.contracts import all_tables, load_contract
 
 FORMATS = ("parquet", "csv", "json")
 COMPRESSIONS = {
@@ -41,9 +41,19 @@ class ExportedTable:
         return {"table": self.table, "folder": self.folder, "files": self.files, "rows": self.rows, "columns": columns}
 
 
+def gold_tables_in(spark, target) -> list[str]:
+    """The gold tables of the contracts that the target holds."""
+    return [t for t in all_tables() if target.exists(spark, t)]
+
+
+def delta_row_counts(spark, target, tables: list[str]) -> dict[str, int]:
+    """Rows of each Delta table (Delta answers a bare count from its log)."""
+    return {t: target.read(spark, t).count() for t in tables}
+
+
 def export_table(spark, target, table: str, folder: Path, file_format: str, compression: str,
-                 single_file: bool = False) -> ExportedTable:
-    """Write one table to `folder/<table>` (replacing it) and return what was written."""
+                 single_file: bool = False) -> list[str]:
+    """Write one table to `folder/<table>` (replacing it) and return the names of its data files."""
     frame = target.read(spark, table).select(*load_contract(table).column_names)
     if single_file:
         frame = frame.coalesce(1)
@@ -60,17 +70,18 @@ def export_table(spark, target, table: str, folder: Path, file_format: str, comp
     finally:
         if previous is not None:
             spark.conf.set(PARQUET_TIMESTAMPS, previous)
-    files = sorted(p.name for p in destination.glob("part-*"))
-    return ExportedTable(table, table, files, frame.count())
+    return sorted(p.name for p in destination.glob("part-*"))
 
 
 def export_tables(spark, target, tables: list[str], folder: Path, file_format: str, compression: str,
                   single_file: bool = False, on_table=None) -> list[ExportedTable]:
     """Every table in turn, then `manifest.json`; `on_table(exported)` is told after each."""
     folder.mkdir(parents=True, exist_ok=True)
+    rows = delta_row_counts(spark, target, tables)
     exported = []
     for table in tables:
-        exported.append(export_table(spark, target, table, folder, file_format, compression, single_file))
+        files = export_table(spark, target, table, folder, file_format, compression, single_file)
+        exported.append(ExportedTable(table, table, files, rows[table]))
         if on_table:
             on_table(exported[-1])
     manifest = {"source": target.describe(), "format": file_format, "compression": compression,
