@@ -58,7 +58,7 @@ class DatabaseSession:
 
     def arrow(self, sql: str) -> pa.Table:
         if self.dialect == "duckdb":
-            return self.connection.execute(sql).to_arrow_table()
+            return self.connection.sql(sql).to_arrow_table()
         with self.connection.cursor() as cursor:
             cursor.execute(sql)
             return cursor.fetch_arrow_table()
