@@ -11,6 +11,7 @@ import contextlib
 import json
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from components.configuration import ConfigError, describe_presets, resolve
@@ -422,7 +423,7 @@ def _load(args) -> int:
 
     from pipelines.export import delta_row_counts
     from pipelines.generate import RunInterrupted
-    from pipelines.load import StreamedRows, load, tables_to_load
+    from pipelines.load import SparkSnapshot, StreamedRows, load, tables_to_load
     from pipelines.progress import RunProgress, display_mode
 
     try:
@@ -437,8 +438,9 @@ def _load(args) -> int:
     streamed = StreamedRows()
     progress = RunProgress(delta_rows, display_mode(args.quiet), streamed)
     try:
-        with cancelled_by_signals():
-            loaded = load(spark, target, session, tables, delta_rows, args.replace, progress, streamed)
+        with cancelled_by_signals(), tempfile.TemporaryDirectory(prefix="retail-synth-load-") as staging:
+            loaded = load(session, tables, delta_rows, SparkSnapshot(spark, target, Path(staging), streamed),
+                          args.replace, progress, streamed)
     except (KeyboardInterrupt, RunInterrupted):
         progress.close()
         print(f"retail-synth: load interrupted; rolled back, nothing of it stays in {database.describe()}", file=sys.stderr)

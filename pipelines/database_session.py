@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from components.contracts import all_tables
 from components.database_url import DatabaseUrl
-from components.load_ddl import literal, qualified
+from components.load_ddl import literal, qualified, quoted
 
 STREAM_VIEW = "retail_synth_incoming"
 
@@ -41,6 +41,8 @@ class DatabaseSession:
             import adbc_driver_postgresql.dbapi
 
             self.connection = adbc_driver_postgresql.dbapi.connect(database.url)
+            if schema:
+                self.execute(f"SET search_path TO {quoted(schema)}")     # unqualified names (quickstart SQL) find the tables
 
     def execute(self, sql: str) -> None:
         if self.dialect == "duckdb":

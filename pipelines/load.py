@@ -5,7 +5,7 @@ column order, as a Parquet snapshot to a staging folder (pipelines/export.py);
 pyarrow then streams that snapshot batch by batch into the database's bulk
 path (ADBC `adbc_ingest`, binary COPY on PostgreSQL; DuckDB's scan of a
 registered Arrow stream). The driver holds one batch at a time, never a
-whole fact table, and each table's staging files are removed once loaded.
+whole fact table, and the staging folder holds one table at a time.
 
 One transaction per load: the tables are created from the contracts
 (components/load_ddl.py) and filled in foreign-key order, the database's
@@ -17,10 +17,10 @@ committed. On any failure, Ctrl-C or SIGTERM the transaction is rolled back
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -84,6 +84,26 @@ def batches(folder: Path, table: str, streamed: StreamedRows | None = None) -> p
     return pa.RecordBatchReader.from_batches(schema, cast())
 
 
+class SparkSnapshot:
+    """The rows of each table as Spark last committed them, staged as Parquet one table at a time and streamed back.
+
+    Called with a table, it removes the previous table's staging files,
+    stages this one and returns its stream, so the staging folder holds one
+    table at most.
+    """
+
+    def __init__(self, spark, target, folder: Path, streamed: StreamedRows | None = None):
+        self.spark, self.target, self.folder, self.streamed = spark, target, folder, streamed
+        self.staged: str | None = None
+
+    def __call__(self, table: str) -> pa.RecordBatchReader:
+        if self.staged:
+            shutil.rmtree(self.folder / self.staged, ignore_errors=True)
+        export_table(self.spark, self.target, table, self.folder, "parquet", STAGING_COMPRESSION)
+        self.staged = table
+        return batches(self.folder / table, table, self.streamed)
+
+
 def prepare(session: DatabaseSession, tables: list[str], replace: bool) -> None:
     """Drop the project's tables already there (only with `replace`), then create every table of the load."""
     if session.schema:
@@ -96,10 +116,13 @@ def prepare(session: DatabaseSession, tables: list[str], replace: bool) -> None:
             session.execute(statement)
 
 
-def load(spark, target, session: DatabaseSession, tables: list[str], delta_rows: dict[str, int], replace: bool = False,
-         progress=None, streamed: StreamedRows | None = None, staging_dir: str | None = None) -> list[LoadedTable]:
-    """Load `tables` (in foreign-key order) into the session's database and commit; roll back on anything else."""
-    staging = Path(tempfile.mkdtemp(prefix="retail-synth-load-", dir=staging_dir))
+def load(session: DatabaseSession, tables: list[str], delta_rows: dict[str, int],
+         rows_of: Callable[[str], pa.RecordBatchReader], replace: bool = False, progress=None,
+         streamed: StreamedRows | None = None) -> list[LoadedTable]:
+    """Load `tables` (in foreign-key order) from `rows_of(table)` into the session's database and commit.
+
+    Anything else, an exception or a signal, rolls the whole load back.
+    """
     loaded = []
     try:
         prepare(session, tables, replace)
@@ -109,9 +132,7 @@ def load(spark, target, session: DatabaseSession, tables: list[str], delta_rows:
                 progress.table_started(table)
             if streamed is not None:
                 streamed.start(delta_rows[table])
-            export_table(spark, target, table, staging, "parquet", STAGING_COMPRESSION)
-            session.ingest(table, batches(staging / table, table, streamed))
-            shutil.rmtree(staging / table)
+            session.ingest(table, rows_of(table))
             loaded.append(LoadedTable(table, delta_rows[table], session.count(table), time.perf_counter() - started))
             if progress:
                 progress.table_written(table, loaded[-1].database_rows, loaded[-1].seconds)
@@ -123,7 +144,5 @@ def load(spark, target, session: DatabaseSession, tables: list[str], delta_rows:
     except BaseException:
         session.discard()
         raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     session.close()
     return loaded
