@@ -31,7 +31,7 @@ from pipelines.database_session import DatabaseSession
 from pipelines.export import export_table, gold_tables_in
 
 BATCH_ROWS = 65_536
-STAGING_COMPRESSION = "lz4"
+STAGING_COMPRESSION = "snappy"     # pyarrow misreads large pages of Spark's Hadoop-framed lz4
 
 
 class RowCountMismatch(Exception):

@@ -51,7 +51,7 @@ def test_row_counts_equal_the_delta_tables(database, tiny_rows):
 
 
 def test_primary_keys_are_unique_and_a_duplicate_is_refused(database):
-    for table in all_tables():
+    for table in [t for t in all_tables() if load_contract(t).primary_key]:
         key = ", ".join(load_contract(table).primary_key)
         duplicates = database.rows(f"SELECT COUNT(*) FROM (SELECT {key} FROM {qualified(table, database.schema)} "
                                    f"GROUP BY {key} HAVING COUNT(*) > 1) AS d")
