@@ -19,6 +19,8 @@ from tests.pipelines.conftest import load_staged
 
 DATABASES = ["postgresql", "sqlite", "duckdb"]
 
+pytestmark = pytest.mark.spark     # every database here is filled from tiny, some through fixtures asked for by name
+
 
 @pytest.fixture(scope="module")
 def loaded_sqlite(tiny_run, tmp_path_factory):

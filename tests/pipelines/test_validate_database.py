@@ -10,6 +10,8 @@ from pipelines.cli import main
 from pipelines.database_session import DatabaseSession
 from pipelines.validate_database import SPARK_ONLY, validate_database
 
+pytestmark = pytest.mark.spark     # the databases are filled from tiny, asked for by name
+
 
 @pytest.mark.parametrize("fixture, schema", [("loaded_postgres", "tiny"), ("loaded_duckdb", None)])
 def test_every_quickstart_check_the_dialect_runs_passes(request, fixture, schema):
