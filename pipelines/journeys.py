@@ -45,7 +45,7 @@ class Scenario:
     steps: list[dict] = field(default_factory=list)
 
     def add(self, step: str, table: str, key: dict, at: str) -> None:
-        self.steps.append({"step": step, "table": table, "key": key, "at": at})
+        self.steps.append({"step": step, "table": table, "key": dict(key), "at": at})   # a copy: no YAML anchors
 
     def as_yaml(self) -> dict:
         steps = sorted(self.steps, key=lambda s: s["at"])      # stable: ties keep the causal order
