@@ -17,6 +17,7 @@ class Dialect:
     types: dict[str, str]           # contract type -> column type
     keeps_comments: bool            # COMMENT ON TABLE/COLUMN is stored
     has_schemas: bool               # tables can be placed in a named schema (--schema)
+    keys_after_load: bool = False   # foreign keys are added once the rows are in (ALTER TABLE ... ADD FOREIGN KEY)
 
 
 POSTGRESQL = Dialect(
@@ -24,6 +25,8 @@ POSTGRESQL = Dialect(
     types={"int": "INTEGER", "bigint": "BIGINT", "string": "TEXT", "double": "DOUBLE PRECISION",
            "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMPTZ"},
     keeps_comments=True, has_schemas=True,
+    # one validating join per key after the load instead of a trigger call per row during COPY
+    keys_after_load=True,
 )
 DUCKDB = Dialect(
     name="duckdb", sqlglot="duckdb",

@@ -47,16 +47,28 @@ def check_predicate(predicate: str, dialect: Dialect) -> str:
     return sqlglot.parse_one(predicate, read="spark").sql(dialect=dialect.sqlglot)
 
 
+def foreign_keys(contract: Contract, loaded: list[str], schema: str | None = None) -> list[str]:
+    """The contract's foreign keys to tables of this load, as constraint clauses."""
+    return [f"FOREIGN KEY ({quoted(key.column)}) REFERENCES {qualified(key.table, schema)} ({quoted(key.target_column)})"
+            for key in contract.foreign_keys if key.table in loaded]
+
+
+def add_foreign_keys(contract: Contract, loaded: list[str], schema: str | None = None) -> list[str]:
+    """ALTER TABLE statements adding the foreign keys to a filled table (dialects with `keys_after_load`)."""
+    return [f"ALTER TABLE {qualified(contract.table, schema)} ADD {key}" for key in foreign_keys(contract, loaded, schema)]
+
+
 def create_table(contract: Contract, dialect: Dialect, loaded: list[str], schema: str | None = None) -> list[str]:
-    """CREATE TABLE with the contract's constraints, then its comments where the dialect keeps them."""
+    """CREATE TABLE with the contract's constraints, then its comments where the dialect keeps them.
+
+    A dialect with `keys_after_load` gets its foreign keys from `add_foreign_keys` once the rows are in.
+    """
     name = qualified(contract.table, schema)
     lines = [f"{quoted(c.name)} {dialect.types[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in contract.columns]
     if contract.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(quoted(c) for c in contract.primary_key)})")
-    for key in contract.foreign_keys:
-        if key.table in loaded:
-            lines.append(f"FOREIGN KEY ({quoted(key.column)}) REFERENCES "
-                         f"{qualified(key.table, schema)} ({quoted(key.target_column)})")
+    if not dialect.keys_after_load:
+        lines += foreign_keys(contract, loaded, schema)
     for check in contract.checks:
         if check.enforce:
             lines.append(f"CONSTRAINT {quoted(check.name)} CHECK ({check_predicate(check.predicate, dialect)})")

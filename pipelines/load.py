@@ -8,7 +8,8 @@ registered Arrow stream). The driver holds one batch at a time, never a
 whole fact table, and the staging folder holds one table at a time.
 
 One transaction per load: the tables are created from the contracts
-(components/load_ddl.py) and filled in foreign-key order, the database's
+(components/load_ddl.py) and filled in foreign-key order (PostgreSQL gets
+its foreign keys right after the rows, still inside the transaction), the database's
 row counts are compared with the Delta tables', and only then is it
 committed. On any failure, Ctrl-C or SIGTERM the transaction is rolled back
 (and a database file the load created is removed), so nothing of it stays.
@@ -26,7 +27,7 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 
 from components.contracts import load_contract
-from components.load_ddl import create_table, drop_table, load_order, quoted
+from components.load_ddl import add_foreign_keys, create_table, drop_table, load_order, quoted
 from pipelines.database_session import DatabaseSession
 from pipelines.export import export_table, gold_tables_in
 
@@ -136,6 +137,10 @@ def load(session: DatabaseSession, tables: list[str], delta_rows: dict[str, int]
             loaded.append(LoadedTable(table, delta_rows[table], session.count(table), time.perf_counter() - started))
             if progress:
                 progress.table_written(table, loaded[-1].database_rows, loaded[-1].seconds)
+        if session.database.dialect.keys_after_load:
+            for table in tables:
+                for statement in add_foreign_keys(load_contract(table), tables, session.schema):
+                    session.execute(statement)
         differing = [t for t in loaded if t.database_rows != t.delta_rows]
         if differing:
             raise RowCountMismatch("row counts differ from Delta: " + ", ".join(

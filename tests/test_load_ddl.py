@@ -9,7 +9,7 @@ import pytest
 
 from components.contracts import all_tables, load_contract
 from components.databases import DIALECTS, DUCKDB, POSTGRESQL, SQLITE
-from components.load_ddl import check_predicate, create_table, load_order
+from components.load_ddl import add_foreign_keys, check_predicate, create_table, load_order
 
 
 def test_the_load_order_puts_every_referenced_table_first():
@@ -20,7 +20,7 @@ def test_the_load_order_puts_every_referenced_table_first():
 
 
 def test_a_partial_load_references_only_its_own_tables():
-    statement = create_table(load_contract("gold_sales_fact"), POSTGRESQL, ["gold_sales_fact", "gold_date_dim"])[0]
+    statement = create_table(load_contract("gold_sales_fact"), DUCKDB, ["gold_sales_fact", "gold_date_dim"])[0]
     assert 'REFERENCES "gold_date_dim"' in statement and "gold_customer_dim" not in statement
 
 
@@ -49,3 +49,11 @@ def test_a_check_is_written_in_the_dialect():
     assert check_predicate("NOT recovery_email_opened OR recovery_email_sent", POSTGRESQL) == \
         "NOT recovery_email_opened OR recovery_email_sent"
     assert "BETWEEN 1 AND 3" in check_predicate("quantity_requested BETWEEN 1 AND 3", DUCKDB)
+
+
+def test_postgresql_adds_its_foreign_keys_once_the_rows_are_in():
+    contract, order = load_contract("gold_sales_fact"), load_order(all_tables())
+    assert "FOREIGN KEY" not in create_table(contract, POSTGRESQL, order)[0]
+    added = add_foreign_keys(contract, order, "s")
+    assert len(added) == len(contract.foreign_keys)
+    assert added[0].startswith('ALTER TABLE "s"."gold_sales_fact" ADD FOREIGN KEY')
