@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 from components.contracts import all_tables
@@ -13,9 +15,20 @@ from pipelines.load import batches, load, tables_to_load
 
 @pytest.fixture(scope="session")
 def postgres_url(tmp_path_factory):
-    """A real PostgreSQL server (pgserver) in a temporary folder, reached over its Unix socket."""
+    """A real PostgreSQL server (pgserver) in a temporary folder, reached over its Unix socket.
+
+    pgserver gives PostgreSQL a fixed 10 s to start; on a busy machine that can pass, and a
+    second call starts the server the first one initialised.
+    """
     pgserver = pytest.importorskip("pgserver")
-    server = pgserver.get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="stop")
+    folder = tmp_path_factory.mktemp("pg")
+    for attempt in range(3):
+        try:
+            server = pgserver.get_server(folder, cleanup_mode="stop")
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 2:
+                raise
     yield server.get_uri()
     server.cleanup()
 
