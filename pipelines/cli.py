@@ -11,6 +11,8 @@ import contextlib
 import json
 import signal
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from components.configuration import ConfigError, describe_presets, describe_scenarios, resolve
@@ -79,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="write an HTML report with charts of the written gold tables")
     _add_target_arguments(report)
     report.add_argument("--out", metavar="FILE", help="the HTML file (default DIR/report.html, or ./report.html for a catalog)")
+    validate.add_argument("--database", metavar="URL",
+                          help="run the quickstart checks on a database 'load' filled instead (--schema: its PostgreSQL schema)")
+    _add_exchange_commands(commands)
     return parser
 
 
@@ -215,6 +220,8 @@ def _existing_target(args):
 
 
 def _validate(args) -> int:
+    if args.database is not None:
+        return _validate_database(args)
     remote, target = remote_of(args), _existing_target(args)
 
     from pipelines.validate import NothingToValidate, format_lines, validate
@@ -319,6 +326,200 @@ def _scenarios(_args) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- taking the tables elsewhere: export, load, journeys
+
+def _add_exchange_commands(commands) -> None:
+    from components.database_url import ALLOWED
+    from pipelines.export import COMPRESSIONS, FORMATS
+
+    export = commands.add_parser("export", help="write the gold tables as Parquet, CSV or JSON files with a manifest")
+    _add_target_arguments(export)
+    export.add_argument("--format", required=True, choices=FORMATS, help="file format")
+    export.add_argument("--to", required=True, metavar="FOLDER", help="one folder per table and manifest.json go here")
+    export.add_argument("--tables", metavar="T,...", help="only these tables (default: every gold table of the target)")
+    export.add_argument("--single-file", action="store_true", help="one file per table")
+    export.add_argument("--compression", metavar="C",
+                        help="; ".join(f"{f}: {', '.join(c)}" for f, c in COMPRESSIONS.items()) + " (default: the first)")
+
+    load = commands.add_parser("load", help="load the gold tables into PostgreSQL, SQLite or DuckDB in one transaction")
+    load.add_argument("--output", metavar="DIR", help="the Delta tables to load (default ./warehouse)")
+    load.add_argument("--to", required=True, metavar="URL", help=ALLOWED)
+    load.add_argument("--schema", metavar="S", help="PostgreSQL schema to create the tables in (default: the current one)")
+    load.add_argument("--replace", action="store_true", help="drop retail-synth's tables already in the database first (only those)")
+    load.add_argument("--quiet", action="store_true", help="no progress display")
+    load.add_argument("--remote", metavar="URL", help="run over Spark Connect (default: $SPARK_REMOTE)")
+
+    journeys = commands.add_parser("journeys", help="write YAML workflow scenarios drawn from the gold tables")
+    journeys.add_argument("--output", metavar="DIR", help="the Delta tables to draw from (default ./warehouse)")
+    journeys.add_argument("--to", required=True, metavar="FOLDER", help="the workflow files and index.yaml go here")
+    journeys.add_argument("--per-workflow", type=int, default=5, metavar="N", help="scenarios per workflow (default 5)")
+    journeys.add_argument("--remote", metavar="URL", help="run over Spark Connect (default: $SPARK_REMOTE)")
+
+
+def _chosen_tables(spec: str | None) -> list[str] | None:
+    from components.contracts import all_tables
+
+    if spec is None:
+        return None
+    chosen = [t.strip() for t in spec.split(",") if t.strip()]
+    unknown = [t for t in chosen if t not in all_tables()]
+    if unknown or not chosen:
+        raise UsageError(f"--tables: unknown table '{unknown[0] if unknown else spec}': use gold tables, "
+                         f"comma-separated, from {', '.join(all_tables())}")
+    return chosen
+
+
+def _export_folder(path: str) -> Path:
+    """The export folder: new, empty, or a previous export (it has a manifest), never a folder of other files."""
+    from pipelines.export import MANIFEST
+
+    folder = Path(path)
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / MANIFEST).is_file())):
+        raise UsageError(f"--to {folder}: not empty and not a previous export (no {MANIFEST}): give a new or empty folder")
+    return folder
+
+
+def _export(args) -> int:
+    from pipelines.export import COMPRESSIONS, export_tables, gold_tables_in
+
+    compression = args.compression or COMPRESSIONS[args.format][0]
+    if compression not in COMPRESSIONS[args.format]:
+        raise UsageError(f"--compression {compression!r} does not apply to {args.format}: "
+                         f"use one of {', '.join(COMPRESSIONS[args.format])}")
+    remote, target, chosen = remote_of(args), _existing_target(args), _chosen_tables(args.tables)
+    folder = _export_folder(args.to)
+    if target.is_path and chosen:
+        absent = [t for t in chosen if not target.exists(None, t)]
+        if absent:
+            raise UsageError(f"--tables: {', '.join(absent)} not in {target.describe()}")
+    spark = _session(target, remote)
+    tables = chosen or gold_tables_in(spark, target)
+    exported = export_tables(spark, target, tables, folder, args.format, compression, args.single_file,
+                             on_table=lambda e: print(f"{e.table}: {e.rows:,} rows, {len(e.files)} file(s)", flush=True))
+    print(f"retail-synth: exported {len(exported)} table(s), {sum(e.rows for e in exported):,} rows, "
+          f"as {args.format} to {folder.resolve()}")
+    return 0
+
+
+def _database_of(url: str | None, schema: str | None):
+    from components.database_url import DatabaseUrlError, parse_database_url
+    from pipelines.delta_tables import IDENTIFIER
+
+    try:
+        database = parse_database_url(url)
+    except DatabaseUrlError as exc:
+        raise UsageError(str(exc)) from None
+    if schema is not None and (not database.dialect.has_schemas or not IDENTIFIER.fullmatch(schema)):
+        raise UsageError(f"--schema {schema!r}: only for postgresql://, a name of letters, digits and _")
+    return database
+
+
+def _open_database(database, schema: str | None):
+    from pipelines.database_session import DatabaseSession
+
+    try:
+        return DatabaseSession(database, schema)
+    except Exception as exc:
+        raise UsageError(f"cannot open {database.describe()}: {str(exc).strip().splitlines()[0]}") from None
+
+
+def _load(args) -> int:
+    database = _database_of(args.to, args.schema)
+    remote, target = remote_of(args), _existing_target(_path_source(args))
+    session = _open_database(database, args.schema)
+    present = session.gold_tables()
+    if present and not args.replace:
+        session.discard()
+        raise UsageError(f"{database.describe()} already holds {len(present)} retail-synth table(s) "
+                         f"({', '.join(present[:3])}{', ...' if len(present) > 3 else ''}): add --replace to drop and reload them")
+
+    from pipelines.export import delta_row_counts
+    from pipelines.generate import RunInterrupted
+    from pipelines.load import SparkSnapshot, StreamedRows, load, tables_to_load
+    from pipelines.progress import RunProgress, display_mode
+
+    try:
+        spark = _session(target, remote)
+        tables = tables_to_load(spark, target)
+        delta_rows = delta_row_counts(spark, target, tables)
+    except BaseException:
+        session.discard()
+        raise
+    print(f"retail-synth: loading {len(tables)} tables, {sum(delta_rows.values()):,} rows, "
+          f"{target.describe()} -> {database.describe()}", flush=True)
+    streamed = StreamedRows()
+    progress = RunProgress(delta_rows, display_mode(args.quiet), streamed)
+    started = time.perf_counter()
+    try:
+        with cancelled_by_signals(), tempfile.TemporaryDirectory(prefix="retail-synth-load-") as staging:
+            loaded = load(session, tables, delta_rows, SparkSnapshot(spark, target, Path(staging), streamed),
+                          args.replace, progress, streamed)
+    except (KeyboardInterrupt, RunInterrupted):
+        progress.close()
+        print(f"retail-synth: load interrupted; rolled back, nothing of it stays in {database.describe()}", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        progress.close()
+        print(f"retail-synth: load failed: {str(exc).strip().splitlines()[0]}; rolled back, "
+              f"nothing of it stays in {database.describe()}", file=sys.stderr)
+        return 1
+    finally:
+        progress.close()
+    width = max(len(t.table) for t in loaded)
+    print(f"\n{'table':<{width}}  {'delta rows':>12}  {'loaded rows':>12}  {'seconds':>8}  {'rows/s':>10}")
+    for t in loaded:
+        print(f"{t.table:<{width}}  {t.delta_rows:>12,}  {t.database_rows:>12,}  {t.seconds:>8.1f}  {t.rows_per_second:>10,.0f}")
+    seconds = time.perf_counter() - started     # the whole load: tables, foreign keys added after them, commit
+    rows = sum(t.database_rows for t in loaded)
+    print(f"{'total':<{width}}  {sum(t.delta_rows for t in loaded):>12,}  {rows:>12,}  {seconds:>8.1f}  "
+          f"{rows / seconds if seconds else 0:>10,.0f}")
+    print(f"retail-synth: row counts equal Delta for all {len(loaded)} tables; committed to {database.describe()}")
+    return 0
+
+
+def _path_source(args):
+    """A path source for commands whose --schema names something else (load, validate --database)."""
+    return argparse.Namespace(output=args.output, catalog=None, schema=None)
+
+
+def _validate_database(args) -> int:
+    if args.catalog or args.output:
+        raise UsageError("--database checks a loaded database: give it without --output or --catalog")
+    database = _database_of(args.database, args.schema)
+    if database.dialect.name == "sqlite":
+        raise UsageError("--database: the quickstart checks run on postgresql:// and duckdb://, not sqlite://")
+    from pipelines.validate import format_lines
+    from pipelines.validate_database import validate_database
+
+    session = _open_database(database, args.schema)
+    try:
+        validation = validate_database(session)
+    finally:
+        session.discard()
+    if args.json:
+        print(json.dumps(validation.as_json(), indent=2, default=str))
+    else:
+        print("\n".join(format_lines(validation)))
+    failed = sum(not r.passed for r in validation.results)
+    print(f"retail-synth: {len(validation.results)} checks on {database.describe()}, {failed} failed", file=sys.stderr)
+    return 0 if validation.passed else 1
+
+
+def _journeys(args) -> int:
+    if args.per_workflow < 1:
+        raise UsageError(f"--per-workflow {args.per_workflow}: give a whole number of scenarios, at least 1")
+    remote, target = remote_of(args), _existing_target(_path_source(args))
+    folder = Path(args.to)
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / "index.yaml").is_file())):
+        raise UsageError(f"--to {folder}: not empty and not previous journeys (no index.yaml): give a new or empty folder")
+    from pipelines.journeys import write_journeys
+
+    index = write_journeys(_session(target, remote), target, folder, args.per_workflow)
+    for workflow in index["workflows"]:
+        print(f"{workflow['name']}: {workflow['scenario_count']} scenario(s) -> {folder / workflow['file']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0].startswith("--") and argv[0] not in ("--help",):
@@ -328,8 +529,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        return {"generate": _generate, "presets": _presets, "scenarios": _scenarios, "validate": _validate, "report": _report,
-                "rollback": _rollback, "clean": _clean, "history": _history}[args.command](args)
+        return {"generate": _generate, "presets": _presets, "scenarios": _scenarios, "validate": _validate,
+                "report": _report, "rollback": _rollback, "clean": _clean, "history": _history,
+                "export": _export, "load": _load, "journeys": _journeys}[args.command](args)
     except (ConfigError, UsageError) as exc:
         print(f"retail-synth: error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@
 -- min_sample: 200
 -- A spike multiplies the product's requests by `magnitude` (2 to 4 by default); stock planned for
 -- normal demand runs out during the spike, so the lines that were served rise by less than the
--- requests. `sample` is the lines the other days lead us to expect inside the windows.
+-- requests. `sample` is the lines the other days lead us to expect inside the windows (0 without spikes).
 WITH horizon AS (
   SELECT count(DISTINCT date_key) AS horizon_days FROM gold_inventory_fact
 ),
@@ -23,6 +23,5 @@ lines AS (
   GROUP BY p.product_key, p.days
 )
 SELECT sum(inside) / sum(outside * days / (h.horizon_days - days)) AS value,
-       sum(outside * days / (h.horizon_days - days)) AS sample
-FROM lines CROSS JOIN horizon AS h
-GROUP BY h.horizon_days;
+       coalesce(sum(outside * days / (h.horizon_days - days)), 0) AS sample
+FROM lines CROSS JOIN horizon AS h;
