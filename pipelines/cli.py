@@ -297,9 +297,9 @@ def _history(args) -> int:
     if not runs:
         print(f"retail-synth: no runs recorded in {target.describe()}")
         return 0
-    print(f"{'run id':<34} {'preset':<8} {'seed':>6} {'scenario':<12} {'started':<25} {'ended':<25} {'status':<11} {'rows':>13}")
+    print(f"{'run id':<34} {'preset':<8} {'seed':>6} {'scenario':<17} {'started':<25} {'ended':<25} {'status':<11} {'rows':>13}")
     for r in runs:
-        print(f"{r.run_id:<34} {r.preset:<8} {r.seed:>6} {r.scenario:<12} {r.started_at:<25} {r.ended_at or '-':<25} "
+        print(f"{r.run_id:<34} {r.preset:<8} {r.seed:>6} {r.scenario:<17} {r.started_at:<25} {r.ended_at or '-':<25} "
               f"{r.status:<11} {r.rows:>13,}")
     return 0
 
