@@ -25,6 +25,9 @@ def spark(tmp_path_factory):
     session.stop()
 
 
+NORMAL_OPS_EMPTY = ("gold_anomaly_label",)     # tables a normal-ops run writes without rows: it injects no anomaly
+
+
 def generate_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> Target:
     config = resolve(preset="tiny", assignments=list(assignments), seed=seed)
     target = Target(output_dir=str(output_dir))
