@@ -107,9 +107,14 @@ def test_a_demand_spike_adds_orders_of_its_product_inside_its_window():
     plan = world.disruptions
 
     def requests_in_spikes(result):
+        """Units requested in the spike windows: served (sales lines) and lost (attempts that got nothing)."""
         s = result.sales
-        return int(s["quantity_requested"][plan.spike_first[s["product"]] <= s["day"]].sum()
-                   - s["quantity_requested"][plan.spike_last[s["product"]] < s["day"]].sum())
+        lost_product = result.position_product[result.lost_position]
+        lost_day = result.lost_day + result.warmup_days
+        served = plan.spike_first[s["product"]] <= s["day"]
+        served &= s["day"] <= plan.spike_last[s["product"]]
+        lost = (plan.spike_first[lost_product] <= lost_day) & (lost_day <= plan.spike_last[lost_product])
+        return int(s["quantity_requested"][served].sum() + result.lost_quantity[lost].sum())
 
     assert len(world.lift_day) > 0 and (world.lift_first_order >= world.orders_per_day[world.lift_day]).all()
     assert requests_in_spikes(lifted) > 1.5 * requests_in_spikes(normal)
