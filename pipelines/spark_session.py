@@ -33,10 +33,8 @@ DELTA_CONFIGS = {
 LOCAL_MASTER = re.compile(r"local(?:\[(\*|[1-9][0-9]*)(?:,[1-9][0-9]*)?\])?")
 CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 
-# Log4j of the embedded session with a metastore: Spark's defaults, errors only, and without
-# Hive's "Failed to alter table" that every REPLACE TABLE of a catalog table logs before
-# Spark stores the new schema in its own format (the replace succeeds).
-METASTORE_LOG4J = """\
+# Log4j of a driver that prints errors only, to stderr (Spark's INFO log otherwise fills the terminal).
+ERRORS_ONLY_LOG4J = """\
 rootLogger.level = error
 rootLogger.appenderRef.stderr.ref = stderr
 appender.stderr.type = Console
@@ -44,6 +42,11 @@ appender.stderr.name = stderr
 appender.stderr.target = SYSTEM_ERR
 appender.stderr.layout.type = PatternLayout
 appender.stderr.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
+"""
+# ... of the embedded session with a metastore: also without Hive's "Failed to alter table" that
+# every REPLACE TABLE of a catalog table logs before Spark stores the new schema in its own
+# format (the replace succeeds).
+METASTORE_LOG4J = ERRORS_ONLY_LOG4J + """\
 logger.hms_handler.name = org.apache.hadoop.hive.metastore.RetryingHMSHandler
 logger.hms_handler.level = fatal
 logger.hive_alter.name = org.apache.hadoop.hive.metastore.HiveAlterHandler

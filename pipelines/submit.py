@@ -26,20 +26,9 @@ import pyspark
 
 from components.configuration import ConfigError, resolve
 from pipelines.cli import DEFAULT_PRESET, UsageError, build_parser, target_from
-from pipelines.spark_session import LOCAL_MASTER, spark_submit_arguments
+from pipelines.spark_session import ERRORS_ONLY_LOG4J, LOCAL_MASTER, spark_submit_arguments
 
 MAIN_SCRIPT = Path(__file__).resolve().parent / "generate.py"   # spark-submit needs a file; it runs the CLI
-
-# The driver's log: errors only (spark-submit otherwise prints Spark's INFO log to the terminal).
-QUIET_LOG4J = """\
-rootLogger.level = error
-rootLogger.appenderRef.stderr.ref = stderr
-appender.stderr.type = Console
-appender.stderr.name = stderr
-appender.stderr.target = SYSTEM_ERR
-appender.stderr.layout.type = PatternLayout
-appender.stderr.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n%ex
-"""
 
 
 def check_job_arguments(job_args: list[str]) -> None:
@@ -111,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make submit: error: {exc}", file=sys.stderr)
         return 2
     log4j = args.build_dir / "log4j2-submit.properties"
-    log4j.write_text(QUIET_LOG4J)
+    log4j.write_text(ERRORS_ONLY_LOG4J)
     command = submit_command(args.master, archive, log4j, spark_options, job_args)
     return subprocess.run(command, env=submit_environment(args.master)).returncode
 
