@@ -83,12 +83,15 @@ class DemandParams:
     holiday_uplift_rate: float
     peak_season_uplift_rate: float
     sale_period_uplift_rate: float
+    black_friday_demand_factor: float
+    cyber_monday_demand_factor: float
     channel_loyalty_rate: float
 
 
 @dataclass(frozen=True)
 class PricingParams:
     promotion_discount_rate: float
+    promotion_product_share: float
     clearance_discount_rate: float
     clearance_window_days: int
 
@@ -101,6 +104,8 @@ class InventoryParams:
     warehouse_lead_time_days_min: int
     warehouse_lead_time_days_max: int
     review_cycle_days: int
+    store_minimum_lot_units: int
+    warehouse_minimum_lot_units: int
     low_inventory_threshold_count: int
     overstock_cover_days: int
     safety_adjust_rate: float

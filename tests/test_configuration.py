@@ -85,7 +85,7 @@ def test_resolve_returns_a_typed_frozen_run_config_that_pickles():
     assert isinstance(config, RunConfig)
     assert config.inventory.safety_adjust_rate == 1.0 and isinstance(config.inventory.safety_adjust_rate, float)
     assert config.distributions.basket_lines["vip"] == Uniform(low=2, high=6)
-    assert config.distributions.quantity == Categorical(labels=("1", "2", "3"), weights=(0.70, 0.22, 0.08))
+    assert config.distributions.quantity == Categorical(labels=("1", "2", "3"), weights=(0.80, 0.15, 0.05))
     assert config.guard.protected_patterns == ("prod", "production", "live")
     assert config.simulated_days == config.warmup_days + config.horizon_days == 75
     with pytest.raises(dataclasses.FrozenInstanceError):

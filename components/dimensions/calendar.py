@@ -35,6 +35,7 @@ SEASON_BY_MONTH = np.array(
      "summer", "summer", "fall", "fall", "fall", "winter"]
 )
 PEAK_SEASON_MONTHS = (11, 12)
+BLACK_FRIDAY, CYBER_MONDAY = "Black Friday", "Cyber Monday"     # the days with demand factors of their own
 FISCAL_YEAR_START_MONTH = 2
 
 _ONE_DAY = np.timedelta64(1, "D")
@@ -87,8 +88,8 @@ def holidays(year: int) -> dict[str, np.datetime64]:
         "Halloween": fixed(10, 31),
         "Veterans Day": fixed(11, 11),
         "Thanksgiving": thanksgiving,
-        "Black Friday": thanksgiving + _ONE_DAY,
-        "Cyber Monday": thanksgiving + 4 * _ONE_DAY,
+        BLACK_FRIDAY: thanksgiving + _ONE_DAY,
+        CYBER_MONDAY: thanksgiving + 4 * _ONE_DAY,
         "Christmas Eve": fixed(12, 24),
         "Christmas Day": fixed(12, 25),
         "New Year's Eve": fixed(12, 31),
@@ -116,7 +117,7 @@ def sale_events(year: int) -> list[tuple[str, np.datetime64, np.datetime64]]:
         ("July 4th Sale", fixed(7, 1), fixed(7, 5)),
         ("Summer Clearance", fixed(7, 18), fixed(7, 31)),
         ("Labor Day Weekend", *holiday_weekend("Labor Day")),
-        ("Black Friday to Cyber Monday", days["Black Friday"], days["Cyber Monday"]),
+        ("Black Friday to Cyber Monday", days[BLACK_FRIDAY], days[CYBER_MONDAY]),
         ("After-Christmas Sale", fixed(12, 26), fixed(12, 31)),
     ]
 

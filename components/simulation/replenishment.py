@@ -163,7 +163,7 @@ def _stockout_share(cp: _CompoundPoisson, lam, lead, q, level, hold, index):
 
 
 @lru_cache(maxsize=16)
-def _table(target: float, leads: tuple, review_days: int, quantity_weights: tuple) -> np.ndarray:
+def _table(target: float, leads: tuple, review_days: int, minimum_lot: int, quantity_weights: tuple) -> np.ndarray:
     lam = np.repeat(LAMBDA_GRID[None, :], len(leads), axis=0).ravel()
     lead = np.repeat(np.asarray(leads, dtype=np.int64), len(LAMBDA_GRID))
     max_lead = max(leads)
@@ -173,7 +173,7 @@ def _table(target: float, leads: tuple, review_days: int, quantity_weights: tupl
     grid_index = np.tile(np.arange(n), len(leads))
     index = np.array([j * n + grid_index for j in range(max_lead + 1)])
     mu = lam * cp.eq
-    q = np.maximum(1, np.round(mu * review_days))
+    q = np.maximum(minimum_lot, np.round(mu * review_days))
 
     # Hold regime (R = 0): (D + out) / (D + out + T) = target.
     zero = np.zeros_like(lam)
@@ -198,14 +198,15 @@ def _table(target: float, leads: tuple, review_days: int, quantity_weights: tupl
     return np.where(f0 <= target, level_hold, level_rop).reshape(len(leads), n)
 
 
-def reorder_level_table(target: float, lead_min: int, lead_max: int, review_days: int, quantity_weights) -> np.ndarray:
-    """Reorder level hitting `target`, by [lead - lead_min, LAMBDA_GRID (lines per day)].
+def reorder_level_table(target: float, lead_min: int, lead_max: int, review_days: int, minimum_lot: int,
+                        quantity_weights) -> np.ndarray:
+    """Reorder level hitting `target`, by [lead - lead_min, LAMBDA_GRID (lines per day)], for lots of at least `minimum_lot`.
 
     In units of demand; a negative level -x means R = 0 plus a hold of x / daily demand days.
     """
     leads = tuple(range(int(lead_min), int(lead_max) + 1))
     target = min(max(float(target), 1e-4), 0.95)          # 0 and 1 have no finite policy
-    return _table(target, leads, int(review_days), tuple(float(w) for w in quantity_weights))
+    return _table(target, leads, int(review_days), int(minimum_lot), tuple(float(w) for w in quantity_weights))
 
 
 # ---------------------------------------------------------------- per-position policy
@@ -220,7 +221,9 @@ class Policy:
     phase: np.ndarray             # float64 fixed hashed u for the initial state
     launch_day: np.ndarray        # int32
     end_of_life_day: np.ndarray   # int32
-    table: np.ndarray             # reorder_level_table, flattened [lead - lead_min, grid]
+    table: np.ndarray             # reorder_level_table of stores, then of warehouses and the DC, flattened [kind, lead - lead_min, grid]
+    table_offset: np.ndarray      # int64 where each position's kind starts in `table`
+    minimum_lot: np.ndarray       # int64 smallest lot of each position (store presentation stock, or a warehouse case pack)
     lead_min: int
     lead_rate: np.ndarray         # [day, lead - lead_min] mean demand index over the lead time after the day
     review_index: np.ndarray      # [day, lead - lead_min] demand index summed over the review cycle after that
@@ -246,8 +249,10 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
         wh_lo + np.floor(u_lead * (wh_hi - wh_lo + 1)),
     ).astype(np.int64)
     lead_min, lead_max = min(store_lo, wh_lo), max(store_hi, wh_hi)
-    table = reorder_level_table(inventory.target_stockout_rate, lead_min, lead_max, inventory.review_cycle_days,
-                                world.quantity_pmf)
+    minimum_lots = (inventory.store_minimum_lot_units, inventory.warehouse_minimum_lot_units)
+    tables = [reorder_level_table(inventory.target_stockout_rate, lead_min, lead_max, inventory.review_cycle_days,
+                                  lot, world.quantity_pmf) for lot in minimum_lots]
+    kind = np.where(is_store, 0, 1)
     units = world.popularity[products] * world.location_units_per_day[locations]
     # returned units come back within days, so the policy plans for demand net of returns
     lines = units * (1 - world.location_return_rate[locations]) / world.mean_quantity
@@ -263,7 +268,9 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
         phase=hashing.uniform(world.seed, "inventory.phase", pk, lk),
         launch_day=world.launch_day[products],
         end_of_life_day=world.end_of_life_day[products],
-        table=table.ravel(),
+        table=np.concatenate([t.ravel() for t in tables]),
+        table_offset=kind * tables[0].size,
+        minimum_lot=np.asarray(minimum_lots, dtype=np.int64)[kind],
         lead_min=lead_min,
         lead_rate=(cs[days + 1 + leads] - cs[days + 1]) / leads,
         review_index=cs[days + 1 + leads + rc] - cs[days + 1 + leads],
@@ -293,12 +300,12 @@ def daily_levels(policy: Policy, day: int, safety_days: np.ndarray) -> tuple[np.
     x = np.clip(x, 0, n - 1.000001)
     i = x.astype(np.int64)
     w = x - i
-    row = column * n + i
+    row = policy.table_offset + column * n + i
     level = policy.table[row] * (1 - w) + policy.table[row + 1] * w + safety_days * mu
     reorder_point = np.where(level >= 0, np.floor(level + policy.dither), 0).astype(np.int64)
     hold = np.where(level < 0, np.minimum(np.floor(-level / mu + policy.dither), MAX_HOLD_DAYS), 0).astype(np.int64)
     lot = np.round(policy.lines_per_index * policy.review_index[day][column] * policy.mean_quantity)
-    lot = np.maximum(1, lot).astype(np.int64)
+    lot = np.maximum(policy.minimum_lot, lot).astype(np.int64)
     return reorder_point, hold, lot
 
 
@@ -311,28 +318,33 @@ class InitialState:
 
 
 def initial_state(policy: Policy) -> InitialState:
-    """Stock at the order-up-to level; positions in the hold regime start at a random phase of their cycle.
+    """Every position starts at a hashed phase of its replenishment cycle, as if it had run for ever.
 
-    A slow mover's cycle (selling its unit, then waiting D + L days) is longer
-    than the warm-up, so starting them all full would leave the horizon with
-    almost no slow-mover stockouts: instead a hashed share equal to its
-    expected stockout share starts empty, with the remaining wait spread
-    uniformly over the cycle's out-of-stock part.
+    Lots cover weeks of demand and a slow mover's cycle (selling its lot,
+    then waiting D + L days) is longer than the warm-up, so starting every
+    position full would synchronise their orders and leave the horizon with
+    almost no slow-mover stockouts. Instead a position with reorder point 0
+    starts empty with probability equal to its expected stockout share (the
+    remaining wait spread uniformly over the cycle's out-of-stock part), and
+    otherwise, like every other position, with on hand spread uniformly over
+    its cycle stock (R, R + Q].
     """
     reorder_point, hold, lot = daily_levels(policy, 0, np.zeros(len(policy.lead_time)))
     order_up_to = reorder_point + lot
     lead = policy.lead_time
     lam = np.maximum(policy.lines_per_index * policy.lead_rate[0][lead - policy.lead_min], 1e-12)
-    time_to_sell = np.exp(-lam) / -np.expm1(-lam)
+    time_to_sell = np.where(lot <= 1, np.exp(-lam) / -np.expm1(-lam), lot / (lam * policy.mean_quantity) - 0.5)
     out_days = hold + lead
-    share = out_days / (out_days + time_to_sell)
-    slow = (reorder_point == 0) & (lot == 1) & (policy.launch_day <= 0) & (policy.end_of_life_day > 0)
-    empty = slow & (policy.phase < share)
+    share = np.where(reorder_point == 0, out_days / (out_days + np.maximum(time_to_sell, 1e-12)), 0.0)
+    selling = (policy.launch_day <= 0) & (policy.end_of_life_day > 0)
+    empty = selling & (policy.phase < share)
     remaining = 1 + np.floor(policy.phase / np.maximum(share, 1e-12) * out_days).astype(np.int64)
     remaining = np.minimum(remaining, out_days)
     in_transit = empty & (remaining <= lead)
+    cycle = (policy.phase - share) / np.maximum(1 - share, 1e-12)          # uniform in [0, 1) when not empty
+    stocked = reorder_point + 1 + np.minimum(np.floor(cycle * lot), lot - 1).astype(np.int64)
     return InitialState(
-        on_hand=np.where(empty, 0, order_up_to).astype(np.int64),
+        on_hand=np.where(empty, 0, np.where(selling, stocked, order_up_to)).astype(np.int64),
         arrival_day=np.where(in_transit, remaining, -1).astype(np.int64),
         arrival_qty=np.where(in_transit, order_up_to, 0).astype(np.int64),
         hold_until=np.where(empty & ~in_transit, remaining - lead, -1).astype(np.int64),

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 
 from components import hashing
-from components.dimensions.calendar import calendar_features
+from components.dimensions.calendar import BLACK_FRIDAY, CYBER_MONDAY, calendar_features
 from components.dimensions.products import APPAREL_SIZES, WAIST_SIZES
 from components.distributions import LogNormal, Zipf
 from components.run_config import DemandParams, RunConfig, ScenarioParams
@@ -203,6 +203,8 @@ def day_seasonality(cal: dict[str, np.ndarray], demand: DemandParams, scenario: 
         * (1 + demand.holiday_uplift_rate * cal["is_holiday"])
         * (1 + demand.peak_season_uplift_rate * cal["is_peak_season"])
         * (1 + demand.sale_period_uplift_rate * cal["is_sale_period"])
+        * np.where(cal["holiday_name"] == BLACK_FRIDAY, demand.black_friday_demand_factor, 1.0)
+        * np.where(cal["holiday_name"] == CYBER_MONDAY, demand.cyber_monday_demand_factor, 1.0)
         * np.where(cal["is_peak_season"], scenario.peak_demand_factor, 1.0)
     )
 
@@ -373,7 +375,8 @@ def build_world(config: RunConfig, dims: dict[str, pa.Table], seed: int) -> Worl
     uplift = config.customers.digital_return_uplift_rate
     ret = seg_return[customer_segment]
     store_ret = np.bincount(customer_home, lines_per_day * p_store * ret, minlength=m)
-    digital_ret = np.bincount(customer_nodes[:, 0], lines_per_day * (1 - p_store) * np.minimum(ret + uplift, 1), minlength=m)
+    digital_ret = np.bincount(customer_nodes[:, 0], lines_per_day * (1 - p_store) * digital_conversion * np.minimum(ret + uplift, 1),
+                              minlength=m)
     location_return_rate = (store_ret + digital_ret) / np.maximum(store_lines + digital_lines, 1e-12)
 
     return World(

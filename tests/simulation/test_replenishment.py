@@ -1,0 +1,48 @@
+"""The replenishment policy's lots and starting state, without Spark."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from components.simulation import replenishment
+from components.simulation.world import STORE
+from tests.simulated_worlds import tiny_world
+
+
+def _policy(*assignments: str):
+    world = tiny_world(*assignments)
+    return world, replenishment.block_policy(world, 0, world.n_products)
+
+
+def test_lots_are_at_least_the_minimum_of_their_location_kind():
+    world, policy = _policy("inventory.store_minimum_lot_units=4", "inventory.warehouse_minimum_lot_units=30")
+    is_store = world.location_type[np.tile(np.arange(world.n_locations), world.n_products)] == STORE
+    for day in (0, world.n_days // 2):
+        _, _, lot = replenishment.daily_levels(policy, day, np.zeros(len(policy.lead_time)))
+        assert lot[is_store].min() == 4 and lot[~is_store].min() == 30
+
+
+def test_a_longer_minimum_lot_lowers_the_reorder_point_it_needs():
+    """More cycle stock means fewer cycles and fewer stockouts: the model reaches the target with less safety stock."""
+    world, small = _policy("inventory.warehouse_minimum_lot_units=1")
+    _, large = _policy("inventory.warehouse_minimum_lot_units=30")
+    zero = np.zeros(len(small.lead_time))
+    r_small = replenishment.daily_levels(small, 0, zero)[0]
+    r_large = replenishment.daily_levels(large, 0, zero)[0]
+    assert (r_large <= r_small).all() and (r_large < r_small).any()
+
+
+def test_positions_start_spread_over_their_cycle_stock():
+    world, policy = _policy()
+    reorder_point, hold, lot = replenishment.daily_levels(policy, 0, np.zeros(len(policy.lead_time)))
+    start = replenishment.initial_state(policy)
+    stocked = start.on_hand > 0
+    assert (start.on_hand[stocked] > reorder_point[stocked]).all()
+    assert (start.on_hand <= reorder_point + lot).all()
+    # positions with lots of many units do not all start full, or their orders would fall due together
+    deep = stocked & (lot >= 10)
+    depth = (start.on_hand[deep] - reorder_point[deep]) / lot[deep]
+    assert deep.sum() >= 20 and 0.3 < depth.mean() < 0.7
+    # a position starting empty has its order on the way or a hold still to run
+    empty = np.flatnonzero(start.on_hand == 0)
+    assert len(empty) and ((start.arrival_day[empty] > 0) | (start.hold_until[empty] >= 0)).all()
