@@ -18,7 +18,7 @@ from components.configuration import (
     resolve,
 )
 from components.distributions import Categorical, LogNormal, Normal, Uniform
-from components.run_config import DistributionParams, RunConfig, Segment, Segments
+from components.run_config import DistributionParams, Realism, RunConfig, Segments
 
 
 def test_presets_resolve_with_the_documented_sizes():
@@ -108,9 +108,12 @@ def test_every_declared_key_is_a_field_of_the_type_of_its_default():
                 continue                  # declarations, not plain keys: see the distribution tests below
             if dataclasses.is_dataclass(kind):
                 yield from fields_of(kind, f"{prefix}{f.name}.")
-            elif kind is Segments:
-                for name in defaults()["customers"]["segments"]:
-                    yield from fields_of(Segment, f"{prefix}{f.name}.{name}.")
+            elif kind in (Segments, Realism):           # named members of one type
+                members = defaults()
+                for part in f"{prefix}{f.name}".split("."):
+                    members = members[part]
+                for name in members:
+                    yield from fields_of(kind.member, f"{prefix}{f.name}.{name}.")
             else:
                 yield f"{prefix}{f.name}", kind
 
