@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from components.configuration import ConfigError, describe_presets, describe_scenarios, resolve
+from components.sql_checks import SqlCheckError
 
 CLEAN_TOKEN = "DELETE_RETAIL_SYNTH_TABLES"
 DEFAULT_PRESET = "small"        # generate's preset without --preset or --config (the notebook's default too)
@@ -532,7 +533,7 @@ def main(argv: list[str] | None = None) -> int:
         return {"generate": _generate, "presets": _presets, "scenarios": _scenarios, "validate": _validate,
                 "report": _report, "rollback": _rollback, "clean": _clean, "history": _history,
                 "export": _export, "load": _load, "journeys": _journeys}[args.command](args)
-    except (ConfigError, UsageError) as exc:
+    except (ConfigError, UsageError, SqlCheckError) as exc:     # a SQL check file or realism range out of step
         print(f"retail-synth: error: {exc}", file=sys.stderr)
         return 2
 
