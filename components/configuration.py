@@ -31,7 +31,7 @@ from components.dimensions.locations import MAX_LOCATIONS, MIN_LOCATIONS, fulfil
 from components.dimensions.products import APPAREL_SIZES, BRAND_CODES, WAIST_SIZES
 from components.distributions import KINDS, PARAMETERS, DeclarationError, Use, declare
 from components.resources import data_dir, stems
-from components.run_config import NO_OUTAGE, ByName, DistributionParams, RunConfig, Segment, Segments
+from components.run_config import NO_OUTAGE, ByName, DistributionParams, Realism, RunConfig, Segments
 from components.simulation.demand import MAX_QUANTITY, PAYMENT_METHODS
 from components.simulation.world import FORECAST_PAD_DAYS, MAX_BASKET_LINES, MAX_ORDERS_PER_DAY
 from components.tables.customer_event_fact import DEVICE_NAMES, DRAWN_SOURCES
@@ -479,8 +479,8 @@ def _typed(cls, tree: dict, prefix: str = ""):
             value = declared_distributions(value)
         elif dataclasses.is_dataclass(kind):
             value = _typed(kind, value, f"{prefix}{name}.")
-        elif kind is Segments:
-            value = Segments({s: _typed(Segment, v, f"{prefix}{name}.{s}.") for s, v in value.items()})
+        elif kind in (Segments, Realism):
+            value = kind({member: _typed(kind.member, v, f"{prefix}{name}.{member}.") for member, v in value.items()})
         elif kind is float:
             value = float(value)
         elif typing.get_origin(kind) is tuple:

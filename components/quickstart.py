@@ -31,24 +31,20 @@ from dataclasses import dataclass
 
 from components.configuration import defaults, flatten
 from components.resources import data_dir, stems
+from components.sql_checks import SqlCheckError, SqlText, read_header
 
 QUICKSTART_DIR = data_dir("contracts", "quickstart")
-HEADER_KEYS = ("check", "description", "bound")
-OPTIONAL_KEYS = ("min_sample",)
 
-_HEADER_LINE = re.compile(r"^--\s*(\w+)\s*:\s*(.*?)\s*$")
 _SETTING = re.compile(r"\{([a-z_][a-z0-9_.]*)\}")
 _ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv}
 _NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _SIDE = re.compile(rf"^\s*(?:(?P<lo>{_NUMBER})\s*(?P<lo_op><=|<)\s*)?value"
                    rf"\s*(?:(?P<op><=|<|>=|>|=)\s*(?P<hi>{_NUMBER}))?\s*$")
-_TABLE = re.compile(r"\b(gold_\w+)\b")
-_COMMENT = re.compile(r"--[^\n]*")
 _FLIPPED = {"<": ">", "<=": ">="}     # `a < value` is `value > a`
 _OPERATORS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq}
 
 
-class QuickstartError(ValueError):
+class QuickstartError(SqlCheckError):
     """A quickstart file whose header or bound cannot be read."""
 
 
@@ -122,7 +118,7 @@ def settle_bound(template: str, settings: dict[str, object]) -> Bound:
 
 
 @dataclass(frozen=True)
-class QuickstartQuery:
+class QuickstartQuery(SqlText):
     check: str
     description: str
     bound_template: str           # the header's bound; settings in braces are filled in per run
@@ -133,41 +129,15 @@ class QuickstartQuery:
         """The bound for a run configured with `settings` (dotted keys, as configuration.flatten gives)."""
         return settle_bound(self.bound_template, settings)
 
-    @property
-    def statement(self) -> str:
-        """The query without its trailing semicolon, as `spark.sql` takes it."""
-        return self.sql.strip().rstrip(";").rstrip()
-
-    @property
-    def tables(self) -> frozenset[str]:
-        """Gold tables the query reads: a check runs only when all of them are there."""
-        return frozenset(_TABLE.findall(_COMMENT.sub("", self.sql)))
-
 
 def parse_quickstart(path) -> QuickstartQuery:
     """The query of one file, a Path or an importlib.resources Traversable."""
-    text = path.read_text()
-    check = path.name.removesuffix(".sql")
-    header = {}
-    for line in text.splitlines():
-        if not line.startswith("--"):
-            break
-        match = _HEADER_LINE.match(line)
-        if match and match[1] in HEADER_KEYS + OPTIONAL_KEYS:
-            header[match[1]] = match[2]
-    missing = [k for k in HEADER_KEYS if not header.get(k)]
-    if missing:
-        raise QuickstartError(f"{path.name}: header lacks {', '.join(f'-- {k}:' for k in missing)}")
-    if header["check"] != check:
-        raise QuickstartError(f"{path.name}: check '{header['check']}' must match the file name")
+    header = read_header(path, ("bound",), QuickstartError)
     try:
-        settle_bound(header["bound"], flatten(defaults()))
+        settle_bound(header.extra["bound"], flatten(defaults()))
     except QuickstartError as exc:
         raise QuickstartError(f"{path.name}: {exc}") from None
-    min_sample = header.get("min_sample", "0")
-    if not min_sample.isdigit():
-        raise QuickstartError(f"{path.name}: min_sample '{min_sample}' is not a whole number")
-    return QuickstartQuery(header["check"], header["description"], header["bound"], text, int(min_sample))
+    return QuickstartQuery(header.check, header.description, header.extra["bound"], header.sql, header.min_sample)
 
 
 def load_quickstart() -> list[QuickstartQuery]:

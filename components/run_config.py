@@ -53,6 +53,8 @@ class Named(Mapping):
 class Segments(Named):
     """Customer segments (Segment) by name, in their declared order."""
 
+    member = Segment
+
 
 class ByName(Named):
     """Declared distributions by the name of what they belong to: a segment, a channel code."""
@@ -213,6 +215,21 @@ class AnomalyParams:
 
 
 @dataclass(frozen=True)
+class RealismRange:
+    """The published range of one realism figure, and where it comes from (README "Realism scorecard")."""
+
+    value_min: float
+    value_max: float
+    source: str
+
+
+class Realism(Named):
+    """Realism ranges (RealismRange) by figure: one per contracts/realism/<figure>.sql."""
+
+    member = RealismRange
+
+
+@dataclass(frozen=True)
 class PaymentMethods:
     """Payment method of an order, by the kind of its channel."""
 
@@ -279,6 +296,7 @@ class RunConfig:
     guard: GuardParams
     scenario: ScenarioParams
     anomalies: AnomalyParams
+    realism: Realism
     distributions: DistributionParams
     horizon_days: int       # days start_date..end_date, both included
     preset: str             # the preset, or the config file's stem, or "defaults"

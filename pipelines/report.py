@@ -17,6 +17,7 @@ from components.quickstart import load_quickstart
 from components.report_html import Section, render_page
 from pipelines.delta_tables import Target
 from pipelines.run_journal import RunJournal, run_settings, run_tables
+from pipelines.validate import realism_checks, run_sql_check
 
 STOCKOUT_CHECK = "stockout_rate_all_days"
 SHOWCASE_POSITIONS = 4
@@ -181,6 +182,25 @@ def abandonment_section(tables: set[str], read) -> Section:
     )
 
 
+def realism_section(spark, tables: list[str], read, settings: dict[str, object]) -> Section:
+    """The realism figures of `validate`, by the same queries and the run's ranges, as a table."""
+    figures = realism_checks(settings)
+    measured = [c for c in figures if c.query.tables <= set(tables)]
+    for table in sorted({t for c in measured for t in c.query.tables}):
+        read(table).createOrReplaceTempView(table)
+    results = [r for c in measured for r in run_sql_check(spark, c)]
+    absent = [c.name for c in figures if not c.query.tables <= set(tables)]
+    return Section(
+        "Realism",
+        "Each figure of contracts/realism/ against the range published retail statistics give (realism.* in "
+        "conf/defaults.yaml, as this run configured it). WARN: outside the range, so the data looks less like "
+        "retail there; it never fails validate. TOO_SMALL: too few observations to judge.",
+        table=(("figure", "value", "range", "status", "source"),
+               [(r.check, "-" if r.value is None else r.value, r.bound, r.status, r.source) for r in results]),
+        note=f"Not in this run: {', '.join(absent)}." if absent else "",
+    )
+
+
 def rows_section(tables: list[str], read) -> Section:
     return Section("Rows per table", table=(("table", "rows"), [(t, read(t).count()) for t in tables]))
 
@@ -233,12 +253,14 @@ def write_report(spark, target: Target, out: Path) -> Path:
     inventory = read("gold_inventory_fact")
     movements = read("gold_inventory_movement_fact")
     stockouts = stockouts_by_day(inventory, dates)
+    settings = run_settings(held)
     sections = [
-        stockout_section(stockouts, stockout_band(run_settings(held))),
+        stockout_section(stockouts, stockout_band(settings)),
         trajectory_section(spark, inventory, movements, read("gold_product_dim"), read("gold_location_dim"), dates),
         anomaly_section(set(tables), read, inventory, movements, dates),
         demand_section(set(tables), read, stockouts, dates),
         abandonment_section(set(tables), read),
+        realism_section(spark, tables, read, settings),
         rows_section(tables, read),
     ]
     run = f"run {held.run_id} · scenario {held.scenario}" if held else "no completed run recorded"

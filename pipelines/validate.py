@@ -1,11 +1,12 @@
-"""`retail-synth validate`: the contracts and the quickstart queries, run against written gold tables.
+"""`retail-synth validate`: the contracts, the quickstart queries and the realism figures, run against gold tables.
 
 Every table of the run is registered as a temp view named like the table,
-so the quickstart SQL files run unchanged. Per contract: the schema (names,
+so the quickstart and realism SQL files run unchanged. Per contract: the schema (names,
 order, types, nullability), a GROUP BY for primary-key duplicates, and ONE
 aggregation over the table counting the rows failing each row-level check
 (one scan per table, not one per check). The foreign-key orphans of all
-tables are counted by one anti join.
+tables are counted by one anti join. A realism figure outside its published
+range is a WARN: the data looks less like retail, but nothing is broken.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from dataclasses import asdict, dataclass, field
 from pyspark.errors import PySparkException
 
 from components.contracts import Contract, load_contract
-from components.quickstart import Bound, QuickstartQuery, load_quickstart, parse_bound
+from components.quickstart import Bound, load_quickstart, parse_bound
+from components.realism import realism_figures
+from components.sql_checks import SqlText
 from pipelines.delta_tables import Target, constraints, not_null_constraint, spark_schema
 from pipelines.run_journal import COMPLETE, RUNNING, RunJournal, RunRecord, held_run, run_settings, run_tables
 
-PASS, FAIL, MISSING, TOO_SMALL = "PASS", "FAIL", "MISSING", "TOO_SMALL"
+PASS, FAIL, MISSING, TOO_SMALL, WARN = "PASS", "FAIL", "MISSING", "TOO_SMALL", "WARN"
 ZERO = parse_bound("value = 0")
 PARALLEL_QUERIES = 4
 
@@ -32,35 +35,48 @@ class NothingToValidate(Exception):
 
 @dataclass(frozen=True)
 class CheckResult:
-    check: str              # quickstart.<name>, <table>.<contract check>, run_complete
-    status: str             # PASS, FAIL, MISSING (a table the check needs is not there) or TOO_SMALL (sample below min_sample)
+    check: str              # quickstart.<name>, realism.<figure>, <table>.<contract check>, run_complete
+    status: str             # PASS, FAIL, MISSING (a table the check needs is not there), TOO_SMALL (sample below
+                            # min_sample) or WARN (a realism figure outside its published range)
     value: object           # the figure measured; None when nothing could be measured
     bound: str
     detail: str = ""
+    source: str = ""        # where a realism figure's range comes from
 
     @property
     def passed(self) -> bool:
-        """A check too small to test is not a failure: the run has too few observations to judge."""
-        return self.status in (PASS, TOO_SMALL)
+        """Only invariants fail a run: a check too small to test has too few observations to judge, and a
+        realism WARN says the data looks less like published retail figures, not that a promise is broken."""
+        return self.status in (PASS, TOO_SMALL, WARN)
 
 
 @dataclass
 class Validation:
     results: list[CheckResult]
-    not_in_run: list[str] = field(default_factory=list)   # quickstart checks on tables this run did not write
+    not_in_run: list[str] = field(default_factory=list)   # quickstart and realism checks on tables this run did not write
 
     @property
     def passed(self) -> bool:
+        """Every check passed, was too small to judge, or is a realism WARN: the run keeps its promises."""
         return all(r.passed for r in self.results)
+
+    @property
+    def tally(self) -> str:
+        """`N checks, F failed` (and `, W warned` when a realism figure is outside its range)."""
+        failed, warned = sum(not r.passed for r in self.results), sum(r.status == WARN for r in self.results)
+        return f"{len(self.results)} checks, {failed} failed" + (f", {warned} warned" if warned else "")
 
     def as_json(self) -> dict:
         return {"passed": self.passed, "checks": [asdict(r) for r in self.results], "not_in_run": self.not_in_run}
 
 
-def _measured(check: str, value, bound: Bound, detail: str = "") -> CheckResult:
-    if isinstance(value, decimal.Decimal):
-        value = float(value)
-    return CheckResult(check, PASS if bound.holds(value) else FAIL, value, str(bound), detail)
+def _number(value):
+    return float(value) if isinstance(value, decimal.Decimal) else value
+
+
+def _measured(check: str, value, bound: Bound, detail: str = "", outside: str = FAIL, source: str = "") -> CheckResult:
+    value = _number(value)
+    return CheckResult(check, PASS if bound.holds(value) else outside, value, str(bound), detail, source)
 
 
 def _failed_all(checks: list[tuple[str, Bound]], error: Exception) -> list[CheckResult]:
@@ -189,24 +205,52 @@ def schema_and_missing_parents(spark, target: Target, contract: Contract, presen
     ]
 
 
-# ---------------------------------------------------------------- quickstart
+# ---------------------------------------------------------------- quickstart and realism
 
-def run_quickstart(spark, query: QuickstartQuery, bound: Bound) -> list[CheckResult]:
-    name = f"quickstart.{query.check}"
-    try:
-        rows = spark.sql(query.statement).collect()
-    except PySparkException as exc:
-        return _failed_all([(name, bound)], exc)
-    if len(rows) != 1 or "value" not in rows[0].asDict():
-        return [CheckResult(name, FAIL, None, str(bound), f"expected one row with a column 'value', got {len(rows)} rows")]
-    if query.min_sample:
-        sample = rows[0].asDict().get("sample")
+@dataclass(frozen=True)
+class SqlCheck:
+    """A check kept as a SQL file returning one row: its `value` against `bound`, `outside` when it misses."""
+
+    name: str               # quickstart.<check> or realism.<figure>
+    query: SqlText          # a QuickstartQuery or RealismQuery: statement, tables, min_sample
+    bound: Bound
+    outside: str = FAIL     # realism figures: WARN
+    source: str = ""
+
+
+def realism_checks(settings: dict[str, object]) -> list[SqlCheck]:
+    """The realism figures with the ranges of a run configured with `settings` (run_journal.run_settings)."""
+    return [SqlCheck(f.name, f.query, f.bound, WARN, f.range.source) for f in realism_figures(settings)]
+
+
+def sql_checks(settings: dict[str, object]) -> list[SqlCheck]:
+    """The quickstart checks, then the realism figures, with the bounds and ranges of a run configured with `settings`."""
+    return [SqlCheck(f"quickstart.{q.check}", q, q.bound(settings)) for q in load_quickstart()] + realism_checks(settings)
+
+
+def judged(check: SqlCheck, row: dict) -> CheckResult:
+    """The result of a check's one row: TOO_SMALL below its min_sample, else its value against its bound."""
+    value, bound = _number(row["value"]), str(check.bound)
+    if check.query.min_sample:
+        sample = row.get("sample")
         if sample is None:
-            return [CheckResult(name, FAIL, None, str(bound), "a check with min_sample must return a column 'sample'")]
-        if sample < query.min_sample:
-            return [CheckResult(name, TOO_SMALL, rows[0]["value"], str(bound),
-                                f"sample of {sample:,} is below the {query.min_sample:,} needed to test the bound")]
-    return [_measured(name, rows[0]["value"], bound)]
+            return CheckResult(check.name, FAIL, None, bound, "a check with min_sample must return a column 'sample'")
+        if sample < check.query.min_sample:
+            return CheckResult(check.name, TOO_SMALL, value, bound,
+                               f"sample of {sample:,} is below the {check.query.min_sample:,} needed to test the bound",
+                               check.source)
+    return _measured(check.name, value, check.bound, outside=check.outside, source=check.source)
+
+
+def run_sql_check(spark, check: SqlCheck) -> list[CheckResult]:
+    try:
+        rows = spark.sql(check.query.statement).collect()
+    except PySparkException as exc:
+        return _failed_all([(check.name, check.bound)], exc)
+    if len(rows) != 1 or "value" not in rows[0].asDict():
+        return [CheckResult(check.name, FAIL, None, str(check.bound),
+                            f"expected one row with a column 'value', got {len(rows)} rows")]
+    return [judged(check, rows[0].asDict())]
 
 
 # ---------------------------------------------------------------- the run
@@ -227,7 +271,7 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
             results.append(CheckResult(table, MISSING, None, "table present", "listed by the run but not there"))
 
     # Queries run a few at a time (while one is planned on the driver, another keeps the cores
-    # busy); results are collected in report order: per table, then the quickstart files.
+    # busy); results are collected in report order: per table, then the quickstart and realism files.
     contracts = [load_contract(table) for table in sorted(present)]
     settings = run_settings(held)
     not_in_run, pending = [], []
@@ -238,15 +282,15 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
             pending.append(pool.submit(run_query, spark, primary_key_query(contract)))
             pending.append(pool.submit(run_query, spark, row_checks_query(contract)))
             pending.append(contract.table)     # placeholder: this table's foreign-key results
-        for query in load_quickstart():
-            if query.tables <= present:
-                pending.append(pool.submit(run_quickstart, spark, query, query.bound(settings)))
-            elif query.tables & (set(tables) - present):
-                missing = ", ".join(sorted(query.tables - present))
-                pending.append([CheckResult(f"quickstart.{query.check}", MISSING, None, str(query.bound(settings)),
-                                            f"{missing} not there")])
+        for check in sql_checks(settings):
+            if check.query.tables <= present:
+                pending.append(pool.submit(run_sql_check, spark, check))
+            elif check.query.tables & (set(tables) - present):
+                missing = ", ".join(sorted(check.query.tables - present))
+                pending.append([CheckResult(check.name, MISSING, None, str(check.bound), f"{missing} not there",
+                                            check.source)])
             else:
-                not_in_run.append(f"quickstart.{query.check}")
+                not_in_run.append(check.name)
         for item in pending:
             if isinstance(item, str):
                 results += [r for r in orphans.result() if r.check.startswith(f"{item}.")]
@@ -266,8 +310,11 @@ def format_value(value) -> str:
 
 
 def format_lines(validation: Validation) -> list[str]:
-    """One line per check: status, check, the figure measured, the bound (and why, when it did not pass)."""
-    rows = [(r.status, r.check, format_value(r.value), r.bound, "" if r.status == PASS else r.detail) for r in validation.results]
+    """One line per check: status, check, the figure measured, the bound (and why, when it did not pass),
+    and where a realism range comes from."""
+    rows = [(r.status, r.check, format_value(r.value), r.bound, "" if r.status == PASS else r.detail, r.source)
+            for r in validation.results]
     width = max((len(r[1]) for r in rows), default=0)
     return [f"{status:<9} {check:<{width}}  {value:>14}  {bound}{f'  ({detail})' if detail else ''}"
-            for status, check, value, bound, detail in rows]
+            f"{f'  source: {source}' if source else ''}"
+            for status, check, value, bound, detail, source in rows]

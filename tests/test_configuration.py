@@ -18,7 +18,7 @@ from components.configuration import (
     resolve,
 )
 from components.distributions import Categorical, LogNormal, Normal, Uniform
-from components.run_config import DistributionParams, RunConfig, Segment, Segments
+from components.run_config import DistributionParams, Realism, RealismRange, RunConfig, Segments
 
 
 def test_presets_resolve_with_the_documented_sizes():
@@ -57,6 +57,10 @@ def test_set_overrides_a_value_read_as_yaml():
         ("locations.location_count=12", "must be between 13 and 55"),
         ("no_equals_sign", "malformed --set"),
         ("customers.customer_count=", "malformed --set"),
+        ("realism.peak_day_rank.value_min=7",
+         "'realism.peak_day_rank.value_min' (7) must not exceed 'realism.peak_day_rank.value_max' (5.0)"),
+        ("realism.basket_value.value_max=3", "unknown configuration key 'realism.basket_value'"),
+        ("realism.stockout_rate.source=", "malformed --set"),
     ],
 )
 def test_bad_input_is_one_line_naming_the_problem(assignment, expected):
@@ -64,6 +68,16 @@ def test_bad_input_is_one_line_naming_the_problem(assignment, expected):
         resolve(preset="tiny", assignments=[assignment])
     assert expected in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_realism_ranges_are_set_like_any_key(tmp_path):
+    config = resolve(preset="tiny", assignments=["realism.peak_day_rank.value_max=10"])
+    assert config.realism["peak_day_rank"] == RealismRange(1.0, 10.0, defaults()["realism"]["peak_day_rank"]["source"])
+    assert config.realism["inventory_turnover"].value_max == 6.0
+    layer = tmp_path / "strict.yaml"
+    layer.write_text("realism:\n  stockout_rate: {value_max: 0.08, source: our own target}\n")
+    strict = resolve(config_file=str(layer)).realism["stockout_rate"]
+    assert strict == RealismRange(0.05, 0.08, "our own target")
 
 
 def test_unknown_preset_lists_the_presets():
@@ -108,9 +122,12 @@ def test_every_declared_key_is_a_field_of_the_type_of_its_default():
                 continue                  # declarations, not plain keys: see the distribution tests below
             if dataclasses.is_dataclass(kind):
                 yield from fields_of(kind, f"{prefix}{f.name}.")
-            elif kind is Segments:
-                for name in defaults()["customers"]["segments"]:
-                    yield from fields_of(Segment, f"{prefix}{f.name}.{name}.")
+            elif kind in (Segments, Realism):           # named members of one type
+                members = defaults()
+                for part in f"{prefix}{f.name}".split("."):
+                    members = members[part]
+                for name in members:
+                    yield from fields_of(kind.member, f"{prefix}{f.name}.{name}.")
             else:
                 yield f"{prefix}{f.name}", kind
 

@@ -8,13 +8,14 @@ import re
 import pandas as pd
 
 from components import report_charts
+from components.realism import load_realism
 from pipelines.cli import main
 from pipelines.run_journal import RunJournal, run_tables
 from pipelines.report import CART_TABLE
 
 PNG = re.compile(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 TITLES = ("Stockout rate per day", "Inventory trajectories", "Demand and sales per day",
-          "Cart abandonment by low-inventory class", "Rows per table")
+          "Cart abandonment by low-inventory class", "Realism", "Rows per table")
 
 
 def test_report_embeds_every_chart(spark, tiny_run, tmp_path, capsys):
@@ -28,6 +29,7 @@ def test_report_embeds_every_chart(spark, tiny_run, tmp_path, capsys):
     assert all(base64.b64decode(image)[:8] == b"\x89PNG\r\n\x1a\n" for image in images)
     assert all(f"<h2>{title}</h2>" in page for title in TITLES)
     assert all(f"<td>{table}</td>" in page for table in tables)
+    assert all(f"<td>realism.{q.check}</td>" in page for q in load_realism() if q.tables <= set(tables))
     assert "src=\"http" not in page and "<script" not in page          # nothing fetched when opened
 
 

@@ -8,18 +8,36 @@ import shutil
 import pytest
 
 from components.quickstart import load_quickstart
+from components.realism import load_realism
 from pipelines.cli import main
 from pipelines.run_journal import RUN_MARKER
 from pipelines.dimension_tables import DIMENSION_TABLES
-from pipelines.validate import FAIL, MISSING, PASS, TOO_SMALL, CheckResult, Validation, format_lines
+from pipelines.run_journal import run_settings
+from pipelines.validate import (
+    FAIL,
+    MISSING,
+    PASS,
+    TOO_SMALL,
+    WARN,
+    CheckResult,
+    Validation,
+    format_lines,
+    judged,
+    realism_checks,
+)
 
 
 def test_validate_passes_on_the_tiny_run(tiny_run, capsys):
     assert main(["validate", "--output", tiny_run.output_dir]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     # statistical checks need more observations than the tiny preset has: too small, not failed
-    assert lines and all(line.split()[0] in (PASS, TOO_SMALL) for line in lines), \
-        [line for line in lines if not line.startswith(PASS)]
+    invariants = [line for line in lines if not line.split()[1].startswith("realism.")]
+    assert invariants and all(line.split()[0] in (PASS, TOO_SMALL) for line in invariants), \
+        [line for line in invariants if not line.startswith(PASS)]
+    realism = {line.split()[1]: line for line in lines if line.split()[1].startswith("realism.")}
+    assert set(realism) == {f"realism.{q.check}" for q in load_realism()}
+    assert all(line.split()[0] in (PASS, WARN, TOO_SMALL) and " <= value <= " in line and "  source: " in line
+               for line in realism.values()), list(realism.values())
     checks = {line.split()[1] for line in lines}
     assert {
         "run_complete",
@@ -84,13 +102,38 @@ def test_validate_names_the_broken_checks_and_exits_1(broken_copy, capsys):
     assert not any(check.startswith("gold_demand_forecast_fact.") for check in status)   # not in the marker
     outside = {f"quickstart.{q.check}" for q in load_quickstart()
                if not q.tables <= set(INVENTORY_TABLES) and "gold_time_dim" not in q.tables}
+    outside |= {f"realism.{q.check}" for q in load_realism() if not q.tables <= set(INVENTORY_TABLES)}
     assert set(report["not_in_run"]) == outside
+    assert "realism.low_inventory_cart_share" in outside and status["realism.stockout_rate"] != MISSING
 
 
 def test_a_failed_line_shows_check_figure_and_bound():
     validation = Validation([CheckResult("quickstart.stockout_rate_last_day", FAIL, 0.1234, "0.05 <= value <= 0.10")])
     (line,) = format_lines(validation)
     assert line.split() == ["FAIL", "quickstart.stockout_rate_last_day", "0.1234", "0.05", "<=", "value", "<=", "0.10"]
+
+
+@pytest.mark.parametrize("row, status", [
+    ({"value": 0.25, "sample": 4000}, PASS),
+    ({"value": 0.31, "sample": 4000}, WARN),
+    ({"value": 0.1, "sample": 4000}, WARN),
+    ({"value": None, "sample": 4000}, WARN),
+    ({"value": 0.9, "sample": 999}, TOO_SMALL),
+])
+def test_a_realism_figure_outside_its_range_warns_and_still_passes(row, status):
+    check = next(c for c in realism_checks(run_settings(None)) if c.name == "realism.digital_return_rate")
+    result = judged(check, row)
+    assert (result.status, result.bound, result.source) == (status, "0.18 <= value <= 0.3", check.source)
+    assert result.passed and Validation([result]).passed
+    assert "Coresight" in result.source and f"source: {result.source}" in format_lines(Validation([result]))[0]
+
+
+def test_json_and_the_tally_carry_the_realism_lines():
+    validation = Validation([CheckResult("run_complete", PASS, "r1", "a completed run recorded"),
+                             CheckResult("realism.peak_day_rank", WARN, 9, "1 <= value <= 5", source="ShopperTrak")])
+    report = validation.as_json()
+    assert report["passed"] is True and report["checks"][1]["source"] == "ShopperTrak"
+    assert validation.tally == "2 checks, 0 failed, 1 warned"
 
 
 def test_an_output_without_tables_is_a_one_line_usage_error(tmp_path, capsys):

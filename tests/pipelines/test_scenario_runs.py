@@ -6,11 +6,10 @@ import pytest
 
 from components.configuration import resolve
 from components.contracts import all_tables
-from components.quickstart import load_quickstart
 from pipelines.delta_tables import SCENARIO_PROPERTY, Target
 from pipelines.generate import run_generation
 from pipelines.run_journal import RunJournal, held_run, run_settings
-from pipelines.validate import PASS, run_quickstart
+from pipelines.validate import PASS, run_sql_check, sql_checks
 from tests.simulated_worlds import ANOMALY_HEAVY
 
 LABEL_CHECKS = ("anomaly_shrinkage_matches_adjustments", "anomaly_late_deliveries_arrive_late",
@@ -39,9 +38,9 @@ def test_every_label_matches_its_facts(spark, heavy_run):
     settings = run_settings(held_run(RunJournal(spark, heavy_run).runs()))
     for table in all_tables():
         heavy_run.read(spark, table).createOrReplaceTempView(table)
-    checks = [q for q in load_quickstart() if q.check in LABEL_CHECKS]
+    checks = [c for c in sql_checks(settings) if c.name.removeprefix("quickstart.") in LABEL_CHECKS]
     assert len(checks) == len(LABEL_CHECKS)
-    results = [r for q in checks for r in run_quickstart(spark, q, q.bound(settings))]
+    results = [r for c in checks for r in run_sql_check(spark, c)]
     assert [(r.check, r.status) for r in results if r.status != PASS] == []
 
 

@@ -1,0 +1,152 @@
+"""The realism files: each pairs with a configured range, and each query gives a known answer on hand-made tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from decimal import Decimal
+
+import pytest
+
+from components import realism
+from components.configuration import defaults, resolve
+from components.contracts import load_contract
+from components.realism import RealismError, load_realism, parse_realism, realism_figures
+from components.run_config import settings
+from pipelines.delta_tables import spark_schema
+from pipelines.run_journal import RunRecord, run_settings
+
+FILLER = {"int": 0, "bigint": 0, "string": "x", "double": 0.0, "boolean": False,
+          "date": dt.date(2025, 1, 1), "timestamp": dt.datetime(2025, 1, 1)}
+
+
+def test_every_realism_file_has_one_configured_range():
+    assert set(defaults()["realism"]) == {q.check for q in load_realism()}
+    assert [f.name for f in realism_figures(run_settings(None))] == [f"realism.{q.check}" for q in load_realism()]
+
+
+def test_a_file_without_a_range_is_one_clear_error(tmp_path, monkeypatch):
+    for query in load_realism():
+        shutil.copy(realism.REALISM_DIR / f"{query.check}.sql", tmp_path)
+    (tmp_path / "basket_value.sql").write_text("-- check: basket_value\n-- description: d\nSELECT 1 AS value;\n")
+    (tmp_path / "stockout_rate.sql").unlink()
+    monkeypatch.setattr(realism, "REALISM_DIR", tmp_path)
+    with pytest.raises(RealismError) as error:
+        realism_figures(run_settings(None))
+    assert str(error.value) == ("contracts/realism/basket_value.sql has no 'realism.basket_value' range in "
+                                "conf/defaults.yaml; 'realism.stockout_rate' in conf/defaults.yaml has no "
+                                "contracts/realism/stockout_rate.sql")
+
+
+def test_a_realism_header_names_its_file(tmp_path):
+    query = tmp_path / "some_figure.sql"
+    query.write_text("-- check: some_figure\nSELECT 1 AS value;\n")
+    with pytest.raises(RealismError, match="-- description:"):
+        parse_realism(query)
+
+
+def test_ranges_follow_the_run_and_default_for_older_runs():
+    configured = settings(resolve(preset="tiny", assignments=["realism.peak_day_rank.value_max=10"]))
+    older = RunRecord("r1", "tiny", 7, "normal-ops", "2025-01-01T00:00:00", {},
+                      settings={k: v for k, v in configured.items() if not k.startswith("realism.")})
+    bounds = {f.query.check: str(f.bound) for f in realism_figures({**run_settings(None), **configured})}
+    assert bounds["peak_day_rank"] == "1 <= value <= 10"
+    assert bounds["inventory_turnover"] == "3 <= value <= 6"
+    assert {f.query.check: str(f.bound) for f in realism_figures(run_settings(older))}["peak_day_rank"] == \
+        "1 <= value <= 5"
+
+
+# ---------------------------------------------------------------- each query on hand-made tables
+
+@pytest.fixture
+def gold(spark):
+    """Registers rows as a temp view named like the table, with its contract schema; unspecified columns get fillers."""
+    registered = []
+
+    def register(table: str, rows: list[dict]) -> None:
+        schema = spark_schema(load_contract(table))
+        data = [tuple(row.get(f.name, None if f.nullable else FILLER[f.dataType.simpleString()]) for f in schema)
+                for row in rows]
+        spark.createDataFrame(data, schema).createOrReplaceTempView(table)
+        registered.append(table)
+
+    yield register
+    for table in registered:
+        spark.catalog.dropTempView(table)
+
+
+def measure(spark, check: str) -> tuple:
+    query = next(q for q in load_realism() if q.check == check)
+    row = spark.sql(query.statement).collect()[0]
+    return row["value"], row["sample"]
+
+
+def line(transaction: str, **columns) -> dict:
+    return {"transaction_id": transaction, "quantity_sold": 1, **columns}
+
+
+CHANNELS = [{"channel_key": 1, "is_digital": True}, {"channel_key": 2, "is_digital": False}]
+
+
+def test_inventory_turnover(spark, gold):
+    """Two days of stock worth 100 and 300 at cost; customers kept 5 x 10 + 1 x 23 = 73 at cost (a return is not kept)."""
+    gold("gold_inventory_fact", [{"date_key": 20250101, "product_key": 1, "inventory_value_cost": 60.0},
+                                 {"date_key": 20250101, "product_key": 2, "inventory_value_cost": 40.0},
+                                 {"date_key": 20250102, "product_key": 1, "inventory_value_cost": 300.0}])
+    gold("gold_product_dim", [{"product_key": 1, "unit_cost": 10.0}, {"product_key": 2, "unit_cost": 23.0}])
+    gold("gold_sales_fact", [line("T1", product_key=1, quantity_sold=5), line("T2", product_key=1, quantity_sold=2,
+                                                                                is_return=True),
+                             line("T3", product_key=2)])
+    assert measure(spark, "inventory_turnover") == (73 * 365 / 2 / 200, 2)
+
+
+def test_low_inventory_cart_share(spark, gold):
+    """Three abandoned carts (one low) and two checked-out orders (one with a low line); a store order is no cart."""
+    gold("gold_cart_abandonment_fact", [{"low_inventory_trigger": low} for low in (True, False, False)])
+    gold("gold_sales_fact", [line("T1", cart_low_inventory_trigger=True), line("T1", cart_low_inventory_trigger=False),
+                             line("T2", cart_low_inventory_trigger=False), line("T3")])
+    assert measure(spark, "low_inventory_cart_share") == (Decimal("0.4"), 5)
+
+
+def test_stockout_rate(spark, gold):
+    gold("gold_inventory_fact", [{"date_key": 20250101, "product_key": p, "is_stockout": p == 1} for p in range(1, 5)])
+    assert measure(spark, "stockout_rate") == (Decimal("0.25"), 4)
+
+
+def test_digital_return_rate(spark, gold):
+    """One of four digital lines returned; the store lines do not count."""
+    gold("gold_channel_dim", CHANNELS)
+    gold("gold_sales_fact", [line(f"D{i}", channel_key=1, is_return=i == 0) for i in range(4)]
+         + [line("S1", channel_key=2, is_return=True)])
+    assert measure(spark, "digital_return_rate") == (Decimal("0.25"), 4)
+
+
+def test_store_return_rate(spark, gold):
+    """One of five store lines returned; the digital lines do not count."""
+    gold("gold_channel_dim", CHANNELS)
+    gold("gold_sales_fact", [line(f"S{i}", channel_key=2, is_return=i == 0) for i in range(5)]
+         + [line("D1", channel_key=1, is_return=True)])
+    assert measure(spark, "store_return_rate") == (Decimal("0.2"), 5)
+
+
+def test_discounted_line_share(spark, gold):
+    """Promotional, clearance, both, and two full-price lines: three of five discounted."""
+    flags = [(True, False), (False, True), (True, True), (False, False), (False, False)]
+    gold("gold_sales_fact", [line(f"T{i}", is_promotional=p, is_clearance=c) for i, (p, c) in enumerate(flags)])
+    assert measure(spark, "discounted_line_share") == (Decimal("0.6"), 5)
+
+
+def test_peak_day_rank(spark, gold):
+    """Orders: Saturday 5, Black Friday 3 (in four lines), Cyber Monday 2, Sunday 1; the worse of the two is third."""
+    days = {20251128: "Black Friday", 20251129: None, 20251130: None, 20251201: "Cyber Monday"}
+    gold("gold_date_dim", [{"date_key": key, "holiday_name": name} for key, name in days.items()])
+    orders = {20251128: 3, 20251129: 5, 20251130: 1, 20251201: 2}
+    gold("gold_sales_fact", [line(f"{day}-{i}", date_key=day) for day, n in orders.items() for i in range(n)]
+         + [line("20251128-0", date_key=20251128)])
+    assert measure(spark, "peak_day_rank") == (3, 2)
+
+
+def test_units_per_transaction(spark, gold):
+    """Seven units in three orders, one of them of two lines."""
+    gold("gold_sales_fact", [line("T1", quantity_sold=2), line("T1"), line("T2"), line("T3", quantity_sold=3)])
+    assert measure(spark, "units_per_transaction") == (7 / 3, 3)
