@@ -8,9 +8,13 @@ for warehouses and the DC.
 
 Policy. Daily review at the end of the day, (R, S) with a forecast: if
 on_hand + in_transit <= R, order S - on_hand - in_transit, arriving at the
-start of day + lead time. S = R + Q where Q covers review_cycle_days of
-forecast demand (at least one unit). Products past their end of life are not
-reordered. The forecast is the analytic demand model of the World (product
+start of day + lead time. S = R + Q where the lot Q covers review_cycle_days
+of forecast demand (weeks, as fashion buys), and at least the location
+kind's minimum lot: inventory.store_minimum_lot_units (presentation stock)
+or inventory.warehouse_minimum_lot_units (a supplier case pack). Cycle stock,
+not safety stock, gives the retail depth of weeks of cover, so lots set
+turnover and the low-inventory share while R keeps the stockout target.
+Products past their end of life are not reordered. The forecast is the analytic demand model of the World (product
 popularity x location demand x the calendar's seasonality), so peak weeks are
 planned for, as a planner would.
 

@@ -5,7 +5,7 @@
 WITH carts AS (
   SELECT low_inventory_trigger AS low FROM gold_cart_abandonment_fact
   UNION ALL
-  SELECT max(cart_low_inventory_trigger) AS low
+  SELECT max(CASE WHEN cart_low_inventory_trigger THEN 1 ELSE 0 END) = 1 AS low
   FROM gold_sales_fact WHERE cart_low_inventory_trigger IS NOT NULL GROUP BY transaction_id
 )
 SELECT avg(CASE WHEN low THEN 1.0 ELSE 0.0 END) AS value, count(*) AS sample FROM carts;
