@@ -17,7 +17,7 @@ from components.quickstart import load_quickstart
 from components.report_html import Section, render_page
 from pipelines.delta_tables import Target
 from pipelines.run_journal import RunJournal, run_settings, run_tables
-from pipelines.validate import realism_checks, run_sql_check
+from pipelines.validate import format_value, realism_checks, run_sql_check
 
 STOCKOUT_CHECK = "stockout_rate_all_days"
 SHOWCASE_POSITIONS = 4
@@ -196,7 +196,7 @@ def realism_section(spark, tables: list[str], read, settings: dict[str, object])
         "conf/defaults.yaml, as this run configured it). WARN: outside the range, so the data looks less like "
         "retail there; it never fails validate. TOO_SMALL: too few observations to judge.",
         table=(("figure", "value", "range", "status", "source"),
-               [(r.check, "-" if r.value is None else r.value, r.bound, r.status, r.source) for r in results]),
+               [(r.check, format_value(r.value), r.bound, r.status, r.source) for r in results]),
         note=f"Not in this run: {', '.join(absent)}." if absent else "",
     )
 
