@@ -19,9 +19,10 @@ def price_terms(world: World, product: np.ndarray, day: np.ndarray):
 
     Promotions: every product during the calendar's sale events, and each
     week a hashed pricing.promotion_product_share of the products (the
-    rotating promotions fashion retailers run between events). A price error (an injected anomaly) overrides everything: the units sell
-    at its factor x list price, neither promotional nor clearance. A
-    promotion shock is a promotion at the shock's deeper rate.
+    rotating promotions fashion retailers run between events). A price error
+    (an injected anomaly) overrides everything: the units sell at its factor
+    x list price, neither promotional nor clearance. A promotion shock is a
+    promotion at the shock's deeper rate.
     """
     pricing, plan = world.config.pricing, world.disruptions
     eol = world.end_of_life_day[product]

@@ -14,9 +14,10 @@ kind's minimum lot: inventory.store_minimum_lot_units (presentation stock)
 or inventory.warehouse_minimum_lot_units (a supplier case pack). Cycle stock,
 not safety stock, gives the retail depth of weeks of cover, so lots set
 turnover and the low-inventory share while R keeps the stockout target.
-Products past their end of life are not reordered. The forecast is the analytic demand model of the World (product
-popularity x location demand x the calendar's seasonality), so peak weeks are
-planned for, as a planner would.
+Products past their end of life are not reordered. The forecast is the
+analytic demand model of the World (product popularity x location demand x
+the calendar's seasonality), so peak weeks are planned for, as a planner
+would.
 
 Calibration. The reorder level R is chosen so that the expected share of
 stockout days equals inventory.target_stockout_rate, from a stationary model
@@ -24,11 +25,11 @@ of the policy (`reorder_level_table`, computed once per run):
   * fast movers: lead-time demand is compound Poisson; the stockout share of a
     cycle is the expected number of end-of-day zeros before the order arrives
     over the cycle length (base stock P(U_L >= R + 1) when Q = 1);
-  * slow movers, which sell a unit every few weeks or months, hold one unit
-    (R = 0, S = 1). Left alone they would almost never be out of stock, far
+  * slow movers, which sell their minimum lot over weeks or months, hold it
+    (R = 0, S = Q). Left alone they would almost never be out of stock, far
     below retail reality; like many retailers' tail assortments they are
     reordered after a hold of D days (batched low-volume ordering), chosen so
-    that (D + L) / (D + L + time to sell a unit) equals the target.
+    that (D + L) / (D + L + time to sell the lot) equals the target.
 The level is continuous: R = floor(level + u) with a fixed hashed dither u per
 position (D likewise), so positions between two integer levels split between
 them in the right proportion.
