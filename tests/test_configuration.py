@@ -27,7 +27,7 @@ def test_presets_resolve_with_the_documented_sizes():
         "tiny": (500, 60, 13, 30),
         "small": (50_000, 2_000, 13, 90),
         "medium": (50_000, 2_000, 25, 365),
-        "full": (100_000, 10_000, 13, 730),
+        "full": (200_000, 10_000, 13, 730),
     }
 
 

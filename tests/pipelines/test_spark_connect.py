@@ -45,4 +45,6 @@ def test_validate_over_connect_passes_on_the_tiny_run(tiny_run, tmp_path):
     result = _retail_synth("validate", "--remote", "local[2]", "--output", tiny_run.output_dir, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     lines = result.stdout.splitlines()
-    assert lines and all(line.split()[0] in ("PASS", "TOO_SMALL") for line in lines), result.stdout
+    judged = {line.split()[1]: line.split()[0] for line in lines}
+    assert judged and all(status in ("PASS", "TOO_SMALL") or (status == "WARN" and check.startswith("realism."))
+                          for check, status in judged.items()), result.stdout
