@@ -147,6 +147,12 @@ def _lost_sales_factor(load: np.ndarray, stock: np.ndarray) -> np.ndarray:
     return np.clip(factor, 0.0, 1.0)
 
 
+def time_to_sell_lot(lam: np.ndarray, lot: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Expected days to sell a lot at lam lines (mu units) a day: the first line's wait for a one-unit lot,
+    the lot over the daily units (less half a day) otherwise. The hold and the starting phase both use it."""
+    return np.where(lot <= 1, np.exp(-lam) / -np.expm1(-lam), lot / mu - 0.5)
+
+
 def _stockout_share(cp: _CompoundPoisson, lam, lead, q, level, hold, index):
     """Expected share of end-of-day stockouts of a position with reorder point `level` (integer >= 0),
     hold days and lot q, over a long stationary run.
@@ -183,7 +189,7 @@ def _table(target: float, leads: tuple, review_days: int, minimum_lot: int, quan
     # Hold regime (R = 0): (D + out) / (D + out + T) = target.
     zero = np.zeros_like(lam)
     f0 = _stockout_share(cp, lam, lead, q, zero, zero, index)
-    time_to_sell = np.where(q <= 1, np.exp(-lam) / -np.expm1(-lam), q / mu - 0.5)
+    time_to_sell = time_to_sell_lot(lam, q, mu)
     hold = np.maximum(target / (1 - target) * time_to_sell - lead, 0.0)
     level_hold = -hold * mu                        # negative levels are holds, in units of demand
 
@@ -338,7 +344,7 @@ def initial_state(policy: Policy) -> InitialState:
     order_up_to = reorder_point + lot
     lead = policy.lead_time
     lam = np.maximum(policy.lines_per_index * policy.lead_rate[0][lead - policy.lead_min], 1e-12)
-    time_to_sell = np.where(lot <= 1, np.exp(-lam) / -np.expm1(-lam), lot / (lam * policy.mean_quantity) - 0.5)
+    time_to_sell = time_to_sell_lot(lam, lot, lam * policy.mean_quantity)
     out_days = hold + lead
     share = np.where(reorder_point == 0, out_days / (out_days + np.maximum(time_to_sell, 1e-12)), 0.0)
     selling = (policy.launch_day <= 0) & (policy.end_of_life_day > 0)
