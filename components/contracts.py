@@ -88,6 +88,12 @@ class Contract:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def key_columns(self) -> list[str]:
+        """The primary and foreign key columns, in column order: what joins and filters use."""
+        keys = set(self.primary_key) | {fk.column for fk in self.foreign_keys}
+        return [c.name for c in self.columns if c.name in keys]
+
     def arrow_schema(self) -> pa.Schema:
         return pa.schema(
             [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in self.columns]

@@ -233,6 +233,11 @@ def embedded_conf(
             "spark.sql.catalogImplementation": "hive",
             "spark.hadoop.javax.jdo.option.ConnectionURL":
                 f"jdbc:derby:;databaseName={metastore.resolve() / 'metastore_db'};create=true",
+            # Every REPLACE TABLE makes the metastore refuse an alter once (see METASTORE_LOG4J); its
+            # handler would retry after a pause. One embedded Derby has nothing a retry could wait out,
+            # and without the pause a catalog table is written in about 2.3 s instead of 3.5 s.
+            "spark.hadoop.hive.hmshandler.retry.attempts": "1",
+            "spark.hadoop.hive.hmshandler.retry.interval": "0",
         })
     # Spark creates its warehouse folder at start: under home_dir(), not as ./spark-warehouse.
     conf["spark.sql.warehouse.dir"] = str(Path(warehouse_dir or home_dir() / "spark-warehouse").resolve())

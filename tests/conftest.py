@@ -7,6 +7,7 @@ import pytest
 from components.configuration import resolve
 from pipelines.delta_tables import Target
 from pipelines.generate import run_generation
+from pipelines.validate import Validation, validate
 from pipelines.spark_session import get_spark
 
 
@@ -39,3 +40,9 @@ def generate_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> Target
 def tiny_run(spark, tmp_path_factory) -> Target:
     """The tiny preset written once to Delta; most integration tests read it."""
     return generate_tiny(spark, tmp_path_factory.mktemp("tiny") / "warehouse")
+
+
+@pytest.fixture(scope="session")
+def tiny_validation(spark, tiny_run) -> Validation:
+    """Every contract check, quickstart query and realism figure on the tiny run, run once."""
+    return validate(spark, tiny_run)

@@ -5,8 +5,8 @@ from chispa.schema_comparer import assert_schema_equality
 
 from components.contracts import all_tables, load_contract
 from components.quickstart import load_quickstart
-from pipelines.delta_tables import spark_schema
-from pipelines.validate import PASS, TOO_SMALL, enforced_constraints, schema_differences, validate
+from pipelines.delta_tables import STATS_COLUMNS_PROPERTY, spark_schema
+from pipelines.validate import PASS, TOO_SMALL, enforced_constraints, schema_differences
 from components.tables.registry import WRITTEN_TABLES
 from tests.conftest import NORMAL_OPS_EMPTY
 
@@ -45,29 +45,26 @@ def test_delta_schema_equals_contract(spark, tiny_run, table):
 
 
 @pytest.mark.parametrize("table", WRITTEN_TABLES)
-def test_table_has_rows_and_comment(spark, tiny_run, table):
+def test_table_has_rows_comment_and_statistics_on_its_keys(spark, tiny_run, table):
     assert tiny_run.read(spark, table).limit(1).count() == int(table not in NORMAL_OPS_EMPTY)
     detail = spark.sql(f"DESCRIBE DETAIL {tiny_run.identifier(table)}").collect()[0]
-    assert detail["description"] == load_contract(table).description
-
-
-@pytest.fixture(scope="module")
-def validation(spark, tiny_run):
-    """Every contract check and quickstart query on the tiny run, batched into one query per table."""
-    return validate(spark, tiny_run)
+    contract = load_contract(table)
+    assert detail["description"] == contract.description
+    assert detail["properties"][STATS_COLUMNS_PROPERTY] == ",".join(contract.key_columns)
+    assert contract.key_columns, "a table without keys would have no statistics for data skipping"
 
 
 @pytest.mark.parametrize("table", WRITTEN_TABLES)
-def test_keys_foreign_keys_and_row_checks_hold(validation, table):
+def test_keys_foreign_keys_and_row_checks_hold(tiny_validation, table):
     """Primary-key uniqueness, zero orphans per foreign key, and every row-level check of the contract."""
-    results = [r for r in validation.results if r.check.startswith(f"{table}.")]
+    results = [r for r in tiny_validation.results if r.check.startswith(f"{table}.")]
     contract = load_contract(table)
     expected = len(contract.foreign_keys) + len(contract.checks) + bool(contract.primary_key) + 1   # + schema
     assert len(results) == expected
     assert [f"{r.check} = {r.value} ({r.detail})" for r in results if r.status != PASS] == []
 
 
-def test_quickstart_queries_hold_or_are_too_small_to_judge(validation):
-    results = [r for r in validation.results if r.check.startswith("quickstart.")]
+def test_quickstart_queries_hold_or_are_too_small_to_judge(tiny_validation):
+    results = [r for r in tiny_validation.results if r.check.startswith("quickstart.")]
     assert len(results) == len(load_quickstart())
     assert [f"{r.check} = {r.value}, bound {r.bound}" for r in results if r.status not in (PASS, TOO_SMALL)] == []

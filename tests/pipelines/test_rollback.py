@@ -14,6 +14,7 @@ from components.tables.registry import WALK_TABLES, WRITTEN_TABLES
 from pipelines.cli import main
 from pipelines.delta_tables import Target, table_run_id
 from pipelines.run_journal import RUNNING, RunJournal
+from pipelines.validate import FAIL, MISSING, PASS, TOO_SMALL, WARN
 
 BIN = Path(sys.executable).parent
 
@@ -44,6 +45,11 @@ def wait_for_a_replaced_fact_table(run: subprocess.Popen, folder: Path) -> None:
         time.sleep(0.2)
 
 
+@pytest.fixture(scope="module")
+def tiny_state(spark, tiny_run) -> dict[str, tuple[int, str]]:
+    return table_state(spark, tiny_run)
+
+
 @pytest.fixture
 def copy_of_tiny(tiny_run, tmp_path) -> Path:
     folder = tmp_path / "warehouse"
@@ -51,8 +57,8 @@ def copy_of_tiny(tiny_run, tmp_path) -> Path:
     return folder
 
 
-def test_sigint_restores_every_table_and_exits_130(spark, tiny_run, copy_of_tiny, tmp_path, capsys):
-    before = table_state(spark, tiny_run)
+def test_sigint_restores_every_table_and_exits_130(spark, tiny_state, copy_of_tiny, tmp_path, capsys):
+    before = tiny_state
     run = start_rerun(copy_of_tiny, tmp_path)
     wait_for_a_replaced_fact_table(run, copy_of_tiny)
     run.send_signal(signal.SIGINT)
@@ -70,8 +76,8 @@ def test_sigint_restores_every_table_and_exits_130(spark, tiny_run, copy_of_tiny
 
 
 def test_sigkill_leaves_an_incomplete_run_that_validate_reports_and_rollback_restores(
-        spark, tiny_run, copy_of_tiny, tmp_path, capsys):
-    before = table_state(spark, tiny_run)
+        spark, tiny_state, copy_of_tiny, tmp_path, capsys):
+    before = tiny_state
     run = start_rerun(copy_of_tiny, tmp_path)
     wait_for_a_replaced_fact_table(run, copy_of_tiny)
     os.killpg(run.pid, signal.SIGKILL)
@@ -82,6 +88,8 @@ def test_sigkill_leaves_an_incomplete_run_that_validate_reports_and_rollback_res
     assert main(["validate", "--output", str(copy_of_tiny)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("FAIL") and " run_complete " in line and "incomplete" in line for line in lines)
+    judged = [line.split()[1] for line in lines if line.split()[:1] in ([PASS], [FAIL], [WARN], [MISSING], [TOO_SMALL])]
+    assert judged == ["run_complete"], lines     # the tables mix two runs: nothing else is judged
 
     assert main(["rollback", "--output", str(copy_of_tiny)]) == 0
     assert "rolled back run tiny-seed9-" in capsys.readouterr().out

@@ -1,27 +1,45 @@
 """Spark Connect: a run over `--remote local[2]` equals the classic run, and validate passes over Connect.
 
-Both run the CLI as a subprocess: this process already holds the classic
-session, and one process cannot hold both.
+Both commands run in one subprocess, one after the other on one local Connect
+server: this process already holds the classic session, and one process cannot
+hold both.
 """
 
+import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from chispa import assert_df_equality
 
 from components.tables.registry import WRITTEN_TABLES
 
-BIN = Path(sys.executable).parent
+COMMANDS_IN_ONE_PROCESS = """\
+import json, sys
+from pipelines.cli import main
+for command in json.loads(sys.argv[1]):
+    print(f"=== {command[0]}", flush=True)
+    status = main(command)
+    sys.stdout.flush()
+    if status:
+        sys.exit(status)
+"""
 
 
-def _retail_synth(*args, cwd: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, RETAIL_SYNTH_HOME=str(cwd / "home"))
+@pytest.fixture(scope="module")
+def over_connect(tiny_run, tmp_path_factory) -> dict:
+    """generate tiny with seed 7 over `--remote local[2]`, then validate it over the same server."""
+    folder = tmp_path_factory.mktemp("connect")
+    out = folder / "warehouse"
+    commands = [["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(out)],
+                ["validate", "--remote", "local[2]", "--output", str(out)]]
+    env = dict(os.environ, RETAIL_SYNTH_HOME=str(folder / "home"))
     env.pop("SPARK_REMOTE", None)
-    return subprocess.run([str(BIN / "retail-synth"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=1200)
+    result = subprocess.run([sys.executable, "-c", COMMANDS_IN_ONE_PROCESS, json.dumps(commands)], cwd=folder,
+                            env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return {"output": out, "validate_lines": result.stdout.split("=== validate\n", 1)[1].splitlines()}
 
 
 def _without_etl_timestamp(frame):
@@ -29,22 +47,16 @@ def _without_etl_timestamp(frame):
 
 
 @pytest.mark.spark
-def test_generate_over_connect_equals_the_classic_run(spark, tiny_run, tmp_path):
-    out = tmp_path / "warehouse"
-    result = _retail_synth("generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7",
-                           "--output", str(out), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
+def test_generate_over_connect_equals_the_classic_run(spark, tiny_run, over_connect):
     for table in WRITTEN_TABLES:
-        over_connect = spark.read.format("delta").load(str(out / table))
-        assert_df_equality(_without_etl_timestamp(over_connect), _without_etl_timestamp(tiny_run.read(spark, table)),
+        written = spark.read.format("delta").load(str(over_connect["output"] / table))
+        assert_df_equality(_without_etl_timestamp(written), _without_etl_timestamp(tiny_run.read(spark, table)),
                            ignore_row_order=True, ignore_nullable=False)
 
 
 @pytest.mark.spark
-def test_validate_over_connect_passes_on_the_tiny_run(tiny_run, tmp_path):
-    result = _retail_synth("validate", "--remote", "local[2]", "--output", tiny_run.output_dir, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr[-3000:]
-    lines = result.stdout.splitlines()
-    judged = {line.split()[1]: line.split()[0] for line in lines}
-    assert judged and all(status in ("PASS", "TOO_SMALL") or (status == "WARN" and check.startswith("realism."))
-                          for check, status in judged.items()), result.stdout
+def test_validate_over_connect_passes(over_connect):
+    judged = {line.split()[1]: line.split()[0] for line in over_connect["validate_lines"]}
+    assert len(judged) > 200 and "run_complete" in judged
+    assert all(status in ("PASS", "TOO_SMALL") or (status == "WARN" and check.startswith("realism."))
+               for check, status in judged.items()), over_connect["validate_lines"]

@@ -1,14 +1,18 @@
 """The walk stage: the same seed gives the same tables whatever the partitions, the blocks or the cart exchange."""
 
+import datetime as dt
+
 import pytest
 from chispa import assert_df_equality
 
 from components.configuration import resolve
-from components.tables.registry import WRITTEN_TABLES
-from pipelines.walk_stage import cart_exchange
+from components.tables.registry import FACT_TABLES, WRITTEN_TABLES
+from pipelines.dimension_tables import build_dimensions
+from pipelines.walk_stage import WalkStage, cart_exchange
 from tests.conftest import generate_tiny
 
 SHORT = ("warmup_days=5", "end_date=2024-11-24")     # ten days: a barrier stage waits about 1 s per simulated day
+ETL_TIMESTAMP = dt.datetime(2024, 12, 15, tzinfo=dt.timezone.utc)
 
 
 def assert_same_tables(spark, first, second, tables=WRITTEN_TABLES):
@@ -25,12 +29,27 @@ def test_tables_do_not_depend_on_partitions_or_blocks(spark, tiny_run, tmp_path,
     assert_same_tables(spark, tiny_run, again)
 
 
+def walked(spark, *assignments: str) -> WalkStage:
+    """The walk stage of tiny over SHORT, walked and with its carts decided (nothing written)."""
+    config = resolve(preset="tiny", assignments=[*SHORT, *assignments], seed=7)
+    stage = WalkStage(spark, config, build_dimensions(config, ETL_TIMESTAMP), ETL_TIMESTAMP, progress=lambda _: None)
+    stage.walk()
+    stage.decide_carts()
+    return stage
+
+
 @pytest.mark.spark
-def test_barrier_tasks_write_the_tables_of_one_task(spark, tmp_path):
-    one_task = generate_tiny(spark, tmp_path / "in_task", *SHORT, "spark.cart_exchange=in_task")
-    barrier = generate_tiny(spark, tmp_path / "barrier", *SHORT, "spark.cart_exchange=barrier",
-                            "output.products_per_block=7")
-    assert_same_tables(spark, one_task, barrier)
+def test_barrier_tasks_make_the_tables_of_one_task(spark):
+    one_task = walked(spark, "spark.cart_exchange=in_task")
+    barrier = walked(spark, "spark.cart_exchange=barrier", "output.products_per_block=7")
+    try:
+        assert (one_task.exchange, one_task.tasks) == ("in_task", 1)
+        assert barrier.exchange == "barrier" and barrier.tasks > 1
+        for table in FACT_TABLES:
+            assert_df_equality(one_task.frame(table), barrier.frame(table), ignore_row_order=True)
+    finally:
+        one_task.close()
+        barrier.close()
 
 
 def test_auto_walks_in_one_task_up_to_its_threshold():
