@@ -188,5 +188,11 @@ def commits_after(spark, target: Target, table: str, version: int) -> list[str |
 
 
 def table_run_id(spark, target: Target, table: str) -> str | None:
-    """The id of the run that wrote the table, or None for a table this project did not write."""
-    return spark.sql(f"DESCRIBE DETAIL {target.identifier(table)}").collect()[0]["properties"].get(RUN_ID_PROPERTY)
+    """The id of the run that wrote the table, or None for a table this project did not write.
+
+    SHOW TBLPROPERTIES reads only the table's metadata, where DESCRIBE DETAIL rebuilds its whole
+    snapshot: for 16 tables in a new session, 4.8 s against 32.7 s, which every rerun's guard paid.
+    (It redacts values whose key looks like a secret or a URL; this key does not.)
+    """
+    properties = spark.sql(f"SHOW TBLPROPERTIES {target.identifier(table)}").collect()
+    return next((p["value"] for p in properties if p["key"] == RUN_ID_PROPERTY), None)
