@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from components.configuration import resolve  # noqa: E402
 from components.contracts import load_contract  # noqa: E402
-from pipelines.delta_tables import STATS_COLUMNS_PROPERTY, Target  # noqa: E402
+from pipelines.delta_tables import STATS_COLUMNS_PROPERTY, Target, stats_columns  # noqa: E402
 
 
 def _rss_bytes(pid: int) -> int:
@@ -107,7 +107,7 @@ def write_ceiling(spark, target: Target, tables: list[dict], scratch: str, parti
         (spark.range(0, n_batches, 1, numPartitions=max(1, min(partitions, n_batches)))
          .mapInArrow(repeat, frame.schema)
          .writeTo(f"delta.`{Path(scratch, t['table'])}`").using("delta")
-         .tableProperty(STATS_COLUMNS_PROPERTY, ",".join(load_contract(t["table"]).key_columns))
+         .tableProperty(STATS_COLUMNS_PROPERTY, stats_columns(load_contract(t["table"])))
          .createOrReplace())
         out.append({"table": t["table"], "rows": rows, "seconds": round(time.perf_counter() - started, 2)})
         shared.unpersist()

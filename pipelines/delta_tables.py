@@ -55,6 +55,11 @@ def spark_schema(contract: Contract) -> T.StructType:
     )
 
 
+def stats_columns(contract: Contract) -> str:
+    """The value of STATS_COLUMNS_PROPERTY for the contract's table."""
+    return ",".join(contract.key_columns)
+
+
 def not_null_constraint(column: str) -> str:
     return f"{column}_not_null"
 
@@ -161,7 +166,7 @@ def replace_table(spark, frame, contract: Contract, target: Target, run_id: str,
               .tableProperty("comment", contract.description)
               .tableProperty(RUN_ID_PROPERTY, run_id)
               .tableProperty(SCENARIO_PROPERTY, scenario)
-              .tableProperty(STATS_COLUMNS_PROPERTY, ",".join(contract.key_columns)))
+              .tableProperty(STATS_COLUMNS_PROPERTY, stats_columns(contract)))
     for name, predicate in constraints(contract).items():
         writer = writer.tableProperty(f"delta.constraints.{name}", predicate)
     writer.createOrReplace()

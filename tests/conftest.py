@@ -7,8 +7,8 @@ import pytest
 from components.configuration import resolve
 from pipelines.delta_tables import Target
 from pipelines.generate import run_generation
-from pipelines.validate import Validation, validate
 from pipelines.spark_session import get_spark
+from pipelines.validate import Validation, validate
 
 
 def pytest_collection_modifyitems(items):
