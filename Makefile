@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PRESET ?= small
 OUTPUT ?= warehouse
 
-.PHONY: run test test-deployment install dist submit benchmark validate report clean java
+.PHONY: run test test-processes test-deployment install dist submit benchmark validate report clean java
 
 java:
 	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || \
@@ -23,7 +23,12 @@ run: java install
 	$(VENV)/bin/retail-synth generate --preset $(PRESET) --output $(OUTPUT)
 
 test: java install
-	$(PY) -m pytest -q tests --ignore=tests/deployment
+	$(PY) -m pytest -q -m "not own_spark" tests --ignore=tests/deployment
+
+# The tests that start Spark processes of their own: a rerun in a new session, SIGINT and SIGKILL of a
+# run, Spark Connect, spark-submit. Minutes each, hence apart from `make test`.
+test-processes: java install
+	$(PY) -m pytest -q -m own_spark tests --ignore=tests/deployment
 
 # The built wheel in a fresh venv, and a real standalone cluster (a master, two workers): minutes each.
 test-deployment: java install

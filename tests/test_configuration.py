@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import pickle
 import typing
+from pathlib import Path
 
 import pytest
 
@@ -21,14 +22,18 @@ from components.distributions import Categorical, LogNormal, Normal, Uniform
 from components.run_config import DistributionParams, Realism, RealismRange, RunConfig, Segments
 
 
-def test_presets_resolve_with_the_documented_sizes():
-    sizes = {r["preset"]: (r["customers"], r["products"], r["locations"], r["days"]) for r in describe_presets()}
-    assert sizes == {
-        "tiny": (500, 60, 13, 30),
-        "small": (50_000, 2_000, 13, 90),
-        "medium": (50_000, 2_000, 25, 365),
-        "full": (200_000, 10_000, 13, 730),
-    }
+def test_presets_resolve_to_the_sizes_in_readme():
+    """README's table of presets (preset, customers, products, locations, days, inventory rows) is what they resolve to."""
+    lines = (Path(__file__).parents[1] / "README.md").read_text().splitlines()
+    header = lines.index("| preset | customers | products | locations | days | inventory rows |")
+    documented = {}
+    for line in lines[header + 2:]:
+        if not line.startswith("|"):
+            break
+        name, *numbers = [cell.strip() for cell in line.strip("|").split("|")]
+        documented[name] = tuple(int(n.replace(",", "")) for n in numbers)
+    assert documented == {r["preset"]: (r["customers"], r["products"], r["locations"], r["days"], r["inventory_rows"])
+                          for r in describe_presets()}
 
 
 def test_start_date_is_explicit_and_horizon_derived():

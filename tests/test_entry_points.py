@@ -58,6 +58,7 @@ def test_presets_command_lists_sizes(tmp_path):
 
 
 @pytest.mark.spark
+@pytest.mark.own_spark
 def test_spark_submit_runs_the_tiny_preset(tmp_path):
     out = tmp_path / "warehouse"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable)

@@ -75,6 +75,7 @@ def _rows_printed(stdout: str) -> dict[str, int]:
 
 
 @pytest.mark.spark
+@pytest.mark.own_spark
 def test_second_catalog_run_in_a_new_session_replaces_the_first(spark, tmp_path):
     """The embedded catalog must remember the first session's tables, which only shows across processes."""
     home = tmp_path / "home"

@@ -57,6 +57,7 @@ def copy_of_tiny(tiny_run, tmp_path) -> Path:
     return folder
 
 
+@pytest.mark.own_spark
 def test_sigint_restores_every_table_and_exits_130(spark, tiny_state, copy_of_tiny, tmp_path, capsys):
     before = tiny_state
     run = start_rerun(copy_of_tiny, tmp_path)
@@ -75,6 +76,7 @@ def test_sigint_restores_every_table_and_exits_130(spark, tiny_state, copy_of_ti
     assert [(r[0].split("-")[1], r[-2]) for r in runs] == [("seed7", "complete"), ("seed9", "rolled_back")]
 
 
+@pytest.mark.own_spark
 def test_sigkill_leaves_an_incomplete_run_that_validate_reports_and_rollback_restores(
         spark, tiny_state, copy_of_tiny, tmp_path, capsys):
     before = tiny_state

@@ -47,6 +47,7 @@ def _without_etl_timestamp(frame):
 
 
 @pytest.mark.spark
+@pytest.mark.own_spark
 def test_generate_over_connect_equals_the_classic_run(spark, tiny_run, over_connect):
     for table in WRITTEN_TABLES:
         written = spark.read.format("delta").load(str(over_connect["output"] / table))
@@ -55,6 +56,7 @@ def test_generate_over_connect_equals_the_classic_run(spark, tiny_run, over_conn
 
 
 @pytest.mark.spark
+@pytest.mark.own_spark
 def test_validate_over_connect_passes(over_connect):
     judged = {line.split()[1]: line.split()[0] for line in over_connect["validate_lines"]}
     assert len(judged) > 200 and "run_complete" in judged
