@@ -16,6 +16,9 @@ import time
 
 LIVE, LINES, QUIET = "live", "lines", "quiet"
 LINE_SECONDS = 10.0
+# The ETA extrapolates the rate so far. Before this share of the rows is in, that rate is the walk's and
+# the dimensions' (few rows in long seconds) and the ETA would read days: "?" instead.
+ETA_FROM_SHARE = 0.01
 
 
 def display_mode(quiet: bool, stream=sys.stderr) -> str:
@@ -97,7 +100,7 @@ class RunProgress:
         rows = self.rows_so_far()
         rate = rows / elapsed if elapsed > 0 else 0.0
         remaining = max(self.total - rows, 0)
-        eta = duration(remaining / rate) if rate > 0 else "?"
+        eta = duration(remaining / rate) if rate > 0 and rows >= ETA_FROM_SHARE * self.total else "?"
         writing = f"; writing {', '.join(sorted(self.writing))}" if self.writing else ""
         return (f"{len(self.written)}/{len(self.estimates)} tables, {rows:,} of ~{self.total:,} rows, "
                 f"{rate:,.0f} rows/s, ETA {eta}{writing}")

@@ -22,6 +22,14 @@ def test_lines_mode_reports_tables_and_status_lines_with_rate_and_eta():
     assert status[-1].endswith("writing gold_b")
 
 
+def test_no_eta_before_one_percent_of_the_rows_is_in():
+    progress = RunProgress({"gold_dim": 50, "gold_fact": 9_950}, QUIET)
+    progress.table_written("gold_dim", 50, 0.1)
+    assert progress.status().endswith("ETA ?")
+    progress.table_written("gold_fact", 9_950, 0.1)
+    assert "ETA 0s" in progress.status()
+
+
 def test_quiet_prints_nothing():
     out = io.StringIO()
     progress = RunProgress({"gold_a": 10}, QUIET, stream=out, line_seconds=0.01)
