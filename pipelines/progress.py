@@ -74,6 +74,7 @@ class RunProgress:
         self.total = sum(estimates.values())
         self.written: dict[str, int] = {}
         self.writing: set[str] = set()
+        self._most_rows = 0
         self.started = time.perf_counter()
         self._stop = threading.Event()
         self._live = None
@@ -92,8 +93,11 @@ class RunProgress:
             self._ticker.start()
 
     def rows_so_far(self) -> int:
+        """Never fewer than shown before: the task share is of whatever stages run now, and a new stage restarts it."""
         share = self.tasks.share() if self.tasks and self.writing else 0.0
-        return sum(self.written.values()) + int(sum(self.estimates.get(t, 0) for t in self.writing) * share)
+        rows = sum(self.written.values()) + int(sum(self.estimates.get(t, 0) for t in self.writing) * share)
+        self._most_rows = max(self._most_rows, rows)
+        return self._most_rows
 
     def status(self) -> str:
         elapsed = time.perf_counter() - self.started

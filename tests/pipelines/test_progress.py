@@ -30,6 +30,22 @@ def test_no_eta_before_one_percent_of_the_rows_is_in():
     assert "ETA 0s" in progress.status()
 
 
+class _StageShare:
+    """The share of tasks done as Spark reports it: it falls back when a new stage starts."""
+
+    def __init__(self, shares):
+        self.shares = iter(shares)
+
+    def share(self):
+        return next(self.shares)
+
+
+def test_rows_so_far_never_fall_when_a_new_stage_starts():
+    progress = RunProgress({"gold_fact": 1_000}, QUIET, tasks=_StageShare([0.5, 0.1, 0.8]))
+    progress.table_started("gold_fact")
+    assert [progress.rows_so_far() for _ in range(3)] == [500, 500, 800]
+
+
 def test_quiet_prints_nothing():
     out = io.StringIO()
     progress = RunProgress({"gold_a": 10}, QUIET, stream=out, line_seconds=0.01)
