@@ -12,7 +12,7 @@ from pyspark.sql import functions as F
 
 from components.tables.registry import WRITTEN_TABLES
 from pipelines.cli import main
-from pipelines.delta_tables import Target
+from pipelines.delta_tables import Target, table_run_id
 from pipelines.run_journal import RunJournal
 
 BIN = Path(sys.executable).parent
@@ -23,8 +23,7 @@ def assert_holds_only_run(spark, target: Target, table: str, run_id: str, rows: 
     """The table has exactly the rows the run wrote, the run's id, and (where it has rows) only the run's etl_timestamp."""
     frame = target.read(spark, table)
     assert frame.count() == rows, table
-    properties = spark.sql(f"DESCRIBE DETAIL {target.identifier(table)}").collect()
-    assert properties[0]["properties"]["retail_synth.run_id"] == run_id, table
+    assert table_run_id(spark, target, table) == run_id, table
     if "etl_timestamp" in frame.columns and rows:        # normal-ops writes gold_anomaly_label empty
         stamps = {r[0] for r in frame.select(F.date_format("etl_timestamp", RUN_STAMP)).distinct().collect()}
         assert stamps == {run_id.rsplit("-", 1)[1]}, table
@@ -91,7 +90,7 @@ def test_second_catalog_run_in_a_new_session_replaces_the_first(spark, tmp_path)
     rows = _rows_printed(result.stdout)
     assert sorted(rows) == sorted(WRITTEN_TABLES)
     tables = Target(output_dir=str(home / "spark-warehouse" / "rs_test.db"))   # the managed tables' folders
-    run_id = spark.sql(f"DESCRIBE DETAIL {tables.identifier('gold_date_dim')}").collect()[0]["properties"]["retail_synth.run_id"]
+    run_id = table_run_id(spark, tables, "gold_date_dim")
     assert run_id.startswith("tiny-seed4-")
     for table in WRITTEN_TABLES:
         assert_holds_only_run(spark, tables, table, run_id, rows[table])
