@@ -51,6 +51,7 @@ FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 MAX_HISTORY_YEARS = 100
 MAX_INT, MAX_LONG = 2**31 - 1, 2**63 - 1
 MAX_RECOVERY_DELAY_DAYS = (1 << 24) // (MAX_ORDERS_PER_DAY + 1) - 1     # demand.recovered_order_numbers
+MAX_RESTOCK_DELAY_DAYS = 365                       # a returned unit is back on stock within a year
 ORDER_NOISE_SIGMAS = 8          # margin of the Poisson draw of orders per day above its mean
 
 # Rules of single keys that their names cannot express: key -> (test, what is allowed).
@@ -68,6 +69,10 @@ KEY_RULES = {
     "carts.recovery_delay_days_max": (
         lambda v: v <= MAX_RECOVERY_DELAY_DAYS,
         f"at most {MAX_RECOVERY_DELAY_DAYS} (a recovered order's number holds its delay in the 24 bits of an order id)",
+    ),
+    "returns.restock_delay_days_max": (
+        lambda v: v <= MAX_RESTOCK_DELAY_DAYS,
+        f"at most {MAX_RESTOCK_DELAY_DAYS} days (a year)",
     ),
     "scenario.peak_demand_factor": (lambda v: v > 0, "a positive multiplier"),
     "scenario.shock_demand_factor": (lambda v: v >= 1, "a multiplier of at least 1"),

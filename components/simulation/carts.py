@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from components import hashing
+from components.simulation.demand import ORDER_ATTRIBUTES, order_attributes
 from components.simulation.pricing import sale_amounts
 from components.simulation.world import World
 
@@ -104,32 +105,47 @@ def _cents(amount: np.ndarray) -> np.ndarray:
 class CartBook:
     """The digital cart lines of one block: which are low, which are ordered, and what they sold."""
 
-    def __init__(self, world: World, requests, positions: np.ndarray):
+    def __init__(self, world: World, requests, cart: np.ndarray, positions: np.ndarray):
+        """`requests`, `cart` (each line's cart id, -1 for store lines) and `positions` are the walk's sorted lines."""
         self.world = world
-        self.requests, self.positions = requests, positions     # the walk's sorted request lines
-        self.cart, self.is_recovery = requests.cart, requests.is_recovery
-        self.cart_ids = np.unique(self.cart[self.cart >= 0])
-        self.index = np.searchsorted(self.cart_ids, self.cart)     # meaningful on cart lines only
+        self.requests, self.positions = requests, positions
+        self.is_recovery = requests.is_recovery
+        self.cart_ids = np.unique(cart[cart >= 0])
+        # each line's cart as an int32 index into cart_ids (-1: a store line), half the bytes of the id itself
+        self.index = np.where(cart >= 0, np.searchsorted(self.cart_ids, cart), -1).astype(np.int32)
         n = len(self.cart_ids)
         self.low = np.zeros(n, bool)                 # pooled over every block
         self.abandoned = np.zeros(n, bool)
         self.recovery_ordered = np.zeros(n, bool)
-        self.line_low = np.zeros(len(self.cart), bool)
+        self.line_low = np.zeros(len(cart), bool)
 
     def store_lines(self) -> np.ndarray:
         """The ordered mask before any cart is decided: store lines are always ordered."""
-        return self.cart < 0
+        return self.index < 0
+
+    def cart_of(self, lines: np.ndarray) -> np.ndarray:
+        """int64 cart id of each line (-1 for store lines)."""
+        k = self.index[lines]
+        cart = np.full(len(lines), -1, np.int64)
+        cart[k >= 0] = self.cart_ids[k[k >= 0]]
+        return cart
+
+    def order_attributes(self, lines: np.ndarray) -> dict[str, np.ndarray]:
+        """demand.order_attributes of `lines`, which the walk does not hold (ORDER_ATTRIBUTES), in that order."""
+        r = self.requests
+        attributes = order_attributes(self.world, r.day[lines], r.order[lines], self.cart_of(lines), r.is_recovery[lines])
+        return {name: attributes[name] for name in ORDER_ATTRIBUTES}
 
     def low_carts(self, lines: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
         """Ids of the carts among `lines` (one day's) with an original line low on stock at its shipping node."""
-        original = lines[(self.cart[lines] >= 0) & ~self.is_recovery[lines]]
+        original = lines[(self.index[lines] >= 0) & ~self.is_recovery[lines]]
         low = shipping_availability(self.positions[original], on_hand) <= self.world.config.inventory.low_inventory_threshold_count
         self.line_low[original] = low
-        return np.unique(self.cart[original[low]])
+        return self.cart_ids[np.unique(self.index[original[low]])]
 
     def decide(self, lines: np.ndarray, low_carts: np.ndarray, ordered: np.ndarray) -> None:
         """Decide the carts of `lines` (one day's) under the pooled low flags; marks in `ordered` what is ordered."""
-        cart_lines = lines[self.cart[lines] >= 0]
+        cart_lines = lines[self.index[lines] >= 0]
         original = cart_lines[~self.is_recovery[cart_lines]]
         if len(original):
             k = np.unique(self.index[original])
@@ -144,18 +160,22 @@ class CartBook:
     def cart_low_of(self, lines: np.ndarray) -> np.ndarray:
         """The pooled low flag of each line's cart (False for store lines)."""
         flag = np.zeros(len(lines), bool)
-        in_cart = self.cart[lines] >= 0
+        in_cart = self.index[lines] >= 0
         flag[in_cart] = self.low[self.index[lines[in_cart]]]
         return flag
 
     def lines(self, sold: np.ndarray, ordered: np.ndarray) -> dict:
         """One entry per cart line of the block (CART_LINE_SCHEMA), after the walk."""
         r, world = self.requests, self.world
-        at = np.flatnonzero(self.cart >= 0)
+        at = np.flatnonzero(self.index >= 0)
         k = self.index[at]
         product, day = r.product[at].astype(np.int64), r.day[at].astype(np.int64)
+        attributes = self.order_attributes(at)
         return {
-            **r.fields(at, "cart", "is_recovery", "day", "order", "line", "customer", "channel", "slot", "product"),
+            "cart": self.cart_ids[k],
+            **r.fields(at, "is_recovery", "day", "order", "line"),
+            **{name: attributes[name] for name in ("customer", "channel", "slot")},
+            "product": r.product[at],
             "low": self.line_low[at],
             "value_cents": _cents(sale_amounts(world, product, day, r.quantity[at])[2]),
             "abandoned": self.abandoned[k],

@@ -28,6 +28,8 @@ CHUNK_LINES = 1_500_000                           # lines generated at once (bou
 RECOVERED_ORDER_BASE = MAX_ORDERS_PER_DAY + 1      # recovered order number = days since abandonment * this + cart's order number
 
 MAX_QUANTITY = 99                                  # largest units of a line distributions.quantity may declare
+# the columns order_attributes draws for each line's order, in the sales lines' order
+ORDER_ATTRIBUTES = ("customer", "channel", "is_digital", "slot", "payment", "terminal", "associate")
 PAYMENT_METHODS = ("credit_card", "debit_card", "cash", "gift_card", "paypal", "mobile_wallet")   # distributions.payment_method
 
 
@@ -59,9 +61,12 @@ def order_slots(seed: int, order_id: np.ndarray, is_digital) -> np.ndarray:
     The customer event table times a recovered order's purchase with it, so
     the draw lives here once.
     """
-    store = hashing.choice(seed, "demand.slot", STORE_SLOT_WEIGHTS, order_id)
-    digital = hashing.choice(seed, "demand.slot", DIGITAL_SLOT_WEIGHTS, order_id)
-    return np.where(is_digital, digital, store).astype(np.int16)
+    order_id = np.asarray(order_id)
+    digital = np.broadcast_to(np.asarray(is_digital, bool), order_id.shape)
+    slot = np.empty(order_id.shape, np.int16)
+    for profile, rows in ((STORE_SLOT_WEIGHTS, ~digital), (DIGITAL_SLOT_WEIGHTS, digital)):
+        slot[rows] = hashing.choice(seed, "demand.slot", profile, order_id[rows])
+    return slot
 
 
 def recovered_order_numbers(days_since_abandonment: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -76,7 +81,10 @@ def line_ids(order_id: np.ndarray, line_number: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Requests:
-    """Order lines of one product block (one entry per line), in generation order."""
+    """Order lines of one product block (one entry per line), in generation order.
+
+    A block's walk keeps only the fields it reads and sets the others to None (walk.SORTED_AWAY).
+    """
 
     day: np.ndarray          # int32 simulation day index
     order: np.ndarray        # int32 order number within the day
@@ -218,26 +226,20 @@ def _with_recovery_copies(world: World, regular: Requests) -> Requests:
     order = recovered_order_numbers(delay, regular.order[src]).astype(np.int32)
     oid = order_ids(world.epoch_day[recovery_day], order)
     lid = line_ids(oid, regular.line[src])
-    slot = order_slots(world.seed, oid, regular.is_digital[src])
+    is_recovery = np.ones(len(src), dtype=bool)
+    attributes = order_attributes(world, recovery_day, order, cart[src], is_recovery)
     copies = Requests(
         day=recovery_day.astype(np.int32),
         order=order,
         line=regular.line[src],
-        customer=regular.customer[src],
         product=regular.product[src],
         quantity=regular.quantity[src],
-        channel=regular.channel[src],
-        is_digital=regular.is_digital[src],
         nodes=regular.nodes[src],
-        slot=slot,
-        priority=slot + hashing.uniform(world.seed, "demand.priority", lid),
-        payment=world.config.distributions.payment_method.digital.draw_from(
-            PAYMENT_METHODS, world.seed, "demand.payment", oid).astype(np.int8),
-        terminal=regular.terminal[src],
-        associate=regular.associate[src],
+        priority=attributes["slot"] + hashing.uniform(world.seed, "demand.priority", lid),
         line_id=lid,
         cart=cart[src],
-        is_recovery=np.ones(len(src), dtype=bool),
+        is_recovery=is_recovery,
+        **attributes,
     )
     regular.cart = cart
     regular.is_recovery = np.zeros(len(regular), dtype=bool)
@@ -245,46 +247,67 @@ def _with_recovery_copies(world: World, regular: Requests) -> Requests:
                        for name in Requests.__dataclass_fields__})
 
 
-def _attributes(world, day, order, line, customer, product, lid, oid) -> Requests:
-    """Order- and line-level attributes of the kept lines, all hashed from their ids."""
+def order_attributes(world: World, day: np.ndarray, order: np.ndarray, cart: np.ndarray,
+                     is_recovery: np.ndarray) -> dict[str, np.ndarray]:
+    """customer, channel, is_digital, slot, payment, terminal and associate of each line's order, hashed from ids.
+
+    The one home of these draws: demand generation calls it, and the walk
+    calls it again for the lines it writes instead of holding seven columns
+    for every request. A recovery copy's order keeps its cart's customer,
+    channel, terminal and associate (drawn from the cart's original order id
+    and day); its own order id draws its slot and payment.
+    """
     seed = world.seed
+    day = np.asarray(day, dtype=np.int64)
+    order = np.asarray(order, dtype=np.int64)
+    oid = order_ids(world.epoch_day[day], order)
+    source = np.where(is_recovery, cart, oid)
+    source_day = np.where(is_recovery, day - order // RECOVERED_ORDER_BASE, day)
+    customer = order_customers(world, source, source_day)
     n_channels = len(world.channel_code)
     preferred = world.customer_channel[customer].astype(np.int64)
-    loyal = hashing.uniform(seed, "demand.channel", oid) < world.config.demand.channel_loyalty_rate
-    other = np.floor(hashing.uniform(seed, "demand.channel_other", oid) * max(n_channels - 1, 1)).astype(np.int64)
+    loyal = hashing.uniform(seed, "demand.channel", source) < world.config.demand.channel_loyalty_rate
+    other = np.floor(hashing.uniform(seed, "demand.channel_other", source) * max(n_channels - 1, 1)).astype(np.int64)
     other = other + (other >= preferred)
     channel = np.where(loyal | (n_channels == 1), preferred, other).astype(np.int16)
     is_digital = world.channel_is_digital[channel]
+    payments = world.config.distributions.payment_method
+    payment = np.empty(len(oid), np.int8)
+    for methods, rows in ((payments.store, ~is_digital), (payments.digital, is_digital)):
+        payment[rows] = methods.draw_from(PAYMENT_METHODS, seed, "demand.payment", oid[rows])
+    return {
+        "customer": customer.astype(np.int32),
+        "channel": channel,
+        "is_digital": is_digital,
+        "slot": order_slots(seed, oid, is_digital),
+        "payment": payment,
+        "terminal": (1 + hashing.integers(seed, "demand.terminal", 0, TERMINALS_PER_STORE - 1, source)).astype(np.int16),
+        "associate": (1 + hashing.integers(seed, "demand.associate", 0, ASSOCIATES_PER_STORE - 1, source)).astype(np.int16),
+    }
 
+
+def _attributes(world, day, order, line, customer, product, lid, oid) -> Requests:
+    """Order- and line-level attributes of the kept lines, all hashed from their ids."""
+    seed = world.seed
+    attributes = order_attributes(world, day, order, np.full(len(day), -1, np.int64), np.zeros(len(day), bool))
+    is_digital = attributes["is_digital"]
     width = world.customer_nodes.shape[1]
     nodes = np.full((len(day), width), -1, dtype=np.int16)
     nodes[:, 0] = world.customer_home[customer]
     nodes[is_digital] = world.customer_nodes[customer[is_digital]]
-
-    slot = order_slots(seed, oid, is_digital)
-    payments = world.config.distributions.payment_method
-    pay_store = payments.store.draw_from(PAYMENT_METHODS, seed, "demand.payment", oid)
-    pay_digital = payments.digital.draw_from(PAYMENT_METHODS, seed, "demand.payment", oid)
     # the World's normalised weights in declared order: the shares the replenishment model plans with
     quantity = world.quantity_units[hashing.choice(seed, "demand.quantity", world.quantity_weights, lid)].astype(np.int16)
-    # Service order within a position and day: the order's time slot, ties broken by a hashed draw.
-    priority = slot + hashing.uniform(seed, "demand.priority", lid)
     return Requests(
         day=day.astype(np.int32),
         order=order.astype(np.int32),
         line=line.astype(np.int16),
-        customer=customer.astype(np.int32),
         product=product.astype(np.int32),
         quantity=quantity,
-        channel=channel,
-        is_digital=is_digital,
         nodes=nodes,
-        slot=slot,
-        priority=priority,
-        payment=np.where(is_digital, pay_digital, pay_store).astype(np.int8),
-        terminal=(1 + hashing.integers(seed, "demand.terminal", 0, TERMINALS_PER_STORE - 1, oid)).astype(np.int16),
-        associate=(1 + hashing.integers(seed, "demand.associate", 0, ASSOCIATES_PER_STORE - 1, oid)).astype(np.int16),
+        # service order within a position and day: the order's time slot, ties broken by a hashed draw
+        priority=attributes["slot"] + hashing.uniform(seed, "demand.priority", lid),
         line_id=np.asarray(lid, dtype=np.int64),
         cart=np.full(len(day), -1, dtype=np.int64),
         is_recovery=np.zeros(len(day), dtype=bool),
+        **attributes,
     )

@@ -24,7 +24,7 @@ from components.simulation.world import World
 @dataclass
 class ReturnDraws:
     returned: np.ndarray      # bool: the line comes back if it sells
-    delay: np.ndarray         # int64 days from sale to restock
+    delay: np.ndarray         # int16 days from sale to restock
     exchange: np.ndarray      # bool: the return is an exchange (only meaningful when returned)
 
 
@@ -36,6 +36,6 @@ def return_draws(world: World, requests: Requests) -> ReturnDraws:
     returned = hashing.uniform(world.seed, "returns.returned", lid) < probability
     return ReturnDraws(
         returned=returned,
-        delay=hashing.integers(world.seed, "returns.delay", returns.restock_delay_days_min, returns.restock_delay_days_max, lid),
+        delay=hashing.integers(world.seed, "returns.delay", returns.restock_delay_days_min, returns.restock_delay_days_max, lid).astype(np.int16),
         exchange=returned & (hashing.uniform(world.seed, "returns.exchange", lid) < returns.exchange_share),
     )

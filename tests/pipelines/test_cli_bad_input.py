@@ -39,6 +39,7 @@ OUT_OF_RANGE = {
     "spark.cart_exchange": ["sideways"],
     "spark.driver_memory": ["lots", "0g", "4 g"],
     "carts.recovery_delay_days_max": ["16"],
+    "returns.restock_delay_days_max": ["366"],
     "scenario.peak_demand_factor": ["0"],
     "scenario.shock_demand_factor": ["0.5"],
     "anomalies.shrinkage_units_max": ["0"],
