@@ -9,9 +9,13 @@ for warehouses and the DC.
 Policy. Daily review at the end of the day, (R, S) with a forecast: if
 on_hand + in_transit <= R, order S - on_hand - in_transit, arriving at the
 start of day + lead time. S = R + Q where the lot Q covers review_cycle_days
-of forecast demand (weeks, as fashion buys), and at least the location
-kind's minimum lot: inventory.store_minimum_lot_units (presentation stock)
-or inventory.warehouse_minimum_lot_units (a supplier case pack). Cycle stock,
+of forecast demand after the lead time (weeks, as fashion buys), at no less
+than the lead time's daily rate, and at least the location kind's minimum
+lot: inventory.store_minimum_lot_units (presentation stock) or
+inventory.warehouse_minimum_lot_units (a supplier case pack). The floor keeps
+the lot the reorder-level table assumes: at the end of a peak a lot sized on
+the quieter weeks ahead left positions short while the peak still ran (small
+peak-season: 11.3% out of stock on its last day against a 7.5% target). Cycle stock,
 not safety stock, gives the retail depth of weeks of cover, so lots set
 turnover and the low-inventory share while R keeps the stockout target.
 Products past their end of life are not reordered. The forecast is the
@@ -237,7 +241,8 @@ class Policy:
     minimum_lot: np.ndarray       # int64 smallest lot of each position (store presentation stock, or a warehouse case pack)
     lead_min: int
     lead_rate: np.ndarray         # [day, lead - lead_min] mean demand index over the lead time after the day
-    review_index: np.ndarray      # [day, lead - lead_min] demand index summed over the review cycle after that
+    review_index: np.ndarray      # [day, lead - lead_min] demand index of the lot: summed over the review cycle after
+                                  # the lead time, at no less than lead_rate a day (see the module's Policy)
     grid_offset: np.ndarray       # position part of the table coordinate log(lines) / grid step
     mean_quantity: float
     target: float
@@ -272,6 +277,7 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
     leads = np.arange(lead_min, lead_max + 1)[None, :]
     rc = inventory.review_cycle_days
     step = np.log(LAMBDA_GRID[1] / LAMBDA_GRID[0])
+    lead_rate = (cs[days + 1 + leads] - cs[days + 1]) / leads
     return Policy(
         lead_time=lead,
         lines_per_index=lines,
@@ -283,8 +289,8 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
         table_offset=kind * tables[0].size,
         minimum_lot=np.asarray(minimum_lots, dtype=np.int64)[kind],
         lead_min=lead_min,
-        lead_rate=(cs[days + 1 + leads] - cs[days + 1]) / leads,
-        review_index=cs[days + 1 + leads + rc] - cs[days + 1 + leads],
+        lead_rate=lead_rate,
+        review_index=np.maximum(cs[days + 1 + leads + rc] - cs[days + 1 + leads], lead_rate * rc),
         grid_offset=(np.log(np.maximum(lines, 1e-300)) - np.log(LAMBDA_GRID[0])) / step,
         mean_quantity=world.mean_quantity,
         target=inventory.target_stockout_rate,
