@@ -38,3 +38,18 @@ def test_lognormal_popularity_draws_one_weight_per_product():
     assert np.isclose(world.popularity.sum(), 1) and (world.popularity > 0).all()
     assert not np.allclose(np.sort(world.popularity), np.sort(zipf.popularity))
     assert isinstance(zipf.config.distributions.product_popularity, Zipf)
+
+
+def test_order_attributes_drawn_again_are_those_of_the_generated_lines():
+    """The walk drops the order attributes of its requests and draws them again for the lines it writes."""
+    world = tiny_world()
+    requests = demand.block_requests(world, 0, world.n_products)
+    assert requests.is_recovery.any() and (~requests.is_digital).any()
+    again = demand.order_attributes(world, requests.day, requests.order, requests.cart, requests.is_recovery)
+    for name in demand.ORDER_ATTRIBUTES:
+        got, generated = again[name], getattr(requests, name)
+        assert got.dtype == generated.dtype and np.array_equal(got, generated), name
+    # the nodes a line asks were chosen with the customer generation drew: the same customer
+    customer = again["customer"]
+    first_node = np.where(requests.is_digital, world.customer_nodes[customer][:, 0], world.customer_home[customer])
+    assert np.array_equal(requests.nodes[:, 0], first_node)
