@@ -47,7 +47,6 @@ from pipelines.spark_session import default_parallelism
 BLOCK_ROWS = T.StructType([
     T.StructField("block", T.IntegerType(), False),
     T.StructField("part", T.StringType(), False),        # RESULT or CART_LINES
-    T.StructField("raw_bytes", T.LongType(), False),     # size before compression
     T.StructField("payload", T.BinaryType(), False),
 ])
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
@@ -70,16 +69,21 @@ def cart_exchange(config: RunConfig) -> str:
     return "barrier" if position_days > AUTO_BARRIER_POSITION_DAYS else "in_task"
 
 
-def pack(value) -> tuple[int, bytes]:
-    raw = pickle.dumps(value, protocol=5)
-    return len(raw), pa.compress(raw, codec="lz4", asbytes=True)
+def pack(value) -> bytes:
+    """`value` pickled with its arrays out of band, each LZ4-compressed: no uncompressed copy of it is made."""
+    arrays = []
+    head = pickle.dumps(value, protocol=5, buffer_callback=arrays.append)
+    return pickle.dumps((head, [(a.raw().nbytes, pa.compress(a.raw(), codec="lz4", asbytes=True)) for a in arrays]),
+                        protocol=5)
 
 
 def unpacked(batches):
-    """The values packed in the (raw_bytes, payload) rows of `batches`, one at a time."""
+    """The values packed in the payload rows of `batches`, one at a time."""
     for batch in batches:
-        for raw, payload in zip(batch.column("raw_bytes").to_pylist(), batch.column("payload").to_pylist()):
-            yield pickle.loads(pa.decompress(payload, decompressed_size=raw, codec="lz4", asbytes=True))
+        for payload in batch.column("payload").to_pylist():
+            head, arrays = pickle.loads(payload)
+            yield pickle.loads(head, buffers=[pa.decompress(packed, decompressed_size=size, codec="lz4")
+                                              for size, packed in arrays])     # mutable buffers: writeable arrays
 
 
 def _pooled_by_barrier(low_carts: np.ndarray) -> np.ndarray:
@@ -100,12 +104,17 @@ def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barr
             for task in ids.column("id").to_pylist():
                 mine = list(range(task, len(blocks), tasks))
                 results = walk_blocks(world, [blocks[b] for b in mine], pool)
-                for block, result in zip(mine, results):
+                for block in mine:
+                    # packed one part at a time, each freed once packed: the task peaks with its largest block
+                    result = next(results)
                     lines, result.cart_lines = result.cart_lines, None
-                    rows = [pack(result), pack(pa.Table.from_pydict(lines, schema=CART_LINE_SCHEMA))]
+                    rows = [pack(result)]
+                    del result
+                    rows.append(pack(lines))
+                    del lines
                     yield pa.RecordBatch.from_pydict(
                         {"block": [block, block], "part": [RESULT, CART_LINES],
-                         "raw_bytes": [r[0] for r in rows], "payload": [r[1] for r in rows]},
+                         "payload": rows},
                         schema=BLOCK_ROWS_ARROW,
                     )
 
@@ -182,7 +191,7 @@ class WalkStage:
 
         def cart_lines(batches):
             for lines in unpacked(batches):
-                yield from lines.to_batches(max_chunksize=batch_rows)
+                yield from pa.Table.from_pydict(lines, schema=CART_LINE_SCHEMA).to_batches(max_chunksize=batch_rows)
 
         def decide(batches):
             # every line of a cart is in this partition (repartitioned by cart); its batches are folded at once
@@ -195,7 +204,7 @@ class WalkStage:
         return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
 
     def _payloads(self, part: str):
-        return self.walked.where(F.col("part") == part).select("raw_bytes", "payload")
+        return self.walked.where(F.col("part") == part).select("payload")
 
     def frame(self, table: str):
         """A DataFrame whose tasks format `table`'s rows from the persisted walk."""

@@ -98,6 +98,9 @@ CART_LINE_SCHEMA = pa.schema(
 )
 
 
+ATTRIBUTE_CHUNK = 500_000      # lines whose order attributes CartBook draws at once
+
+
 def _cents(amount: np.ndarray) -> np.ndarray:
     return np.rint(np.asarray(amount) * 100).astype(np.int64)
 
@@ -131,10 +134,15 @@ class CartBook:
         return cart
 
     def order_attributes(self, lines: np.ndarray) -> dict[str, np.ndarray]:
-        """demand.order_attributes of `lines`, which the walk does not hold (ORDER_ATTRIBUTES), in that order."""
+        """demand.order_attributes of `lines`, which the walk does not hold (ORDER_ATTRIBUTES), in that order.
+
+        Drawn ATTRIBUTE_CHUNK lines at a time: the draw's int64 temporaries
+        would otherwise be the largest allocation of a big block's result.
+        """
         r = self.requests
-        attributes = order_attributes(self.world, r.day[lines], r.order[lines], self.cart_of(lines), r.is_recovery[lines])
-        return {name: attributes[name] for name in ORDER_ATTRIBUTES}
+        chunks = [order_attributes(self.world, r.day[part], r.order[part], self.cart_of(part), r.is_recovery[part])
+                  for part in np.array_split(lines, max(1, -(-len(lines) // ATTRIBUTE_CHUNK)))]
+        return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in ORDER_ATTRIBUTES}
 
     def low_carts(self, lines: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
         """Ids of the carts among `lines` (one day's) with an original line low on stock at its shipping node."""

@@ -1,18 +1,20 @@
-"""Customer demand: every order line of the simulated period, regenerated per product block.
+"""Customer demand: every order line of the simulated period, dealt to the product blocks.
 
 Orders per day come from the World (Poisson of the summed customer order rates
 times the day's seasonality, so twice the customers give about twice the
 orders). Every other draw is a hash of (seed, stream, day, order number[,
 line number]): the customer of an order, its basket size, channel, time slot
 and payment; the product, quantity and priority of each line. Basket sizes,
-quantities and payments follow their declarations in `distributions`. A block
-therefore regenerates all lines, keeps those of its products and gets exactly
-the same lines, with the same attributes, whatever the block boundaries.
+quantities and payments follow their declarations in `distributions`. A task
+therefore draws all lines once, deals each to the block of its product, and
+every block gets exactly the same lines, with the same attributes, whatever
+the block boundaries and whichever blocks share its task.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
@@ -141,11 +143,20 @@ def _draw_products(world: World, seed: int, lid: np.ndarray, day: np.ndarray) ->
     return product
 
 
-def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
-    """All order lines of products [product_lo, product_hi) over warm-up and horizon."""
+def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Requests]:
+    """All order lines of each block [lo, hi) over warm-up and horizon, in the blocks' order.
+
+    The lines of every order are drawn once for all `blocks` and dealt to the
+    block of their product, so a task walking many blocks draws the whole
+    demand once instead of once per block; each block's lines keep their
+    generation order, so its requests are those it would draw alone.
+    """
     seed = world.seed
     epoch_all = world.epoch_day
-    parts = []
+    owner = np.full(world.n_products + 1, -1, dtype=np.int32)     # the last entry: a line that found no product
+    for index, (lo, hi) in enumerate(blocks):
+        owner[lo:hi] = index
+    kept = [[] for _ in blocks]
     for d0, d1 in _day_chunks(world):
         counts = world.orders_per_day[d0:d1]
         total = int(counts.sum())
@@ -163,15 +174,20 @@ def block_requests(world: World, product_lo: int, product_hi: int) -> Requests:
         line_first = np.repeat(np.cumsum(basket) - basket, basket)
         line = (np.arange(len(line_order)) - line_first).astype(np.int16)
         line_day = day[line_order]
-        lid = line_ids(oid[line_order], line)
-        product = _draw_products(world, seed, lid, line_day)
-        keep = np.flatnonzero((product >= product_lo) & (product < product_hi))
-        parts.append((line_day[keep], order[line_order[keep]], line[keep], customer[line_order[keep]].astype(np.int32),
-                      product[keep].astype(np.int32), lid[keep], oid[line_order[keep]]))
+        product = _draw_products(world, seed, line_ids(oid[line_order], line), line_day)
+        block = owner[product]
+        by_block = np.argsort(block, kind="stable")
+        ends = np.cumsum(np.bincount(block + 1, minlength=len(blocks) + 1))
+        for index, parts in enumerate(kept):
+            keep = by_block[ends[index]:ends[index + 1]]
+            parts.append((line_day[keep], order[line_order[keep]], line[keep], customer[line_order[keep]],
+                          product[keep].astype(np.int32)))
 
-    parts.append(_lift_lines(world, product_lo, product_hi))
-    day, order, line, customer, product, lid, oid = (np.concatenate(c) for c in zip(*parts))
-    return _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, lid, oid))
+    for index, (lo, hi) in enumerate(blocks):
+        parts, kept[index] = kept[index], None      # a block's drawn lines are freed once its requests are out
+        parts.append(_lift_lines(world, lo, hi))
+        day, order, line, customer, product = (np.concatenate(c) for c in zip(*parts))
+        yield _with_recovery_copies(world, _attributes(world, day, order, line, customer, product))
 
 
 def order_customers(world: World, oid: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -189,9 +205,8 @@ def _lift_lines(world: World, product_lo: int, product_hi: int) -> tuple:
     day = world.lift_day[entry].astype(np.int32)
     order = (world.lift_first_order[entry] + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int32)
     oid = order_ids(world.epoch_day[day], order)
-    line = np.zeros(total, dtype=np.int16)
-    return (day, order, line, order_customers(world, oid, day), world.lift_product[entry].astype(np.int32),
-            line_ids(oid, line), oid)
+    return (day, order, np.zeros(total, dtype=np.int16), order_customers(world, oid, day),
+            world.lift_product[entry].astype(np.int32))
 def _basket_lines(world: World, segment: np.ndarray, oid: np.ndarray) -> np.ndarray:
     """Lines of each order, drawn from its customer's segment's declaration (distributions.basket_lines)."""
     basket = np.zeros(len(oid), dtype=np.int64)
@@ -286,9 +301,10 @@ def order_attributes(world: World, day: np.ndarray, order: np.ndarray, cart: np.
     }
 
 
-def _attributes(world, day, order, line, customer, product, lid, oid) -> Requests:
+def _attributes(world, day, order, line, customer, product) -> Requests:
     """Order- and line-level attributes of the kept lines, all hashed from their ids."""
     seed = world.seed
+    lid = line_ids(order_ids(world.epoch_day[day], order), line)
     attributes = order_attributes(world, day, order, np.full(len(day), -1, np.int64), np.zeros(len(day), bool))
     is_digital = attributes["is_digital"]
     width = world.customer_nodes.shape[1]

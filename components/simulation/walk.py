@@ -144,7 +144,8 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]],
     `pool_low_carts` takes this process's low cart ids of the day and returns
     those of every process; with all blocks in one process it is the identity.
     """
-    walks = [BlockWalk(world, lo, hi) for lo, hi in blocks]
+    requests = demand.blocks_requests(world, blocks)
+    walks = [BlockWalk(world, lo, hi, next(requests)) for lo, hi in blocks]
     for day in range(world.n_days):
         for walk in walks:
             walk.start_of_day(day)
@@ -170,7 +171,7 @@ class BlockWalk:
     ring of a few days; the daily series go to DayRecords.
     """
 
-    def __init__(self, world: World, product_lo: int, product_hi: int):
+    def __init__(self, world: World, product_lo: int, product_hi: int, requests: demand.Requests):
         self.world = world
         self.product_lo, self.product_hi = product_lo, product_hi
         m = world.n_locations
@@ -183,7 +184,6 @@ class BlockWalk:
         self.outage_positions = np.flatnonzero(location == plan.outage_location)
         self.extra_lead = np.where(plan.outage_peers[location], plan.outage_extra_lead_days, 0)
 
-        requests = demand.block_requests(world, product_lo, product_hi)
         draws = returns.return_draws(world, requests)
         local = (requests.product - product_lo).astype(np.int64) * m
         positions = np.where(requests.nodes >= 0, local[:, None] + requests.nodes, -1).astype(np.int32)
@@ -201,6 +201,9 @@ class BlockWalk:
         self.first_node[out] = self.positions[out, 1]
         self.returned = self.ret.returned & (self.req.day >= warmup)
         self.bounds = np.searchsorted(self.req.day, np.arange(n_days + 1))
+        # a line's day follows from the day bounds and its product from its first position: neither is held
+        # while the walk runs (the walk never reads them); result() derives them again
+        self.req.day = self.req.product = None
         n_req = len(order)
         self.carts = CartBook(world, self.req, cart, self.positions)
         del cart
@@ -367,13 +370,16 @@ class BlockWalk:
     def result(self) -> BlockResult:
         world, req, ret = self.world, self.req, self.ret
         m, warmup, n_days = world.n_locations, world.warmup_days, world.n_days
+        req.day = np.repeat(np.arange(n_days, dtype=np.int32), np.diff(self.bounds))
+        req.product = (self.product_lo + self.positions[:, 0] // m).astype(np.int32)
         sold = self.sold
         in_horizon = req.day >= warmup
         for d in range(n_days, n_days + len(self.arrivals)):      # orders still on their way after the last day
             self.series["arrivals"].append(self.arrivals[d % len(self.arrivals)])
 
-        # sale lines of the horizon
+        # sale lines of the horizon, in (day, order, line) order
         keep = np.flatnonzero(in_horizon & (sold > 0))
+        keep = keep[np.lexsort((req.line[keep], req.order[keep], req.day[keep]))]
         product = req.product[keep].astype(np.int64)
         day = req.day[keep].astype(np.int64)
         rate, promotional, clearance = price_terms(world, product, day)
@@ -397,8 +403,6 @@ class BlockWalk:
             "is_clearance": clearance,
             "cart_low": self.carts.cart_low_of(keep),
         }
-        line_order = np.lexsort((sales["line"], sales["order"], sales["day"]))
-        sales = {k: v[line_order] for k, v in sales.items()}
 
         # lost attempts of the horizon: requests that got nothing, attributed to the first node asked and
         # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested

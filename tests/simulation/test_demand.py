@@ -16,7 +16,7 @@ DECLARED = (
 
 def test_order_lines_follow_their_declarations():
     world = tiny_world(*DECLARED)
-    lines = demand.block_requests(world, 0, world.n_products)
+    lines = next(demand.blocks_requests(world, [(0, world.n_products)]))
     assert set(np.unique(lines.quantity).tolist()) == {1, 4}
     assert world.mean_quantity == 0.25 * 4 + 0.75 * 1
     assert world.quantity_pmf.tolist() == [0.75, 0.0, 0.0, 0.25]
@@ -43,7 +43,7 @@ def test_lognormal_popularity_draws_one_weight_per_product():
 def test_order_attributes_drawn_again_are_those_of_the_generated_lines():
     """The walk drops the order attributes of its requests and draws them again for the lines it writes."""
     world = tiny_world()
-    requests = demand.block_requests(world, 0, world.n_products)
+    requests = next(demand.blocks_requests(world, [(0, world.n_products)]))
     assert requests.is_recovery.any() and (~requests.is_digital).any()
     again = demand.order_attributes(world, requests.day, requests.order, requests.cart, requests.is_recovery)
     for name in demand.ORDER_ATTRIBUTES:
@@ -53,3 +53,18 @@ def test_order_attributes_drawn_again_are_those_of_the_generated_lines():
     customer = again["customer"]
     first_node = np.where(requests.is_digital, world.customer_nodes[customer][:, 0], world.customer_home[customer])
     assert np.array_equal(requests.nodes[:, 0], first_node)
+
+
+def test_blocks_drawn_together_get_the_lines_each_draws_alone():
+    """A task draws the demand once for all its blocks; every block's requests are those it would draw alone."""
+    world = tiny_world()
+    blocks = [(0, 7), (30, 45), (7, 30), (45, world.n_products)]      # not in product order, as a barrier task's
+    together = list(demand.blocks_requests(world, blocks))
+    for (lo, hi), requests in zip(blocks, together):
+        alone = next(demand.blocks_requests(world, [(lo, hi)]))
+        assert ((requests.product >= lo) & (requests.product < hi)).all()
+        for name in demand.Requests.__dataclass_fields__:
+            got, own = getattr(requests, name), getattr(alone, name)
+            assert got.dtype == own.dtype and np.array_equal(got, own), (lo, hi, name)
+    everything = next(demand.blocks_requests(world, [(0, world.n_products)]))
+    assert sum(len(r) for r in together) == len(everything)
