@@ -408,6 +408,9 @@ class BlockWalk:
         # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested
         lost = np.flatnonzero(in_horizon & self.ordered & (sold == 0))
         lost_quantity = req.quantity[lost].astype(np.int64)
+        lost_position = self.first_node[lost].astype(np.int64)
+        # the walk is over: what only serving read goes before the cart lines are built, so a big block peaks lower
+        self.positions = self.carts.positions = self.first_node = self.service_rank = self.inv_at = self.served = None
 
         return BlockResult(
             product_lo=self.product_lo,
@@ -420,7 +423,7 @@ class BlockWalk:
             opening=self.opening,
             series=self.series,
             sales=sales,
-            lost_position=self.first_node[lost].astype(np.int64),
+            lost_position=lost_position,
             lost_day=(req.day[lost] - warmup).astype(np.int64),
             lost_quantity=lost_quantity,
             lost_revenue=np.round(lost_quantity * world.base_price[req.product[lost]], 2),
