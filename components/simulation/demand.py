@@ -207,6 +207,8 @@ def _lift_lines(world: World, product_lo: int, product_hi: int) -> tuple:
     oid = order_ids(world.epoch_day[day], order)
     return (day, order, np.zeros(total, dtype=np.int16), order_customers(world, oid, day),
             world.lift_product[entry].astype(np.int32))
+
+
 def _basket_lines(world: World, segment: np.ndarray, oid: np.ndarray) -> np.ndarray:
     """Lines of each order, drawn from its customer's segment's declaration (distributions.basket_lines)."""
     basket = np.zeros(len(oid), dtype=np.int64)

@@ -144,8 +144,7 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]],
     `pool_low_carts` takes this process's low cart ids of the day and returns
     those of every process; with all blocks in one process it is the identity.
     """
-    requests = demand.blocks_requests(world, blocks)
-    walks = [BlockWalk(world, lo, hi, next(requests)) for lo, hi in blocks]
+    walks = [BlockWalk(world, lo, hi, requests) for (lo, hi), requests in zip(blocks, demand.blocks_requests(world, blocks))]
     for day in range(world.n_days):
         for walk in walks:
             walk.start_of_day(day)
