@@ -108,10 +108,10 @@ def _cents(amount: np.ndarray) -> np.ndarray:
 class CartBook:
     """The digital cart lines of one block: which are low, which are ordered, and what they sold."""
 
-    def __init__(self, world: World, requests, cart: np.ndarray, positions: np.ndarray):
-        """`requests`, `cart` (each line's cart id, -1 for store lines) and `positions` are the walk's sorted lines."""
+    def __init__(self, world: World, requests, cart: np.ndarray):
+        """`requests` and `cart` (each line's cart id, -1 for store lines) are the walk's sorted lines."""
         self.world = world
-        self.requests, self.positions = requests, positions
+        self.requests = requests
         self.is_recovery = requests.is_recovery
         self.cart_ids = np.unique(cart[cart >= 0])
         # each line's cart as an int32 index into cart_ids (-1: a store line), half the bytes of the id itself
@@ -144,10 +144,13 @@ class CartBook:
                   for part in np.array_split(lines, max(1, -(-len(lines) // ATTRIBUTE_CHUNK)))]
         return {name: np.concatenate([chunk[name] for chunk in chunks]) for name in ORDER_ATTRIBUTES}
 
-    def low_carts(self, lines: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
-        """Ids of the carts among `lines` (one day's) with an original line low on stock at its shipping node."""
+    def low_carts(self, lines: np.ndarray, positions: np.ndarray, on_hand: np.ndarray) -> np.ndarray:
+        """Ids of the carts among `lines` (one day's) with an original line low on stock at its shipping node.
+
+        `positions` are the walk's nodes of every line; the book does not keep them, so the walk can release them.
+        """
         original = lines[(self.index[lines] >= 0) & ~self.is_recovery[lines]]
-        low = shipping_availability(self.positions[original], on_hand) <= self.world.config.inventory.low_inventory_threshold_count
+        low = shipping_availability(positions[original], on_hand) <= self.world.config.inventory.low_inventory_threshold_count
         self.line_low[original] = low
         return self.cart_ids[np.unique(self.index[original[low]])]
 

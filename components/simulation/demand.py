@@ -180,8 +180,8 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
         ends = np.cumsum(np.bincount(block + 1, minlength=len(blocks) + 1))
         for index, parts in enumerate(kept):
             keep = by_block[ends[index]:ends[index + 1]]
-            parts.append((line_day[keep], order[line_order[keep]], line[keep], customer[line_order[keep]],
-                          product[keep].astype(np.int32)))
+            orders = line_order[keep]
+            parts.append((line_day[keep], order[orders], line[keep], customer[orders], product[keep].astype(np.int32)))
 
     for index, (lo, hi) in enumerate(blocks):
         parts, kept[index] = kept[index], None      # a block's drawn lines are freed once its requests are out

@@ -204,7 +204,7 @@ class BlockWalk:
         # while the walk runs (the walk never reads them); result() derives them again
         self.req.day = self.req.product = None
         n_req = len(order)
-        self.carts = CartBook(world, self.req, cart, self.positions)
+        self.carts = CartBook(world, self.req, cart)
         del cart
         self.ordered = self.carts.store_lines()
         self.sold = np.zeros(n_req, np.int16)       # a line sells at most its quantity (int16)
@@ -312,7 +312,7 @@ class BlockWalk:
 
     def low_carts(self, d: int) -> np.ndarray:
         """Ids of the day's carts with an item of this block low at the node that would ship it."""
-        return self.carts.low_carts(self._today(d), self._sellable(d))
+        return self.carts.low_carts(self._today(d), self.positions, self._sellable(d))
 
     def serve(self, d: int, low_carts: np.ndarray) -> None:
         """Decide the day's carts under the pooled low flags, then serve every request really ordered."""
@@ -409,7 +409,7 @@ class BlockWalk:
         lost_quantity = req.quantity[lost].astype(np.int64)
         lost_position = self.first_node[lost].astype(np.int64)
         # the walk is over: what only serving read goes before the cart lines are built, so a big block peaks lower
-        self.positions = self.carts.positions = self.first_node = self.service_rank = self.inv_at = self.served = None
+        self.positions = self.first_node = self.service_rank = self.inv_at = self.served = None
 
         return BlockResult(
             product_lo=self.product_lo,
