@@ -132,14 +132,14 @@ def main(argv=None) -> int:
 
     from components.run_estimate import estimated_rows
     from pipelines.generate import run_generation
-    from pipelines.progress import LINES, RunProgress
+    from pipelines.progress import LINES, RunProgress, SparkTaskShare
     from pipelines.spark_session import get_spark
 
     spark = get_spark(config.spark.driver_memory, arrow_batch_rows=config.output.batch_rows,
                       master=args.master, persistent_catalog=False)
     watch.jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
     spark_start = time.perf_counter() - started
-    progress = RunProgress(estimated_rows(config), LINES, stream=sys.stdout)
+    progress = RunProgress(estimated_rows(config), LINES, SparkTaskShare(spark), stream=sys.stdout)   # as generate shows it
     summary = run_generation(config, Target(output_dir=output), spark, progress)
     progress.close()
     total = time.perf_counter() - started

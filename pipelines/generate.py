@@ -111,6 +111,7 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
         jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
                 for name, table in dimensions.items()]
         walked.result()
+        progress.rows_begin()
         after_walk = time.perf_counter()
         decided = pool.submit(stage.decide_carts)
         jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]

@@ -60,7 +60,10 @@ class StreamedRows:
     def start(self, expected: int) -> None:
         self.rows, self.expected = 0, expected
 
-    def share(self) -> float:
+    def follow(self, table: str) -> None:
+        """Tables load one at a time: `start` says what the next one expects."""
+
+    def share(self, table: str) -> float:
         return min(self.rows / self.expected, 1.0) if self.expected else 0.0
 
     def close(self) -> None:

@@ -22,21 +22,39 @@ def test_lines_mode_reports_tables_and_status_lines_with_rate_and_eta():
     assert status[-1].endswith("writing gold_b")
 
 
-def test_no_eta_before_one_percent_of_the_rows_is_in():
-    progress = RunProgress({"gold_dim": 50, "gold_fact": 9_950}, QUIET)
-    progress.table_written("gold_dim", 50, 0.1)
+def test_no_eta_before_five_percent_of_the_rows_is_in():
+    progress = RunProgress({"gold_dim": 400, "gold_fact": 9_600}, QUIET)
+    progress.table_written("gold_dim", 400, 0.1)
     assert progress.status().endswith("ETA ?")
-    progress.table_written("gold_fact", 9_950, 0.1)
+    progress.table_written("gold_fact", 9_600, 0.1)
     assert "ETA 0s" in progress.status()
 
 
+def test_rate_and_eta_count_from_when_the_rows_begin_to_flow():
+    """A long walk before the facts must not drag the rate down: the ETA would read many times the truth."""
+    progress = RunProgress({"gold_dim": 100, "gold_fact": 900}, QUIET, tasks=_StageShare([0.0, 0.0, 0.5, 0.5]))
+    progress.table_written("gold_dim", 100, 0.1)
+    time.sleep(1.0)                                  # the walk: no rows
+    progress.table_started("gold_fact")
+    progress.rows_begin()
+    assert progress.status().endswith("ETA ?; writing gold_fact")
+    time.sleep(0.1)
+    status = progress.status()                       # 450 rows in about 0.1 s: about 0.1 s to go, not 1.2 s
+    rate = int(status.split(" rows/s")[0].rsplit(", ", 1)[1].replace(",", ""))
+    assert rate > 1_000, status                      # counted from the start it would be at most 550 / 1.1 s
+    assert "ETA 0s" in status, status
+
+
 class _StageShare:
-    """The share of tasks done as Spark reports it: it falls back when a new stage starts."""
+    """The share of a table's tasks done as Spark reports it: it falls back when the table's next job starts."""
 
     def __init__(self, shares):
         self.shares = iter(shares)
 
-    def share(self):
+    def follow(self, table):
+        pass
+
+    def share(self, table):
         return next(self.shares)
 
 
@@ -57,3 +75,24 @@ def test_quiet_prints_nothing():
 
 def test_duration_reads_as_minutes_and_seconds():
     assert duration(59.4) == "59s" and duration(61) == "1m01s" and duration(3600) == "60m00s"
+
+
+def test_spark_task_share_counts_each_table_s_own_jobs(spark):
+    """The jobs a thread starts after `follow(table)` count for that table, and for no other."""
+    import threading
+
+    from pipelines.progress import SparkTaskShare
+
+    tasks = SparkTaskShare(spark)
+
+    def write():              # in a thread of its own, as the generation writes each table
+        tasks.follow("gold_followed")
+        spark.range(0, 300, 1, numPartitions=3).selectExpr("sum(id)").collect()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    thread.join()
+    spark.range(0, 10, 1, numPartitions=2).count()      # this thread's job belongs to no table
+    assert tasks.share("gold_followed") == 1.0
+    assert tasks.share("gold_other") == 0.0
+    tasks.close()
