@@ -119,8 +119,8 @@ class RunProgress:
 
         Never fewer than shown before: a table's next job (its commit, say) restarts its share.
         """
-        shares = {t: self.tasks.share(t) for t in list(self.writing)} if self.tasks else {}
-        rows = sum(self.written.values()) + int(sum(self.estimates.get(t, 0) * share for t, share in shares.items()))
+        writing = sum(self.estimates.get(t, 0) * self.tasks.share(t) for t in list(self.writing)) if self.tasks else 0
+        rows = sum(self.written.values()) + int(writing)
         self._most_rows = max(self._most_rows, rows)
         return self._most_rows
 

@@ -1,9 +1,10 @@
 """The progress display: lines without a terminal, with rows so far, rows/s and an ETA from the estimates."""
 
 import io
+import threading
 import time
 
-from pipelines.progress import LINES, QUIET, RunProgress, duration
+from pipelines.progress import LINES, QUIET, RunProgress, SparkTaskShare, duration
 
 
 def test_lines_mode_reports_tables_and_status_lines_with_rate_and_eta():
@@ -79,10 +80,6 @@ def test_duration_reads_as_minutes_and_seconds():
 
 def test_spark_task_share_counts_each_table_s_own_jobs(spark):
     """The jobs a thread starts after `follow(table)` count for that table, and for no other."""
-    import threading
-
-    from pipelines.progress import SparkTaskShare
-
     tasks = SparkTaskShare(spark)
 
     def write():              # in a thread of its own, as the generation writes each table
