@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.spark_session import (
+    JVM_OPTION_VARIABLES,
+    THROUGHPUT_COLLECTOR,
     RemoteError,
     check_remote,
     default_parallelism,
@@ -78,6 +80,20 @@ def test_embedded_catalog_lives_under_retail_synth_home(tmp_path, monkeypatch):
     assert f"-Dderby.stream.error.file={tmp_path / 'home' / 'derby.log'}" in conf["spark.driver.extraJavaOptions"]
     paths_only = embedded_conf(persistent_catalog=False)
     assert "spark.sql.catalogImplementation" not in paths_only and "derby" not in paths_only["spark.driver.extraJavaOptions"]
+
+
+def test_embedded_jvm_collects_with_the_throughput_collector(monkeypatch):
+    for name in JVM_OPTION_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("JAVA_TOOL_OPTIONS", "-Xss4m")
+    assert THROUGHPUT_COLLECTOR in embedded_conf(persistent_catalog=False)["spark.driver.extraJavaOptions"].split()
+
+
+@pytest.mark.parametrize("name", JVM_OPTION_VARIABLES)
+def test_a_collector_chosen_in_the_environment_is_left_alone(monkeypatch, name):
+    """Two collector choices would stop the JVM before Spark starts."""
+    monkeypatch.setenv(name, "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+    assert "GC" not in embedded_conf(persistent_catalog=False)["spark.driver.extraJavaOptions"]
 
 
 @pytest.mark.parametrize("args", [
