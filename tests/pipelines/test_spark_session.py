@@ -82,17 +82,23 @@ def test_embedded_catalog_lives_under_retail_synth_home(tmp_path, monkeypatch):
     assert "spark.sql.catalogImplementation" not in paths_only and "derby" not in paths_only["spark.driver.extraJavaOptions"]
 
 
-def test_embedded_jvm_collects_with_the_throughput_collector(monkeypatch):
+@pytest.fixture
+def no_jvm_options(monkeypatch):
+    """An environment without JVM options (the shared session's fixture sets SPARK_SUBMIT_OPTS)."""
     for name in JVM_OPTION_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("JAVA_TOOL_OPTIONS", "-Xss4m")
+    return monkeypatch
+
+
+def test_embedded_jvm_collects_with_the_throughput_collector(no_jvm_options):
+    no_jvm_options.setenv("JAVA_TOOL_OPTIONS", "-Xss4m")
     assert THROUGHPUT_COLLECTOR in embedded_conf(persistent_catalog=False)["spark.driver.extraJavaOptions"].split()
 
 
 @pytest.mark.parametrize("name", JVM_OPTION_VARIABLES)
-def test_a_collector_chosen_in_the_environment_is_left_alone(monkeypatch, name):
+def test_a_collector_chosen_in_the_environment_is_left_alone(no_jvm_options, name):
     """Two collector choices would stop the JVM before Spark starts."""
-    monkeypatch.setenv(name, "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
+    no_jvm_options.setenv(name, "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
     assert "GC" not in embedded_conf(persistent_catalog=False)["spark.driver.extraJavaOptions"]
 
 
