@@ -17,9 +17,10 @@ from pipelines.validate import Validation, validate
 # C2's compilations to pay back, and on two cores C2 and G1's threads take CPU from the tasks.
 # Measured on a cold tiny generate: 63 s with the JVM's defaults, 48 s with these. The shared
 # session keeps the default JIT (and the embedded parallel collector): it lives for the whole suite,
-# where C2 pays back. Results do not depend on either. C1 alone shrinks the code cache to 48 MB, which `validate` filled ("CodeCache is
-# full. Compiler has been disabled": the wheel test's JVM was then gone, and over Connect the
-# warning on stdout broke validate's output): it gets the 240 MB of the default JIT back.
+# where C2 pays back. Results do not depend on either. C1 alone shrinks the code cache to 48 MB,
+# which `validate` filled ("CodeCache is full. Compiler has been disabled": the wheel test's JVM was
+# then gone, and over Connect the warning on stdout broke validate's output): it gets the 240 MB of
+# the default JIT back.
 SPAWNED_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m -XX:+UseSerialGC"
 
 
