@@ -84,10 +84,10 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
 
 def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
                   progress: RunProgress) -> dict:
-    """The run reads: the dimensions are written while the walk runs (the walk
-    leaves cores free, in one task or in barrier tasks that wait on each
-    other), then the block tables while the carts are decided, then the cart
-    tables, then the aggregate that reads the written facts.
+    """The run reads: the dimensions are written while the walk runs (a walk
+    in one task leaves the other cores free; barrier tasks hold every core),
+    then the block tables while the carts are decided, then the cart tables,
+    then the aggregate that reads the written facts.
     """
     started = time.perf_counter()
     dimensions = build_dimensions(config, etl_timestamp)

@@ -6,11 +6,11 @@
    simulated again after this stage.
    - in_task: one task walks every block; the daily pool of low carts is a
      union inside that task.
-   - barrier: one task per core in a barrier stage; each day every task
-     sends its low cart ids through `BarrierTaskContext.allGather` and gets
-     everyone's. Spark's barrier call polls once a second, so each simulated
-     day costs about 1 s whatever the catalogue: the right choice only when
-     one task cannot hold the catalogue.
+   - barrier: one task per core in a barrier stage. The tasks walk eight
+     weeks at a time and agree on the flags of the carts they share
+     (walk.agree_with_tasks); each round is one `BarrierTaskContext.allGather`
+     of the shared carts found low. Spark's barrier call polls once a second,
+     so a round costs about 1 s: full takes 57 rounds for its 790 days.
 2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
    ends the barrier stage) and persisted on the executors' local disks, so
    the driver never holds a fact row and the walk runs once per run.
@@ -38,7 +38,7 @@ from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 from components.contracts import load_contract
 from components.run_config import RunConfig
 from components.simulation.carts import CART_DECISION_SCHEMA, CART_LINE_SCHEMA, decision_table
-from components.simulation.walk import pooled_in_process, walk_blocks
+from components.simulation.walk import walk_blocks
 from components.simulation.world import World, build_world
 from components.tables.registry import CART_TABLES, WALK_TABLES, producer
 from pipelines.delta_tables import spark_schema
@@ -51,7 +51,7 @@ BLOCK_ROWS = T.StructType([
 ])
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
 RESULT, CART_LINES = "result", "cart_lines"
-AUTO_BARRIER_POSITION_DAYS = 500_000_000     # spark.cart_exchange=auto: one task walks catalogues up to this size
+AUTO_BARRIER_POSITION_DAYS = 200_000_000     # spark.cart_exchange=auto: one task walks catalogues up to this size
 
 
 def product_blocks(config: RunConfig) -> list[tuple[int, int]]:
@@ -86,24 +86,23 @@ def unpacked(batches):
                                               for size, packed in arrays])     # mutable buffers: writeable arrays
 
 
-def _pooled_by_barrier(low_carts: np.ndarray) -> np.ndarray:
-    """Every barrier task's low cart ids of the day: one allGather of this task's ids."""
+def _gathered_by_barrier(cart_ids: np.ndarray) -> list[np.ndarray]:
+    """Every barrier task's cart ids: one allGather of this task's."""
     from pyspark import BarrierTaskContext
 
-    sent = base64.b64encode(low_carts.astype("<i8").tobytes()).decode("ascii")
-    received = BarrierTaskContext.get().allGather(sent)
-    return np.unique(np.concatenate([np.frombuffer(base64.b64decode(m), dtype="<i8") for m in received]))
+    sent = base64.b64encode(cart_ids.astype("<i8").tobytes()).decode("ascii")
+    return [np.frombuffer(base64.b64decode(m), dtype="<i8") for m in BarrierTaskContext.get().allGather(sent)]
 
 
 def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool):
     """The function each walk task runs: its blocks, every day in lock-step, then one row per block and part."""
-    pool = _pooled_by_barrier if barrier else pooled_in_process
+    gather = _gathered_by_barrier if barrier else None
 
     def walk(task_ids):
         for ids in task_ids:
             for task in ids.column("id").to_pylist():
                 mine = list(range(task, len(blocks), tasks))
-                results = walk_blocks(world, [blocks[b] for b in mine], pool)
+                results = walk_blocks(world, [blocks[b] for b in mine], gather)
                 for block in mine:
                     # packed one part at a time, each freed once packed: the task peaks with its largest block
                     result = next(results)

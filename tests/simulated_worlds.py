@@ -1,5 +1,6 @@
 """Tiny simulation worlds for the Spark-free tests, built once per configuration."""
 
+import threading
 from functools import lru_cache
 
 import pyarrow as pa
@@ -40,6 +41,37 @@ def tiny_block(*assignments: str):
 def walked_in_blocks(world, size: int):
     """The catalogue walked as blocks of `size` products in lock-step, as the Spark walk does."""
     return list(walk_blocks(world, [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]))
+
+
+def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[list, int]:
+    """(the catalogue's block results in block order, the exchanges made) when `tasks` threads walk its blocks.
+
+    Block b goes to task b % tasks, as in the Spark walk; the threads agree on
+    the shared carts through an in-process stand-in for BarrierTaskContext.allGather.
+    """
+    blocks = [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]
+    barrier, sent, exchanges, results = threading.Barrier(tasks), [None] * tasks, [0], {}
+
+    def gather_for(task):
+        def gather(cart_ids):
+            sent[task] = cart_ids
+            barrier.wait()
+            received = list(sent)
+            if barrier.wait() == 0:
+                exchanges[0] += 1
+            return received
+        return gather
+
+    def walk(task):
+        mine = list(range(task, len(blocks), tasks))
+        results.update(zip(mine, walk_blocks(world, [blocks[b] for b in mine], gather_for(task), lookahead_days)))
+
+    threads = [threading.Thread(target=walk, args=(task,)) for task in range(tasks)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [results[b] for b in range(len(blocks))], exchanges[0]
 
 
 def cart_decisions(results) -> pa.Table:

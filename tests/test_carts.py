@@ -5,7 +5,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from components.simulation.carts import shipping_availability
+from components.simulation.carts import abandons, hinges_on_low, shipping_availability
 from components.simulation.pricing import sale_amounts
 from tests.simulated_worlds import cart_decisions, tiny_decisions, tiny_world, walked_in_blocks
 
@@ -84,3 +84,12 @@ def test_one_product_blocks_with_few_customers_decide_the_same_carts():
     single = walked_in_blocks(world, 1)
     assert any(len(r.cart_lines["cart"]) == 0 for r in single)      # some blocks hold no cart at all
     assert cart_decisions(single).sort_by("cart").equals(whole)
+
+
+def test_only_carts_in_the_uplift_band_hinge_on_their_flag():
+    world = tiny_world()
+    cart = np.arange(1, 20_001, dtype=np.int64) << 24
+    hinging = hinges_on_low(world, cart)
+    assert 0.05 < hinging.mean() < 0.15          # the uplift band: 0.70 to 0.80 of the draw
+    differ = abandons(world, cart, np.ones(len(cart), bool)) != abandons(world, cart, np.zeros(len(cart), bool))
+    assert np.array_equal(differ, hinging)

@@ -12,7 +12,8 @@ A cart's items sit in several product blocks, so each block's CartBook only
 reports which of the day's carts it finds low; the walk pools those reports
 of every block before any block decides (walk.walk_blocks). Each block then
 decides its carts identically, since the decision is a hash of the cart id
-and the pooled flag. After the walk, every block hands over one row per cart
+and the pooled flag. Only carts whose draw falls in the uplift band hinge on
+that flag (`hinges_on_low`); the others are decided the same either way. After the walk, every block hands over one row per cart
 line (`CartBook.lines`); `decision_table` folds the lines of a cart, from
 whichever blocks, into its one row of CART_DECISION_SCHEMA.
 """
@@ -53,6 +54,13 @@ def abandons(world: World, cart: np.ndarray, low_inventory: np.ndarray) -> np.nd
     carts = world.config.carts
     rate = carts.abandonment_base_rate + carts.low_inventory_uplift_rate * low_inventory
     return hashing.uniform(world.seed, "carts.abandon", cart) < rate
+
+
+def hinges_on_low(world: World, cart: np.ndarray) -> np.ndarray:
+    """Whether each cart's decision depends on its low flag: its abandonment draw falls in the uplift band."""
+    carts = world.config.carts
+    u = hashing.uniform(world.seed, "carts.abandon", cart)
+    return (u >= carts.abandonment_base_rate) & (u < carts.abandonment_base_rate + carts.low_inventory_uplift_rate)
 
 
 def recovery_funnel(world: World, cart: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -108,8 +116,8 @@ def _cents(amount: np.ndarray) -> np.ndarray:
 class CartBook:
     """The digital cart lines of one block: which are low, which are ordered, and what they sold."""
 
-    def __init__(self, world: World, requests, cart: np.ndarray):
-        """`requests` and `cart` (each line's cart id, -1 for store lines) are the walk's sorted lines."""
+    def __init__(self, world: World, requests, cart: np.ndarray, shared: np.ndarray):
+        """`requests`, `cart` (each line's cart id, -1 for store lines) and `shared` are the walk's sorted lines."""
         self.world = world
         self.requests = requests
         self.is_recovery = requests.is_recovery
@@ -117,6 +125,8 @@ class CartBook:
         # each line's cart as an int32 index into cart_ids (-1: a store line), half the bytes of the id itself
         self.index = np.where(cart >= 0, np.searchsorted(self.cart_ids, cart), -1).astype(np.int32)
         n = len(self.cart_ids)
+        self.shared = np.zeros(n, bool)              # the cart has lines in blocks another task walks
+        self.shared[self.index[shared & (self.index >= 0)]] = True
         self.low = np.zeros(n, bool)                 # pooled over every block
         self.abandoned = np.zeros(n, bool)
         self.recovery_ordered = np.zeros(n, bool)
@@ -167,6 +177,16 @@ class CartBook:
             ordered[original] = ~self.abandoned[self.index[original]]
         copies = cart_lines[self.is_recovery[cart_lines]]
         ordered[copies] = self.recovery_ordered[self.index[copies]]
+
+    def shared_among(self, cart: np.ndarray) -> np.ndarray:
+        """The carts of `cart` (ids of this book) that other tasks hold lines of."""
+        return cart[self.shared[np.searchsorted(self.cart_ids, cart)]]
+
+    def settle(self, lines: np.ndarray, pooled_low: np.ndarray) -> None:
+        """Record the pooled flags every task agreed on for the shared carts of `lines` (a span of days)."""
+        k = np.unique(self.index[lines[(self.index[lines] >= 0) & ~self.is_recovery[lines]]])
+        k = k[self.shared[k]]
+        self.low[k] = np.isin(self.cart_ids[k], pooled_low)
 
     def cart_low_of(self, lines: np.ndarray) -> np.ndarray:
         """The pooled low flag of each line's cart (False for store lines)."""

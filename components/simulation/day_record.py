@@ -17,7 +17,10 @@ DAYS_PER_CHUNK = 32
 
 
 class DayRecord:
-    """An append-only [day, position] array, stored LZ4-compressed DAYS_PER_CHUNK rows at a time."""
+    """An append-only [day, position] array, stored LZ4-compressed DAYS_PER_CHUNK rows at a time.
+
+    It can be rewound to a checkpoint: a task that walks a window of days again forgets that window's rows.
+    """
 
     def __init__(self, width: int, dtype=np.int32):
         self.width = width
@@ -38,6 +41,15 @@ class DayRecord:
         dense = np.ascontiguousarray(np.stack(self.open))
         self.chunks.append((len(self.open), pa.compress(dense.tobytes(), codec="lz4", asbytes=True)))
         self.open = []
+
+    def checkpoint(self) -> tuple[int, list[np.ndarray]]:
+        """What `rewind` needs to forget every row appended after now."""
+        return len(self.chunks), list(self.open)
+
+    def rewind(self, checkpoint: tuple[int, list[np.ndarray]]) -> None:
+        sealed, open_rows = checkpoint
+        del self.chunks[sealed:]
+        self.open = list(open_rows)
 
     @property
     def days(self) -> int:

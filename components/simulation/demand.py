@@ -52,9 +52,17 @@ def _slot_weights() -> tuple[np.ndarray, np.ndarray]:
 STORE_SLOT_WEIGHTS, DIGITAL_SLOT_WEIGHTS = _slot_weights()
 
 
+ORDER_NUMBER_BITS = 24
+
+
 def order_ids(epoch_day: np.ndarray, order_number: np.ndarray) -> np.ndarray:
     """One int64 id per (day, order number in the day)."""
-    return (np.asarray(epoch_day, dtype=np.int64) << 24) | np.asarray(order_number, dtype=np.int64)
+    return (np.asarray(epoch_day, dtype=np.int64) << ORDER_NUMBER_BITS) | np.asarray(order_number, dtype=np.int64)
+
+
+def order_days(world: World, order_id: np.ndarray) -> np.ndarray:
+    """The simulation day index of each order id (a cart id is one)."""
+    return (np.asarray(order_id, dtype=np.int64) >> ORDER_NUMBER_BITS) - int(world.epoch_day[0])
 
 
 def order_slots(seed: int, order_id: np.ndarray, is_digital) -> np.ndarray:
@@ -105,6 +113,7 @@ class Requests:
     line_id: np.ndarray      # int64 hashed-draw id of the line (day, order, line)
     cart: np.ndarray         # int64 id of the digital cart the line belongs to (its original order id); -1 for stores
     is_recovery: np.ndarray  # bool: the copy of a cart line ordered again on the cart's recovery day
+    shared: np.ndarray       # bool: the line's order also has lines in blocks outside this draw (another task's)
 
     def __len__(self) -> int:
         return len(self.day)
@@ -149,7 +158,9 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
     The lines of every order are drawn once for all `blocks` and dealt to the
     block of their product, so a task walking many blocks draws the whole
     demand once instead of once per block; each block's lines keep their
-    generation order, so its requests are those it would draw alone.
+    generation order, so its requests are those it would draw alone. A line
+    is `shared` when its order also has lines in blocks not among `blocks`:
+    its cart is then decided together with the tasks that walk those.
     """
     seed = world.seed
     epoch_all = world.epoch_day
@@ -176,18 +187,21 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
         line_day = day[line_order]
         product = _draw_products(world, seed, line_ids(oid[line_order], line), line_day)
         block = owner[product]
+        elsewhere = (block < 0) & (product < world.n_products)       # a line of a block another task walks
+        shared = (np.bincount(line_order, weights=elsewhere, minlength=total) > 0)[line_order]
         by_block = np.argsort(block, kind="stable")
         ends = np.cumsum(np.bincount(block + 1, minlength=len(blocks) + 1))
         for index, parts in enumerate(kept):
             keep = by_block[ends[index]:ends[index + 1]]
             orders = line_order[keep]
-            parts.append((line_day[keep], order[orders], line[keep], customer[orders], product[keep].astype(np.int32)))
+            parts.append((line_day[keep], order[orders], line[keep], customer[orders], product[keep].astype(np.int32),
+                          shared[keep]))
 
     for index, (lo, hi) in enumerate(blocks):
         parts, kept[index] = kept[index], None      # a block's drawn lines are freed once its requests are out
         parts.append(_lift_lines(world, lo, hi))
-        day, order, line, customer, product = (np.concatenate(c) for c in zip(*parts))
-        yield _with_recovery_copies(world, _attributes(world, day, order, line, customer, product))
+        day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts))
+        yield _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared))
 
 
 def order_customers(world: World, oid: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -206,7 +220,7 @@ def _lift_lines(world: World, product_lo: int, product_hi: int) -> tuple:
     order = (world.lift_first_order[entry] + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)).astype(np.int32)
     oid = order_ids(world.epoch_day[day], order)
     return (day, order, np.zeros(total, dtype=np.int16), order_customers(world, oid, day),
-            world.lift_product[entry].astype(np.int32))
+            world.lift_product[entry].astype(np.int32), np.zeros(total, bool))
 
 
 def _basket_lines(world: World, segment: np.ndarray, oid: np.ndarray) -> np.ndarray:
@@ -256,6 +270,7 @@ def _with_recovery_copies(world: World, regular: Requests) -> Requests:
         line_id=lid,
         cart=cart[src],
         is_recovery=is_recovery,
+        shared=regular.shared[src],
         **attributes,
     )
     regular.cart = cart
@@ -303,7 +318,7 @@ def order_attributes(world: World, day: np.ndarray, order: np.ndarray, cart: np.
     }
 
 
-def _attributes(world, day, order, line, customer, product) -> Requests:
+def _attributes(world, day, order, line, customer, product, shared) -> Requests:
     """Order- and line-level attributes of the kept lines, all hashed from their ids."""
     seed = world.seed
     lid = line_ids(order_ids(world.epoch_day[day], order), line)
@@ -327,5 +342,6 @@ def _attributes(world, day, order, line, customer, product) -> Requests:
         line_id=np.asarray(lid, dtype=np.int64),
         cart=np.full(len(day), -1, dtype=np.int64),
         is_recovery=np.zeros(len(day), dtype=bool),
+        shared=shared,
         **attributes,
     )

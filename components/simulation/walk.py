@@ -3,9 +3,11 @@
 A cart spans product blocks: it is low-inventory when ANY of its items is
 at or below the threshold at the start of its day, and that flag decides
 whether the whole cart is ordered. So the blocks walk in lock-step and, each
-day, the low carts of every block are pooled before anyone serves
-(`walk_blocks(..., pool_low_carts)`): in one process the pool is a union; across
-Spark tasks it is one exchange per day (see pipelines/walk_stage.py).
+day, the low carts of every block are pooled before anyone serves: in one
+process the pool is a union. When other tasks walk blocks that share carts
+with this one, the tasks walk a few weeks at a time and agree on the flags
+of the shared carts (`agree_with_tasks`: one exchange per round, rounds
+far fewer than days; pipelines/walk_stage.py makes the exchange).
 
 Each block's day reads:
   1. start of day: supplier receipts due today and return restocks arrive
@@ -24,13 +26,13 @@ same rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
 from components import hashing
 from components.simulation import allocation, demand, replenishment, returns
-from components.simulation.carts import CartBook
+from components.simulation.carts import CartBook, hinges_on_low
 from components.simulation.day_record import DayRecord
 from components.simulation.demand import ORDER_ATTRIBUTES
 from components.simulation.pricing import price_terms
@@ -39,9 +41,9 @@ from components.simulation.world import World
 TRAILING_DEMAND_DAYS = 28
 # Request fields a block's walk drops once its lines are sorted, to hold the whole catalogue in less memory:
 # the line id (only the return draws read it), the priority (its rank within the day serves instead), the
-# node indices (the positions hold them), the cart id (the CartBook keeps an index) and the order's
+# node indices (the positions hold them), the cart id and sharing (the CartBook keeps them per cart) and the order's
 # attributes (demand.order_attributes draws them again for the lines written).
-SORTED_AWAY = ("line_id", "priority", "nodes", "cart", *ORDER_ATTRIBUTES)
+SORTED_AWAY = ("line_id", "priority", "nodes", "cart", "shared", *ORDER_ATTRIBUTES)
 SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted", "arrivals", "requested")
 
 
@@ -125,11 +127,6 @@ class BlockResult:
         return self.arrivals[self.warmup_days:self.warmup_days + self.horizon_days]
 
 
-def pooled_in_process(low_carts: np.ndarray) -> np.ndarray:
-    """The pool of one process: every block that takes part is in it already."""
-    return low_carts
-
-
 def service_ranks(day: np.ndarray, priority: np.ndarray) -> np.ndarray:
     """int32 rank of each line's priority among its day's lines: orders them as the priority does, in half the bytes."""
     rank = np.empty(len(day), np.int32)
@@ -137,23 +134,79 @@ def service_ranks(day: np.ndarray, priority: np.ndarray) -> np.ndarray:
     return rank
 
 
-def walk_blocks(world: World, blocks: list[tuple[int, int]],
-                pool_low_carts: Callable[[np.ndarray], np.ndarray] = pooled_in_process) -> Iterator[BlockResult]:
+NO_CARTS = np.zeros(0, np.int64)
+LOOKAHEAD_DAYS = 56         # days a round of agree_with_tasks walks before it exchanges
+CHECKPOINT_DAYS = 7         # days between two checkpoints a round of agree_with_tasks can resume from
+Gather = Callable[[np.ndarray], Sequence[np.ndarray]]     # this task's cart ids -> every task's, in one exchange
+
+
+def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
+                lookahead_days: int = LOOKAHEAD_DAYS) -> Iterator[BlockResult]:
     """Walk `blocks` in lock-step over every simulated day; yields each block's result at the end.
 
-    `pool_low_carts` takes this process's low cart ids of the day and returns
-    those of every process; with all blocks in one process it is the identity.
+    Without `gather`, every block that holds a line of a cart walks here.
+    With it, other tasks walk the other blocks, and `gather` exchanges cart
+    ids with all of them (agree_with_tasks).
     """
     walks = [BlockWalk(world, lo, hi, requests) for (lo, hi), requests in zip(blocks, demand.blocks_requests(world, blocks))]
-    for day in range(world.n_days):
-        for walk in walks:
-            walk.start_of_day(day)
-        low_carts = pool_low_carts(np.unique(np.concatenate([w.low_carts(day) for w in walks] or [np.zeros(0, np.int64)])))
-        for walk in walks:
-            walk.serve(day, low_carts)
-            walk.review(day)
+    if gather is None:
+        walk_days(walks, range(world.n_days), NO_CARTS)
+    else:
+        agree_with_tasks(world, walks, gather, lookahead_days)
     while walks:
         yield walks.pop(0).result()     # popped: a block's state is freed once its result is out
+
+
+def walk_days(walks: list["BlockWalk"], days: range, others_low: np.ndarray) -> np.ndarray:
+    """Every block, day by day: start of day, serve, review. Returns the shared carts found low here.
+
+    A cart is low when a block here finds it low, or when it is in `others_low`.
+    """
+    found = []
+    for day in days:
+        for walk in walks:
+            walk.start_of_day(day)
+        low = [walk.low_carts(day) for walk in walks]
+        found += [walk.carts.shared_among(ids) for walk, ids in zip(walks, low)]
+        pooled = np.unique(np.concatenate([others_low, *low]))
+        for walk in walks:
+            walk.serve(day, pooled)
+            walk.review(day)
+    return np.unique(np.concatenate([NO_CARTS, *found]))
+
+
+def agree_with_tasks(world: World, walks: list["BlockWalk"], gather: Gather, lookahead_days: int) -> None:
+    """Walk every day in rounds, agreeing with the other tasks on the flags of the carts they share.
+
+    A round walks `lookahead_days` from the first day not yet agreed on,
+    assuming the shared carts every task found low in the round before (none,
+    for days no round has walked yet), then exchanges what it found. Only
+    carts that `hinge_on_low` decide differently under another flag, so the
+    days before the first one whose hinging carts changed are agreed: they
+    were walked with the flags the walk itself produced, and since a day
+    depends only on the days before it, that is the sequential walk. The
+    next round resumes from the last checkpoint before that day, where its
+    history is this round's, and that day is right in it; so the rounds end.
+    Every task sees the same exchanges, so all take the same rounds.
+    """
+    saved: dict[int, list[dict]] = {}        # checkpoint day -> every block's state before it
+    assumed, resume = NO_CARTS, 0
+    while resume < world.n_days:
+        for walk, state in zip(walks, saved.get(resume, ())):
+            walk.restore(state)
+        span = range(resume, min(resume + lookahead_days, world.n_days))
+        found = []
+        for first in range(span.start, span.stop, CHECKPOINT_DAYS):
+            saved[first] = [walk.checkpoint(range(first, span.stop)) for walk in walks]
+            found.append(walk_days(walks, range(first, min(first + CHECKPOINT_DAYS, span.stop)), assumed))
+        pooled = np.unique(np.concatenate([NO_CARTS, *gather(np.concatenate([NO_CARTS, *found]))]))
+        changed = np.setxor1d(pooled[hinges_on_low(world, pooled)], assumed[hinges_on_low(world, assumed)])
+        agreed = int(demand.order_days(world, changed).min()) if len(changed) else span.stop
+        for walk in walks:
+            walk.carts.settle(walk.lines_of(range(span.start, agreed)), pooled)
+        resume = span.start + (agreed - span.start) // CHECKPOINT_DAYS * CHECKPOINT_DAYS if len(changed) else agreed
+        saved = {day: state for day, state in saved.items() if day >= resume}
+        assumed = pooled[demand.order_days(world, pooled) >= resume]
 
 
 def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResult:
@@ -184,6 +237,7 @@ class BlockWalk:
         self.extra_lead = np.where(plan.outage_peers[location], plan.outage_extra_lead_days, 0)
 
         draws = returns.return_draws(world, requests)
+        requests_shared = requests.shared
         local = (requests.product - product_lo).astype(np.int64) * m
         positions = np.where(requests.nodes >= 0, local[:, None] + requests.nodes, -1).astype(np.int32)
         order = np.lexsort((requests.priority, positions[:, 0], requests.day))
@@ -204,8 +258,8 @@ class BlockWalk:
         # while the walk runs (the walk never reads them); result() derives them again
         self.req.day = self.req.product = None
         n_req = len(order)
-        self.carts = CartBook(world, self.req, cart)
-        del cart
+        self.carts = CartBook(world, self.req, cart, requests_shared[order])
+        del cart, requests_shared
         self.ordered = self.carts.store_lines()
         self.sold = np.zeros(n_req, np.int16)       # a line sells at most its quantity (int16)
         self.inv_at = np.zeros(n_req, np.int32)
@@ -234,6 +288,34 @@ class BlockWalk:
         self.opening = self.on_hand.copy()
         self.series = {name: DayRecord(n_pos) for name in SERIES}
         self.series["requested"].append_zeros(max(0, -self.window))
+
+    # what a day changes: the arrays (restored), the series (rewound) and the anomaly events (cut back)
+    STATE = ("on_hand", "in_transit", "arrivals", "held_back", "restock", "hold_until", "safety", "opening")
+    EVENTS = ("shrinkage", "late_receipts")
+
+    def checkpoint(self, days: range) -> dict:
+        """The state before `days` (days about to be walked, perhaps again), for `restore`."""
+        return {
+            "days": days,
+            **{name: getattr(self, name).copy() for name in self.STATE},
+            "series": {name: record.checkpoint() for name, record in self.series.items()},
+            "events": {name: len(getattr(self, name)["position"]) for name in self.EVENTS},
+        }
+
+    def restore(self, saved: dict) -> None:
+        """Back to the state before the days of `saved`, which are walked again."""
+        for name in self.STATE:
+            getattr(self, name)[...] = saved[name]
+        for name, record in self.series.items():
+            record.rewind(saved["series"][name])
+        for name in self.EVENTS:
+            for parts in getattr(self, name).values():
+                del parts[saved["events"][name]:]
+        lines = self.lines_of(saved["days"])
+        self.sold[lines] = self.inv_at[lines] = self.served[lines] = 0
+
+    def lines_of(self, days: range) -> np.ndarray:
+        return np.arange(self.bounds[days.start], self.bounds[days.stop])
 
     def start_of_day(self, d: int) -> None:
         """Receipts of orders due today and return restocks arrive; then the day's stock counts."""
@@ -364,7 +446,7 @@ class BlockWalk:
                 self.series[name].append(values)
 
     def _today(self, d: int) -> np.ndarray:
-        return np.arange(self.bounds[d], self.bounds[d + 1])
+        return self.lines_of(range(d, d + 1))
 
     def result(self) -> BlockResult:
         world, req, ret = self.world, self.req, self.ret

@@ -11,7 +11,6 @@ from pipelines.dimension_tables import build_dimensions
 from pipelines.walk_stage import WalkStage, cart_exchange
 from tests.conftest import generate_tiny
 
-SHORT = ("warmup_days=5", "end_date=2024-11-24")     # ten days: a barrier stage waits about 1 s per simulated day
 ETL_TIMESTAMP = dt.datetime(2024, 12, 15, tzinfo=dt.timezone.utc)
 
 
@@ -30,8 +29,8 @@ def test_tables_do_not_depend_on_partitions_or_blocks(spark, tiny_run, tmp_path,
 
 
 def walked(spark, *assignments: str) -> WalkStage:
-    """The walk stage of tiny over SHORT, walked and with its carts decided (nothing written)."""
-    config = resolve(preset="tiny", assignments=[*SHORT, *assignments], seed=7)
+    """The walk stage of tiny, walked and with its carts decided (nothing written)."""
+    config = resolve(preset="tiny", assignments=list(assignments), seed=7)
     stage = WalkStage(spark, config, build_dimensions(config, ETL_TIMESTAMP), ETL_TIMESTAMP, progress=lambda _: None)
     stage.walk()
     stage.decide_carts()

@@ -24,3 +24,17 @@ def test_appending_copies_the_row():
     record.append(row)
     row[:] = 0
     assert record.array().tolist() == [[1, 2, 3]]
+
+
+def test_rewinding_forgets_the_rows_appended_since_the_checkpoint():
+    rows = np.arange((DAYS_PER_CHUNK + 10) * 4, dtype=np.int32).reshape(-1, 4)
+    record = DayRecord(4)
+    for row in rows[:DAYS_PER_CHUNK - 3]:
+        record.append(row)
+    checkpoint = record.checkpoint()
+    for row in rows[DAYS_PER_CHUNK - 3:] * -1:      # seals a chunk past the checkpoint
+        record.append(row)
+    record.rewind(checkpoint)
+    for row in rows[DAYS_PER_CHUNK - 3:]:
+        record.append(row)
+    assert np.array_equal(record.array(), rows)

@@ -65,6 +65,22 @@ def test_blocks_drawn_together_get_the_lines_each_draws_alone():
         assert ((requests.product >= lo) & (requests.product < hi)).all()
         for name in demand.Requests.__dataclass_fields__:
             got, own = getattr(requests, name), getattr(alone, name)
-            assert got.dtype == own.dtype and np.array_equal(got, own), (lo, hi, name)
+            if name != "shared":        # relative to the blocks drawn: see below
+                assert got.dtype == own.dtype and np.array_equal(got, own), (lo, hi, name)
     everything = next(demand.blocks_requests(world, [(0, world.n_products)]))
     assert sum(len(r) for r in together) == len(everything)
+    assert not any(r.shared.any() for r in together)      # the four blocks hold every line of every order
+
+
+def test_a_line_is_shared_when_its_order_has_lines_in_blocks_not_drawn():
+    world = tiny_world()
+    everything = next(demand.blocks_requests(world, [(0, world.n_products)]))
+    lo, hi = 7, 30
+    order = demand.order_ids(world.epoch_day[everything.day], everything.order)
+    outside = np.unique(order[(everything.product < lo) | (everything.product >= hi)])
+    alone = next(demand.blocks_requests(world, [(lo, hi)]))
+    expected = np.isin(demand.order_ids(world.epoch_day[alone.day], alone.order), outside)
+    copies = alone.is_recovery        # a recovery copy is shared as its cart is
+    expected[copies] = np.isin(alone.cart[copies], outside)
+    assert alone.shared.any() and not alone.shared.all()
+    assert np.array_equal(alone.shared, expected)
