@@ -167,8 +167,10 @@ def main(argv=None) -> int:
     print(f"write ceiling (same rows, trivial generator): {ceiling_seconds:.1f} s; "
           f"ratio total / ceiling = {total / ceiling_seconds:.2f}, generation / ceiling = {summary['seconds'] / ceiling_seconds:.2f}")
     phases = summary["phase_seconds"]
+    beside = ("the dimensions wait for the cores the barrier tasks hold" if summary["cart_exchange"] == "barrier"
+              else "the dimensions are written meanwhile")
     print(f"phases: walk {phases['walk']:.1f} s ({summary['walk_tasks']} task(s), cart exchange "
-          f"{summary['cart_exchange']}; the dimensions are written meanwhile), then cart decisions "
+          f"{summary['cart_exchange']}; {beside}), then cart decisions "
           f"{phases['carts']:.1f} s (the block tables are written meanwhile); from the end of the walk to the "
           f"last table written {phases['after_walk']:.1f} s")
     print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "

@@ -13,8 +13,9 @@ reports which of the day's carts it finds low; the walk pools those reports
 of every block before any block decides (walk.walk_blocks). Each block then
 decides its carts identically, since the decision is a hash of the cart id
 and the pooled flag. Only carts whose draw falls in the uplift band hinge on
-that flag (`hinges_on_low`); the others are decided the same either way. After the walk, every block hands over one row per cart
-line (`CartBook.lines`); `decision_table` folds the lines of a cart, from
+that flag (`hinges_on_low`); the others are decided the same either way.
+After the walk, every block hands over one row per cart line
+(`CartBook.lines`); `decision_table` folds the lines of a cart, from
 whichever blocks, into its one row of CART_DECISION_SCHEMA.
 """
 
