@@ -50,7 +50,8 @@ def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[
     the shared carts through an in-process stand-in for BarrierTaskContext.allGather.
     """
     blocks = [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]
-    barrier, sent, exchanges, results = threading.Barrier(tasks), [None] * tasks, [0], {}
+    # a thread that fails breaks the barrier (timeout) instead of leaving the others waiting for ever
+    barrier, sent, exchanges, results = threading.Barrier(tasks, timeout=120), [None] * tasks, [0], {}
 
     def gather_for(task):
         def gather(cart_ids):
