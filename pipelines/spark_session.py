@@ -35,7 +35,8 @@ CONNECT_PLUGIN = "org.apache.spark.sql.connect.SparkConnectPlugin"
 
 # The embedded JVM hosts the driver and the executors in one 2 GB heap that the Parquet writers churn.
 # In a full run G1 (the JVM's default) worked concurrently (marking, rebuilding remembered sets) for 63 s
-# on one of the two cores and paused 12 s; with the parallel collector full ran in 301 and 329 s against 342 and 367 s with G1.
+# on one of the two cores and paused 12 s; with the parallel collector full ran in 301 and 329 s against
+# 342 and 367 s with G1.
 THROUGHPUT_COLLECTOR = "-XX:+UseParallelGC"
 # Where a user or a test may already choose the JVM's collector: a second choice would stop the JVM.
 JVM_OPTION_VARIABLES = ("SPARK_SUBMIT_OPTS", "JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")

@@ -38,9 +38,14 @@ def tiny_block(*assignments: str):
     return world, simulate_block(world, 0, world.n_products)
 
 
+def catalogue_blocks(world, size: int) -> list[tuple[int, int]]:
+    """The catalogue as blocks of `size` products, [lo, hi) each."""
+    return [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]
+
+
 def walked_in_blocks(world, size: int):
     """The catalogue walked as blocks of `size` products in lock-step, as the Spark walk does."""
-    return list(walk_blocks(world, [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]))
+    return list(walk_blocks(world, catalogue_blocks(world, size)))
 
 
 def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[list, int]:
@@ -49,7 +54,7 @@ def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[
     Block b goes to task b % tasks, as in the Spark walk; the threads agree on
     the shared carts through an in-process stand-in for BarrierTaskContext.allGather.
     """
-    blocks = [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]
+    blocks = catalogue_blocks(world, size)
     # a thread that fails breaks the barrier (timeout) instead of leaving the others waiting for ever
     barrier, sent, exchanges, results = threading.Barrier(tasks, timeout=120), [None] * tasks, [0], {}
 

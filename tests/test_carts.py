@@ -5,6 +5,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
+from components import hashing
 from components.simulation.carts import abandons, hinges_on_low, shipping_availability
 from components.simulation.pricing import sale_amounts
 from tests.simulated_worlds import cart_decisions, tiny_decisions, tiny_world, walked_in_blocks
@@ -91,5 +92,8 @@ def test_only_carts_in_the_uplift_band_hinge_on_their_flag():
     cart = np.arange(1, 20_001, dtype=np.int64) << 24
     hinging = hinges_on_low(world, cart)
     assert 0.05 < hinging.mean() < 0.15          # the uplift band: 0.70 to 0.80 of the draw
-    differ = abandons(world, cart, np.ones(len(cart), bool)) != abandons(world, cart, np.zeros(len(cart), bool))
-    assert np.array_equal(differ, hinging)
+    u = hashing.uniform(world.seed, "carts.abandon", cart)
+    rates = world.config.carts
+    band = (u >= rates.abandonment_base_rate) & (u < rates.abandonment_base_rate + rates.low_inventory_uplift_rate)
+    assert np.array_equal(hinging, band)
+    assert not abandons(world, cart[~hinging], np.ones((~hinging).sum(), bool)).all()     # both outcomes occur

@@ -58,10 +58,8 @@ def abandons(world: World, cart: np.ndarray, low_inventory: np.ndarray) -> np.nd
 
 
 def hinges_on_low(world: World, cart: np.ndarray) -> np.ndarray:
-    """Whether each cart's decision depends on its low flag: its abandonment draw falls in the uplift band."""
-    carts = world.config.carts
-    u = hashing.uniform(world.seed, "carts.abandon", cart)
-    return (u >= carts.abandonment_base_rate) & (u < carts.abandonment_base_rate + carts.low_inventory_uplift_rate)
+    """Whether each cart's decision depends on its low flag (its abandonment draw falls in the uplift band)."""
+    return abandons(world, cart, np.ones(len(cart), bool)) != abandons(world, cart, np.zeros(len(cart), bool))
 
 
 def recovery_funnel(world: World, cart: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

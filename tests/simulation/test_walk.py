@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from components.simulation.walk import SERIES, walk_blocks
-from tests.simulated_worlds import tiny_world, walked_by_tasks, walked_in_blocks
+from tests.simulated_worlds import catalogue_blocks, tiny_world, walked_by_tasks, walked_in_blocks
 
 EVENTS = ("sales", "cart_lines", "shrinkage", "late_receipts")
 ARRAYS = ("opening", "lost_position", "lost_day", "lost_quantity", "lost_revenue")
@@ -34,7 +34,7 @@ def test_tasks_that_share_carts_walk_what_one_task_walks(tasks, lookahead_days):
 def test_without_the_exchange_the_tasks_would_walk_otherwise():
     """Each task hearing only itself: the shared carts' flags miss the other task's items, and the rows differ."""
     world = tiny_world()
-    blocks = [(lo, min(lo + 7, world.n_products)) for lo in range(0, world.n_products, 7)]
+    blocks = catalogue_blocks(world, 7)
     deaf = [result for task in (0, 1) for result in
             walk_blocks(world, blocks[task::2], lambda cart_ids: [cart_ids], lookahead_days=28)]
     alone = walked_in_blocks(world, 7)
