@@ -4,13 +4,15 @@
    the product blocks in lock-step (walk.walk_blocks) and yields, per block,
    its BlockResult and its cart lines, pickled and LZ4-compressed. Nothing is
    simulated again after this stage.
+   - barrier (the default): one task per core in a barrier stage, each
+     holding only its blocks. The tasks walk 24 weeks at a time and agree on
+     the flags of the carts they share (walk.agree_with_tasks); each round is
+     one `BarrierTaskContext.allGather` of the shared carts found low.
+     Spark's barrier call polls once a second, so a round costs about 1 s:
+     full takes 26 rounds for its 790 days. Where only one task can walk
+     (one core, one block, `spark.partitions=1`), it walks as in_task.
    - in_task: one task walks every block; the daily pool of low carts is a
      union inside that task.
-   - barrier: one task per core in a barrier stage. The tasks walk eight
-     weeks at a time and agree on the flags of the carts they share
-     (walk.agree_with_tasks); each round is one `BarrierTaskContext.allGather`
-     of the shared carts found low. Spark's barrier call polls once a second,
-     so a round costs about 1 s: full takes 57 rounds for its 790 days.
 2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
    ends the barrier stage) and persisted on the executors' local disks, so
    the driver never holds a fact row and the walk runs once per run.
@@ -51,22 +53,12 @@ BLOCK_ROWS = T.StructType([
 ])
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
 RESULT, CART_LINES = "result", "cart_lines"
-AUTO_BARRIER_POSITION_DAYS = 200_000_000     # spark.cart_exchange=auto: one task walks catalogues up to this size
 
 
 def product_blocks(config: RunConfig) -> list[tuple[int, int]]:
     count = config.products.product_count
     size = config.output.products_per_block
     return [(lo, min(lo + size, count)) for lo in range(0, count, size)]
-
-
-def cart_exchange(config: RunConfig) -> str:
-    """The exchange a run uses: the configured one, or auto's choice by the catalogue's position-days."""
-    chosen = config.spark.cart_exchange
-    if chosen != "auto":
-        return chosen
-    position_days = config.products.product_count * config.locations.location_count * config.simulated_days
-    return "barrier" if position_days > AUTO_BARRIER_POSITION_DAYS else "in_task"
 
 
 def pack(value) -> bytes:
@@ -87,11 +79,13 @@ def unpacked(batches):
 
 
 def _gathered_by_barrier(cart_ids: np.ndarray) -> list[np.ndarray]:
-    """Every barrier task's cart ids: one allGather of this task's."""
+    """Every barrier task's cart ids, this task's first (walk.Gather): one allGather of this task's."""
     from pyspark import BarrierTaskContext
 
+    context = BarrierTaskContext.get()
     sent = base64.b64encode(cart_ids.astype("<i8").tobytes()).decode("ascii")
-    return [np.frombuffer(base64.b64decode(m), dtype="<i8") for m in BarrierTaskContext.get().allGather(sent)]
+    every = [np.frombuffer(base64.b64decode(m), dtype="<i8") for m in context.allGather(sent)]
+    return [every.pop(context.partitionId()), *every]
 
 
 def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool):
@@ -138,7 +132,7 @@ class WalkStage:
         self.partitions = config.spark.partitions or 2 * default_parallelism(spark)
         self.seconds: dict[str, float] = {}
         self.blocks = product_blocks(config)
-        exchange = cart_exchange(config)
+        exchange = config.spark.cart_exchange
         tasks = min(len(self.blocks), default_parallelism(spark), config.spark.partitions or len(self.blocks))
         if exchange == "barrier" and tasks < 2:
             exchange = "in_task"

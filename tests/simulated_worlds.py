@@ -62,7 +62,7 @@ def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[
         def gather(cart_ids):
             sent[task] = cart_ids
             barrier.wait()
-            received = list(sent)
+            received = [sent[task], *sent[:task], *sent[task + 1:]]
             if barrier.wait() == 0:
                 exchanges[0] += 1
             return received

@@ -42,14 +42,18 @@ class DayRecord:
         self.chunks.append((len(self.open), pa.compress(dense.tobytes(), codec="lz4", asbytes=True)))
         self.open = []
 
-    def checkpoint(self) -> tuple[int, list[np.ndarray]]:
-        """What `rewind` needs to forget every row appended after now."""
-        return len(self.chunks), list(self.open)
+    def checkpoint(self) -> int:
+        """What `rewind` needs to forget every row appended after now: the rows so far (no copy held)."""
+        return self.days
 
-    def rewind(self, checkpoint: tuple[int, list[np.ndarray]]) -> None:
-        sealed, open_rows = checkpoint
+    def rewind(self, days: int) -> None:
+        """Forget every row after the first `days`; rows sealed since are expanded back from their chunk."""
+        sealed, rows = divmod(days, DAYS_PER_CHUNK)
+        if len(self.chunks) > sealed:
+            self.open = list(self._expanded(*self.chunks[sealed])[:rows])
+        else:
+            self.open = self.open[:rows]
         del self.chunks[sealed:]
-        self.open = list(open_rows)
 
     @property
     def days(self) -> int:
@@ -60,11 +64,13 @@ class DayRecord:
         out = np.empty((self.days, self.width), self.dtype)
         at = 0
         for rows, packed in self.chunks:
-            size = rows * self.width * self.dtype.itemsize
-            raw = pa.decompress(packed, decompressed_size=size, codec="lz4", asbytes=True)
-            out[at:at + rows] = np.frombuffer(raw, self.dtype).reshape(rows, self.width)
+            out[at:at + rows] = self._expanded(rows, packed)
             at += rows
         for row in self.open:
             out[at] = row
             at += 1
         return out
+
+    def _expanded(self, rows: int, packed: bytes) -> np.ndarray:
+        raw = pa.decompress(packed, decompressed_size=rows * self.width * self.dtype.itemsize, codec="lz4", asbytes=True)
+        return np.frombuffer(raw, self.dtype).reshape(rows, self.width)

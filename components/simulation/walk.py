@@ -5,7 +5,7 @@ at or below the threshold at the start of its day, and that flag decides
 whether the whole cart is ordered. So the blocks walk in lock-step and, each
 day, the low carts of every block are pooled before anyone serves: in one
 process the pool is a union. When other tasks walk blocks that share carts
-with this one, the tasks walk a few weeks at a time and agree on the flags
+with this one, the tasks walk several weeks at a time and agree on the flags
 of the shared carts (`agree_with_tasks`: one exchange per round, rounds
 far fewer than days; pipelines/walk_stage.py makes the exchange).
 
@@ -135,9 +135,10 @@ def service_ranks(day: np.ndarray, priority: np.ndarray) -> np.ndarray:
 
 
 NO_CARTS = np.zeros(0, np.int64)
-LOOKAHEAD_DAYS = 56         # days a round of agree_with_tasks walks before it exchanges
-CHECKPOINT_DAYS = 7         # days between two checkpoints a round of agree_with_tasks can resume from
-Gather = Callable[[np.ndarray], Sequence[np.ndarray]]     # this task's cart ids -> every task's, in one exchange
+LOOKAHEAD_DAYS = 168        # days a round of agree_with_tasks walks before it exchanges
+CHECKPOINT_DAYS = 14        # days between two checkpoints a round of agree_with_tasks can resume from
+Gather = Callable[[np.ndarray], Sequence[np.ndarray]]     # this task's cart ids -> every task's: its own first,
+#                                                          then the others, in the same order at every exchange
 
 
 def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
@@ -160,15 +161,17 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | No
 def walk_days(walks: list["BlockWalk"], days: range, others_low: np.ndarray) -> np.ndarray:
     """Every block, day by day: start of day, serve, review. Returns the shared carts found low here.
 
-    A cart is low when a block here finds it low, or when it is in `others_low`.
+    A cart is low when a block here finds it low, or when it is in `others_low`
+    (sorted cart ids of any days: a day pools only its own).
     """
     found = []
-    for day in days:
+    edges = np.searchsorted(demand.order_days(walks[0].world, others_low), range(days.start, days.stop + 1))
+    for day, others_today in zip(days, np.split(others_low[edges[0]:edges[-1]], edges[1:-1] - edges[0])):
         for walk in walks:
             walk.start_of_day(day)
         low = [walk.low_carts(day) for walk in walks]
         found += [walk.carts.shared_among(ids) for walk, ids in zip(walks, low)]
-        pooled = np.unique(np.concatenate([others_low, *low]))
+        pooled = np.unique(np.concatenate([others_today, *low]))
         for walk in walks:
             walk.serve(day, pooled)
             walk.review(day)
@@ -178,35 +181,48 @@ def walk_days(walks: list["BlockWalk"], days: range, others_low: np.ndarray) -> 
 def agree_with_tasks(world: World, walks: list["BlockWalk"], gather: Gather, lookahead_days: int) -> None:
     """Walk every day in rounds, agreeing with the other tasks on the flags of the carts they share.
 
-    A round walks `lookahead_days` from the first day not yet agreed on,
-    assuming the shared carts every task found low in the round before (none,
-    for days no round has walked yet), then exchanges what it found. Only
+    A round walks `lookahead_days` from the first day not yet agreed on. A
+    task pools the low carts its own blocks find as it walks with the shared
+    carts the OTHER tasks found low in the round before (none, for days no
+    round has walked yet), then every task exchanges what it found. Only
     carts that `hinge_on_low` decide differently under another flag, so the
-    days before the first one whose hinging carts changed are agreed: they
-    were walked with the flags the walk itself produced, and since a day
-    depends only on the days before it, that is the sequential walk. The
-    next round resumes from the last checkpoint before that day, where its
-    history is this round's, and that day is right in it; so the rounds end.
-    Every task sees the same exchanges, so all take the same rounds.
+    days before the first one where some task pooled a hinging cart
+    differently from the exchange are agreed: they were walked with the
+    flags the walk itself produced, and since a day depends only on the days
+    before it, that is the sequential walk. The next round resumes from the
+    last checkpoint before that day, where its history is this round's, and
+    that day is right in it; so the rounds end. Every task sees the same
+    exchanges, so all take the same rounds.
     """
     saved: dict[int, list[dict]] = {}        # checkpoint day -> every block's state before it
-    assumed, resume = NO_CARTS, 0
+    before, resume = [NO_CARTS], 0           # every task's shared low carts of the round before, this task's first
     while resume < world.n_days:
         for walk, state in zip(walks, saved.get(resume, ())):
             walk.restore(state)
         span = range(resume, min(resume + lookahead_days, world.n_days))
+        others = np.unique(np.concatenate([NO_CARTS, *before[1:]]))
         found = []
         for first in range(span.start, span.stop, CHECKPOINT_DAYS):
             saved[first] = [walk.checkpoint(range(first, span.stop)) for walk in walks]
-            found.append(walk_days(walks, range(first, min(first + CHECKPOINT_DAYS, span.stop)), assumed))
-        pooled = np.unique(np.concatenate([NO_CARTS, *gather(np.concatenate([NO_CARTS, *found]))]))
-        changed = np.setxor1d(pooled[hinges_on_low(world, pooled)], assumed[hinges_on_low(world, assumed)])
+            found.append(walk_days(walks, range(first, min(first + CHECKPOINT_DAYS, span.stop)), others))
+        now = list(gather(np.unique(np.concatenate([NO_CARTS, *found]))))
+        pooled = np.unique(np.concatenate([NO_CARTS, *now]))
+        changed = np.unique(np.concatenate([NO_CARTS, *(_hinging_changes(world, pooled, found_by, before, task)
+                                                       for task, found_by in enumerate(now))]))
         agreed = int(demand.order_days(world, changed).min()) if len(changed) else span.stop
         for walk in walks:
             walk.carts.settle(walk.lines_of(range(span.start, agreed)), pooled)
         resume = span.start + (agreed - span.start) // CHECKPOINT_DAYS * CHECKPOINT_DAYS if len(changed) else agreed
         saved = {day: state for day, state in saved.items() if day >= resume}
-        assumed = pooled[demand.order_days(world, pooled) >= resume]
+        before = [carts[demand.order_days(world, carts) >= resume] for carts in now]
+
+
+def _hinging_changes(world: World, pooled: np.ndarray, found: np.ndarray, before: list[np.ndarray],
+                     task: int) -> np.ndarray:
+    """The hinging carts task `task` pooled otherwise than `pooled`: its own finds with the others' of the round before."""
+    others = [carts for other, carts in enumerate(before) if other != task]
+    walked_with = np.unique(np.concatenate([found, *others]))
+    return np.setxor1d(pooled[hinges_on_low(world, pooled)], walked_with[hinges_on_low(world, walked_with)])
 
 
 def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResult:

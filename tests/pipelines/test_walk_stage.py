@@ -8,7 +8,7 @@ from chispa import assert_df_equality
 from components.configuration import resolve
 from components.tables.registry import FACT_TABLES, WRITTEN_TABLES
 from pipelines.dimension_tables import build_dimensions
-from pipelines.walk_stage import WalkStage, cart_exchange
+from pipelines.walk_stage import WalkStage
 from tests.conftest import generate_tiny
 
 ETL_TIMESTAMP = dt.datetime(2024, 12, 15, tzinfo=dt.timezone.utc)
@@ -40,7 +40,7 @@ def walked(spark, *assignments: str) -> WalkStage:
 @pytest.mark.spark
 def test_barrier_tasks_make_the_tables_of_one_task(spark):
     one_task = walked(spark, "spark.cart_exchange=in_task")
-    barrier = walked(spark, "spark.cart_exchange=barrier", "output.products_per_block=7")
+    barrier = walked(spark, "output.products_per_block=7")      # the default exchange
     try:
         assert (one_task.exchange, one_task.tasks) == ("in_task", 1)
         assert barrier.exchange == "barrier" and barrier.tasks > 1
@@ -49,10 +49,3 @@ def test_barrier_tasks_make_the_tables_of_one_task(spark):
     finally:
         one_task.close()
         barrier.close()
-
-
-def test_auto_walks_in_one_task_up_to_its_threshold():
-    assert cart_exchange(resolve(preset="full")) == "in_task"
-    huge = ["products.product_count=100000"]
-    assert cart_exchange(resolve(preset="full", assignments=huge)) == "barrier"
-    assert cart_exchange(resolve(preset="full", assignments=[*huge, "spark.cart_exchange=in_task"])) == "in_task"

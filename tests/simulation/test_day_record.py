@@ -1,6 +1,7 @@
 """DayRecord: a compressed [day, position] series gives back exactly the rows appended."""
 
 import numpy as np
+import pytest
 
 from components.simulation.day_record import DAYS_PER_CHUNK, DayRecord
 
@@ -26,15 +27,16 @@ def test_appending_copies_the_row():
     assert record.array().tolist() == [[1, 2, 3]]
 
 
-def test_rewinding_forgets_the_rows_appended_since_the_checkpoint():
-    rows = np.arange((DAYS_PER_CHUNK + 10) * 4, dtype=np.int32).reshape(-1, 4)
+@pytest.mark.parametrize("kept", [0, DAYS_PER_CHUNK - 3, DAYS_PER_CHUNK, 2 * DAYS_PER_CHUNK + 5])
+def test_rewinding_forgets_the_rows_appended_since_the_checkpoint(kept):
+    rows = np.arange((3 * DAYS_PER_CHUNK + 10) * 4, dtype=np.int32).reshape(-1, 4)
     record = DayRecord(4)
-    for row in rows[:DAYS_PER_CHUNK - 3]:
+    for row in rows[:kept]:
         record.append(row)
     checkpoint = record.checkpoint()
-    for row in rows[DAYS_PER_CHUNK - 3:] * -1:      # seals a chunk past the checkpoint
+    for row in rows[kept:] * -1:      # seals chunks past the checkpoint
         record.append(row)
     record.rewind(checkpoint)
-    for row in rows[DAYS_PER_CHUNK - 3:]:
+    for row in rows[kept:]:
         record.append(row)
     assert np.array_equal(record.array(), rows)
