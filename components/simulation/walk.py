@@ -207,22 +207,17 @@ def agree_with_tasks(world: World, walks: list["BlockWalk"], gather: Gather, loo
             found.append(walk_days(walks, range(first, min(first + CHECKPOINT_DAYS, span.stop)), others))
         now = list(gather(np.unique(np.concatenate([NO_CARTS, *found]))))
         pooled = np.unique(np.concatenate([NO_CARTS, *now]))
-        changed = np.unique(np.concatenate([NO_CARTS, *(_hinging_changes(world, pooled, found_by, before, task)
-                                                       for task, found_by in enumerate(now))]))
+        # what each task pooled as it walked: its own finds with the others' of the round before
+        walked_with = [np.concatenate([found_by, *before[:task], *before[task + 1:]])
+                       for task, found_by in enumerate(now)]
+        differ = np.unique(np.concatenate([NO_CARTS, *(np.setxor1d(pooled, carts) for carts in walked_with)]))
+        changed = differ[hinges_on_low(world, differ)]
         agreed = int(demand.order_days(world, changed).min()) if len(changed) else span.stop
         for walk in walks:
             walk.carts.settle(walk.lines_of(range(span.start, agreed)), pooled)
         resume = span.start + (agreed - span.start) // CHECKPOINT_DAYS * CHECKPOINT_DAYS if len(changed) else agreed
         saved = {day: state for day, state in saved.items() if day >= resume}
         before = [carts[demand.order_days(world, carts) >= resume] for carts in now]
-
-
-def _hinging_changes(world: World, pooled: np.ndarray, found: np.ndarray, before: list[np.ndarray],
-                     task: int) -> np.ndarray:
-    """The hinging carts task `task` pooled otherwise than `pooled`: its own finds with the others' of the round before."""
-    others = [carts for other, carts in enumerate(before) if other != task]
-    walked_with = np.unique(np.concatenate([found, *others]))
-    return np.setxor1d(pooled[hinges_on_low(world, pooled)], walked_with[hinges_on_low(world, walked_with)])
 
 
 def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResult:
