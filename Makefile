@@ -14,7 +14,7 @@ java:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[spark,test]"
+	$(PY) -m pip install --quiet -e ".[spark,test,lint]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -39,7 +39,7 @@ WHEEL   = dist/retail_synth-$(VERSION)-py3-none-any.whl
 
 dist: $(WHEEL)
 
-$(WHEEL): pyproject.toml $(shell git ls-files components pipelines conf contracts 2>/dev/null) | install
+$(WHEEL): pyproject.toml $(shell git ls-files src 2>/dev/null) | install
 	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
 
 # make submit MASTER=spark://host:7077 ARGS="generate --preset tiny --output DIR" SUBMIT_OPTS="--conf ..."
@@ -47,7 +47,7 @@ MASTER      ?= local[2]
 ARGS        ?= generate --preset tiny
 SUBMIT_OPTS ?=
 submit: java dist
-	$(PY) -m pipelines.submit --master "$(MASTER)" --code "$(WHEEL)" --spark-options "$(SUBMIT_OPTS)" -- $(ARGS)
+	$(PY) -m retail_synth.cli.submit --master "$(MASTER)" --code "$(WHEEL)" --spark-options "$(SUBMIT_OPTS)" -- $(ARGS)
 
 validate: java install
 	$(VENV)/bin/retail-synth validate --output $(OUTPUT)

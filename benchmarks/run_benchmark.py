@@ -26,9 +26,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from components.configuration import resolve  # noqa: E402
-from components.contracts import load_contract  # noqa: E402
-from pipelines.delta_tables import STATS_COLUMNS_PROPERTY, Target, stats_columns  # noqa: E402
+from retail_synth.spark.delta_tables import (  # noqa: E402
+    STATS_COLUMNS_PROPERTY,
+    Target,
+    stats_columns,
+)
+from retail_synth.spec.configuration import resolve  # noqa: E402
+from retail_synth.spec.contracts import load_contract  # noqa: E402
 
 
 def _rss_bytes(pid: int) -> int:
@@ -130,10 +134,10 @@ def main(argv=None) -> int:
     watch.start()
     started = time.perf_counter()
 
-    from components.run_estimate import estimated_rows
-    from pipelines.generate import run_generation
-    from pipelines.progress import LINES, RunProgress, SparkTaskShare
-    from pipelines.spark_session import get_spark
+    from retail_synth.spark.generate import run_generation
+    from retail_synth.spark.progress import LINES, RunProgress, SparkTaskShare
+    from retail_synth.spark.session import get_spark
+    from retail_synth.tables.row_estimates import estimated_rows
 
     spark = get_spark(config.spark.driver_memory, arrow_batch_rows=config.output.batch_rows,
                       master=args.master, persistent_catalog=False)

@@ -19,13 +19,13 @@ try:
     NOTEBOOK_DIR = Path(__file__).resolve().parent
 except NameError:  # Databricks notebooks have no __file__; their working directory is the notebook's folder
     NOTEBOOK_DIR = Path.cwd()
-sys.path.insert(0, str(NOTEBOOK_DIR.parent))
+sys.path.insert(0, str(NOTEBOOK_DIR.parent / "src"))
 
-from components.configuration import resolve  # noqa: E402
-from pipelines.cli import DEFAULT_PRESET  # noqa: E402
-from pipelines.delta_tables import Target  # noqa: E402
-from pipelines.generate import run_generation  # noqa: E402
-from pipelines.spark_session import get_spark  # noqa: E402
+from retail_synth.cli.main import DEFAULT_PRESET  # noqa: E402
+from retail_synth.spark.delta_tables import Target  # noqa: E402
+from retail_synth.spark.generate import run_generation  # noqa: E402
+from retail_synth.spark.session import get_spark  # noqa: E402
+from retail_synth.spec.configuration import resolve  # noqa: E402
 
 # The defaults of `retail-synth generate` (no --preset, no --seed); the CLI has no default catalog.
 WIDGET_DEFAULTS = {

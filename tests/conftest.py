@@ -6,11 +6,11 @@ import os
 
 import pytest
 
-from components.configuration import resolve
-from pipelines.delta_tables import Target
-from pipelines.generate import run_generation
-from pipelines.spark_session import get_spark
-from pipelines.validate import Validation, validate
+from retail_synth.checks.validate import Validation, validate
+from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.generate import run_generation
+from retail_synth.spark.session import get_spark
+from retail_synth.spec.configuration import resolve
 
 # The JVMs the suite spawns once its session is up (a run in a new process, spark-submit, a Connect
 # server) compile with C1 only and collect with the serial GC: a cold run of tiny is too short for

@@ -5,10 +5,10 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-from components.configuration import resolve
-from components.simulation.carts import CART_LINE_SCHEMA, decision_table
-from components.simulation.walk import simulate_block, walk_blocks
-from components.simulation.world import build_world, reference_dimensions
+from retail_synth.model.simulation.carts import CART_LINE_SCHEMA, decision_table
+from retail_synth.model.simulation.walk import simulate_block, walk_blocks
+from retail_synth.model.simulation.world import build_world, reference_dimensions
+from retail_synth.spec.configuration import resolve
 
 # every anomaly type at rates high enough for tiny's 60 products, on top of an outage (like anomaly-heavy)
 ANOMALY_HEAVY = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from components.configuration import resolve
-from pipelines.affinity_table import AFFINITY_TABLE
+from retail_synth.spark.affinity_table import AFFINITY_TABLE
+from retail_synth.spec.configuration import resolve
 
 EVENTS, SALES, CARTS = "gold_customer_event_fact", "gold_sales_fact", "gold_cart_abandonment_fact"
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib
-import tomllib
 
 import pytest
+import tomllib
 
-from components.configuration import resolve
-from pipelines.cli import DEFAULT_PRESET, build_parser
+from retail_synth.cli.main import DEFAULT_PRESET, build_parser
+from retail_synth.spec.configuration import resolve
 from tests import databricks_bundle as dab
 
 PYPROJECT = tomllib.loads((dab.ROOT / "pyproject.toml").read_text())

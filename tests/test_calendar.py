@@ -5,14 +5,14 @@ import datetime
 import numpy as np
 import pytest
 
-from components.contracts import arrow_schema
-from components.dimensions.calendar import (
+from retail_synth.model.dimensions.calendar import (
     build_date_dim,
     calendar_features,
     easter_sunday,
     holidays,
     sale_events,
 )
+from retail_synth.spec.contracts import arrow_schema
 
 ETL = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 

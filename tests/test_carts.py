@@ -5,10 +5,19 @@ from functools import lru_cache
 import numpy as np
 import pytest
 
-from components import hashing
-from components.simulation.carts import abandons, hinges_on_low, shipping_availability
-from components.simulation.pricing import sale_amounts
-from tests.simulated_worlds import cart_decisions, tiny_decisions, tiny_world, walked_in_blocks
+from retail_synth.model.simulation.carts import (
+    abandons,
+    hinges_on_low,
+    shipping_availability,
+)
+from retail_synth.model.simulation.pricing import sale_amounts
+from retail_synth.spec import hashing
+from tests.simulated_worlds import (
+    cart_decisions,
+    tiny_decisions,
+    tiny_world,
+    walked_in_blocks,
+)
 
 
 @lru_cache(maxsize=2)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.configuration import (
+from retail_synth.spec.configuration import (
     DISTRIBUTION_USES,
     ConfigError,
     defaults,
@@ -18,8 +18,14 @@ from components.configuration import (
     preset_names,
     resolve,
 )
-from components.distributions import Categorical, LogNormal, Normal, Uniform
-from components.run_config import DistributionParams, Realism, RealismRange, RunConfig, Segments
+from retail_synth.spec.distributions import Categorical, LogNormal, Normal, Uniform
+from retail_synth.spec.run_config import (
+    DistributionParams,
+    Realism,
+    RealismRange,
+    RunConfig,
+    Segments,
+)
 
 
 def test_presets_resolve_to_the_sizes_in_readme():

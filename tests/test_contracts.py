@@ -3,11 +3,16 @@
 import pytest
 from chispa.schema_comparer import assert_schema_equality
 
-from components.contracts import all_tables, load_contract
-from components.quickstart import load_quickstart
-from pipelines.delta_tables import STATS_COLUMNS_PROPERTY, spark_schema
-from pipelines.validate import PASS, TOO_SMALL, enforced_constraints, schema_differences
-from components.tables.registry import WRITTEN_TABLES
+from retail_synth.checks.quickstart import load_quickstart
+from retail_synth.checks.validate import (
+    PASS,
+    TOO_SMALL,
+    enforced_constraints,
+    schema_differences,
+)
+from retail_synth.spark.delta_tables import STATS_COLUMNS_PROPERTY, spark_schema
+from retail_synth.spec.contracts import all_tables, load_contract
+from retail_synth.tables.registry import WRITTEN_TABLES
 from tests.conftest import NORMAL_OPS_EMPTY
 
 REFERENCE_TABLES = {

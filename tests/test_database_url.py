@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.database_url import DatabaseUrlError, parse_database_url
+from retail_synth.spec.database_url import DatabaseUrlError, parse_database_url
 
 
 @pytest.mark.parametrize("url", ["postgresql://me:secret@db.example:5433/retail?sslmode=require",

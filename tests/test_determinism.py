@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from components.configuration import resolve
-from pipelines.dimension_tables import build_dimensions
+from retail_synth.spark.dimension_tables import build_dimensions
+from retail_synth.spec.configuration import resolve
 
 ETL_TS = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 

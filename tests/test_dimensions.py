@@ -6,14 +6,22 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from components.configuration import resolve
-from components.contracts import arrow_schema
-from components.dimensions.channels import CHANNEL_CODES, build_channel_dim, channel_keys
-from components.dimensions.customers import build_customer_dim
-from components.dimensions.locations import MAX_LOCATIONS, build_location_dim
-from components.dimensions.products import MATERIALS, SUBCATEGORIES, build_product_dim
-from components.dimensions.time_of_day import build_time_dim
-from components.run_config import Segment
+from retail_synth.model.dimensions.channels import (
+    CHANNEL_CODES,
+    build_channel_dim,
+    channel_keys,
+)
+from retail_synth.model.dimensions.customers import build_customer_dim
+from retail_synth.model.dimensions.locations import MAX_LOCATIONS, build_location_dim
+from retail_synth.model.dimensions.products import (
+    MATERIALS,
+    SUBCATEGORIES,
+    build_product_dim,
+)
+from retail_synth.model.dimensions.time_of_day import build_time_dim
+from retail_synth.spec.configuration import resolve
+from retail_synth.spec.contracts import arrow_schema
+from retail_synth.spec.run_config import Segment
 
 ETL = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 REFERENCE_DAY = datetime.date(2025, 1, 1)

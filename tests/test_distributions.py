@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from components import hashing
-from components.distributions import (
+from retail_synth.spec import hashing
+from retail_synth.spec.distributions import (
     Categorical,
     DeclarationError,
     LogNormal,

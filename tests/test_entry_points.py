@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from components.configuration import resolve
-from components.tables.registry import WRITTEN_TABLES
-from pipelines.cli import DEFAULT_PRESET
-from pipelines.run_journal import RUN_MARKER
-from pipelines.spark_session import spark_submit_arguments
+from retail_synth.cli.main import DEFAULT_PRESET
+from retail_synth.spark.run_journal import RUN_MARKER
+from retail_synth.spark.session import spark_submit_arguments
+from retail_synth.spec.configuration import resolve
+from retail_synth.tables.registry import WRITTEN_TABLES
 from tests.conftest import NORMAL_OPS_EMPTY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def test_spark_submit_runs_the_tiny_preset(tmp_path):
     out = tmp_path / "warehouse"
     env = dict(os.environ, PYSPARK_PYTHON=sys.executable)
     result = subprocess.run(
-        [str(BIN / "spark-submit"), *spark_submit_arguments(), str(ROOT / "pipelines" / "generate.py"),
+        [str(BIN / "spark-submit"), *spark_submit_arguments(), str(ROOT / "src" / "retail_synth" / "__main__.py"),
          "generate", "--preset", "tiny", "--output", str(out)],
         cwd=tmp_path, capture_output=True, text=True, timeout=600, env=env,
     )

@@ -7,9 +7,14 @@ import sqlite3
 import duckdb
 import pytest
 
-from components.contracts import all_tables, load_contract
-from components.databases import DIALECTS, DUCKDB, POSTGRESQL, SQLITE
-from components.load_ddl import add_foreign_keys, check_predicate, create_table, load_order
+from retail_synth.io.load_ddl import (
+    add_foreign_keys,
+    check_predicate,
+    create_table,
+    load_order,
+)
+from retail_synth.spec.contracts import all_tables, load_contract
+from retail_synth.spec.databases import DIALECTS, DUCKDB, POSTGRESQL, SQLITE
 
 
 def test_the_load_order_puts_every_referenced_table_first():

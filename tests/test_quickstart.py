@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from components.quickstart import QuickstartError, load_quickstart, parse_bound, parse_quickstart, settle_bound
+from retail_synth.checks.quickstart import (
+    QuickstartError,
+    load_quickstart,
+    parse_bound,
+    parse_quickstart,
+    settle_bound,
+)
 
 
 @pytest.mark.parametrize("text, inside, outside", [

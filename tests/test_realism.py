@@ -8,13 +8,18 @@ from decimal import Decimal
 
 import pytest
 
-from components import realism
-from components.configuration import defaults, resolve
-from components.contracts import load_contract
-from components.realism import RealismError, load_realism, parse_realism, realism_figures
-from components.run_config import settings
-from pipelines.delta_tables import spark_schema
-from pipelines.run_journal import RunRecord, run_settings
+from retail_synth.checks import realism
+from retail_synth.checks.realism import (
+    RealismError,
+    load_realism,
+    parse_realism,
+    realism_figures,
+)
+from retail_synth.spark.delta_tables import spark_schema
+from retail_synth.spark.run_journal import RunRecord, run_settings
+from retail_synth.spec.configuration import defaults, resolve
+from retail_synth.spec.contracts import load_contract
+from retail_synth.spec.run_config import settings
 
 FILLER = {"int": 0, "bigint": 0, "string": "x", "double": 0.0, "boolean": False,
           "date": dt.date(2025, 1, 1), "timestamp": dt.datetime(2025, 1, 1)}

@@ -7,11 +7,11 @@ import re
 
 import pandas as pd
 
-from components import report_charts
-from components.realism import load_realism
-from pipelines.cli import main
-from pipelines.run_journal import RunJournal, run_tables
-from pipelines.report import CART_TABLE
+from retail_synth.checks.realism import load_realism
+from retail_synth.cli.main import main
+from retail_synth.report import charts
+from retail_synth.report.report import CART_TABLE
+from retail_synth.spark.run_journal import RunJournal, run_tables
 
 PNG = re.compile(r'<img [^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 TITLES = ("Stockout rate per day", "Inventory trajectories", "Demand and sales per day",
@@ -35,4 +35,4 @@ def test_report_embeds_every_chart(spark, tiny_run, tmp_path, capsys):
 
 def test_abandonment_chart_draws_from_a_small_frame():
     by_class = pd.DataFrame({"low_inventory": [False, True], "abandoned": [70, 8], "orders": [30, 2]})
-    assert base64.b64decode(report_charts.abandonment_chart(by_class))[:4] == b"\x89PNG"
+    assert base64.b64decode(charts.abandonment_chart(by_class))[:4] == b"\x89PNG"

@@ -9,11 +9,15 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.configuration import resolve
-from components.simulation.allocation import allocate_requests, serve
-from components.simulation.episodes import episodes, stockout_duration, stockout_runs
-from components.simulation.walk import simulate_block, walk_blocks
-from components.simulation.world import build_world, reference_dimensions
+from retail_synth.model.simulation.allocation import allocate_requests, serve
+from retail_synth.model.simulation.episodes import (
+    episodes,
+    stockout_duration,
+    stockout_runs,
+)
+from retail_synth.model.simulation.walk import simulate_block, walk_blocks
+from retail_synth.model.simulation.world import build_world, reference_dimensions
+from retail_synth.spec.configuration import resolve
 
 FAST = settings(max_examples=50, deadline=None)
 WORLDS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

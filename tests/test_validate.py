@@ -7,13 +7,9 @@ import shutil
 
 import pytest
 
-from components.quickstart import load_quickstart
-from components.realism import load_realism
-from pipelines.cli import main
-from pipelines.run_journal import RUN_MARKER
-from pipelines.dimension_tables import DIMENSION_TABLES
-from pipelines.run_journal import run_settings
-from pipelines.validate import (
+from retail_synth.checks.quickstart import load_quickstart
+from retail_synth.checks.realism import load_realism
+from retail_synth.checks.validate import (
     FAIL,
     MISSING,
     PASS,
@@ -25,6 +21,9 @@ from pipelines.validate import (
     judged,
     realism_checks,
 )
+from retail_synth.cli.main import main
+from retail_synth.spark.dimension_tables import DIMENSION_TABLES
+from retail_synth.spark.run_journal import RUN_MARKER, run_settings
 
 
 def test_validate_passes_on_the_tiny_run(tiny_validation):

@@ -23,8 +23,8 @@ import pyspark
 import pytest
 from packaging.requirements import Requirement
 
-from components.tables.registry import WRITTEN_TABLES
-from pipelines.spark_session import ivy_cache_dir
+from retail_synth.spark.session import ivy_cache_dir
+from retail_synth.tables.registry import WRITTEN_TABLES
 from tests.conftest import NORMAL_OPS_EMPTY, generate_tiny
 from tests.deployment.conftest import ROOT, clean_environment
 
@@ -123,7 +123,7 @@ def standalone_cluster(tmp_path):
 
 
 def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, standalone_cluster, executor_python, tmp_path):
-    assert subprocess.run([str(executor_python), "-c", "import components"], cwd=tmp_path,
+    assert subprocess.run([str(executor_python), "-c", "import retail_synth"], cwd=tmp_path,
                           env=clean_environment(), capture_output=True).returncode != 0, "the executors' Python has the project"
     calls = tmp_path / "executor-python.calls"
     executor = tmp_path / "executor-python"      # records that the executors ran it, then is the executor venv's Python

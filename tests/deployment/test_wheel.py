@@ -9,9 +9,9 @@ import zipfile
 
 import pytest
 
-from components.contracts import all_tables
-from components.configuration import preset_names
-from components.quickstart import load_quickstart
+from retail_synth.checks.quickstart import load_quickstart
+from retail_synth.spec.configuration import preset_names
+from retail_synth.spec.contracts import all_tables
 from tests import databricks_bundle as dab
 from tests.deployment.conftest import ROOT, clean_environment
 
@@ -20,11 +20,12 @@ pytestmark = pytest.mark.spark      # minutes of Spark work: out of the `-m "not
 
 def test_wheel_carries_the_package_data(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "components/conf/defaults.yaml" in names
-    assert {f"components/conf/presets/{p}.yaml" for p in preset_names()} <= names
-    assert {f"components/contracts/{t}.yaml" for t in all_tables()} <= names
-    assert {f"components/contracts/quickstart/{q.check}.sql" for q in load_quickstart()} <= names
-    assert not any(n.startswith(("tests/", "notebooks/", "benchmarks/")) for n in names)
+    assert "retail_synth/conf/defaults.yaml" in names
+    assert {f"retail_synth/conf/presets/{p}.yaml" for p in preset_names()} <= names
+    assert {f"retail_synth/contracts/{t}.yaml" for t in all_tables()} <= names
+    assert {f"retail_synth/contracts/quickstart/{q.check}.sql" for q in load_quickstart()} <= names
+    packages = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
+    assert packages == {"retail_synth"}, packages
 
 
 def test_bundle_wheel_tasks_name_the_wheel_and_its_entry_point(wheel):
@@ -48,9 +49,11 @@ def test_installed_wheel_generates_validates_and_reports_from_any_directory(whee
                              cwd=work, env=env, capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stderr[-3000:]
 
-    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import components; print(components.__file__)"],
+    where = subprocess.run([str(venv / "bin" / "python"), "-c", "import importlib.util, retail_synth; "
+                            "print(retail_synth.__file__, *(importlib.util.find_spec(n) for n in ('components', 'pipelines')))"],
                            cwd=work, env=env, capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(venv)), where
+    assert where.split()[1:] == ["None", "None"], where
 
     def retail_synth(*args):
         result = subprocess.run([str(venv / "bin" / "retail-synth"), *args], cwd=work, env=env,

@@ -6,11 +6,11 @@ import subprocess
 
 import pytest
 
-from components.contracts import all_tables
-from components.database_url import parse_database_url
-from pipelines.database_session import DatabaseSession
-from pipelines.export import delta_row_counts, export_tables
-from pipelines.load import batches, load, tables_to_load
+from retail_synth.io.database_session import DatabaseSession
+from retail_synth.io.export import delta_row_counts, export_tables
+from retail_synth.io.load import batches, load, tables_to_load
+from retail_synth.spec.contracts import all_tables
+from retail_synth.spec.database_url import parse_database_url
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +47,7 @@ def tiny_rows(spark, tiny_run) -> dict[str, int]:
 
 
 def load_staged(url: str, staged, tiny_rows, spark, tiny_run, schema=None, replace=False):
-    """Load the staged tiny snapshot into `url` through pipelines.load.load; returns the loaded tables."""
+    """Load the staged tiny snapshot into `url` through retail_synth.io.load.load; returns the loaded tables."""
     tables = tables_to_load(spark, tiny_run)
     session = DatabaseSession(parse_database_url(url), schema)
     return load(session, tables, tiny_rows, lambda t: batches(staged / t, t), replace=replace)

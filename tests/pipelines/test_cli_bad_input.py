@@ -3,7 +3,7 @@
 The cases are derived from conf/defaults.yaml: every declared key gets
 values of the wrong type and, where its type has a range, values outside it,
 so a newly declared key is covered without touching this file. Declarations
-under `distributions:` have their own kinds and rules (components/distributions.py):
+under `distributions:` have their own kinds and rules (src/retail_synth/spec/distributions.py):
 their cases are listed below.
 """
 
@@ -11,9 +11,16 @@ import datetime as dt
 
 import pytest
 
-import pipelines.spark_session
-from components.configuration import KEY_RULES, MAY_BE_ZERO, POSITIVE_WORDS, UNIT_INTERVAL_SUFFIXES, defaults, flatten
-from pipelines.cli import main
+import retail_synth.spark.session
+from retail_synth.cli.main import main
+from retail_synth.spec.configuration import (
+    KEY_RULES,
+    MAY_BE_ZERO,
+    POSITIVE_WORDS,
+    UNIT_INTERVAL_SUFFIXES,
+    defaults,
+    flatten,
+)
 
 DECLARED = {key: value for key, value in flatten(defaults()).items() if not key.startswith("distributions.")}
 
@@ -82,7 +89,7 @@ def no_spark(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("Spark was started")
 
-    monkeypatch.setattr(pipelines.spark_session, "get_spark", refuse)
+    monkeypatch.setattr(retail_synth.spark.session, "get_spark", refuse)
 
 
 def generate(tmp_path, capsys, *arguments: str) -> tuple[int, list[str]]:

@@ -2,8 +2,8 @@
 
 import pytest
 
-from pipelines.cli import main
-from pipelines.delta_tables import Target
+from retail_synth.cli.main import main
+from retail_synth.spark.delta_tables import Target
 
 
 @pytest.mark.parametrize("flags", [

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-import pipelines.spark_session
-from pipelines.cli import main
+import retail_synth.spark.session
+from retail_synth.cli.main import main
 
 
 @pytest.fixture(autouse=True)
@@ -15,7 +15,7 @@ def no_spark(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("Spark was started")
 
-    monkeypatch.setattr(pipelines.spark_session, "get_spark", refuse)
+    monkeypatch.setattr(retail_synth.spark.session, "get_spark", refuse)
 
 
 @pytest.fixture

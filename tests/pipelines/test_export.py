@@ -7,10 +7,10 @@ import re
 
 from chispa import assert_df_equality
 
-from components.contracts import all_tables, load_contract
-from pipelines.cli import main
-from pipelines.delta_tables import spark_schema
-from pipelines.export import MANIFEST
+from retail_synth.cli.main import main
+from retail_synth.io.export import MANIFEST
+from retail_synth.spark.delta_tables import spark_schema
+from retail_synth.spec.contracts import all_tables, load_contract
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ISO_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")

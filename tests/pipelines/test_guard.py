@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.cli import main
-from pipelines.delta_tables import Target
-from pipelines.guard import protected_name
+from retail_synth.cli.main import main
+from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.guard import protected_name
 
 PATTERNS = ["prod", "production", "live"]
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 from pyspark.sql import functions as F
 
-from pipelines.journeys import INDEX, SPARK_ISO, WORKFLOWS, write_journeys
+from retail_synth.io.journeys import INDEX, SPARK_ISO, WORKFLOWS, write_journeys
 
 DATE_COLUMNS = {"gold_sales_fact": "date_key", "gold_cart_abandonment_fact": "date_key",
                 "gold_inventory_fact": "date_key", "gold_inventory_movement_fact": "date_key",

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from components.contracts import all_tables, load_contract
-from components.database_url import parse_database_url
-from components.load_ddl import qualified
-from pipelines.cli import main
-from pipelines.database_session import DatabaseSession
-from pipelines.load import batches, load, tables_to_load
+from retail_synth.cli.main import main
+from retail_synth.io.database_session import DatabaseSession
+from retail_synth.io.load import batches, load, tables_to_load
+from retail_synth.io.load_ddl import qualified
+from retail_synth.spec.contracts import all_tables, load_contract
+from retail_synth.spec.database_url import parse_database_url
 from tests.pipelines.conftest import load_staged
 
 DATABASES = ["postgresql", "sqlite", "duckdb"]

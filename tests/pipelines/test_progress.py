@@ -4,7 +4,13 @@ import io
 import threading
 import time
 
-from pipelines.progress import LINES, QUIET, RunProgress, SparkTaskShare, duration
+from retail_synth.spark.progress import (
+    LINES,
+    QUIET,
+    RunProgress,
+    SparkTaskShare,
+    duration,
+)
 
 
 def test_lines_mode_reports_tables_and_status_lines_with_rate_and_eta():

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from components.tables.registry import WRITTEN_TABLES
-from pipelines.cli import main
-from pipelines.delta_tables import Target, table_run_id
-from pipelines.run_journal import RunJournal
+from retail_synth.cli.main import main
+from retail_synth.spark.delta_tables import Target, table_run_id
+from retail_synth.spark.run_journal import RunJournal
+from retail_synth.tables.registry import WRITTEN_TABLES
 
 BIN = Path(sys.executable).parent
 RUN_STAMP = "yyyyMMdd'T'HHmmss'Z'"      # how run ids spell the run's etl_timestamp

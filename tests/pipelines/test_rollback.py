@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from components.tables.registry import WALK_TABLES, WRITTEN_TABLES
-from pipelines.cli import main
-from pipelines.delta_tables import Target, table_run_id
-from pipelines.run_journal import RUNNING, RunJournal
-from pipelines.validate import FAIL, MISSING, PASS, TOO_SMALL, WARN
+from retail_synth.checks.validate import FAIL, MISSING, PASS, TOO_SMALL, WARN
+from retail_synth.cli.main import main
+from retail_synth.spark.delta_tables import Target, table_run_id
+from retail_synth.spark.run_journal import RUNNING, RunJournal
+from retail_synth.tables.registry import WALK_TABLES, WRITTEN_TABLES
 
 BIN = Path(sys.executable).parent
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from components.configuration import resolve
-from components.contracts import all_tables
-from pipelines.delta_tables import SCENARIO_PROPERTY, Target
-from pipelines.generate import run_generation
-from pipelines.run_journal import RunJournal, held_run, run_settings
-from pipelines.validate import PASS, run_sql_check, sql_checks
+from retail_synth.checks.validate import PASS, run_sql_check, sql_checks
+from retail_synth.spark.delta_tables import SCENARIO_PROPERTY, Target
+from retail_synth.spark.generate import run_generation
+from retail_synth.spark.run_journal import RunJournal, held_run, run_settings
+from retail_synth.spec.configuration import resolve
+from retail_synth.spec.contracts import all_tables
 from tests.simulated_worlds import ANOMALY_HEAVY
 
 LABEL_CHECKS = ("anomaly_shrinkage_matches_adjustments", "anomaly_late_deliveries_arrive_late",

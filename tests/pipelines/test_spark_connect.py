@@ -13,11 +13,11 @@ import sys
 import pytest
 from chispa import assert_df_equality
 
-from components.tables.registry import WRITTEN_TABLES
+from retail_synth.tables.registry import WRITTEN_TABLES
 
 COMMANDS_IN_ONE_PROCESS = """\
 import json, sys
-from pipelines.cli import main
+from retail_synth.cli.main import main
 for command in json.loads(sys.argv[1]):
     print(f"=== {command[0]}", flush=True)
     status = main(command)

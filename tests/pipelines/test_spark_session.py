@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.spark_session import (
+from retail_synth.spark.session import (
     JVM_OPTION_VARIABLES,
     THROUGHPUT_COLLECTOR,
     RemoteError,

@@ -9,11 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.submit import MAIN_SCRIPT, code_zip, submit_command, submit_environment
+from retail_synth.cli.submit import (
+    MAIN_SCRIPT,
+    code_zip,
+    submit_command,
+    submit_environment,
+)
 
 
 def _submit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.submit", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "retail_synth.cli.submit", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120, env={"PATH": "/usr/bin:/bin"})
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from components.database_url import parse_database_url
-from components.quickstart import load_quickstart
-from components.realism import load_realism
-from pipelines.cli import main
-from pipelines.database_session import DatabaseSession
-from pipelines.validate_database import SPARK_ONLY, validate_database
+from retail_synth.checks.quickstart import load_quickstart
+from retail_synth.checks.realism import load_realism
+from retail_synth.checks.validate_database import SPARK_ONLY, validate_database
+from retail_synth.cli.main import main
+from retail_synth.io.database_session import DatabaseSession
+from retail_synth.spec.database_url import parse_database_url
 
 pytestmark = pytest.mark.spark     # the databases are filled from tiny, asked for by name
 

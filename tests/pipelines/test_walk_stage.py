@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from chispa import assert_df_equality
 
-from components.configuration import resolve
-from components.tables.registry import FACT_TABLES, WRITTEN_TABLES
-from pipelines.dimension_tables import build_dimensions
-from pipelines.walk_stage import WalkStage
+from retail_synth.spark.dimension_tables import build_dimensions
+from retail_synth.spark.walk_stage import WalkStage
+from retail_synth.spec.configuration import resolve
+from retail_synth.tables.registry import FACT_TABLES, WRITTEN_TABLES
 from tests.conftest import generate_tiny
 
 ETL_TIMESTAMP = dt.datetime(2024, 12, 15, tzinfo=dt.timezone.utc)

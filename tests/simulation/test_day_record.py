@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from components.simulation.day_record import DAYS_PER_CHUNK, DayRecord
+from retail_synth.model.simulation.day_record import DAYS_PER_CHUNK, DayRecord
 
 
 def test_rows_come_back_exactly_across_sealed_chunks():

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from components.distributions import Zipf
-from components.simulation import demand
+from retail_synth.model.simulation import demand
+from retail_synth.spec.distributions import Zipf
 from tests.simulated_worlds import tiny_world
 
 DECLARED = (

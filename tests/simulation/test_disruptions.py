@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.configuration import resolve, scenario_names
-from components.tables.anomaly_label import labels
-from tests.simulated_worlds import ANOMALY_HEAVY, tiny_block, tiny_dimensions, tiny_world, walked_in_blocks
+from retail_synth.spec.configuration import resolve, scenario_names
+from retail_synth.tables.anomaly_label import labels
+from tests.simulated_worlds import (
+    ANOMALY_HEAVY,
+    tiny_block,
+    tiny_dimensions,
+    tiny_world,
+    walked_in_blocks,
+)
 
 
 def stock_flow_holds(result) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.simulation import forecast
+from retail_synth.model.simulation import forecast
 
 
 def test_constant_demand_is_forecast_exactly_with_a_zero_width_interval():

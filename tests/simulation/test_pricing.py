@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.simulation.pricing import price_terms, promotion_week
+from retail_synth.model.simulation.pricing import price_terms, promotion_week
 from tests.simulated_worlds import tiny_world
 
 

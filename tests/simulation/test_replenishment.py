@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.simulation import replenishment
-from components.simulation.world import STORE
+from retail_synth.model.simulation import replenishment
+from retail_synth.model.simulation.world import STORE
 from tests.simulated_worlds import tiny_world
 
 

@@ -3,8 +3,13 @@
 import numpy as np
 import pytest
 
-from components.simulation.walk import SERIES, walk_blocks
-from tests.simulated_worlds import catalogue_blocks, tiny_world, walked_by_tasks, walked_in_blocks
+from retail_synth.model.simulation.walk import SERIES, walk_blocks
+from tests.simulated_worlds import (
+    catalogue_blocks,
+    tiny_world,
+    walked_by_tasks,
+    walked_in_blocks,
+)
 
 EVENTS = ("sales", "cart_lines", "shrinkage", "late_receipts")
 ARRAYS = ("opening", "lost_position", "lost_day", "lost_quantity", "lost_revenue")

@@ -6,8 +6,12 @@ import dataclasses
 
 import numpy as np
 
-from components.dimensions.calendar import BLACK_FRIDAY, CYBER_MONDAY, calendar_features
-from components.simulation.world import STORE, day_seasonality
+from retail_synth.model.dimensions.calendar import (
+    BLACK_FRIDAY,
+    CYBER_MONDAY,
+    calendar_features,
+)
+from retail_synth.model.simulation.world import STORE, day_seasonality
 from tests.simulated_worlds import tiny_world
 
 

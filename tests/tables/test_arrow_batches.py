@@ -8,8 +8,15 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from components.contracts import arrow_schema
-from components.tables.arrow_batches import joined, null_unless, padded, record_batch, row_chunks, text
+from retail_synth.spec.contracts import arrow_schema
+from retail_synth.tables.arrow_batches import (
+    joined,
+    null_unless,
+    padded,
+    record_batch,
+    row_chunks,
+    text,
+)
 
 ETL = dt.datetime(2025, 1, 1, 6, 30, tzinfo=dt.timezone.utc)
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 import numpy as np
 
-from components.simulation import forecast
-from components.tables import demand_forecast_fact, sales_fact
-from components.tables.keys import date_keys, sim_dates
+from retail_synth.model.simulation import forecast
+from retail_synth.tables import demand_forecast_fact, sales_fact
+from retail_synth.tables.keys import date_keys, sim_dates
 from tests.simulated_worlds import tiny_block, tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from components.configuration import resolve
-from components.tables import inventory_fact
+from retail_synth.spec.configuration import resolve
+from retail_synth.tables import inventory_fact
 from tests.simulated_worlds import tiny_block
 from tests.tables.tiny_tables import formatted, tiny_table
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.tables import inventory_fact, inventory_movement_fact, sales_fact
+from retail_synth.tables import inventory_fact, inventory_movement_fact, sales_fact
 from tests.tables.tiny_tables import tiny_table
 
 

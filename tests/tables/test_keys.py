@@ -7,11 +7,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from components.configuration import resolve
-from components.dimensions.calendar import build_date_dim
-from components.dimensions.products import build_product_dim
-from components.dimensions.time_of_day import build_time_dim
-from components.tables import keys
+from retail_synth.model.dimensions.calendar import build_date_dim
+from retail_synth.model.dimensions.products import build_product_dim
+from retail_synth.model.dimensions.time_of_day import build_time_dim
+from retail_synth.spec.configuration import resolve
+from retail_synth.tables import keys
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 DAYS = np.datetime64("2024-02-27") + np.arange(5).astype("timedelta64[D]")      # across a leap day

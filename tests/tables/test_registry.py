@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from components.contracts import SOURCES, all_tables, arrow_schema, load_contract
-from components.tables import registry
-from pipelines.affinity_table import AFFINITY_TABLE, READS
-from pipelines.dimension_tables import build_dimensions
-from tests.simulated_worlds import ANOMALY_HEAVY, tiny_block, tiny_decisions, tiny_dimensions, tiny_world, walked_in_blocks
+from retail_synth.spark.affinity_table import AFFINITY_TABLE, READS
+from retail_synth.spark.dimension_tables import build_dimensions
+from retail_synth.spec.contracts import SOURCES, all_tables, arrow_schema, load_contract
+from retail_synth.tables import registry
+from tests.simulated_worlds import (
+    ANOMALY_HEAVY,
+    tiny_block,
+    tiny_decisions,
+    tiny_dimensions,
+    tiny_world,
+    walked_in_blocks,
+)
 from tests.tables.tiny_tables import ETL, decision_batches, formatted, tiny_table
 
 
@@ -44,12 +51,12 @@ def test_the_dimension_pipeline_builds_exactly_the_dimension_contracts_in_order(
 @pytest.mark.parametrize("table", registry.FACT_TABLES)
 def test_each_simulated_table_has_its_module(table):
     produce = registry.producer(table)
-    assert produce.__module__ == f"components.tables.{table.removeprefix('gold_')}"
+    assert produce.__module__ == f"retail_synth.tables.{table.removeprefix('gold_')}"
 
 
 @pytest.mark.parametrize("table", (*registry.DIMENSION_TABLES, *registry.DERIVED_TABLES))
 def test_other_tables_have_no_module_producer(table):
-    with pytest.raises(ValueError, match="not by a components.tables module"):
+    with pytest.raises(ValueError, match="not by a retail_synth.tables module"):
         registry.producer(table)
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from components.configuration import resolve
-from components.tables import sales_fact
+from retail_synth.spec.configuration import resolve
+from retail_synth.tables import sales_fact
 from tests.simulated_worlds import tiny_block, tiny_decisions
 from tests.tables.tiny_tables import tiny_table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
-from components.tables import sales_fact, size_fit_bridge
+from retail_synth.tables import sales_fact, size_fit_bridge
 from tests.simulated_worlds import tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.simulation.episodes import stockout_runs
-from components.tables import inventory_fact, stockout_events
+from retail_synth.model.simulation.episodes import stockout_runs
+from retail_synth.tables import inventory_fact, stockout_events
 from tests.simulated_worlds import tiny_block
 from tests.tables.tiny_tables import tiny_table
 

@@ -7,8 +7,8 @@ from functools import lru_cache
 
 import pyarrow as pa
 
-from components.contracts import arrow_schema
-from components.tables.registry import CART_TABLES, producer
+from retail_synth.spec.contracts import arrow_schema
+from retail_synth.tables.registry import CART_TABLES, producer
 from tests.simulated_worlds import tiny_block, tiny_decisions
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)

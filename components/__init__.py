@@ -1,1 +1,0 @@
-"""Domain logic of the retail generator: plain numpy/pyarrow, no Spark."""

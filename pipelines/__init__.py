@@ -1,1 +1,0 @@
-"""Spark jobs and entry points of the retail generator."""

@@ -1,0 +1,551 @@
+"""The `retail-synth` command line: one parser behind the console script, `python -m` and spark-submit.
+
+Input problems are caught before Spark starts and reported as one line on
+stderr with exit status 2, so a bad invocation writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from retail_synth.checks.sql_checks import SqlCheckError
+from retail_synth.spec.configuration import (
+    ConfigError,
+    describe_presets,
+    describe_scenarios,
+    resolve,
+)
+
+CLEAN_TOKEN = "DELETE_RETAIL_SYNTH_TABLES"
+DEFAULT_PRESET = "small"        # generate's preset without --preset or --config (the notebook's default too)
+
+
+class UsageError(Exception):
+    """Bad command-line input; argparse's own errors are routed here too."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(message)
+
+
+def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--output", metavar="DIR", help="write path-based Delta tables at DIR/<table> (default ./warehouse)")
+    parser.add_argument("--catalog", metavar="C", help="write managed tables C.S.<table> (with --schema)")
+    parser.add_argument("--schema", metavar="S", help="schema of the managed tables (with --catalog)")
+    parser.add_argument(
+        "--remote", metavar="URL",
+        help="run over Spark Connect: sc://host:port, or local[N] to start a local server (default: $SPARK_REMOTE)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="retail-synth", description="Inventory-consistent synthetic retail star schema in Delta Lake.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    generate = commands.add_parser("generate", help="generate the gold tables")
+    source = generate.add_mutually_exclusive_group()
+    source.add_argument("--preset", help=f"a preset of conf/presets (default: {DEFAULT_PRESET})")
+    source.add_argument("--config", metavar="FILE", help="a YAML file overriding conf/defaults.yaml")
+    generate.add_argument("--seed", type=int, help="random seed (default from the config)")
+    generate.add_argument("--scenario", help="a scenario of conf/scenarios, combined with the preset (default: normal-ops)")
+    generate.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+        help="override one setting, e.g. --set customers.customer_count=1000 (repeatable)",
+    )
+    _add_target_arguments(generate)
+    generate.add_argument("--force", action="store_true",
+                          help="write even where the target holds foreign tables or matches a protected name")
+    generate.add_argument("--dry-run", action="store_true",
+                          help="print the plan (tables, estimated rows, target, guard verdict) and write nothing")
+    generate.add_argument("--quiet", action="store_true", help="no progress display")
+
+    commands.add_parser("presets", help="list the presets and their sizes")
+    commands.add_parser("scenarios", help="list the scenarios, what each changes and what validate promises for it")
+
+    rollback = commands.add_parser("rollback", help="put the tables of an unfinished run back to their previous versions")
+    _add_target_arguments(rollback)
+
+    clean = commands.add_parser("clean", help="list, and with --confirm remove, the tables retail-synth wrote")
+    _add_target_arguments(clean)
+    clean.add_argument("--confirm", metavar="TOKEN", help=f"remove them: give {CLEAN_TOKEN}")
+
+    history = commands.add_parser("history", help="list the runs recorded in a target")
+    _add_target_arguments(history)
+
+    validate = commands.add_parser("validate", help="check the written gold tables against the contracts and quickstart "
+                                                   "queries, and score their realism")
+    _add_target_arguments(validate)
+    validate.add_argument("--json", action="store_true", help="print the results as JSON")
+
+    report = commands.add_parser("report", help="write an HTML report with charts of the written gold tables")
+    _add_target_arguments(report)
+    report.add_argument("--out", metavar="FILE", help="the HTML file (default DIR/report.html, or ./report.html for a catalog)")
+    validate.add_argument("--database", metavar="URL",
+                          help="run the quickstart checks and realism figures on a database 'load' filled instead "
+                               "(--schema: its PostgreSQL schema)")
+    _add_exchange_commands(commands)
+    return parser
+
+
+def target_from(args):
+    from retail_synth.spark.delta_tables import Target, TargetError
+
+    try:
+        if args.catalog is not None or args.schema is not None:
+            if args.output:
+                raise UsageError("give either --output DIR or --catalog C --schema S, not both")
+            if not (args.catalog and args.schema):
+                raise UsageError("--catalog and --schema go together: give both")
+            return Target(catalog=args.catalog, schema=args.schema)
+        return Target(output_dir=args.output or "warehouse")
+    except TargetError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def remote_of(args) -> str | None:
+    """The Spark Connect URL (--remote, else $SPARK_REMOTE), checked before Spark starts."""
+    from retail_synth.spark.session import RemoteError, remote_from
+
+    try:
+        return remote_from(args.remote)
+    except RemoteError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _session(target, remote: str | None, **options):
+    """The Spark session for `target`; the embedded catalog (a Derby metastore) only when the target is a catalog."""
+    from retail_synth.spark.session import get_spark
+
+    return get_spark(remote=remote, persistent_catalog=not target.is_path, **options)
+
+
+def _generate(args) -> int:
+    preset = args.preset if args.preset or args.config else DEFAULT_PRESET
+    config = resolve(preset=preset, config_file=args.config, assignments=args.assignments, seed=args.seed,
+                     scenario=args.scenario)
+    target = target_from(args)
+    remote = remote_of(args)
+
+    from retail_synth.spark import guard
+    from retail_synth.tables.row_estimates import estimated_rows
+
+    estimates = estimated_rows(config)
+    refusals = [guard.oversized(sum(estimates.values()), config.output.max_rows)]
+    if not args.force:
+        refusals.append(guard.protected_name(target, config.guard.protected_patterns))
+    if not args.dry_run and any(refusals):
+        raise UsageError(next(r for r in refusals if r))
+
+    spark = _session(target, remote, driver_memory=config.spark.driver_memory,
+                     arrow_batch_rows=config.output.batch_rows)
+    if not args.force:
+        refusals.append(guard.foreign_refusal(spark, target))
+    if args.dry_run:
+        _print_plan(config, target, estimates, [r for r in refusals if r])
+        return 0
+    if any(refusals):
+        raise UsageError(next(r for r in refusals if r))
+
+    from retail_synth.spark.generate import RunAborted, run_generation
+    from retail_synth.spark.progress import RunProgress, SparkTaskShare, display_mode
+
+    print(f"retail-synth: preset {config.preset}, scenario {config.scenario_name}, seed {config.seed}, "
+          f"{config.start_date}..{config.end_date} -> {target.describe()}", flush=True)
+    mode = display_mode(args.quiet)
+    progress = RunProgress(estimates, mode, SparkTaskShare(spark) if mode != "quiet" else None)
+    try:
+        with cancelled_by_signals():
+            summary = run_generation(config, target, spark, progress)
+    except RunAborted as aborted:
+        progress.close()
+        what = "interrupted" if aborted.interrupted else f"failed: {aborted}"
+        print(f"retail-synth: run {what}; {aborted.rollback.describe()}", file=sys.stderr)
+        return 130 if aborted.interrupted else 1
+    finally:
+        progress.close()
+    _print_summary(summary)
+    return 0
+
+
+@contextlib.contextmanager
+def cancelled_by_signals():
+    """SIGINT and SIGTERM raise RunInterrupted in the main thread once; later signals wait for the rollback."""
+    from retail_synth.spark.generate import RunInterrupted
+
+    received = []
+
+    def interrupt(signum, _frame):
+        if not received:
+            received.append(signum)
+            raise RunInterrupted(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _print_plan(config, target, estimates: dict[str, int], refusals: list[str]) -> None:
+    width = max(len(t) for t in estimates)
+    print(f"plan: preset {config.preset}, seed {config.seed}, scenario {config.scenario_name}, "
+          f"{config.start_date}..{config.end_date} -> {target.describe()}")
+    for table, rows in estimates.items():
+        print(f"  {table:<{width}}  ~{rows:>13,} rows")
+    print(f"  {'total':<{width}}  ~{sum(estimates.values()):>13,} rows")
+    print("guard: would refuse: " + "; ".join(refusals) if refusals else "guard: would write")
+    print("dry run: nothing written")
+
+
+def _print_summary(summary: dict) -> None:
+    width = max(len(t["table"]) for t in summary["tables"])
+    print(f"\n{'table':<{width}}  {'rows':>12}  {'seconds':>8}")
+    for t in summary["tables"]:
+        print(f"{t['table']:<{width}}  {t['rows']:>12,}  {t['seconds']:>8.1f}")
+    total_rows = sum(t["rows"] for t in summary["tables"])
+    print(f"{'total':<{width}}  {total_rows:>12,}  {summary['seconds']:>8.1f}")
+
+
+def _existing_target(args):
+    """The target to read; a path target without any table is an error before Spark starts."""
+    from retail_synth.spark.run_journal import RUN_MARKER
+
+    target = target_from(args)
+    if target.is_path:
+        folder = Path(target.output_dir)
+        if not (folder / RUN_MARKER).is_file() and not any(folder.glob("gold_*/_delta_log")):
+            raise UsageError(f"no gold tables in {folder.resolve()}: run 'retail-synth generate --output {folder}' first")
+    return target
+
+
+def _validate(args) -> int:
+    if args.database is not None:
+        return _validate_database(args)
+    remote, target = remote_of(args), _existing_target(args)
+
+    from retail_synth.checks.validate import NothingToValidate, format_lines, validate
+
+    try:
+        validation = validate(_session(target, remote), target)
+    except NothingToValidate as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        print(json.dumps(validation.as_json(), indent=2, default=str))
+    else:
+        print("\n".join(format_lines(validation)))
+    skipped = f"; not in this run: {', '.join(validation.not_in_run)}" if validation.not_in_run else ""
+    print(f"retail-synth: {validation.tally}{skipped}", file=sys.stderr)
+    return 0 if validation.passed else 1
+
+
+def _report(args) -> int:
+    remote, target = remote_of(args), _existing_target(args)
+
+    from retail_synth.report.report import (
+        NothingToReport,
+        default_report_path,
+        write_report,
+    )
+
+    try:
+        path = write_report(_session(target, remote), target, Path(args.out) if args.out else default_report_path(target))
+    except NothingToReport as exc:
+        raise UsageError(str(exc)) from None
+    print(f"retail-synth: report written to {path.resolve()}")
+    return 0
+
+
+def _rollback(args) -> int:
+    remote, target = remote_of(args), target_from(args)
+    from retail_synth.spark.rollback import roll_back
+    from retail_synth.spark.run_journal import RUNNING, RunJournal
+
+    spark = _session(target, remote)
+    run = RunJournal(spark, target).last()
+    if run is None or run.status != RUNNING:
+        state = f"its last run {run.run_id} is {run.status}" if run else "it records no run"
+        print(f"retail-synth: nothing to roll back in {target.describe()}: {state}")
+        return 0
+    outcome = roll_back(spark, target, run)
+    print(f"retail-synth: rolled back run {run.run_id}: {outcome.describe()}")
+    return 0 if outcome.complete else 1
+
+
+def _clean(args) -> int:
+    remote, target = remote_of(args), target_from(args)
+    from retail_synth.spark.guard import tables_by_owner
+    from retail_synth.spark.run_journal import JOURNAL_TABLE, RunJournal
+
+    spark = _session(target, remote)
+    ours = [t for t in tables_by_owner(spark, target)[0] if t != JOURNAL_TABLE]
+    if args.confirm != CLEAN_TOKEN:
+        print(f"retail-synth: {len(ours)} table(s) of retail-synth in {target.describe()}:")
+        for table in ours:
+            print(f"  {table}")
+        wrong = " (the token given is not it)" if args.confirm else ""
+        raise UsageError(f"nothing removed: add --confirm {CLEAN_TOKEN} to remove them{wrong}")
+    for table in ours:
+        target.drop(spark, table)
+    RunJournal(spark, target).remove()
+    print(f"retail-synth: removed {len(ours)} table(s) and the run journal from {target.describe()}")
+    return 0
+
+
+def _history(args) -> int:
+    remote, target = remote_of(args), target_from(args)
+    from retail_synth.spark.run_journal import RunJournal
+
+    runs = RunJournal(_session(target, remote), target).runs()
+    if not runs:
+        print(f"retail-synth: no runs recorded in {target.describe()}")
+        return 0
+    print(f"{'run id':<34} {'preset':<8} {'seed':>6} {'scenario':<17} {'started':<25} {'ended':<25} {'status':<11} {'rows':>13}")
+    for r in runs:
+        print(f"{r.run_id:<34} {r.preset:<8} {r.seed:>6} {r.scenario:<17} {r.started_at:<25} {r.ended_at or '-':<25} "
+              f"{r.status:<11} {r.rows:>13,}")
+    return 0
+
+
+def _presets(_args) -> int:
+    from retail_synth.tables.row_estimates import estimated_rows
+
+    rows = describe_presets()
+    print(f"{'preset':<8} {'customers':>10} {'products':>9} {'locations':>9} {'days':>5} {'inventory rows':>15} "
+          f"{'estimated rows':>15}  description")
+    for r in rows:
+        total = sum(estimated_rows(resolve(preset=r["preset"])).values())
+        print(f"{r['preset']:<8} {r['customers']:>10,} {r['products']:>9,} {r['locations']:>9} "
+              f"{r['days']:>5} {r['inventory_rows']:>15,} {total:>15,}  {r['description']}")
+    return 0
+
+
+def _scenarios(_args) -> int:
+    for r in describe_scenarios():
+        extends = f" (extends {r['extends']})" if r["extends"] else ""
+        print(f"{r['scenario']}{extends}\n  {r['description']}")
+        for key, value in r["changes"].items():
+            print(f"    {key} = {value}")
+    return 0
+
+
+# ---------------------------------------------------------------- taking the tables elsewhere: export, load, journeys
+
+def _add_exchange_commands(commands) -> None:
+    from retail_synth.io.export import COMPRESSIONS, FORMATS
+    from retail_synth.spec.database_url import ALLOWED
+
+    export = commands.add_parser("export", help="write the gold tables as Parquet, CSV or JSON files with a manifest")
+    _add_target_arguments(export)
+    export.add_argument("--format", required=True, choices=FORMATS, help="file format")
+    export.add_argument("--to", required=True, metavar="FOLDER", help="one folder per table and manifest.json go here")
+    export.add_argument("--tables", metavar="T,...", help="only these tables (default: every gold table of the target)")
+    export.add_argument("--single-file", action="store_true", help="one file per table")
+    export.add_argument("--compression", metavar="C",
+                        help="; ".join(f"{f}: {', '.join(c)}" for f, c in COMPRESSIONS.items()) + " (default: the first)")
+
+    load = commands.add_parser("load", help="load the gold tables into PostgreSQL, SQLite or DuckDB in one transaction")
+    load.add_argument("--output", metavar="DIR", help="the Delta tables to load (default ./warehouse)")
+    load.add_argument("--to", required=True, metavar="URL", help=ALLOWED)
+    load.add_argument("--schema", metavar="S", help="PostgreSQL schema to create the tables in (default: the current one)")
+    load.add_argument("--replace", action="store_true", help="drop retail-synth's tables already in the database first (only those)")
+    load.add_argument("--quiet", action="store_true", help="no progress display")
+    load.add_argument("--remote", metavar="URL", help="run over Spark Connect (default: $SPARK_REMOTE)")
+
+    journeys = commands.add_parser("journeys", help="write YAML workflow scenarios drawn from the gold tables")
+    journeys.add_argument("--output", metavar="DIR", help="the Delta tables to draw from (default ./warehouse)")
+    journeys.add_argument("--to", required=True, metavar="FOLDER", help="the workflow files and index.yaml go here")
+    journeys.add_argument("--per-workflow", type=int, default=5, metavar="N", help="scenarios per workflow (default 5)")
+    journeys.add_argument("--remote", metavar="URL", help="run over Spark Connect (default: $SPARK_REMOTE)")
+
+
+def _chosen_tables(spec: str | None) -> list[str] | None:
+    from retail_synth.spec.contracts import all_tables
+
+    if spec is None:
+        return None
+    chosen = [t.strip() for t in spec.split(",") if t.strip()]
+    unknown = [t for t in chosen if t not in all_tables()]
+    if unknown or not chosen:
+        raise UsageError(f"--tables: unknown table '{unknown[0] if unknown else spec}': use gold tables, "
+                         f"comma-separated, from {', '.join(all_tables())}")
+    return chosen
+
+
+def _export_folder(path: str) -> Path:
+    """The export folder: new, empty, or a previous export (it has a manifest), never a folder of other files."""
+    from retail_synth.io.export import MANIFEST
+
+    folder = Path(path)
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / MANIFEST).is_file())):
+        raise UsageError(f"--to {folder}: not empty and not a previous export (no {MANIFEST}): give a new or empty folder")
+    return folder
+
+
+def _export(args) -> int:
+    from retail_synth.io.export import COMPRESSIONS, export_tables, gold_tables_in
+
+    compression = args.compression or COMPRESSIONS[args.format][0]
+    if compression not in COMPRESSIONS[args.format]:
+        raise UsageError(f"--compression {compression!r} does not apply to {args.format}: "
+                         f"use one of {', '.join(COMPRESSIONS[args.format])}")
+    remote, target, chosen = remote_of(args), _existing_target(args), _chosen_tables(args.tables)
+    folder = _export_folder(args.to)
+    if target.is_path and chosen:
+        absent = [t for t in chosen if not target.exists(None, t)]
+        if absent:
+            raise UsageError(f"--tables: {', '.join(absent)} not in {target.describe()}")
+    spark = _session(target, remote)
+    tables = chosen or gold_tables_in(spark, target)
+    exported = export_tables(spark, target, tables, folder, args.format, compression, args.single_file,
+                             on_table=lambda e: print(f"{e.table}: {e.rows:,} rows, {len(e.files)} file(s)", flush=True))
+    print(f"retail-synth: exported {len(exported)} table(s), {sum(e.rows for e in exported):,} rows, "
+          f"as {args.format} to {folder.resolve()}")
+    return 0
+
+
+def _database_of(url: str | None, schema: str | None):
+    from retail_synth.spark.delta_tables import IDENTIFIER
+    from retail_synth.spec.database_url import DatabaseUrlError, parse_database_url
+
+    try:
+        database = parse_database_url(url)
+    except DatabaseUrlError as exc:
+        raise UsageError(str(exc)) from None
+    if schema is not None and (not database.dialect.has_schemas or not IDENTIFIER.fullmatch(schema)):
+        raise UsageError(f"--schema {schema!r}: only for postgresql://, a name of letters, digits and _")
+    return database
+
+
+def _open_database(database, schema: str | None):
+    from retail_synth.io.database_session import DatabaseSession
+
+    try:
+        return DatabaseSession(database, schema)
+    except Exception as exc:
+        raise UsageError(f"cannot open {database.describe()}: {str(exc).strip().splitlines()[0]}") from None
+
+
+def _load(args) -> int:
+    database = _database_of(args.to, args.schema)
+    remote, target = remote_of(args), _existing_target(_path_source(args))
+    session = _open_database(database, args.schema)
+    present = session.gold_tables()
+    if present and not args.replace:
+        session.discard()
+        raise UsageError(f"{database.describe()} already holds {len(present)} retail-synth table(s) "
+                         f"({', '.join(present[:3])}{', ...' if len(present) > 3 else ''}): add --replace to drop and reload them")
+
+    from retail_synth.io.export import delta_row_counts
+    from retail_synth.io.load import SparkSnapshot, StreamedRows, load, tables_to_load
+    from retail_synth.spark.generate import RunInterrupted
+    from retail_synth.spark.progress import RunProgress, display_mode
+
+    try:
+        spark = _session(target, remote)
+        tables = tables_to_load(spark, target)
+        delta_rows = delta_row_counts(spark, target, tables)
+    except BaseException:
+        session.discard()
+        raise
+    print(f"retail-synth: loading {len(tables)} tables, {sum(delta_rows.values()):,} rows, "
+          f"{target.describe()} -> {database.describe()}", flush=True)
+    streamed = StreamedRows()
+    progress = RunProgress(delta_rows, display_mode(args.quiet), streamed)
+    started = time.perf_counter()
+    try:
+        with cancelled_by_signals(), tempfile.TemporaryDirectory(prefix="retail-synth-load-") as staging:
+            loaded = load(session, tables, delta_rows, SparkSnapshot(spark, target, Path(staging), streamed),
+                          args.replace, progress, streamed)
+    except (KeyboardInterrupt, RunInterrupted):
+        progress.close()
+        print(f"retail-synth: load interrupted; rolled back, nothing of it stays in {database.describe()}", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        progress.close()
+        print(f"retail-synth: load failed: {str(exc).strip().splitlines()[0]}; rolled back, "
+              f"nothing of it stays in {database.describe()}", file=sys.stderr)
+        return 1
+    finally:
+        progress.close()
+    width = max(len(t.table) for t in loaded)
+    print(f"\n{'table':<{width}}  {'delta rows':>12}  {'loaded rows':>12}  {'seconds':>8}  {'rows/s':>10}")
+    for t in loaded:
+        print(f"{t.table:<{width}}  {t.delta_rows:>12,}  {t.database_rows:>12,}  {t.seconds:>8.1f}  {t.rows_per_second:>10,.0f}")
+    seconds = time.perf_counter() - started     # the whole load: tables, foreign keys added after them, commit
+    rows = sum(t.database_rows for t in loaded)
+    print(f"{'total':<{width}}  {sum(t.delta_rows for t in loaded):>12,}  {rows:>12,}  {seconds:>8.1f}  "
+          f"{rows / seconds if seconds else 0:>10,.0f}")
+    print(f"retail-synth: row counts equal Delta for all {len(loaded)} tables; committed to {database.describe()}")
+    return 0
+
+
+def _path_source(args):
+    """A path source for commands whose --schema names something else (load, validate --database)."""
+    return argparse.Namespace(output=args.output, catalog=None, schema=None)
+
+
+def _validate_database(args) -> int:
+    if args.catalog or args.output:
+        raise UsageError("--database checks a loaded database: give it without --output or --catalog")
+    database = _database_of(args.database, args.schema)
+    if database.dialect.name == "sqlite":
+        raise UsageError("--database: the quickstart checks run on postgresql:// and duckdb://, not sqlite://")
+    from retail_synth.checks.validate import format_lines
+    from retail_synth.checks.validate_database import validate_database
+
+    session = _open_database(database, args.schema)
+    try:
+        validation = validate_database(session)
+    finally:
+        session.discard()
+    if args.json:
+        print(json.dumps(validation.as_json(), indent=2, default=str))
+    else:
+        print("\n".join(format_lines(validation)))
+    print(f"retail-synth: {validation.tally} on {database.describe()}", file=sys.stderr)
+    return 0 if validation.passed else 1
+
+
+def _journeys(args) -> int:
+    if args.per_workflow < 1:
+        raise UsageError(f"--per-workflow {args.per_workflow}: give a whole number of scenarios, at least 1")
+    remote, target = remote_of(args), _existing_target(_path_source(args))
+    folder = Path(args.to)
+    if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / "index.yaml").is_file())):
+        raise UsageError(f"--to {folder}: not empty and not previous journeys (no index.yaml): give a new or empty folder")
+    from retail_synth.io.journeys import write_journeys
+
+    index = write_journeys(_session(target, remote), target, folder, args.per_workflow)
+    for workflow in index["workflows"]:
+        print(f"{workflow['name']}: {workflow['scenario_count']} scenario(s) -> {folder / workflow['file']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0].startswith("--") and argv[0] not in ("--help",):
+        argv.insert(0, "generate")
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            build_parser().print_help()
+            return 2
+        return {"generate": _generate, "presets": _presets, "scenarios": _scenarios, "validate": _validate,
+                "report": _report, "rollback": _rollback, "clean": _clean, "history": _history,
+                "export": _export, "load": _load, "journeys": _journeys}[args.command](args)
+    except (ConfigError, UsageError, SqlCheckError) as exc:     # a SQL check file or realism range out of step
+        print(f"retail-synth: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The eight sales channels, declared once for the dimension and the simulator."""
+
+from __future__ import annotations
+
+import datetime
+
+import numpy as np
+import pyarrow as pa
+
+from retail_synth.spec.contracts import to_arrow_table
+
+# code, name, type, category, device, is_digital, is_owned, commission_rate
+CHANNELS = (
+    ("WEB_DESKTOP", "Web Desktop", "web", "digital", "desktop", True, True, 0.0),
+    ("WEB_MOBILE", "Web Mobile", "web", "digital", "mobile", True, True, 0.0),
+    ("APP_IOS", "iOS App", "app", "digital", "mobile", True, True, 0.0),
+    ("APP_ANDROID", "Android App", "app", "digital", "mobile", True, True, 0.0),
+    ("STORE_POS", "Store Point of Sale", "store", "physical", "in_store", False, True, 0.0),
+    ("STORE_KIOSK", "Store Kiosk", "store", "physical", "in_store", False, True, 0.0),
+    ("SOCIAL_FB", "Facebook Shop", "social", "third_party", "mobile", True, False, 0.05),
+    ("MARKETPLACE_AMAZON", "Amazon Marketplace", "marketplace", "third_party", "mixed", True, False, 0.15),
+)
+
+CHANNEL_CODES = tuple(row[0] for row in CHANNELS)
+DIGITAL_CHANNEL_CODES = tuple(row[0] for row in CHANNELS if row[5])
+STORE_CHANNEL_CODES = tuple(row[0] for row in CHANNELS if not row[5])
+
+
+def channel_keys(codes) -> np.ndarray:
+    """channel_key of each code; keys are positions in CHANNELS, starting at 1."""
+    codes = np.asarray(codes)
+    order = np.argsort(CHANNEL_CODES)
+    known = np.asarray(CHANNEL_CODES)[order]
+    pos = np.searchsorted(known, codes)
+    pos = np.minimum(pos, len(known) - 1)
+    if not np.all(known[pos] == codes):
+        raise ValueError(f"unknown channel codes: {sorted(set(codes[known[pos] != codes].tolist()))}")
+    return (order[pos] + 1).astype(np.int32)
+
+
+def build_channel_dim(etl_timestamp: datetime.datetime) -> pa.Table:
+    n = len(CHANNELS)
+    columns = list(zip(*CHANNELS))
+    return to_arrow_table(
+        "gold_channel_dim",
+        {
+            "channel_key": np.arange(1, n + 1, dtype=np.int32),
+            "channel_code": columns[0],
+            "channel_name": columns[1],
+            "channel_type": columns[2],
+            "channel_category": columns[3],
+            "device_category": columns[4],
+            "is_digital": columns[5],
+            "is_owned": columns[6],
+            "commission_rate": columns[7],
+            "source_system": ["ERP"] * n,
+            "etl_timestamp": [etl_timestamp] * n,
+        },
+    )

@@ -1,0 +1,172 @@
+"""Customers: segment, home city next to a store, preferences and loyalty.
+
+Names come from pools built once per seed with Faker and are indexed by
+hashed customer keys, so generation stays vectorised (Faker manages about
+10K names per second) and reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from faker import Faker
+
+from retail_synth.model.dimensions.channels import CHANNEL_CODES
+from retail_synth.model.dimensions.products import (
+    APPAREL_SIZES,
+    CATEGORY_LEVEL_2,
+    SUBCATEGORIES,
+    WAIST_SIZES,
+)
+from retail_synth.spec import hashing
+from retail_synth.spec.contracts import to_arrow_table
+from retail_synth.spec.run_config import DistributionParams, Segment
+
+NAME_POOL_SIZE = 1000
+EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
+NEW_CUSTOMER_DAYS = 90                 # segment 'new' was acquired within this many days
+
+# segment -> (lifetime value low, high, loyalty tier, P(email opt-in), P(SMS opt-in))
+SEGMENT_PROFILES = {
+    "vip": (3000.0, 8000.0, "platinum", 0.85, 0.55),
+    "premium": (1200.0, 3000.0, "gold", 0.75, 0.40),
+    "loyal": (500.0, 1200.0, "silver", 0.65, 0.30),
+    "regular": (150.0, 500.0, "bronze", 0.50, 0.20),
+    "new": (20.0, 150.0, "none", 0.60, 0.15),
+}
+STORE_FORMAT_WEIGHTS = {"flagship": 3.0, "standard": 1.5, "outlet": 1.0}   # relative catchment size
+
+
+@lru_cache(maxsize=4)
+def name_pools(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last names drawn once per seed."""
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    first = np.array([fake.first_name() for _ in range(NAME_POOL_SIZE)])
+    last = np.array([fake.last_name() for _ in range(NAME_POOL_SIZE)])
+    return first, last
+
+
+def _grown(seed: int, keys: np.ndarray, monthly_rate: float, horizon_days: int, reference_day: datetime.date):
+    """(acquired inside the horizon, that acquisition date) of each customer under exponential growth.
+
+    The base at day t is B0 (1 + g)^(t / 30): the customers acquired inside the
+    horizon are 1 - (1 + g)^(-H / 30) of the final base, and inverting the
+    growth curve at a hashed uniform spreads their dates over the horizon.
+    """
+    months = horizon_days / 30.0
+    growth = (1 + monthly_rate) ** months
+    joins = hashing.uniform(seed, "customer.growth", keys) < 1 - 1 / growth
+    u = hashing.uniform(seed, "customer.growth_day", keys)
+    offset = np.floor(30.0 * np.log1p(u * (growth - 1)) / np.log1p(monthly_rate)).astype(np.int64)
+    offset = np.clip(offset, 0, horizon_days - 1)
+    return joins, np.datetime64(reference_day, "D") + offset.astype("timedelta64[D]")
+
+
+def build_customer_dim(
+    customer_count: int,
+    seed: int,
+    segments: Mapping[str, Segment],
+    locations: pa.Table,
+    reference_day: datetime.date,
+    history_years: int,
+    etl_timestamp: datetime.datetime,
+    distributions: DistributionParams,
+    growth_monthly_rate: float = 0.0,
+    horizon_days: int = 0,
+) -> pa.Table:
+    """Customers living in store cities; acquired before reference_day, 'new' ones recently.
+
+    Channels and size profiles follow their declarations in `distributions`.
+    With growth, the base grows by growth_monthly_rate a month over the
+    horizon from reference_day: the share acquired inside the horizon gets
+    acquisition dates spread as exponential growth would bring them.
+    """
+    unknown = sorted(set(segments) - set(SEGMENT_PROFILES))
+    if unknown:
+        raise ValueError(f"no customer profile for segments {unknown}; known: {sorted(SEGMENT_PROFILES)}")
+    keys = np.arange(1, customer_count + 1)
+
+    names = list(segments)
+    segment_index = hashing.choice(seed, "customer.segment", [segments[s].share for s in names], keys)
+    segment = np.array(names)[segment_index]
+    profile = [SEGMENT_PROFILES[s] for s in names]
+    ltv_low = np.array([p[0] for p in profile])[segment_index]
+    ltv_high = np.array([p[1] for p in profile])[segment_index]
+    lifetime_value = np.round(ltv_low + hashing.uniform(seed, "customer.lifetime_value", keys) * (ltv_high - ltv_low), 2)
+
+    history_days = history_years * 365
+    is_new = segment == "new"
+    days_back = np.where(
+        is_new,
+        hashing.integers(seed, "customer.acquisition_new", 1, NEW_CUSTOMER_DAYS, keys),
+        hashing.integers(seed, "customer.acquisition", NEW_CUSTOMER_DAYS + 1, history_days, keys),
+    )
+    acquisition_date = np.datetime64(reference_day, "D") - days_back.astype("timedelta64[D]")
+    if growth_monthly_rate > 0 and horizon_days > 0:
+        acquisition_date = np.where(*_grown(seed, keys, growth_monthly_rate, horizon_days, reference_day), acquisition_date)
+
+    stores = locations.filter(pc.equal(locations["location_type"], "store"))
+    store_weights = [STORE_FORMAT_WEIGHTS[f] for f in stores["store_format"].to_pylist()]
+    home = hashing.choice(seed, "customer.home_store", store_weights, keys)
+
+    first_pool, last_pool = name_pools(seed)
+    first_name = first_pool[hashing.integers(seed, "customer.first_name", 0, NAME_POOL_SIZE - 1, keys)]
+    last_name = last_pool[hashing.integers(seed, "customer.last_name", 0, NAME_POOL_SIZE - 1, keys)]
+    local_part = pc.replace_substring_regex(
+        pc.utf8_lower(pc.binary_join_element_wise(pa.array(first_name), pa.array(last_name), ".")),
+        pattern="[^a-z.]", replacement="",
+    )
+    domain = np.array(EMAIL_DOMAINS)[hashing.integers(seed, "customer.email_domain", 0, len(EMAIL_DOMAINS) - 1, keys)]
+    email = pc.binary_join_element_wise(
+        pc.binary_join_element_wise(local_part, pa.array(keys).cast(pa.string()), ""), pa.array(domain), "@"
+    )
+
+    email_share = np.array([p[3] for p in profile])[segment_index]
+    sms_share = np.array([p[4] for p in profile])[segment_index]
+    category_weights = [SUBCATEGORIES[c][1] for c in CATEGORY_LEVEL_2]
+
+    return to_arrow_table(
+        "gold_customer_dim",
+        {
+            "customer_key": keys.astype(np.int32),
+            "customer_id": pc.binary_join_element_wise(
+                "CUST", pc.utf8_lpad(pa.array(keys).cast(pa.string()), width=8, padding="0"), "_"
+            ),
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+            "segment": segment,
+            "lifetime_value": lifetime_value,
+            "acquisition_date": acquisition_date,
+            "acquisition_channel": distributions.acquisition_channel.draw_labels(seed, "customer.acquisition_channel", keys),
+            "preferred_channel": np.array(CHANNEL_CODES)[
+                distributions.preferred_channel.draw_from(CHANNEL_CODES, seed, "customer.preferred_channel", keys)
+            ],
+            "preferred_category": np.array(CATEGORY_LEVEL_2)[
+                hashing.choice(seed, "customer.preferred_category", category_weights, keys)
+            ],
+            "size_profile_tops": np.array(APPAREL_SIZES)[
+                distributions.size_profile_tops.draw_from(APPAREL_SIZES, seed, "customer.size_tops", keys)
+            ],
+            "size_profile_bottoms": np.array(WAIST_SIZES)[
+                distributions.size_profile_bottoms.draw_from(WAIST_SIZES, seed, "customer.size_bottoms", keys)
+            ],
+            "geo_region": stores["region"].take(pa.array(home)),
+            "geo_city": stores["city"].take(pa.array(home)),
+            "nearest_store_id": stores["location_id"].take(pa.array(home)),
+            "loyalty_tier": np.array([p[2] for p in profile])[segment_index],
+            "email_subscribe_flag": hashing.uniform(seed, "customer.email_opt_in", keys) < email_share,
+            "sms_subscribe_flag": hashing.uniform(seed, "customer.sms_opt_in", keys) < sms_share,
+            "effective_date": acquisition_date,
+            "expiration_date": pa.nulls(customer_count, pa.date32()),
+            "is_current": np.ones(customer_count, dtype=bool),
+            "source_system": np.full(customer_count, "CRM"),
+            "etl_timestamp": [etl_timestamp] * customer_count,
+        },
+    )

@@ -1,0 +1,531 @@
+"""The day-by-day inventory walk: every block of a task advances one day at a time, together.
+
+A cart spans product blocks: it is low-inventory when ANY of its items is
+at or below the threshold at the start of its day, and that flag decides
+whether the whole cart is ordered. So the blocks walk in lock-step and, each
+day, the low carts of every block are pooled before anyone serves: in one
+process the pool is a union. When other tasks walk blocks that share carts
+with this one, the tasks walk several weeks at a time and agree on the flags
+of the shared carts (`agree_with_tasks`: one exchange per round, rounds
+far fewer than days; src/retail_synth/spark/walk_stage.py makes the exchange).
+
+Each block's day reads:
+  1. start of day: supplier receipts due today and return restocks arrive
+     (a late delivery or a node outage holds a receipt back), then a stock
+     count may find units missing (shrinkage);
+  2. serve: the day's carts are decided (CartBook), then every request really
+     ordered is served (allocation.serve: seeded-random order, partial
+     fills, digital fallback to the next nodes);
+  3. review: stockout flags, controller update, replenishment review.
+The horizon keeps end-of-day states; the warm-up is simulated, never written.
+Positions of different products never interact except through the pooled
+cart flags, so any split of the catalogue into blocks and tasks gives the
+same rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from retail_synth.model.simulation import allocation, demand, replenishment, returns
+from retail_synth.model.simulation.carts import CartBook, hinges_on_low
+from retail_synth.model.simulation.day_record import DayRecord
+from retail_synth.model.simulation.demand import ORDER_ATTRIBUTES
+from retail_synth.model.simulation.pricing import price_terms
+from retail_synth.model.simulation.world import World
+from retail_synth.spec import hashing
+
+TRAILING_DEMAND_DAYS = 28
+# Request fields a block's walk drops once its lines are sorted, to hold the whole catalogue in less memory:
+# the line id (only the return draws read it), the priority (its rank within the day serves instead), the
+# node indices (the positions hold them), the cart id and sharing (the CartBook keeps them per cart) and the order's
+# attributes (demand.order_attributes draws them again for the lines written).
+SORTED_AWAY = ("line_id", "priority", "nodes", "cart", "shared", *ORDER_ATTRIBUTES)
+SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted", "arrivals", "requested")
+
+
+class DailySeries:
+    """A [day, position] series of a BlockResult: expanded from its DayRecord on first read, then kept."""
+
+    def __init__(self, doc: str):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, result, owner=None):
+        if result is None:
+            return self
+        result.__dict__[self.name] = result.series[self.name].array()    # shadows this descriptor from now on
+        return result.__dict__[self.name]
+
+
+@dataclass
+class BlockResult:
+    """Everything the tables of one block are made of (positions = product offset * n_locations + location).
+
+    The daily series are DayRecords (compressed); each is expanded the first
+    time a table reads it, so a task can hold the results of many blocks.
+    """
+
+    product_lo: int
+    product_hi: int
+    n_locations: int
+    warmup_days: int
+    position_product: np.ndarray      # int64 product index of each position
+    position_location: np.ndarray     # int64 location index of each position
+    lead_time: np.ndarray             # int64 supplier lead time of each position
+    opening: np.ndarray               # int64 on hand at the start of the first horizon day (before its receipts)
+    series: dict                      # name -> DayRecord, see the properties below
+
+    # sale lines of the horizon (quantity sold >= 1), in (day, order, line) order
+    sales: dict
+
+    # lost attempts of the horizon (requests that got nothing), one entry each
+    lost_position: np.ndarray         # the first node asked
+    lost_day: np.ndarray              # horizon day index
+    lost_quantity: np.ndarray         # units requested
+    lost_revenue: np.ndarray          # units requested at list price
+
+    # one entry per digital cart line of the block (originals and recovery copies), see CartBook.lines
+    cart_lines: dict
+
+    # anomalies found by the walk: stock counts that wrote units off, receipts that came late
+    shrinkage: dict                   # position, day (simulation), units
+    late_receipts: dict               # position, due_day, arrival_day (simulation days), units
+
+    on_hand = DailySeries("[horizon day, position] int32 on hand at the end of the day")
+    in_transit = DailySeries("[horizon day, position] int32 ordered, not yet received, at the end of the day")
+    reorder_point = DailySeries("[horizon day, position] int32 the policy's R of the day")
+    reorder_quantity = DailySeries("[horizon day, position] int32 the policy's lot Q of the day (S = R + Q)")
+    restocked = DailySeries("[horizon day, position] int32 returned units put back on stock at the start of the day")
+    adjusted = DailySeries("[horizon day, position] int32 units written off at the day's stock count (shrinkage)")
+    arrivals = DailySeries("[simulation day, position] int32 replenishment units arriving at the start of the day, "
+                           "over every simulated day and the longest lead time + 2 days beyond")
+    requested = DailySeries("[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first "
+                            "node asked, from TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before day 0)")
+
+    @property
+    def n_positions(self) -> int:
+        return len(self.position_product)
+
+    @property
+    def horizon_days(self) -> int:
+        return self.series["on_hand"].days
+
+    @property
+    def is_stockout(self) -> np.ndarray:
+        """[horizon day, position]: quantity_available (= on hand; nothing reserved or damaged) is 0."""
+        return self.on_hand == 0
+
+    @property
+    def receipts(self) -> np.ndarray:
+        """[horizon day, position] replenishment units received at the start of the day."""
+        return self.arrivals[self.warmup_days:self.warmup_days + self.horizon_days]
+
+
+def service_ranks(day: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """int32 rank of each line's priority among its day's lines: orders them as the priority does, in half the bytes."""
+    rank = np.empty(len(day), np.int32)
+    rank[np.lexsort((priority, day))] = np.arange(len(day), dtype=np.int32)
+    return rank
+
+
+NO_CARTS = np.zeros(0, np.int64)
+LOOKAHEAD_DAYS = 168        # days a round of agree_with_tasks walks before it exchanges
+CHECKPOINT_DAYS = 14        # days between two checkpoints a round of agree_with_tasks can resume from
+Gather = Callable[[np.ndarray], Sequence[np.ndarray]]     # this task's cart ids -> every task's: its own first,
+#                                                          then the others, in the same order at every exchange
+
+
+def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
+                lookahead_days: int = LOOKAHEAD_DAYS) -> Iterator[BlockResult]:
+    """Walk `blocks` in lock-step over every simulated day; yields each block's result at the end.
+
+    Without `gather`, every block that holds a line of a cart walks here.
+    With it, other tasks walk the other blocks, and `gather` exchanges cart
+    ids with all of them (agree_with_tasks).
+    """
+    walks = [BlockWalk(world, lo, hi, requests) for (lo, hi), requests in zip(blocks, demand.blocks_requests(world, blocks))]
+    if gather is None:
+        walk_days(walks, range(world.n_days), NO_CARTS)
+    else:
+        agree_with_tasks(world, walks, gather, lookahead_days)
+    while walks:
+        yield walks.pop(0).result()     # popped: a block's state is freed once its result is out
+
+
+def walk_days(walks: list["BlockWalk"], days: range, others_low: np.ndarray) -> np.ndarray:
+    """Every block, day by day: start of day, serve, review. Returns the shared carts found low here.
+
+    A cart is low when a block here finds it low, or when it is in `others_low`
+    (sorted cart ids of any days: a day pools only its own).
+    """
+    found = []
+    edges = np.searchsorted(demand.order_days(walks[0].world, others_low), range(days.start, days.stop + 1))
+    for day, others_today in zip(days, np.split(others_low[edges[0]:edges[-1]], edges[1:-1] - edges[0])):
+        for walk in walks:
+            walk.start_of_day(day)
+        low = [walk.low_carts(day) for walk in walks]
+        found += [walk.carts.shared_among(ids) for walk, ids in zip(walks, low)]
+        pooled = np.unique(np.concatenate([others_today, *low]))
+        for walk in walks:
+            walk.serve(day, pooled)
+            walk.review(day)
+    return np.unique(np.concatenate([NO_CARTS, *found]))
+
+
+def agree_with_tasks(world: World, walks: list["BlockWalk"], gather: Gather, lookahead_days: int) -> None:
+    """Walk every day in rounds, agreeing with the other tasks on the flags of the carts they share.
+
+    A round walks `lookahead_days` from the first day not yet agreed on. A
+    task pools the low carts its own blocks find as it walks with the shared
+    carts the OTHER tasks found low in the round before (none, for days no
+    round has walked yet), then every task exchanges what it found. Only
+    carts that `hinge_on_low` decide differently under another flag, so the
+    days before the first one where some task pooled a hinging cart
+    differently from the exchange are agreed: they were walked with the
+    flags the walk itself produced, and since a day depends only on the days
+    before it, that is the sequential walk. The next round resumes from the
+    last checkpoint before that day, where its history is this round's, and
+    that day is right in it; so the rounds end. Every task sees the same
+    exchanges, so all take the same rounds.
+    """
+    saved: dict[int, list[dict]] = {}        # checkpoint day -> every block's state before it
+    before, resume = [NO_CARTS], 0           # every task's shared low carts of the round before, this task's first
+    while resume < world.n_days:
+        for walk, state in zip(walks, saved.get(resume, ())):
+            walk.restore(state)
+        span = range(resume, min(resume + lookahead_days, world.n_days))
+        others = np.unique(np.concatenate([NO_CARTS, *before[1:]]))
+        found = []
+        for first in range(span.start, span.stop, CHECKPOINT_DAYS):
+            saved[first] = [walk.checkpoint(range(first, span.stop)) for walk in walks]
+            found.append(walk_days(walks, range(first, min(first + CHECKPOINT_DAYS, span.stop)), others))
+        now = list(gather(np.unique(np.concatenate([NO_CARTS, *found]))))
+        pooled = np.unique(np.concatenate([NO_CARTS, *now]))
+        # what each task pooled as it walked: its own finds with the others' of the round before
+        walked_with = [np.concatenate([found_by, *before[:task], *before[task + 1:]])
+                       for task, found_by in enumerate(now)]
+        differ = np.unique(np.concatenate([NO_CARTS, *(np.setxor1d(pooled, carts) for carts in walked_with)]))
+        changed = differ[hinges_on_low(world, differ)]
+        agreed = int(demand.order_days(world, changed).min()) if len(changed) else span.stop
+        for walk in walks:
+            walk.carts.settle(walk.lines_of(range(span.start, agreed)), pooled)
+        resume = span.start + (agreed - span.start) // CHECKPOINT_DAYS * CHECKPOINT_DAYS if len(changed) else agreed
+        saved = {day: state for day, state in saved.items() if day >= resume}
+        before = [carts[demand.order_days(world, carts) >= resume] for carts in now]
+
+
+def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResult:
+    """One block walked on its own: exact only when the block holds every product a cart can hold (tests, scripts)."""
+    return next(walk_blocks(world, [(product_lo, product_hi)]))
+
+
+class BlockWalk:
+    """The walk state of one product block; walk_blocks advances it a day at a time.
+
+    Request arrays are kept once, sorted by (day, first position, priority),
+    and only those the walk reads (SORTED_AWAY);
+    stock that arrives later (supplier receipts, return restocks) waits in a
+    ring of a few days; the daily series go to DayRecords.
+    """
+
+    def __init__(self, world: World, product_lo: int, product_hi: int, requests: demand.Requests):
+        self.world = world
+        self.product_lo, self.product_hi = product_lo, product_hi
+        m = world.n_locations
+        n_pos = (product_hi - product_lo) * m
+        n_days, warmup = world.n_days, world.warmup_days
+        self.policy = policy = replenishment.block_policy(world, product_lo, product_hi)
+        self.plan = plan = world.disruptions
+        location = np.tile(np.arange(m), product_hi - product_lo)
+        self.position_keys = (world.product_key[np.repeat(np.arange(product_lo, product_hi), m)], world.location_key[location])
+        self.outage_positions = np.flatnonzero(location == plan.outage_location)
+        self.extra_lead = np.where(plan.outage_peers[location], plan.outage_extra_lead_days, 0)
+
+        draws = returns.return_draws(world, requests)
+        requests_shared = requests.shared
+        local = (requests.product - product_lo).astype(np.int64) * m
+        positions = np.where(requests.nodes >= 0, local[:, None] + requests.nodes, -1).astype(np.int32)
+        order = np.lexsort((requests.priority, positions[:, 0], requests.day))
+        self.service_rank = service_ranks(requests.day[order], requests.priority[order])
+        cart = requests.cart[order]
+        self.req = demand.Requests(**{f: None if f in SORTED_AWAY else getattr(requests, f)[order]
+                                      for f in demand.Requests.__dataclass_fields__})
+        self.ret = returns.ReturnDraws(**{f: getattr(draws, f)[order] for f in returns.ReturnDraws.__dataclass_fields__})
+        del requests, draws
+        self.positions = positions[order]
+        # the first node in service: an outage sends its digital requests to the next node from the start
+        self.first_node = self.positions[:, 0].copy()
+        out = np.flatnonzero(np.isin(self.first_node, self.outage_positions) & plan.outage.covers(self.req.day))
+        self.first_node[out] = self.positions[out, 1]
+        self.returned = self.ret.returned & (self.req.day >= warmup)
+        self.bounds = np.searchsorted(self.req.day, np.arange(n_days + 1))
+        # a line's day follows from the day bounds and its product from its first position: neither is held
+        # while the walk runs (the walk never reads them); result() derives them again
+        self.req.day = self.req.product = None
+        n_req = len(order)
+        self.carts = CartBook(world, self.req, cart, requests_shared[order])
+        del cart, requests_shared
+        self.ordered = self.carts.store_lines()
+        self.sold = np.zeros(n_req, np.int16)       # a line sells at most its quantity (int16)
+        self.inv_at = np.zeros(n_req, np.int32)
+        self.served = np.zeros(n_req, np.int8)
+
+        # state
+        init = replenishment.initial_state(policy)
+        self.on_hand = init.on_hand.copy()
+        self.in_transit = np.zeros(n_pos, np.int64)
+        max_lead = int(policy.lead_time.max() + self.extra_lead.max()) if n_pos else 1
+        anomalies = world.config.anomalies
+        held_days = max(plan.outage.days, anomalies.late_delivery_days_max if anomalies.late_delivery_rate > 0 else 0)
+        self.arrivals = np.zeros((max(max_lead, int(init.arrival_day.max(initial=0))) + 2 + held_days, n_pos), np.int32)
+        self.held_back = np.zeros(self.arrivals.shape, bool)     # ring cells holding a receipt already held back once
+        self.count_day, self.count_units = self._stock_counts()
+        self.shrinkage = {"position": [], "day": [], "units": []}
+        self.late_receipts = {"position": [], "due_day": [], "arrival_day": [], "units": []}
+        has_init = np.flatnonzero(init.arrival_day >= 0)
+        self.arrivals[init.arrival_day[has_init], has_init] += init.arrival_qty[has_init].astype(np.int32)
+        self.in_transit[has_init] += init.arrival_qty[has_init]
+        self.restock = np.zeros((int(self.ret.delay.max(initial=0)) + 2, n_pos), np.int32)
+        self.window = warmup - (TRAILING_DEMAND_DAYS - 1)      # simulation day of the first `requested` row
+        self.requested_today = np.zeros(n_pos, np.int32)
+        self.hold_until = init.hold_until.copy()
+        self.safety = np.zeros(n_pos)
+        self.opening = self.on_hand.copy()
+        self.series = {name: DayRecord(n_pos) for name in SERIES}
+        self.series["requested"].append_zeros(max(0, -self.window))
+
+    # what a day changes: the arrays (restored), the series (rewound) and the anomaly events (cut back)
+    STATE = ("on_hand", "in_transit", "arrivals", "held_back", "restock", "hold_until", "safety", "opening")
+    EVENTS = ("shrinkage", "late_receipts")
+
+    def checkpoint(self, days: range) -> dict:
+        """The state before `days` (days about to be walked, perhaps again), for `restore`."""
+        return {
+            "days": days,
+            **{name: getattr(self, name).copy() for name in self.STATE},
+            "series": {name: record.checkpoint() for name, record in self.series.items()},
+            "events": {name: len(getattr(self, name)["position"]) for name in self.EVENTS},
+        }
+
+    def restore(self, saved: dict) -> None:
+        """Back to the state before the days of `saved`, which are walked again."""
+        for name in self.STATE:
+            getattr(self, name)[...] = saved[name]
+        for name, record in self.series.items():
+            record.rewind(saved["series"][name])
+        for name in self.EVENTS:
+            for parts in getattr(self, name).values():
+                del parts[saved["events"][name]:]
+        lines = self.lines_of(saved["days"])
+        self.sold[lines] = self.inv_at[lines] = self.served[lines] = 0
+
+    def lines_of(self, days: range) -> np.ndarray:
+        return np.arange(self.bounds[days.start], self.bounds[days.stop])
+
+    def start_of_day(self, d: int) -> None:
+        """Receipts of orders due today and return restocks arrive; then the day's stock counts."""
+        if d == self.world.warmup_days:
+            self.opening = self.on_hand.copy()
+        row = d % len(self.arrivals)
+        self._hold_back(d, row)
+        arriving, restocking = self.arrivals[row], self.restock[d % len(self.restock)]
+        self.on_hand += arriving
+        self.in_transit -= arriving
+        self.on_hand += restocking
+        self.series["arrivals"].append(arriving)
+        if d >= self.world.warmup_days:
+            self.series["restocked"].append(restocking)
+            self.series["adjusted"].append(self._count_stock(d))
+        arriving[:] = 0         # the ring row now waits for day d + len(ring)
+        self.held_back[row] = False
+        restocking[:] = 0
+
+    def _hold_back(self, d: int, row: int) -> None:
+        """Receipts the node outage or a late delivery keeps from arriving today move to a later ring row."""
+        arriving, plan, ring = self.arrivals[row], self.plan, len(self.arrivals)
+        if plan.outage.covers(d):
+            held = self.outage_positions[arriving[self.outage_positions] > 0]
+            later = (plan.outage.last + 1) % ring
+            self.arrivals[later, held] += arriving[held]
+            self.held_back[later, held] = True
+            arriving[held] = 0
+        anomalies = self.world.config.anomalies
+        if anomalies.late_delivery_rate == 0 or d < self.world.warmup_days:
+            return
+        due = np.flatnonzero((arriving > 0) & ~self.held_back[row])
+        pk, lk = (keys[due] for keys in self.position_keys)
+        epoch = int(self.world.epoch_day[d])
+        late = hashing.integers(self.world.seed, "anomaly.late_delivery.days", anomalies.late_delivery_days_min,
+                                anomalies.late_delivery_days_max, pk, lk, epoch)
+        chosen = ((hashing.uniform(self.world.seed, "anomaly.late_delivery", pk, lk, epoch) < anomalies.late_delivery_rate)
+                  & (d + late < self.world.n_days) & ~plan.outage.covers(d + late))
+        due, late = due[chosen], late[chosen]
+        rows = (d + late) % ring
+        self.arrivals[rows, due] += arriving[due]
+        self.held_back[rows, due] = True
+        for name, values in (("position", due), ("due_day", np.full(len(due), d)), ("arrival_day", d + late),
+                             ("units", arriving[due].astype(np.int64))):
+            self.late_receipts[name].append(values)
+        arriving[due] = 0
+
+    def _stock_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(day of its stock count that finds units missing, units it would write off) per position; -1: none."""
+        world, anomalies = self.world, self.world.config.anomalies
+        pk, lk = self.position_keys
+        chosen = hashing.uniform(world.seed, "anomaly.shrinkage", pk, lk) < anomalies.shrinkage_rate
+        day = world.warmup_days + hashing.integers(world.seed, "anomaly.shrinkage.day", 0, world.horizon_days - 1, pk, lk)
+        units = hashing.integers(world.seed, "anomaly.shrinkage.units", 1, anomalies.shrinkage_units_max, pk, lk)
+        return np.where(chosen, day, -1), units
+
+    def _count_stock(self, d: int) -> np.ndarray:
+        """Write off the units today's stock counts find missing (at most what is on hand); the day's adjustments."""
+        adjusted = np.zeros(len(self.on_hand), np.int64)
+        counted = np.flatnonzero(self.count_day == d)
+        units = np.minimum(self.count_units[counted], self.on_hand[counted])
+        counted, units = counted[units > 0], units[units > 0]
+        self.on_hand[counted] -= units
+        adjusted[counted] = units
+        for name, values in (("position", counted), ("day", np.full(len(counted), d)), ("units", units)):
+            self.shrinkage[name].append(values)
+        return adjusted
+
+    def _sellable(self, d: int) -> np.ndarray:
+        """The stock requests can be served from today: on hand, except at a node out of service."""
+        if not self.plan.outage.covers(d):
+            return self.on_hand
+        stock = self.on_hand.copy()
+        stock[self.outage_positions] = 0
+        return stock
+
+    def low_carts(self, d: int) -> np.ndarray:
+        """Ids of the day's carts with an item of this block low at the node that would ship it."""
+        return self.carts.low_carts(self._today(d), self.positions, self._sellable(d))
+
+    def serve(self, d: int, low_carts: np.ndarray) -> None:
+        """Decide the day's carts under the pooled low flags, then serve every request really ordered."""
+        lines = self._today(d)
+        self.carts.decide(lines, low_carts, self.ordered)
+        today = lines[self.ordered[lines]]
+        quantity = self.req.quantity[today]
+        self.requested_today = np.bincount(self.first_node[today], quantity, minlength=len(self.on_hand))
+        if len(today) == 0:
+            return
+        stock = self._sellable(d)
+        s, inv, col = allocation.serve(self.positions[today], quantity, self.service_rank[today], stock, presorted=True)
+        if stock is not self.on_hand:          # the node out of service sold nothing: its stock stays as it was
+            stock[self.outage_positions] = self.on_hand[self.outage_positions]
+            self.on_hand[:] = stock
+        self.sold[today], self.inv_at[today], self.served[today] = s, inv, col
+        back = np.flatnonzero(self.returned[today] & (s > 0))
+        if len(back):
+            when = d + self.ret.delay[today][back].astype(np.int64)
+            inside = when < self.world.n_days
+            back, when = back[inside], when[inside]
+            where = self.positions[today[back], col[back]]
+            np.add.at(self.restock, (when % len(self.restock), where), s[back].astype(np.int32))
+
+    def review(self, d: int) -> None:
+        """End of day: the stockout controller moves, and positions at or below their reorder point order."""
+        policy, on_hand = self.policy, self.on_hand
+        stockout = on_hand == 0
+        active = (d >= policy.launch_day) & (d < policy.end_of_life_day)
+        self.safety += np.where(active, policy.gain * (stockout - policy.target), 0.0)
+        np.clip(self.safety, -replenishment.SAFETY_OFFSET_LIMIT_DAYS, replenishment.SAFETY_OFFSET_LIMIT_DAYS,
+                out=self.safety)
+        reorder_point, hold, lot = replenishment.daily_levels(policy, d, self.safety)
+        position_level = on_hand + self.in_transit
+        trigger = (position_level <= reorder_point) & (d < policy.end_of_life_day)
+        self.hold_until = np.where(trigger, np.where(self.hold_until < 0, d + hold, self.hold_until), -1)
+        place = np.flatnonzero(trigger & (d >= self.hold_until))
+        if len(place):
+            qty = reorder_point[place] + lot[place] - position_level[place]
+            lead = policy.lead_time[place] + np.where(self.plan.outage.covers(d), self.extra_lead[place], 0)
+            self.arrivals[(d + lead) % len(self.arrivals), place] += qty.astype(np.int32)
+            self.in_transit[place] += qty
+            self.hold_until[place] = -1
+        if d >= self.window:
+            self.series["requested"].append(self.requested_today)
+        if d >= self.world.warmup_days:
+            for name, values in (("on_hand", on_hand), ("in_transit", self.in_transit),
+                                 ("reorder_point", reorder_point), ("reorder_quantity", lot)):
+                self.series[name].append(values)
+
+    def _today(self, d: int) -> np.ndarray:
+        return self.lines_of(range(d, d + 1))
+
+    def result(self) -> BlockResult:
+        world, req, ret = self.world, self.req, self.ret
+        m, warmup, n_days = world.n_locations, world.warmup_days, world.n_days
+        req.day = np.repeat(np.arange(n_days, dtype=np.int32), np.diff(self.bounds))
+        req.product = (self.product_lo + self.positions[:, 0] // m).astype(np.int32)
+        sold = self.sold
+        in_horizon = req.day >= warmup
+        for d in range(n_days, n_days + len(self.arrivals)):      # orders still on their way after the last day
+            self.series["arrivals"].append(self.arrivals[d % len(self.arrivals)])
+
+        # sale lines of the horizon, in (day, order, line) order
+        keep = np.flatnonzero(in_horizon & (sold > 0))
+        keep = keep[np.lexsort((req.line[keep], req.order[keep], req.day[keep]))]
+        product = req.product[keep].astype(np.int64)
+        day = req.day[keep].astype(np.int64)
+        rate, promotional, clearance = price_terms(world, product, day)
+        sales = {
+            "order": req.order[keep],
+            "line": req.line[keep],
+            **self.carts.order_attributes(keep),
+            "cart": self.carts.cart_of(keep),
+            "is_recovery": req.is_recovery[keep],
+            "day": day,
+            "product": product,
+            "location": (self.positions[keep, self.served[keep]] % m).astype(np.int64),
+            "quantity_requested": req.quantity[keep].astype(np.int64),
+            "quantity_sold": sold[keep].astype(np.int64),
+            "inventory_at_purchase": self.inv_at[keep].astype(np.int64),
+            "is_return": ret.returned[keep],
+            "is_exchange": ret.exchange[keep],
+            "restock_day": np.where(ret.returned[keep], day + ret.delay[keep], -1),
+            "discount_rate": rate,
+            "is_promotional": promotional,
+            "is_clearance": clearance,
+            "cart_low": self.carts.cart_low_of(keep),
+        }
+
+        # lost attempts of the horizon: requests that got nothing, attributed to the first node asked and
+        # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested
+        lost = np.flatnonzero(in_horizon & self.ordered & (sold == 0))
+        lost_quantity = req.quantity[lost].astype(np.int64)
+        lost_position = self.first_node[lost].astype(np.int64)
+        # the walk is over: what only serving read goes before the cart lines are built, so a big block peaks lower
+        self.positions = self.first_node = self.service_rank = self.inv_at = self.served = None
+
+        return BlockResult(
+            product_lo=self.product_lo,
+            product_hi=self.product_hi,
+            n_locations=m,
+            position_product=np.repeat(np.arange(self.product_lo, self.product_hi), m),
+            position_location=np.tile(np.arange(m), self.product_hi - self.product_lo),
+            warmup_days=warmup,
+            lead_time=self.policy.lead_time,
+            opening=self.opening,
+            series=self.series,
+            sales=sales,
+            lost_position=lost_position,
+            lost_day=(req.day[lost] - warmup).astype(np.int64),
+            lost_quantity=lost_quantity,
+            lost_revenue=np.round(lost_quantity * world.base_price[req.product[lost]], 2),
+            cart_lines=self.carts.lines(sold, self.ordered),
+            shrinkage=_joined(self.shrinkage),
+            late_receipts=_joined(self.late_receipts),
+        )
+
+
+def _joined(events: dict) -> dict:
+    """{name: one int64 array} from the per-day lists the walk appended."""
+    return {name: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
+            for name, parts in events.items()}

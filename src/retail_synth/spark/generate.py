@@ -1,0 +1,147 @@
+"""The generation job: dimensions on the driver, facts simulated inside Spark tasks, all to Delta.
+
+Run it as `retail-synth generate ...`, `python -m retail_synth generate ...` or
+`spark-submit .../retail_synth/__main__.py generate ...`; all three take the same flags.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from retail_synth.spark.affinity_table import AFFINITY_TABLE, affinity_frame
+from retail_synth.spark.delta_tables import (
+    COMMIT_METADATA_CONF,
+    Target,
+    replace_table,
+    spark_schema,
+    table_version,
+)
+from retail_synth.spark.dimension_tables import build_dimensions
+from retail_synth.spark.progress import QUIET, RunProgress
+from retail_synth.spark.rollback import Rollback, roll_back
+from retail_synth.spark.run_journal import COMPLETE, RunJournal, RunRecord
+from retail_synth.spark.walk_stage import WalkStage
+from retail_synth.spec.contracts import load_contract
+from retail_synth.spec.run_config import RunConfig, settings
+from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, WRITTEN_TABLES
+
+
+class RunInterrupted(BaseException):
+    """SIGINT or SIGTERM arrived during a run (a BaseException, like KeyboardInterrupt, so nothing swallows it)."""
+
+
+class RunAborted(Exception):
+    """The run stopped part-way; every table it had replaced was put back (see `rollback`)."""
+
+    def __init__(self, cause: BaseException, rollback: Rollback):
+        super().__init__(str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__)
+        self.cause, self.rollback = cause, rollback
+
+    @property
+    def interrupted(self) -> bool:
+        return isinstance(self.cause, (RunInterrupted, KeyboardInterrupt))
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def begin_run(spark, target: Target, config: RunConfig, etl_timestamp: dt.datetime) -> RunRecord:
+    """Record the run and every target table's version before anything is written; tag the run's commits."""
+    run_id = f"{config.preset}-seed{config.seed}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
+    target.prepare(spark)
+    run = RunRecord(run_id, config.preset, config.seed, config.scenario_name, _now(),
+                    {table: table_version(spark, target, table) for table in WRITTEN_TABLES},
+                    settings=settings(config))
+    RunJournal(spark, target).record(run)
+    spark.conf.set(COMMIT_METADATA_CONF, run_id)
+    return run
+
+
+def run_generation(config: RunConfig, target: Target, spark, progress: RunProgress | None = None) -> dict:
+    """Write every gold table of `config` to `target`; returns rows and seconds per table.
+
+    On any failure or interrupt the run's Spark jobs are cancelled, every
+    table it already replaced goes back to its recorded version, and
+    `RunAborted` says what was restored.
+    """
+    progress = progress or RunProgress({t: 0 for t in WRITTEN_TABLES}, QUIET)
+    etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    run = begin_run(spark, target, config, etl_timestamp)
+    try:
+        summary = _write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
+    except BaseException as error:
+        raise RunAborted(error, roll_back(spark, target, run)) from error
+    finally:
+        spark.conf.unset(COMMIT_METADATA_CONF)
+    run.status, run.ended_at, run.summary = COMPLETE, _now(), summary
+    run.rows = sum(t["rows"] for t in summary["tables"])
+    RunJournal(spark, target).record(run)
+    return summary
+
+
+def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
+                  progress: RunProgress) -> dict:
+    """The run reads: the dimensions are written while the walk runs (a walk
+    in one task leaves the other cores free; barrier tasks hold every core),
+    then the block tables while the carts are decided, then the cart tables,
+    then the aggregate that reads the written facts.
+    """
+    started = time.perf_counter()
+    dimensions = build_dimensions(config, etl_timestamp)
+    stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say)
+    written = {}
+
+    def write(name: str, frame) -> None:
+        progress.table_started(name)
+        table_started = time.perf_counter()
+        rows = replace_table(spark, frame, load_contract(name), target, run_id, config.scenario_name)
+        seconds = time.perf_counter() - table_started
+        written[name] = {"table": name, "rows": rows, "seconds": round(seconds, 2)}
+        progress.table_written(name, rows, seconds)
+
+    # Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
+    # planning with another's computation. One more thread than writes: the walk or the carts hold one.
+    # The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
+    pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
+    try:
+        walked = pool.submit(stage.walk)
+        jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
+                for name, table in dimensions.items()]
+        walked.result()
+        progress.rows_begin()
+        after_walk = time.perf_counter()
+        decided = pool.submit(stage.decide_carts)
+        jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
+        decided.result()
+        jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
+        for job in jobs:
+            job.result()
+        # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
+        pool.submit(write, AFFINITY_TABLE, affinity_frame(spark, target, config)).result()
+        stage.seconds["after_walk"] = round(time.perf_counter() - after_walk, 2)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        spark.interruptAll()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        stage.close()
+
+    return {
+        "run_id": run_id,
+        "preset": config.preset,
+        "scenario": config.scenario_name,
+        "seed": config.seed,
+        "start_date": config.start_date,
+        "end_date": config.end_date,
+        "etl_timestamp": etl_timestamp,
+        "target": target.describe(),
+        "tables": [written[name] for name in WRITTEN_TABLES],
+        "cart_exchange": stage.exchange,
+        "walk_tasks": stage.tasks,
+        "phase_seconds": stage.seconds,
+        "seconds": round(time.perf_counter() - started, 2),
+    }

@@ -1,0 +1,228 @@
+"""The walk as one Spark stage; every simulated table is formatted from its persisted output.
+
+1. Walk. `spark.range(tasks).mapInArrow(..)`: each task walks its share of
+   the product blocks in lock-step (walk.walk_blocks) and yields, per block,
+   its BlockResult and its cart lines, pickled and LZ4-compressed. Nothing is
+   simulated again after this stage.
+   - barrier (the default): one task per core in a barrier stage, each
+     holding only its blocks. The tasks walk 24 weeks at a time and agree on
+     the flags of the carts they share (walk.agree_with_tasks); each round is
+     one `BarrierTaskContext.allGather` of the shared carts found low.
+     Spark's barrier call polls once a second, so a round costs about 1 s:
+     full takes 26 rounds for its 790 days. Where only one task can walk
+     (one core, one block, `spark.partitions=1`), it walks as in_task.
+   - in_task: one task walks every block; the daily pool of low carts is a
+     union inside that task.
+2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
+   ends the barrier stage) and persisted on the executors' local disks, so
+   the driver never holds a fact row and the walk runs once per run.
+3. Format. Each block table is `mapInArrow` over the persisted blocks with
+   its producer from retail_synth.tables; the cart decision table folds the
+   cart lines of every block per cart (repartitioned by cart, so no task
+   holds every cart) and feeds the cart abandonment and customer event tables.
+Every step uses DataFrame operations only, so Spark Connect runs it as it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import pickle
+import time
+
+import numpy as np
+import pyarrow as pa
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
+
+from retail_synth.model.simulation.carts import (
+    CART_DECISION_SCHEMA,
+    CART_LINE_SCHEMA,
+    decision_table,
+)
+from retail_synth.model.simulation.walk import walk_blocks
+from retail_synth.model.simulation.world import World, build_world
+from retail_synth.spark.delta_tables import spark_schema
+from retail_synth.spark.session import default_parallelism
+from retail_synth.spec.contracts import load_contract
+from retail_synth.spec.run_config import RunConfig
+from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, producer
+
+BLOCK_ROWS = T.StructType([
+    T.StructField("block", T.IntegerType(), False),
+    T.StructField("part", T.StringType(), False),        # RESULT or CART_LINES
+    T.StructField("payload", T.BinaryType(), False),
+])
+BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
+RESULT, CART_LINES = "result", "cart_lines"
+
+
+def product_blocks(config: RunConfig) -> list[tuple[int, int]]:
+    count = config.products.product_count
+    size = config.output.products_per_block
+    return [(lo, min(lo + size, count)) for lo in range(0, count, size)]
+
+
+def pack(value) -> bytes:
+    """`value` pickled with its arrays out of band, each LZ4-compressed: no uncompressed copy of it is made."""
+    arrays = []
+    head = pickle.dumps(value, protocol=5, buffer_callback=arrays.append)
+    return pickle.dumps((head, [(a.raw().nbytes, pa.compress(a.raw(), codec="lz4", asbytes=True)) for a in arrays]),
+                        protocol=5)
+
+
+def unpacked(batches):
+    """The values packed in the payload rows of `batches`, one at a time."""
+    for batch in batches:
+        for payload in batch.column("payload").to_pylist():
+            head, arrays = pickle.loads(payload)
+            yield pickle.loads(head, buffers=[pa.decompress(packed, decompressed_size=size, codec="lz4")
+                                              for size, packed in arrays])     # mutable buffers: writeable arrays
+
+
+def _gathered_by_barrier(cart_ids: np.ndarray) -> list[np.ndarray]:
+    """Every barrier task's cart ids, this task's first (walk.Gather): one allGather of this task's."""
+    from pyspark import BarrierTaskContext
+
+    context = BarrierTaskContext.get()
+    sent = base64.b64encode(cart_ids.astype("<i8").tobytes()).decode("ascii")
+    every = [np.frombuffer(base64.b64decode(m), dtype="<i8") for m in context.allGather(sent)]
+    return [every.pop(context.partitionId()), *every]
+
+
+def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool):
+    """The function each walk task runs: its blocks, every day in lock-step, then one row per block and part."""
+    gather = _gathered_by_barrier if barrier else None
+
+    def walk(task_ids):
+        for ids in task_ids:
+            for task in ids.column("id").to_pylist():
+                mine = list(range(task, len(blocks), tasks))
+                results = walk_blocks(world, [blocks[b] for b in mine], gather)
+                for block in mine:
+                    # packed one part at a time, each freed once packed: the task peaks with its largest block
+                    result = next(results)
+                    lines, result.cart_lines = result.cart_lines, None
+                    rows = [pack(result)]
+                    del result
+                    rows.append(pack(lines))
+                    del lines
+                    yield pa.RecordBatch.from_pydict(
+                        {"block": [block, block], "part": [RESULT, CART_LINES],
+                         "payload": rows},
+                        schema=BLOCK_ROWS_ARROW,
+                    )
+
+    return walk
+
+
+class WalkStage:
+    """The simulated tables of one run, as DataFrames over the walk's persisted output.
+
+    `walk()` then `decide_carts()` materialise the two persisted steps (the
+    generation job runs them beside the dimension writes); `frame(table)`
+    is ready once the step its table reads has run.
+    """
+
+    def __init__(self, spark, config: RunConfig, dimensions: dict, etl_timestamp: dt.datetime, progress=print):
+        self.spark = spark
+        self.progress = progress
+        self.etl_timestamp = etl_timestamp
+        self.batch_rows = config.output.batch_rows
+        self.world = build_world(config, dimensions, config.seed)
+        self.days = config.simulated_days
+        self.partitions = config.spark.partitions or 2 * default_parallelism(spark)
+        self.seconds: dict[str, float] = {}
+        self.blocks = product_blocks(config)
+        exchange = config.spark.cart_exchange
+        tasks = min(len(self.blocks), default_parallelism(spark), config.spark.partitions or len(self.blocks))
+        if exchange == "barrier" and tasks < 2:
+            exchange = "in_task"
+        self.exchange, self.tasks = exchange, (tasks if exchange == "barrier" else 1)
+        self.walked = self.decisions = None
+
+    def walk(self) -> None:
+        """Walk every block once and keep the output on the executors."""
+        self.progress(f"walking {len(self.blocks)} product blocks over {self.days} days in {self.tasks} "
+                      f"task{'s' * (self.tasks > 1)} (cart exchange: {self.exchange}) ...")
+        started = time.perf_counter()
+        try:
+            self.walked = self._persisted_walk()
+        except Exception as error:       # a cluster without barrier stages (e.g. dynamic allocation)
+            if self.exchange != "barrier" or "barrier" not in str(error).lower():
+                raise
+            self.progress(f"barrier stages are not available here ({str(error).splitlines()[0][:160]}); "
+                          "walking every block in one task instead")
+            self.exchange, self.tasks = "in_task", 1
+            self.walked = self._persisted_walk()
+        self.seconds["walk"] = round(time.perf_counter() - started, 2)
+        self.progress(f"walked in {self.seconds['walk']:.1f} s")
+
+    def decide_carts(self) -> None:
+        """Fold the walked cart lines into the cart decision table and keep it."""
+        started = time.perf_counter()
+        self.decisions = self._decisions().persist(StorageLevel.MEMORY_AND_DISK)
+        carts = self.decisions.count()
+        self.seconds["carts"] = round(time.perf_counter() - started, 2)
+        self.progress(f"{carts:,} carts decided in {self.seconds['carts']:.1f} s")
+
+    def _persisted_walk(self):
+        """The walk's rows, computed once and kept on the executors' disks."""
+        barrier = self.exchange == "barrier"
+        walk = _walk_function(self.world, self.blocks, self.tasks, barrier)
+        ids = self.spark.range(0, self.tasks, 1, numPartitions=self.tasks)
+        rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
+        kept = rows.repartition(min(len(self.blocks), self.partitions), "block").persist(StorageLevel.DISK_ONLY)
+        try:
+            kept.count()
+        except Exception:
+            kept.unpersist()
+            raise
+        return kept
+
+    def _decisions(self):
+        """One row per cart (CART_DECISION_SCHEMA), folded from the cart lines of every block."""
+        batch_rows = self.batch_rows
+
+        def cart_lines(batches):
+            for lines in unpacked(batches):
+                yield from pa.Table.from_pydict(lines, schema=CART_LINE_SCHEMA).to_batches(max_chunksize=batch_rows)
+
+        def decide(batches):
+            # every line of a cart is in this partition (repartitioned by cart); its batches are folded at once
+            received = list(batches)
+            if received:
+                lines = pa.Table.from_batches(received).cast(CART_LINE_SCHEMA)
+                yield from decision_table(lines).to_batches(max_chunksize=batch_rows)
+
+        lines = self._payloads(CART_LINES).mapInArrow(cart_lines, from_arrow_schema(CART_LINE_SCHEMA))
+        return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
+
+    def _payloads(self, part: str):
+        return self.walked.where(F.col("part") == part).select("payload")
+
+    def frame(self, table: str):
+        """A DataFrame whose tasks format `table`'s rows from the persisted walk."""
+        schema = spark_schema(load_contract(table))
+        produce, world, etl_timestamp, batch_rows = producer(table), self.world, self.etl_timestamp, self.batch_rows
+        if table in CART_TABLES:
+            def from_decisions(batches):
+                for batch in batches:
+                    yield from produce(world, batch, etl_timestamp, batch_rows)
+
+            return self.decisions.mapInArrow(from_decisions, schema)
+        if table not in WALK_TABLES:
+            raise ValueError(f"{table} is not made by the walk")
+
+        def from_blocks(batches):
+            for result in unpacked(batches):
+                yield from produce(world, result, etl_timestamp, batch_rows)
+
+        return self._payloads(RESULT).mapInArrow(from_blocks, schema)
+
+    def close(self) -> None:
+        for kept in (self.decisions, self.walked):
+            if kept is not None:
+                kept.unpersist()

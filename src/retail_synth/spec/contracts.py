@@ -1,0 +1,160 @@
+"""Table contracts: the single declaration of every gold table.
+
+Each `contracts/<table>.yaml` names the columns (type, nullability,
+description), primary key, foreign keys and row-level quality checks, and
+says which producer fills the table (`source`, one of SOURCES) and where it
+is written among that producer's tables (`write_order`), and about how many
+rows it holds (`row_estimate`, see src/retail_synth/tables/row_estimates.py). The table modules
+build their Arrow batches from `arrow_schema`, the pipeline turns the same
+contract into a Spark schema with comments, `validate` runs the checks and
+src/retail_synth/tables/registry.py derives every table list from `source`, so a
+column, and a table, is declared exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyarrow as pa
+import yaml
+
+from retail_synth.spec.resources import data_dir, stems
+
+CONTRACTS_DIR = data_dir("contracts")
+
+# Who fills a table, in the order their tables are written (registry.WRITTEN_TABLES):
+#   dimensions  built on the driver from seeded pools (src/retail_synth/spark/dimension_tables.py)
+#   walk        formatted from each walked product block (src/retail_synth/tables/<table>.batches)
+#   carts       formatted from the cart decision table (src/retail_synth/tables/<table>.batches)
+#   facts       Spark SQL over facts already written, so last (src/retail_synth/spark/affinity_table.py)
+SOURCES = ("dimensions", "walk", "carts", "facts")
+
+ARROW_TYPES = {
+    "int": pa.int32(),
+    "bigint": pa.int64(),
+    "string": pa.string(),
+    "double": pa.float64(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us", tz="UTC"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    nullable: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    table: str
+    target_column: str
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    predicate: str
+    enforce: bool
+
+
+@dataclass(frozen=True)
+class RowEstimate:
+    """About `ratio` rows per unit of the driver `per` (src/retail_synth/tables/row_estimates.py names the drivers)."""
+
+    per: str
+    ratio: float
+
+
+@dataclass(frozen=True)
+class Contract:
+    table: str
+    description: str
+    kind: str
+    source: str
+    write_order: int
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKey, ...]
+    columns: tuple[Column, ...]
+    checks: tuple[Check, ...]
+    row_estimate: RowEstimate
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def key_columns(self) -> list[str]:
+        """The primary and foreign key columns, in column order: what joins and filters use."""
+        keys = set(self.primary_key) | {fk.column for fk in self.foreign_keys}
+        return [c.name for c in self.columns if c.name in keys]
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(c.name, ARROW_TYPES[c.type], nullable=c.nullable) for c in self.columns]
+        )
+
+
+def _parse(doc: dict) -> Contract:
+    fks = []
+    for fk in doc.get("foreign_keys") or []:
+        table, column = fk["references"].split(".")
+        fks.append(ForeignKey(fk["column"], table, column))
+    return Contract(
+        table=doc["table"],
+        description=doc["description"],
+        kind=doc["kind"],
+        source=_source(doc),
+        write_order=int(doc["write_order"]),
+        primary_key=tuple(doc.get("primary_key") or ()),
+        foreign_keys=tuple(fks),
+        columns=tuple(
+            Column(c["name"], c["type"], bool(c["nullable"]), c["description"]) for c in doc["columns"]
+        ),
+        checks=tuple(
+            Check(c["name"], c["predicate"], bool(c.get("enforce", False))) for c in doc.get("checks") or []
+        ),
+        row_estimate=RowEstimate(doc["row_estimate"]["per"], float(doc["row_estimate"]["ratio"])),
+    )
+
+
+def _source(doc: dict) -> str:
+    source = doc["source"]
+    if source not in SOURCES:
+        raise ValueError(f"{doc['table']}: source {source!r} is not one of {', '.join(SOURCES)}")
+    return source
+
+
+@lru_cache(maxsize=None)
+def load_contract(table: str) -> Contract:
+    with (CONTRACTS_DIR / f"{table}.yaml").open() as handle:
+        return _parse(yaml.safe_load(handle))
+
+
+def all_tables() -> list[str]:
+    return stems(CONTRACTS_DIR, ".yaml", prefix="gold_")
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return load_contract(table).arrow_schema()
+
+
+def to_arrow_table(table: str, columns: dict) -> pa.Table:
+    """Build a table in contract order and types from a dict of column arrays.
+
+    Fails loudly on a missing or extra column, so generators cannot drift
+    from their contract.
+    """
+    schema = arrow_schema(table)
+    names = set(schema.names)
+    missing = [n for n in schema.names if n not in columns]
+    extra = [n for n in columns if n not in names]
+    if missing or extra:
+        raise ValueError(f"{table}: missing columns {missing}, unexpected columns {extra}")
+    arrays = [pa.array(columns[f.name], type=f.type, from_pandas=True) for f in schema]
+    return pa.Table.from_arrays(arrays, schema=schema)
