@@ -6,11 +6,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 
-from retail_synth.model.dimensions.channels import (
-    CHANNEL_CODES,
-    build_channel_dim,
-    channel_keys,
-)
+from retail_synth.model.dimensions.channels import build_channel_dim, channel_keys
 from retail_synth.model.dimensions.customers import build_customer_dim
 from retail_synth.model.dimensions.locations import MAX_LOCATIONS, build_location_dim
 from retail_synth.model.dimensions.products import (
@@ -22,6 +18,7 @@ from retail_synth.model.dimensions.time_of_day import build_time_dim
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import arrow_schema
 from retail_synth.spec.run_config import Segment
+from retail_synth.spec.vocabulary import CHANNEL_CODES
 
 ETL = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
 REFERENCE_DAY = datetime.date(2025, 1, 1)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retail_synth.model.dimensions.products import APPAREL_SIZES, WAIST_SIZES
 from retail_synth.model.simulation.allocation import allocate_requests, serve
 from retail_synth.model.simulation.walk import simulate_block
 from retail_synth.model.simulation.world import BOTTOMS_CHART
 from retail_synth.spec import hashing
+from retail_synth.spec.vocabulary import APPAREL_SIZES, WAIST_SIZES
 from tests.simulated_worlds import tiny_block, tiny_dimensions, tiny_world
 
 

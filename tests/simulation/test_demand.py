@@ -3,6 +3,7 @@
 import numpy as np
 
 from retail_synth.model.simulation import demand
+from retail_synth.spec import vocabulary
 from retail_synth.spec.distributions import Zipf
 from tests.simulated_worlds import tiny_world
 
@@ -21,7 +22,7 @@ def test_order_lines_follow_their_declarations():
     assert world.mean_quantity == 0.25 * 4 + 0.75 * 1
     assert world.quantity_pmf.tolist() == [0.75, 0.0, 0.0, 0.25]
     store = ~lines.is_digital & ~lines.is_recovery
-    assert (np.asarray(demand.PAYMENT_METHODS)[lines.payment[store]] == "cash").all()
+    assert (np.asarray(vocabulary.PAYMENT_METHODS)[lines.payment[store]] == "cash").all()
     regular = world.segment_names.index("regular")
     assert world.segment_basket_max[regular] == 5
     regular_lines = np.flatnonzero((world.customer_segment[lines.customer] == regular) & ~lines.is_recovery)

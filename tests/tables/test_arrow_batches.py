@@ -9,14 +9,8 @@ import pyarrow as pa
 import pytest
 
 from retail_synth.spec.contracts import arrow_schema
-from retail_synth.tables.arrow_batches import (
-    joined,
-    null_unless,
-    padded,
-    record_batch,
-    row_chunks,
-    text,
-)
+from retail_synth.spec.ids import joined, padded, text
+from retail_synth.tables.arrow_batches import null_unless, record_batch, row_chunks
 
 ETL = dt.datetime(2025, 1, 1, 6, 30, tzinfo=dt.timezone.utc)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from retail_synth.spec.vocabulary import ABANDONMENT_STAGES
 from retail_synth.tables import cart_abandonment_fact
-from retail_synth.tables.keys import ABANDONMENT_STAGES
 from tests.simulated_worlds import tiny_decisions
 from tests.tables.tiny_tables import ETL, formatted, tiny_table
 

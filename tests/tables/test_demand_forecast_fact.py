@@ -7,8 +7,9 @@ import datetime as dt
 import numpy as np
 
 from retail_synth.model.simulation import forecast
+from retail_synth.spec.ids import date_keys
 from retail_synth.tables import demand_forecast_fact, sales_fact
-from retail_synth.tables.keys import date_keys, sim_dates
+from retail_synth.tables.keys import sim_dates
 from tests.simulated_worlds import tiny_block, tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
 

@@ -10,21 +10,22 @@ import numpy as np
 from retail_synth.model.dimensions.calendar import build_date_dim
 from retail_synth.model.dimensions.products import build_product_dim
 from retail_synth.model.dimensions.time_of_day import build_time_dim
+from retail_synth.spec import ids, vocabulary
 from retail_synth.spec.configuration import resolve
 from retail_synth.tables import keys
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 DAYS = np.datetime64("2024-02-27") + np.arange(5).astype("timedelta64[D]")      # across a leap day
-WORLD = SimpleNamespace(days=DAYS, date_key=keys.date_keys(DAYS))
+WORLD = SimpleNamespace(days=DAYS, date_key=ids.date_keys(DAYS))
 DECLARED = resolve(preset="tiny").distributions
 
 
 def test_date_keys_are_the_calendar_dates():
-    assert keys.date_keys(DAYS).tolist() == [20240227, 20240228, 20240229, 20240301, 20240302]
-    assert keys.date_keys(np.array(["1969-12-31", "2100-12-31"], dtype="datetime64[D]")).tolist() == [19691231, 21001231]
+    assert ids.date_keys(DAYS).tolist() == [20240227, 20240228, 20240229, 20240301, 20240302]
+    assert ids.date_keys(np.array(["1969-12-31", "2100-12-31"], dtype="datetime64[D]")).tolist() == [19691231, 21001231]
     dim = build_date_dim(dt.date(2023, 12, 30), dt.date(2024, 3, 2), ETL)
     dates = dim.column("calendar_date").to_numpy().astype("datetime64[D]")
-    assert np.array_equal(keys.date_keys(dates), dim.column("date_key").to_numpy())
+    assert np.array_equal(ids.date_keys(dates), dim.column("date_key").to_numpy())
 
 
 def test_sim_dates_reach_before_and_past_the_calendar():
@@ -32,10 +33,10 @@ def test_sim_dates_reach_before_and_past_the_calendar():
 
 
 def test_time_keys_are_the_time_dimension():
-    slots = np.arange(keys.SLOTS_PER_DAY)
-    assert keys.time_keys(slots).tolist() == build_time_dim().column("time_key").to_pylist()
-    assert keys.time_keys([0, 1, 4, 95]).tolist() == [0, 15, 100, 2345]
-    assert keys.SLOT_SECONDS * keys.SLOTS_PER_DAY == 86_400
+    slots = np.arange(ids.SLOTS_PER_DAY)
+    assert ids.time_keys(slots).tolist() == build_time_dim().column("time_key").to_pylist()
+    assert ids.time_keys([0, 1, 4, 95]).tolist() == [0, 15, 100, 2345]
+    assert ids.SLOT_SECONDS * ids.SLOTS_PER_DAY == 86_400
 
 
 def test_order_ids_share_the_day_and_number_of_the_order():
@@ -51,8 +52,8 @@ def test_order_ids_share_the_day_and_number_of_the_order():
 
 def test_product_ids_are_the_product_dimension():
     dim = build_product_dim(30, 7, dt.date(2024, 1, 1), 90, 0.9, ETL, DECLARED)
-    assert keys.product_ids(dim.column("product_key")).to_pylist() == dim.column("product_id").to_pylist()
-    assert keys.product_ids([42]).to_pylist() == ["PRD-00000042"]
+    assert ids.product_ids(dim.column("product_key")).to_pylist() == dim.column("product_id").to_pylist()
+    assert ids.product_ids([42]).to_pylist() == ["PRD-00000042"]
 
 
 def test_abandonment_stages_are_hashed_per_cart_with_their_declared_weights():
@@ -60,7 +61,7 @@ def test_abandonment_stages_are_hashed_per_cart_with_their_declared_weights():
     declared = DECLARED.abandonment_stage
     stage = keys.abandonment_stages(3, declared, cart)
     assert np.array_equal(stage, keys.abandonment_stages(3, declared, cart[::-1])[::-1])        # a cart's own draw
-    share = np.bincount(stage, minlength=len(keys.ABANDONMENT_STAGES)) / len(cart)
-    assert declared.labels == keys.ABANDONMENT_STAGES
+    share = np.bincount(stage, minlength=len(vocabulary.ABANDONMENT_STAGES)) / len(cart)
+    assert declared.labels == vocabulary.ABANDONMENT_STAGES
     assert np.allclose(share, declared.weights, atol=0.01)
     assert not np.array_equal(stage, keys.abandonment_stages(4, declared, cart))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow.compute as pc
 
+from retail_synth.spec import vocabulary
 from retail_synth.tables import sales_fact, size_fit_bridge
 from tests.simulated_worlds import tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
@@ -34,7 +35,7 @@ def test_sizes_come_from_the_customer_profile_and_fit_is_consistent():
     profile = np.where(bottoms, customers.size_profile_bottoms.loc[fit.customer_key], customers.size_profile_tops.loc[fit.customer_key])
     assert (fit.recommended_size.to_numpy() == profile).all()
     assert 0.6 < (fit.ordered_size == fit.recommended_size).mean() < 0.95
-    assert fit.fit_description.isin(size_fit_bridge.FITS).all() and fit.fit_score.between(0, 1).all()
+    assert fit.fit_description.isin(vocabulary.FITS).all() and fit.fit_score.between(0, 1).all()
     assert (fit.return_reason.notna() == fit.is_returned).all()
     assert (fit.is_returned | (fit.kept_size == fit.ordered_size)).all()
     sized = fit.return_reason.isin(["too_small", "too_large"])

@@ -26,23 +26,7 @@ from pathlib import Path
 
 import yaml
 
-from retail_synth.model.dimensions.channels import CHANNEL_CODES
-from retail_synth.model.dimensions.locations import (
-    MAX_LOCATIONS,
-    MIN_LOCATIONS,
-    fulfilment_node_ids,
-)
-from retail_synth.model.dimensions.products import (
-    APPAREL_SIZES,
-    BRAND_CODES,
-    WAIST_SIZES,
-)
-from retail_synth.model.simulation.demand import MAX_QUANTITY, PAYMENT_METHODS
-from retail_synth.model.simulation.world import (
-    FORECAST_PAD_DAYS,
-    MAX_BASKET_LINES,
-    MAX_ORDERS_PER_DAY,
-)
+from retail_synth.spec.network import MAX_LOCATIONS, MIN_LOCATIONS
 from retail_synth.spec.distributions import (
     KINDS,
     PARAMETERS,
@@ -50,8 +34,15 @@ from retail_synth.spec.distributions import (
     Use,
     declare,
 )
+from retail_synth.spec.ids import (
+    MAX_BASKET_LINES,
+    MAX_ORDERS_PER_DAY,
+    MAX_RECOVERY_DELAY_DAYS,
+)
+from retail_synth.spec.network import fulfilment_node_ids
 from retail_synth.spec.resources import data_dir, stems
 from retail_synth.spec.run_config import (
+    FORECAST_PAD_DAYS,
     NO_OUTAGE,
     ByName,
     DistributionParams,
@@ -59,9 +50,20 @@ from retail_synth.spec.run_config import (
     RunConfig,
     Segments,
 )
-from retail_synth.tables.customer_event_fact import DEVICE_NAMES, DRAWN_SOURCES
-from retail_synth.tables.keys import ABANDONMENT_STAGES
-from retail_synth.tables.size_fit_bridge import FITS, RETURN_REASONS, SIZE_COMPARISONS
+from retail_synth.spec.vocabulary import (
+    ABANDONMENT_STAGES,
+    APPAREL_SIZES,
+    BRAND_CODES,
+    CHANNEL_CODES,
+    DEVICE_NAMES,
+    DRAWN_SOURCES,
+    FITS,
+    MAX_QUANTITY,
+    PAYMENT_METHODS,
+    RETURN_REASONS,
+    SIZE_COMPARISONS,
+    WAIST_SIZES,
+)
 
 DEFAULTS_FILE = data_dir("conf", "defaults.yaml")
 PRESETS_DIR = data_dir("conf", "presets")
@@ -75,7 +77,6 @@ UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
 MAX_HISTORY_YEARS = 100
 MAX_INT, MAX_LONG = 2**31 - 1, 2**63 - 1
-MAX_RECOVERY_DELAY_DAYS = (1 << 24) // (MAX_ORDERS_PER_DAY + 1) - 1     # demand.recovered_order_numbers
 MAX_RESTOCK_DELAY_DAYS = 365                       # a returned unit is back on stock within a year
 ORDER_NOISE_SIGMAS = 8          # margin of the Poisson draw of orders per day above its mean
 

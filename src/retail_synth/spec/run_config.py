@@ -23,6 +23,8 @@ from retail_synth.spec.distributions import (
     Zipf,
 )
 
+FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day; configuration keeps lead time + review cycle below it
+
 NO_OUTAGE = "none"          # scenario.outage_location_id of a run without an outage
 
 

@@ -23,7 +23,8 @@ import pyarrow as pa
 from retail_synth.model.simulation.disruptions import NO_DAY
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.model.simulation.world import World
-from retail_synth.tables.arrow_batches import joined, record_batch, row_chunks
+from retail_synth.spec.ids import joined
+from retail_synth.tables.arrow_batches import record_batch, row_chunks
 
 TABLE = "gold_anomaly_label"
 ANOMALY_TYPES = ("shrinkage", "late_delivery", "demand_spike", "price_error", "node_outage")

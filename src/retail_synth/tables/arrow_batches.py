@@ -62,23 +62,10 @@ def row_chunks(n: int, batch_rows: int) -> Iterator[tuple[int, int]]:
         yield lo, min(n, lo + batch_rows)
 
 
-def text(values) -> pa.Array:
-    """A string array of numbers, strings or an Arrow array of either."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if not isinstance(values, pa.Array):
-        values = pa.array(values)
-    return values if pa.types.is_string(values.type) else values.cast(pa.string())
 
 
-def padded(numbers, width: int) -> pa.Array:
-    """Integers as zero-padded text: padded([7], 3) -> '007'."""
-    return pc.utf8_lpad(text(np.asarray(numbers, dtype=np.int64)), width=width, padding="0")
 
 
-def joined(*parts, sep: str = "-") -> pa.Array:
-    """Row-wise join of parts: a str is the same on every row, anything else is one value per row."""
-    return pc.binary_join_element_wise(*[p if isinstance(p, str) else text(p) for p in parts], sep)
 
 
 def null_unless(mask, values: pa.Array) -> pa.Array:

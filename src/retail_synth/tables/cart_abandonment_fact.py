@@ -19,15 +19,10 @@ import pyarrow as pa
 from retail_synth.model.simulation.carts import recovery_funnel
 from retail_synth.model.simulation.world import World
 from retail_synth.spec import hashing
+from retail_synth.spec.ids import time_keys
+from retail_synth.spec.vocabulary import ABANDONMENT_STAGES, DIGITAL_SOURCE
 from retail_synth.tables.arrow_batches import record_batch
-from retail_synth.tables.keys import (
-    ABANDONMENT_STAGES,
-    DIGITAL_SOURCE,
-    abandonment_ids,
-    abandonment_stages,
-    cart_ids,
-    time_keys,
-)
+from retail_synth.tables.keys import abandonment_ids, abandonment_stages, cart_ids
 
 TABLE = "gold_cart_abandonment_fact"
 MEAN_MINUTES_IN_CART = 25.0

@@ -87,15 +87,26 @@ from retail_synth.model.simulation.world import World, guided_search
 from retail_synth.spec import hashing
 from retail_synth.spec.contracts import arrow_schema
 from retail_synth.spec.distributions import conditional_draw
-from retail_synth.tables.arrow_batches import joined, null_unless, padded, record_batch
-from retail_synth.tables.keys import (
+from retail_synth.spec.ids import (
     SLOT_SECONDS,
-    abandonment_stages,
-    cart_ids,
     date_keys,
-    order_references,
+    joined,
+    padded,
     product_ids,
     time_keys,
+)
+from retail_synth.spec.vocabulary import (
+    DEVICE_NAMES,
+    DEVICES,
+    DRAWN_SOURCES,
+    RECOVERY_SOURCE,
+    SOURCES,
+)
+from retail_synth.tables.arrow_batches import null_unless, record_batch
+from retail_synth.tables.keys import (
+    abandonment_stages,
+    cart_ids,
+    order_references,
     transaction_ids,
 )
 
@@ -120,32 +131,7 @@ EVENT_NUMBER_DIGITS = 3
 SITE = "https://shop.example.com"
 APP_SITE = "app://shop"
 
-# ---- traffic sources by name: utm_source, utm_medium, utm_campaign, referrer of the first page
-SOURCES = {
-    "direct": ("direct", "none", None, None),
-    "google_organic": ("google", "organic", None, "https://www.google.com/"),
-    "google_cpc": ("google", "cpc", "brand_search", "https://www.google.com/"),
-    "facebook": ("facebook", "social", "seasonal_social", "https://www.facebook.com/"),
-    "instagram": ("instagram", "social", "seasonal_social", "https://www.instagram.com/"),
-    "email_newsletter": ("email", "email", "newsletter", None),
-    "app_push": ("app", "push", "app_push", None),
-    "amazon": ("amazon", "marketplace", None, "https://www.amazon.com/"),
-    "email_cart_recovery": ("email", "email", "cart_recovery", None),
-}
-RECOVERY_SOURCE = len(SOURCES) - 1
-DRAWN_SOURCES = tuple(SOURCES)[:RECOVERY_SOURCE]   # what distributions.session_source may name; recovery sessions come from the email
 
-# ---- devices: device_type, browser, operating_system; 'app' browsers are native app events
-DEVICES = (
-    ("desktop", "chrome", "windows"), ("desktop", "edge", "windows"), ("desktop", "firefox", "windows"),
-    ("desktop", "chrome", "macos"), ("desktop", "safari", "macos"),
-    ("mobile", "safari", "ios"), ("mobile", "chrome", "android"), ("mobile", "samsung_internet", "android"),
-    ("tablet", "safari", "ios"),
-    ("mobile", "app", "ios"), ("tablet", "app", "ios"), ("mobile", "app", "android"), ("tablet", "app", "android"),
-    ("mobile", "facebook_in_app", "ios"), ("mobile", "facebook_in_app", "android"),
-    ("kiosk", "kiosk", "linux"),
-)
-DEVICE_NAMES = tuple("_".join(d) for d in DEVICES)   # what distributions.session_device names: desktop_chrome_windows, ...
 
 
 def _group_positions(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

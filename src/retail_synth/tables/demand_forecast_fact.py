@@ -26,7 +26,8 @@ from retail_synth.model.simulation import forecast
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.model.simulation.world import World
-from retail_synth.tables.arrow_batches import joined, record_batch, row_chunks
+from retail_synth.spec.ids import joined
+from retail_synth.tables.arrow_batches import record_batch, row_chunks
 from retail_synth.tables.keys import sim_dates
 
 TABLE = "gold_demand_forecast_fact"

@@ -21,8 +21,9 @@ import pyarrow as pa
 from retail_synth.model.simulation.episodes import stockout_duration
 from retail_synth.model.simulation.walk import TRAILING_DEMAND_DAYS, BlockResult
 from retail_synth.model.simulation.world import World
+from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
 from retail_synth.tables.arrow_batches import record_batch, row_chunks
-from retail_synth.tables.keys import WAREHOUSE_SOURCE, sim_dates
+from retail_synth.tables.keys import sim_dates
 
 TABLE = "gold_inventory_fact"
 NO_DAY = np.iinfo(np.int64).max

@@ -22,13 +22,10 @@ import pyarrow.compute as pc
 
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.model.simulation.world import World
-from retail_synth.tables.arrow_batches import joined, record_batch, row_chunks
-from retail_synth.tables.keys import (
-    WAREHOUSE_SOURCE,
-    date_keys,
-    line_item_ids,
-    sim_dates,
-)
+from retail_synth.spec.ids import date_keys, joined
+from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
+from retail_synth.tables.arrow_batches import record_batch, row_chunks
+from retail_synth.tables.keys import line_item_ids, sim_dates
 
 TABLE = "gold_inventory_movement_fact"
 # per movement kind: opening balance, supplier receipt, sale, return restock, shrinkage at a stock count

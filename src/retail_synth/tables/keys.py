@@ -24,36 +24,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
-from retail_synth.tables.arrow_batches import joined, padded
+from retail_synth.spec.ids import (
+    LINE_NUMBER_DIGITS,
+    ORDER_NUMBER_DIGITS,
+    joined,
+    padded,
+)
+from retail_synth.spec.vocabulary import ABANDONMENT_STAGES
 
 if TYPE_CHECKING:
     from retail_synth.model.simulation.world import World
     from retail_synth.spec.distributions import Categorical
 
-# ---- quarter-hour slots: the grain of gold_time_dim and of every time_key
-SLOT_MINUTES = 15
-SLOTS_PER_HOUR = 60 // SLOT_MINUTES
-SLOTS_PER_DAY = 24 * SLOTS_PER_HOUR
-SLOT_SECONDS = SLOT_MINUTES * 60
-
-ORDER_NUMBER_DIGITS = 7
-LINE_NUMBER_DIGITS = 2
-PRODUCT_KEY_DIGITS = 8
-
-# ---- source_system codes
-STORE_SOURCE, DIGITAL_SOURCE, WAREHOUSE_SOURCE = "POS", "ECOM", "WMS"
-
-# ---- the checkout step a cart was abandoned at: its abandonment row, and whether its session reached checkout
-ABANDONMENT_STAGES = ("cart", "shipping", "payment", "review")     # drawn as distributions.abandonment_stage declares
 
 
-def date_keys(days) -> np.ndarray:
-    """yyyymmdd keys of datetime64[D] dates, from the dates themselves (never by adding days to a key)."""
-    days = np.asarray(days, dtype="datetime64[D]")
-    year = days.astype("datetime64[Y]").astype(np.int64) + 1970
-    month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
-    day = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
-    return (year * 10000 + month * 100 + day).astype(np.int32)
+
+
 
 
 def sim_dates(world: World, day_index) -> np.ndarray:
@@ -61,10 +47,6 @@ def sim_dates(world: World, day_index) -> np.ndarray:
     return world.days[0] + np.asarray(day_index, dtype=np.int64).astype("timedelta64[D]")
 
 
-def time_keys(slot) -> np.ndarray:
-    """time_key (hour * 100 + minute) of quarter-hour slots 0..95."""
-    slot = np.asarray(slot, dtype=np.int64)
-    return ((slot // SLOTS_PER_HOUR) * 100 + (slot % SLOTS_PER_HOUR) * SLOT_MINUTES).astype(np.int32)
 
 
 def order_references(prefix: str, world: World, day, order) -> pa.Array:
@@ -95,9 +77,6 @@ def abandonment_ids(world: World, day, order) -> pa.Array:
     return order_references("ABN", world, day, order)
 
 
-def product_ids(product_key) -> pa.Array:
-    """product_id of product keys: PRD-00000042."""
-    return joined("PRD", padded(product_key, PRODUCT_KEY_DIGITS))
 
 
 def abandonment_stages(seed: int, stages: Categorical, cart) -> np.ndarray:

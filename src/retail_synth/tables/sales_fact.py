@@ -17,24 +17,12 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-from retail_synth.model.simulation.demand import PAYMENT_METHODS
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.model.simulation.world import DC, STORE, World
-from retail_synth.tables.arrow_batches import (
-    joined,
-    null_unless,
-    padded,
-    record_batch,
-    row_chunks,
-)
-from retail_synth.tables.keys import (
-    DIGITAL_SOURCE,
-    STORE_SOURCE,
-    date_keys,
-    line_item_ids,
-    sim_dates,
-    time_keys,
-)
+from retail_synth.spec.ids import date_keys, joined, padded, time_keys
+from retail_synth.spec.vocabulary import DIGITAL_SOURCE, PAYMENT_METHODS, STORE_SOURCE
+from retail_synth.tables.arrow_batches import null_unless, record_batch, row_chunks
+from retail_synth.tables.keys import line_item_ids, sim_dates
 
 TABLE = "gold_sales_fact"
 TERMINAL_DIGITS, ASSOCIATE_DIGITS = 2, 3

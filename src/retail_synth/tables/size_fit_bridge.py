@@ -31,12 +31,18 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-from retail_synth.model.dimensions.products import APPAREL_SIZES, WAIST_SIZES
 from retail_synth.model.simulation.demand import line_ids, order_ids
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.model.simulation.world import BOTTOMS_CHART, World
 from retail_synth.spec import hashing
 from retail_synth.spec.distributions import conditional_draw
+from retail_synth.spec.vocabulary import (
+    APPAREL_SIZES,
+    FITS,
+    RETURN_REASONS,
+    SIZE_COMPARISONS,
+    WAIST_SIZES,
+)
 from retail_synth.tables.arrow_batches import null_unless, record_batch, row_chunks
 
 TABLE = "gold_size_fit_bridge"
@@ -46,10 +52,6 @@ CHART_SIZES = (APPAREL_SIZES, WAIST_SIZES)
 CHART_NAMES = np.array([list(c) + [""] * (max(map(len, CHART_SIZES)) - len(c)) for c in CHART_SIZES], dtype=object)
 CHART_LENGTH = np.array([len(c) for c in CHART_SIZES], dtype=np.int64)
 
-# ---- the outcomes of the size-fit draws (distributions.ordered_size, return_reason, kept_fit)
-SIZE_COMPARISONS = ("smaller", "same", "larger")         # index = sign(ordered - recommended) + 1
-FITS = ("too_small", "perfect", "too_large")
-RETURN_REASONS = ("too_small", "too_large", "changed_mind", "quality_issue", "style_not_as_expected")
 
 
 def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:

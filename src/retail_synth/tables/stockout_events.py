@@ -18,8 +18,9 @@ import pyarrow as pa
 from retail_synth.model.simulation.episodes import episodes
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.model.simulation.world import World
-from retail_synth.tables.arrow_batches import joined, record_batch, row_chunks
-from retail_synth.tables.keys import WAREHOUSE_SOURCE
+from retail_synth.spec.ids import joined
+from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
+from retail_synth.tables.arrow_batches import record_batch, row_chunks
 
 TABLE = "gold_stockout_events"
 

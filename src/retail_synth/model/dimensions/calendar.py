@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_synth.spec.contracts import to_arrow_table
-from retail_synth.tables.keys import date_keys
+from retail_synth.spec.ids import date_keys
 
 MONTH_NAMES = np.array(
     ["January", "February", "March", "April", "May", "June", "July",

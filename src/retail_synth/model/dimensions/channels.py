@@ -8,22 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_synth.spec.contracts import to_arrow_table
-
-# code, name, type, category, device, is_digital, is_owned, commission_rate
-CHANNELS = (
-    ("WEB_DESKTOP", "Web Desktop", "web", "digital", "desktop", True, True, 0.0),
-    ("WEB_MOBILE", "Web Mobile", "web", "digital", "mobile", True, True, 0.0),
-    ("APP_IOS", "iOS App", "app", "digital", "mobile", True, True, 0.0),
-    ("APP_ANDROID", "Android App", "app", "digital", "mobile", True, True, 0.0),
-    ("STORE_POS", "Store Point of Sale", "store", "physical", "in_store", False, True, 0.0),
-    ("STORE_KIOSK", "Store Kiosk", "store", "physical", "in_store", False, True, 0.0),
-    ("SOCIAL_FB", "Facebook Shop", "social", "third_party", "mobile", True, False, 0.05),
-    ("MARKETPLACE_AMAZON", "Amazon Marketplace", "marketplace", "third_party", "mixed", True, False, 0.15),
-)
-
-CHANNEL_CODES = tuple(row[0] for row in CHANNELS)
-DIGITAL_CHANNEL_CODES = tuple(row[0] for row in CHANNELS if row[5])
-STORE_CHANNEL_CODES = tuple(row[0] for row in CHANNELS if not row[5])
+from retail_synth.spec.vocabulary import CHANNEL_CODES, CHANNELS
 
 
 def channel_keys(codes) -> np.ndarray:

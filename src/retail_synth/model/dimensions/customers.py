@@ -16,16 +16,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from faker import Faker
 
-from retail_synth.model.dimensions.channels import CHANNEL_CODES
-from retail_synth.model.dimensions.products import (
-    APPAREL_SIZES,
-    CATEGORY_LEVEL_2,
-    SUBCATEGORIES,
-    WAIST_SIZES,
-)
+from retail_synth.model.dimensions.products import CATEGORY_LEVEL_2, SUBCATEGORIES
 from retail_synth.spec import hashing
 from retail_synth.spec.contracts import to_arrow_table
 from retail_synth.spec.run_config import DistributionParams, Segment
+from retail_synth.spec.vocabulary import APPAREL_SIZES, CHANNEL_CODES, WAIST_SIZES
 
 NAME_POOL_SIZE = 1000
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org")

@@ -17,11 +17,10 @@ import pyarrow.compute as pc
 
 from retail_synth.spec import hashing
 from retail_synth.spec.contracts import to_arrow_table
+from retail_synth.spec.ids import PRODUCT_KEY_DIGITS, product_ids
 from retail_synth.spec.run_config import DistributionParams
-from retail_synth.tables.keys import PRODUCT_KEY_DIGITS, product_ids
+from retail_synth.spec.vocabulary import APPAREL_SIZES, BRAND_CODES, BRANDS, WAIST_SIZES
 
-APPAREL_SIZES = ("XS", "S", "M", "L", "XL", "XXL")
-WAIST_SIZES = tuple(str(w) for w in range(26, 41, 2))
 SHOE_SIZES = tuple(str(s) for s in range(5, 12))
 
 # level_2 -> (level_1, share of the catalogue, size range, style words for names)
@@ -115,17 +114,6 @@ COLOUR_NAMES = {
 
 # tier -> (price multiplier on the 'mid' price, target gross margin)
 PRICE_TIERS = {"value": (0.6, 0.45), "mid": (1.0, 0.55), "premium": (1.8, 0.62), "luxury": (3.5, 0.70)}
-# brand, sku prefix, price tier (fictional brands)
-BRANDS = (
-    ("Everyday Edit", "EVE", "value"), ("Northwind Basics", "NWB", "value"),
-    ("Maple Street", "MPS", "value"), ("Sunny Lane", "SUL", "value"),
-    ("Harbor & Pine", "HNP", "mid"), ("Urban Thread", "URT", "mid"),
-    ("Coastline Co.", "CST", "mid"), ("Juniper Lane", "JNL", "mid"), ("Fable & Finch", "FNF", "mid"),
-    ("Ironwood Supply", "IWS", "premium"), ("Sable & Stone", "SNS", "premium"),
-    ("Wildflower Studio", "WFS", "premium"), ("Copper Ridge", "CPR", "premium"),
-    ("Atelier Noir", "ATN", "luxury"), ("Maison Verre", "MSV", "luxury"), ("Lumen Row", "LMR", "luxury"),
-)
-BRAND_CODES = tuple(b[1] for b in BRANDS)     # the labels of distributions.brand
 COLLECTIONS = (
     "Essentials", "Coastal Weekend", "City Edit", "Heritage", "Resort", "Holiday Capsule",
     "Studio", "Modern Classics", "Off-Duty", "Artisan",

@@ -7,12 +7,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_synth.spec.contracts import to_arrow_table
-from retail_synth.tables.keys import (
-    SLOT_MINUTES,
-    SLOTS_PER_DAY,
-    SLOTS_PER_HOUR,
-    time_keys,
-)
+from retail_synth.spec.ids import SLOT_MINUTES, SLOTS_PER_DAY, SLOTS_PER_HOUR, time_keys
 
 BUSINESS_HOURS = (9, 21)                 # stores open 09:00 and close 21:00
 PEAK_HOURS = ((12, 14), (17, 20))        # lunch break and after-work shopping

@@ -18,21 +18,25 @@ from typing import Iterator
 
 import numpy as np
 
-from retail_synth.model.simulation.world import MAX_ORDERS_PER_DAY, World, guided_search
+from retail_synth.model.simulation.world import World, guided_search
 from retail_synth.spec import hashing
-from retail_synth.tables.keys import SLOTS_PER_DAY, SLOTS_PER_HOUR
+from retail_synth.spec.ids import (
+    LINE_NUMBER_BITS,
+    ORDER_NUMBER_BITS,
+    RECOVERED_ORDER_BASE,
+    SLOTS_PER_DAY,
+    SLOTS_PER_HOUR,
+)
+from retail_synth.spec.vocabulary import PAYMENT_METHODS
 
 STORE_OPEN_SLOT, STORE_CLOSE_SLOT = 40, 84        # stores take orders 10:00 through 20:45
 PRODUCT_REDRAWS = 16                              # redraws of a line whose product is not on sale that day
 TERMINALS_PER_STORE = 8
 ASSOCIATES_PER_STORE = 40
 CHUNK_LINES = 1_500_000                           # lines generated at once (bounds memory)
-RECOVERED_ORDER_BASE = MAX_ORDERS_PER_DAY + 1      # recovered order number = days since abandonment * this + cart's order number
 
-MAX_QUANTITY = 99                                  # largest units of a line distributions.quantity may declare
 # the columns order_attributes draws for each line's order, in the sales lines' order
 ORDER_ATTRIBUTES = ("customer", "channel", "is_digital", "slot", "payment", "terminal", "associate")
-PAYMENT_METHODS = ("credit_card", "debit_card", "cash", "gift_card", "paypal", "mobile_wallet")   # distributions.payment_method
 
 
 def _slot_weights() -> tuple[np.ndarray, np.ndarray]:
@@ -52,7 +56,6 @@ def _slot_weights() -> tuple[np.ndarray, np.ndarray]:
 STORE_SLOT_WEIGHTS, DIGITAL_SLOT_WEIGHTS = _slot_weights()
 
 
-ORDER_NUMBER_BITS = 24
 
 
 def order_ids(epoch_day: np.ndarray, order_number: np.ndarray) -> np.ndarray:
@@ -86,7 +89,7 @@ def recovered_order_numbers(days_since_abandonment: np.ndarray, order: np.ndarra
 
 def line_ids(order_id: np.ndarray, line_number: np.ndarray) -> np.ndarray:
     """One int64 id per (day, order, line); line numbers start at 0."""
-    return (np.asarray(order_id, dtype=np.int64) << 6) | np.asarray(line_number, dtype=np.int64)
+    return (np.asarray(order_id, dtype=np.int64) << LINE_NUMBER_BITS) | np.asarray(line_number, dtype=np.int64)
 
 
 @dataclass

@@ -23,20 +23,23 @@ from retail_synth.model.dimensions.calendar import (
     CYBER_MONDAY,
     calendar_features,
 )
-from retail_synth.model.dimensions.products import APPAREL_SIZES, WAIST_SIZES
 from retail_synth.model.simulation.disruptions import Disruptions, plan_disruptions
 from retail_synth.spec import hashing
 from retail_synth.spec.distributions import LogNormal, Zipf
-from retail_synth.spec.run_config import DemandParams, RunConfig, ScenarioParams
+from retail_synth.spec.ids import MAX_ORDERS_PER_DAY
+from retail_synth.spec.run_config import (
+    FORECAST_PAD_DAYS,
+    DemandParams,
+    RunConfig,
+    ScenarioParams,
+)
+from retail_synth.spec.vocabulary import APPAREL_SIZES, WAIST_SIZES
 
 LOCATION_TYPES = ("store", "warehouse", "dc")
 STORE, WAREHOUSE, DC = 0, 1, 2
-FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day; configuration keeps lead time + review cycle below it
 NEVER = np.iinfo(np.int32).max // 2   # "no end of life" as a day index
-MAX_BASKET_LINES = 63           # line numbers are packed into 6 bits of a line id
 NOT_APPAREL, TOPS_CHART, BOTTOMS_CHART = -1, 0, 1    # size charts: letter sizes (tops), waist sizes (bottoms)
 CHART_OF_LEVEL_2 = {"tops": TOPS_CHART, "dresses": TOPS_CHART, "outerwear": TOPS_CHART, "bottoms": BOTTOMS_CHART}
-MAX_ORDERS_PER_DAY = 999_999    # above: recovered carts (demand.RECOVERED_ORDER_BASE); configuration bounds customer_count by it
 
 
 @dataclass(eq=False)
