@@ -12,6 +12,9 @@ from retail_synth.spark.generate import run_generation
 from retail_synth.spark.session import get_spark
 from retail_synth.spec.configuration import resolve
 
+# The database fixtures of tests/io and tests/checks (PostgreSQL server, tiny staged and loaded once).
+pytest_plugins = ["tests.support.databases"]
+
 # The JVMs the suite spawns once its session is up (a run in a new process, spark-submit, a Connect
 # server) compile with C1 only and collect with the serial GC: a cold run of tiny is too short for
 # C2's compilations to pay back, and on two cores C2 and G1's threads take CPU from the tasks.

@@ -10,7 +10,7 @@ from retail_synth.model.simulation.walk import simulate_block
 from retail_synth.model.simulation.world import BOTTOMS_CHART
 from retail_synth.spec import hashing
 from retail_synth.spec.vocabulary import APPAREL_SIZES, WAIST_SIZES
-from tests.simulated_worlds import tiny_block, tiny_dimensions, tiny_world
+from tests.support.simulated_worlds import tiny_block, tiny_dimensions, tiny_world
 
 
 def positions_of(world, result, product, location):

@@ -12,8 +12,8 @@ import pytest
 from retail_synth.checks.quickstart import load_quickstart
 from retail_synth.spec.configuration import preset_names
 from retail_synth.spec.contracts import all_tables
-from tests import databricks_bundle as dab
 from tests.deployment.conftest import ROOT, clean_environment
+from tests.support import databricks_bundle as dab
 
 pytestmark = pytest.mark.spark      # minutes of Spark work: out of the `-m "not spark"` loop, like make test leaves it out
 

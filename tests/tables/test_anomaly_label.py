@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow.compute as pc
 
-from tests.simulated_worlds import ANOMALY_HEAVY, tiny_dimensions
+from tests.support.simulated_worlds import ANOMALY_HEAVY, tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
 
 

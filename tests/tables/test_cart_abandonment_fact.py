@@ -6,7 +6,7 @@ import pyarrow as pa
 
 from retail_synth.spec.vocabulary import ABANDONMENT_STAGES
 from retail_synth.tables import cart_abandonment_fact
-from tests.simulated_worlds import tiny_decisions
+from tests.support.simulated_worlds import tiny_decisions
 from tests.tables.tiny_tables import ETL, formatted, tiny_table
 
 

@@ -11,7 +11,7 @@ from retail_synth.model.dimensions.channels import channel_keys
 from retail_synth.model.dimensions.time_of_day import build_time_dim
 from retail_synth.spec.contracts import arrow_schema
 from retail_synth.tables import cart_abandonment_fact, customer_event_fact, sales_fact
-from tests.simulated_worlds import tiny_decisions, tiny_dimensions
+from tests.support.simulated_worlds import tiny_decisions, tiny_dimensions
 from tests.tables.tiny_tables import formatted, tiny_table
 
 

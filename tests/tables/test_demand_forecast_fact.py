@@ -1,4 +1,4 @@
-"""gold_demand_forecast_fact from the tiny run's walk (no Spark); the model itself: tests/test_forecast.py."""
+"""gold_demand_forecast_fact from the tiny run's walk (no Spark); the model itself: tests/model/simulation/test_forecast.py."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from retail_synth.model.simulation import forecast
 from retail_synth.spec.ids import date_keys
 from retail_synth.tables import demand_forecast_fact, sales_fact
 from retail_synth.tables.keys import sim_dates
-from tests.simulated_worlds import tiny_block, tiny_dimensions
+from tests.support.simulated_worlds import tiny_block, tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from retail_synth.spec.configuration import resolve
 from retail_synth.tables import inventory_fact
-from tests.simulated_worlds import tiny_block
+from tests.support.simulated_worlds import tiny_block
 from tests.tables.tiny_tables import formatted, tiny_table
 
 

@@ -8,7 +8,7 @@ from retail_synth.spark.affinity_table import AFFINITY_TABLE, READS
 from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spec.contracts import SOURCES, all_tables, arrow_schema, load_contract
 from retail_synth.tables import registry
-from tests.simulated_worlds import (
+from tests.support.simulated_worlds import (
     ANOMALY_HEAVY,
     tiny_block,
     tiny_decisions,

@@ -8,7 +8,7 @@ import pyarrow.compute as pc
 
 from retail_synth.spec.configuration import resolve
 from retail_synth.tables import sales_fact
-from tests.simulated_worlds import tiny_block, tiny_decisions
+from tests.support.simulated_worlds import tiny_block, tiny_decisions
 from tests.tables.tiny_tables import tiny_table
 
 

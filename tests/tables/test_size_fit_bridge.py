@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 
 from retail_synth.spec import vocabulary
 from retail_synth.tables import sales_fact, size_fit_bridge
-from tests.simulated_worlds import tiny_dimensions
+from tests.support.simulated_worlds import tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
 
 

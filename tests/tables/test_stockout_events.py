@@ -6,7 +6,7 @@ import numpy as np
 
 from retail_synth.model.simulation.episodes import stockout_runs
 from retail_synth.tables import inventory_fact, stockout_events
-from tests.simulated_worlds import tiny_block
+from tests.support.simulated_worlds import tiny_block
 from tests.tables.tiny_tables import tiny_table
 
 

@@ -9,7 +9,7 @@ import pyarrow as pa
 
 from retail_synth.spec.contracts import arrow_schema
 from retail_synth.tables.registry import CART_TABLES, producer
-from tests.simulated_worlds import tiny_block, tiny_decisions
+from tests.support.simulated_worlds import tiny_block, tiny_decisions
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 

@@ -37,7 +37,7 @@ def test_every_dialect_maps_every_contract_type():
 @pytest.mark.parametrize("connect", [lambda: sqlite3.connect(":memory:"), lambda: duckdb.connect(":memory:")],
                          ids=["sqlite", "duckdb"])
 def test_the_ddl_creates_every_table(connect):
-    """Enforcement on real rows is tested on loaded tiny (tests/pipelines/test_load.py)."""
+    """Enforcement on real rows is tested on loaded tiny (tests/io/test_load.py)."""
     dialect = SQLITE if connect().__class__.__module__.startswith("sqlite3") else DUCKDB
     connection = connect()
     if dialect is SQLITE:

@@ -5,7 +5,7 @@ import numpy as np
 from retail_synth.model.simulation import demand
 from retail_synth.spec import vocabulary
 from retail_synth.spec.distributions import Zipf
-from tests.simulated_worlds import tiny_world
+from tests.support.simulated_worlds import tiny_world
 
 DECLARED = (
     "distributions.basket_lines.regular={distribution: categorical, weights: {2: 0.5, 5: 0.5}}",

@@ -12,7 +12,7 @@ from retail_synth.model.dimensions.calendar import (
     calendar_features,
 )
 from retail_synth.model.simulation.world import STORE, day_seasonality
-from tests.simulated_worlds import tiny_world
+from tests.support.simulated_worlds import tiny_world
 
 
 def test_a_fulfilment_node_plans_for_the_digital_return_rate_of_its_customers():

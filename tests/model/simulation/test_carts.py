@@ -12,7 +12,7 @@ from retail_synth.model.simulation.carts import (
 )
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.spec import hashing
-from tests.simulated_worlds import (
+from tests.support.simulated_worlds import (
     cart_decisions,
     tiny_decisions,
     tiny_world,

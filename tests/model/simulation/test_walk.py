@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from retail_synth.model.simulation.walk import SERIES, walk_blocks
-from tests.simulated_worlds import (
+from tests.support.simulated_worlds import (
     catalogue_blocks,
     tiny_world,
     walked_by_tasks,

@@ -15,7 +15,7 @@ import tomllib
 
 from retail_synth.cli.main import DEFAULT_PRESET, build_parser
 from retail_synth.spec.configuration import resolve
-from tests import databricks_bundle as dab
+from tests.support import databricks_bundle as dab
 
 PYPROJECT = tomllib.loads((dab.ROOT / "pyproject.toml").read_text())
 GENERATION_PARAMETERS = {"preset", "seed", "catalog", "schema"}

@@ -7,7 +7,7 @@ import pytest
 
 from retail_synth.spec.configuration import resolve, scenario_names
 from retail_synth.tables.anomaly_label import labels
-from tests.simulated_worlds import (
+from tests.support.simulated_worlds import (
     ANOMALY_HEAVY,
     tiny_block,
     tiny_dimensions,

@@ -1,4 +1,4 @@
-"""Another seed, other data (same seed, same tables: tests/pipelines/test_walk_stage.py)."""
+"""Another seed, other data (same seed, same tables: tests/spark/test_walk_stage.py)."""
 
 import datetime as dt
 

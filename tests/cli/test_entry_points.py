@@ -15,7 +15,7 @@ from retail_synth.spec.configuration import resolve
 from retail_synth.tables.registry import WRITTEN_TABLES
 from tests.conftest import NORMAL_OPS_EMPTY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 

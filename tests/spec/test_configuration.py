@@ -30,7 +30,7 @@ from retail_synth.spec.run_config import (
 
 def test_presets_resolve_to_the_sizes_in_readme():
     """README's table of presets (preset, customers, products, locations, days, inventory rows) is what they resolve to."""
-    lines = (Path(__file__).parents[1] / "README.md").read_text().splitlines()
+    lines = (Path(__file__).parents[2] / "README.md").read_text().splitlines()
     header = lines.index("| preset | customers | products | locations | days | inventory rows |")
     documented = {}
     for line in lines[header + 2:]:

@@ -10,7 +10,7 @@ from retail_synth.spark.generate import run_generation
 from retail_synth.spark.run_journal import RunJournal, held_run, run_settings
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import all_tables
-from tests.simulated_worlds import ANOMALY_HEAVY
+from tests.support.simulated_worlds import ANOMALY_HEAVY
 
 LABEL_CHECKS = ("anomaly_shrinkage_matches_adjustments", "anomaly_late_deliveries_arrive_late",
                 "anomaly_price_errors_priced", "anomaly_node_outage_idle", "customers_order_after_acquisition",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BUNDLE_FILE = ROOT / "databricks.yml"
 JOB = "retail_synth"
 _VARIABLE = re.compile(r"\$\{var\.(\w+)\}")

@@ -15,7 +15,7 @@ from retail_synth.io.load import batches, load, tables_to_load
 from retail_synth.io.load_ddl import qualified
 from retail_synth.spec.contracts import all_tables, load_contract
 from retail_synth.spec.database_url import parse_database_url
-from tests.pipelines.conftest import load_staged
+from tests.support.databases import load_staged
 
 DATABASES = ["postgresql", "sqlite", "duckdb"]
 

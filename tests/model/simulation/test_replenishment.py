@@ -6,7 +6,7 @@ import numpy as np
 
 from retail_synth.model.simulation import replenishment
 from retail_synth.model.simulation.world import STORE
-from tests.simulated_worlds import tiny_world
+from tests.support.simulated_worlds import tiny_world
 
 
 def _policy(*assignments: str):

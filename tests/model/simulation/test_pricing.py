@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from retail_synth.model.simulation.pricing import price_terms, promotion_week
-from tests.simulated_worlds import tiny_world
+from tests.support.simulated_worlds import tiny_world
 
 
 def test_a_weekly_promotion_covers_the_configured_share_of_products_monday_to_sunday():
