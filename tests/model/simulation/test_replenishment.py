@@ -1,12 +1,14 @@
-"""The replenishment policy's lots and starting state, without Spark."""
+"""The replenishment policy's lots and starting state, its lead times in the walk and its stockout calibration, without Spark."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from retail_synth.model.simulation import replenishment
+from retail_synth.model.simulation.walk import simulate_block
 from retail_synth.model.simulation.world import STORE
-from tests.support.simulated_worlds import tiny_world
+from tests.support.simulated_worlds import tiny_block, tiny_world
 
 
 def _policy(*assignments: str):
@@ -64,3 +66,32 @@ def test_a_lot_planned_at_the_end_of_a_peak_covers_its_cycle_at_the_peak_rate():
     assert (lot >= np.maximum(policy.minimum_lot, cycle_at_lead_rate)).all()
     assert (lot[quieter_ahead] > np.round(policy.lines_per_index * after_lead.sum(axis=1)
                                           * policy.mean_quantity)[quieter_ahead]).any()
+
+
+# ---------------------------------------------------------------- the policy in the walk: lead times and calibration
+
+
+def test_replenishment_arrives_exactly_after_its_lead_time():
+    """In transit at the end of a day is exactly what arrives within the next lead-time days."""
+    world, r = tiny_block()
+    for h in range(r.horizon_days):
+        d = r.warmup_days + h
+        due = np.array([r.arrivals[d + 1:d + 1 + lead, p].sum() for p, lead in enumerate(r.lead_time)])
+        assert np.array_equal(r.in_transit[h], due)
+    assert r.receipts.sum() > 0
+
+
+def test_stockout_rate_of_a_tiny_world_is_retail_like():
+    world, r = tiny_block()
+    assert 0.05 <= r.is_stockout.mean() <= 0.10
+
+
+@pytest.mark.parametrize("low, high", [(0.04, 0.11)])
+def test_the_target_moves_the_stockout_rate(low, high):
+    assignments = ("customers.customer_count=3000",)
+    rate = {}
+    for target in (low, high):
+        world = tiny_world(*assignments, f"inventory.target_stockout_rate={target}")
+        rate[target] = simulate_block(world, 0, world.n_products).is_stockout.mean()
+    assert rate[low] < rate[high]
+    assert abs(rate[low] - low) < 0.025 and abs(rate[high] - high) < 0.03

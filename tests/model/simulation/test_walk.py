@@ -1,11 +1,15 @@
-"""The walk: tasks that agree on the flags of the carts they share walk exactly what one task walks alone."""
+"""The walk: tasks that agree on the flags of the carts they share walk exactly what one task walks alone.
+
+One block walked alone never oversells, keeps the stock flow, restocks returns where they were sold, and is deterministic.
+"""
 
 import numpy as np
 import pytest
 
-from retail_synth.model.simulation.walk import SERIES, walk_blocks
+from retail_synth.model.simulation.walk import SERIES, simulate_block, walk_blocks
 from tests.support.simulated_worlds import (
     catalogue_blocks,
+    tiny_block,
     tiny_world,
     walked_by_tasks,
     walked_in_blocks,
@@ -44,3 +48,52 @@ def test_without_the_exchange_the_tasks_would_walk_otherwise():
             walk_blocks(world, blocks[task::2], lambda cart_ids: [cart_ids], lookahead_days=28)]
     alone = walked_in_blocks(world, 7)
     assert differences(alone[0::2] + alone[1::2], deaf) != []
+
+
+# ---------------------------------------------------------------- one block of a tiny world walked alone
+
+
+def positions_of(world, result, product, location):
+    return (np.asarray(product) - result.product_lo) * world.n_locations + np.asarray(location)
+
+
+def test_no_oversell_and_no_negative_stock():
+    world, r = tiny_block()
+    s = r.sales
+    assert (r.on_hand >= 0).all()
+    assert (s["quantity_sold"] >= 1).all()
+    assert (s["quantity_sold"] <= s["quantity_requested"]).all()
+    assert (s["quantity_sold"] <= s["inventory_at_purchase"]).all()
+    short = s["quantity_sold"] < s["quantity_requested"]
+    assert (s["inventory_at_purchase"][short] == s["quantity_sold"][short]).all()
+
+
+def test_flow_identity_of_the_arrays():
+    world, r = tiny_block()
+    s = r.sales
+    sold = np.zeros_like(r.on_hand, dtype=np.int64)
+    pos = positions_of(world, r, s["product"], s["location"])
+    np.add.at(sold, (s["day"] - r.warmup_days, pos), s["quantity_sold"])
+    previous = np.vstack([r.opening[None, :], r.on_hand[:-1]]).astype(np.int64)
+    assert np.array_equal(r.on_hand, previous - sold + r.restocked + r.receipts)
+
+
+def test_returns_restock_on_the_right_day_at_the_selling_location():
+    world, r = tiny_block()
+    s = r.sales
+    assert (s["restock_day"][s["is_return"]] - s["day"][s["is_return"]]).min() >= 1
+    assert (s["restock_day"][s["is_return"]] - s["day"][s["is_return"]]).max() <= 3
+    assert not s["is_exchange"][~s["is_return"]].any()
+    expected = np.zeros_like(r.restocked, dtype=np.int64)
+    back = s["is_return"] & (s["restock_day"] < world.n_days)
+    pos = positions_of(world, r, s["product"][back], s["location"][back])
+    np.add.at(expected, (s["restock_day"][back] - r.warmup_days, pos), s["quantity_sold"][back])
+    assert expected.sum() > 0
+    assert np.array_equal(r.restocked, expected)
+
+
+def test_simulation_is_deterministic():
+    world = tiny_world()
+    a, b = simulate_block(world, 5, 25), simulate_block(world, 5, 25)
+    assert np.array_equal(a.on_hand, b.on_hand)
+    assert all(np.array_equal(a.sales[k], b.sales[k]) for k in a.sales)
