@@ -11,7 +11,6 @@ import datetime as dt
 
 import pytest
 
-import retail_synth.spark.session
 from retail_synth.cli.main import main
 from retail_synth.spec.configuration import (
     KEY_RULES,
@@ -83,13 +82,7 @@ CASES = sorted(
 )
 
 
-@pytest.fixture(autouse=True)
-def no_spark(monkeypatch):
-    """A case that reaches Spark fails at once instead of starting a JVM."""
-    def refuse(*_args, **_kwargs):
-        raise AssertionError("Spark was started")
-
-    monkeypatch.setattr(retail_synth.spark.session, "get_spark", refuse)
+pytestmark = pytest.mark.usefixtures("no_spark")      # tests/cli/conftest.py
 
 
 def generate(tmp_path, capsys, *arguments: str) -> tuple[int, list[str]]:

@@ -6,16 +6,9 @@ import sqlite3
 
 import pytest
 
-import retail_synth.spark.session
 from retail_synth.cli.main import main
 
-
-@pytest.fixture(autouse=True)
-def no_spark(monkeypatch):
-    def refuse(*_args, **_kwargs):
-        raise AssertionError("Spark was started")
-
-    monkeypatch.setattr(retail_synth.spark.session, "get_spark", refuse)
+pytestmark = pytest.mark.usefixtures("no_spark")      # tests/cli/conftest.py
 
 
 @pytest.fixture
