@@ -24,6 +24,8 @@ import sys
 import uuid
 from pathlib import Path
 
+from retail_synth.spec.configuration import defaults
+
 DELTA_CONFIGS = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
@@ -213,8 +215,13 @@ def collector_options() -> str:
     return "" if chosen else f" {THROUGHPUT_COLLECTOR}"
 
 
+def default_driver_memory() -> str:
+    """`spark.driver_memory` of conf/defaults.yaml: the one default of every session started here."""
+    return str(defaults()["spark"]["driver_memory"])
+
+
 def embedded_conf(
-    driver_memory: str = "4g",
+    driver_memory: str | None = None,
     app_name: str = "retail-synth",
     arrow_batch_rows: int = 50_000,
     warehouse_dir: str | None = None,
@@ -232,7 +239,7 @@ def embedded_conf(
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": str(cores),
         "spark.default.parallelism": str(cores),
-        "spark.driver.memory": driver_memory,
+        "spark.driver.memory": driver_memory or default_driver_memory(),
         "spark.sql.execution.arrow.maxRecordsPerBatch": str(arrow_batch_rows),
         "spark.databricks.delta.snapshotPartitions": str(cores),
     }
@@ -278,7 +285,7 @@ def _active_session(remote: str | None):
 
 
 def get_spark(
-    driver_memory: str = "4g",
+    driver_memory: str | None = None,
     app_name: str = "retail-synth",
     arrow_batch_rows: int = 50_000,
     warehouse_dir: str | None = None,
@@ -294,7 +301,8 @@ def get_spark(
     catalog. `persistent_catalog` keeps managed tables in a Derby metastore
     (`metastore_dir`, default `home_dir()`) so that they outlive the session;
     path-only work can do without it. `master` is the embedded classic
-    session's (`local[1]` measures one core).
+    session's (`local[1]` measures one core). `driver_memory` defaults to
+    `spark.driver_memory` of conf/defaults.yaml.
     """
     remote = remote_from(remote)
     active = _active_session(remote)
