@@ -144,7 +144,7 @@ def main(argv=None) -> int:
     watch.jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
     spark_start = time.perf_counter() - started
     progress = RunProgress(estimated_rows(config), LINES, SparkTaskShare(spark), stream=sys.stdout)   # as generate shows it
-    summary = run_generation(config, Target(output_dir=output), spark, progress)
+    summary = run_generation(config, Target(output_dir=output), spark, progress).as_dict()
     progress.close()
     total = time.perf_counter() - started
     memory = dict(watch.peak)

@@ -2,7 +2,8 @@
 # MAGIC %md
 # MAGIC # Retail synthetic data: generate the gold tables
 # MAGIC Writes the inventory-consistent retail star schema as managed Delta tables
-# MAGIC `<catalog>.<schema>.gold_*`, with the same pipeline API as `retail-synth generate`.
+# MAGIC `<catalog>.<schema>.gold_*` through `retail_synth.generate`, the same guarded job as `retail-synth generate`:
+# MAGIC a protected name (`prod`, `live`, ...) or tables retail-synth did not write are refused before any write.
 # MAGIC It uses the Spark session it is given (`spark` on Databricks, Spark Connect on serverless).
 # MAGIC Outside Databricks the widgets fall back to their defaults, so this file also runs as a plain script.
 
@@ -21,16 +22,13 @@ except NameError:  # Databricks notebooks have no __file__; their working direct
     NOTEBOOK_DIR = Path.cwd()
 sys.path.insert(0, str(NOTEBOOK_DIR.parent / "src"))
 
-from retail_synth.cli.main import DEFAULT_PRESET  # noqa: E402
-from retail_synth.spark.delta_tables import Target  # noqa: E402
-from retail_synth.spark.generate import run_generation  # noqa: E402
-from retail_synth.spark.session import get_spark  # noqa: E402
-from retail_synth.spec.configuration import resolve  # noqa: E402
+import retail_synth  # noqa: E402
+from retail_synth.spec.configuration import DEFAULT_PRESET  # noqa: E402
 
 # The defaults of `retail-synth generate` (no --preset, no --seed); the CLI has no default catalog.
 WIDGET_DEFAULTS = {
     "preset": DEFAULT_PRESET,
-    "seed": str(resolve(preset=DEFAULT_PRESET).seed),
+    "seed": str(retail_synth.load_config(preset=DEFAULT_PRESET).seed),
     "catalog": "spark_catalog",
     "schema": "retail_synth",
 }
@@ -50,14 +48,13 @@ def widget_values() -> dict:
 # COMMAND ----------
 
 params = widget_values()
-config = resolve(preset=params["preset"], seed=int(params["seed"]))
-try:
-    spark  # noqa: B018  the session Databricks gives a notebook (Spark Connect on serverless): used as it is
-except NameError:
-    spark = get_spark(config.spark.driver_memory, arrow_batch_rows=config.output.batch_rows)
-summary = run_generation(config, Target(catalog=params["catalog"], schema=params["schema"]), spark)
+# `spark`: the session Databricks gives a notebook (Spark Connect on serverless), used as it is; a plain script has
+# none, and generate starts the embedded one.
+summary = retail_synth.generate(preset=params["preset"], seed=int(params["seed"]),
+                                target=retail_synth.Target(catalog=params["catalog"], schema=params["schema"]),
+                                spark=globals().get("spark"))
 
 # COMMAND ----------
 
-for table in summary["tables"]:
-    print(f"{params['catalog']}.{params['schema']}.{table['table']}: {table['rows']:,} rows in {table['seconds']} s")
+for table in summary.tables:
+    print(f"{params['catalog']}.{params['schema']}.{table.table}: {table.rows:,} rows in {table.seconds} s")

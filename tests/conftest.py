@@ -8,7 +8,7 @@ import pytest
 
 from retail_synth.checks.validate import Validation, validate
 from retail_synth.spark.delta_tables import Target
-from retail_synth.spark.generate import run_generation
+from retail_synth.spark.generate import RunSummary, run_generation
 from retail_synth.spark.session import get_spark
 from retail_synth.spec.configuration import resolve
 
@@ -46,17 +46,26 @@ def spark(tmp_path_factory):
 NORMAL_OPS_EMPTY = ("gold_anomaly_label",)     # tables a normal-ops run writes without rows: it injects no anomaly
 
 
-def generate_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> Target:
+def run_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> tuple[Target, RunSummary]:
     config = resolve(preset="tiny", assignments=list(assignments), seed=seed)
     target = Target(output_dir=str(output_dir))
-    run_generation(config, target, spark)
-    return target
+    return target, run_generation(config, target, spark)
+
+
+def generate_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> Target:
+    return run_tiny(spark, output_dir, *assignments, seed=seed)[0]
 
 
 @pytest.fixture(scope="session")
-def tiny_run(spark, tmp_path_factory) -> Target:
+def tiny_written(spark, tmp_path_factory) -> tuple[Target, RunSummary]:
+    """The tiny preset written once to Delta, and the summary its run returned."""
+    return run_tiny(spark, tmp_path_factory.mktemp("tiny") / "warehouse")
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tiny_written) -> Target:
     """The tiny preset written once to Delta; most integration tests read it."""
-    return generate_tiny(spark, tmp_path_factory.mktemp("tiny") / "warehouse")
+    return tiny_written[0]
 
 
 @pytest.fixture(scope="session")

@@ -17,14 +17,15 @@ from pathlib import Path
 
 from retail_synth.checks.sql_checks import SqlCheckError
 from retail_synth.spec.configuration import (
+    DEFAULT_PRESET,
     ConfigError,
     describe_presets,
     describe_scenarios,
+    load_config,
     resolve,
 )
 
 CLEAN_TOKEN = "DELETE_RETAIL_SYNTH_TABLES"
-DEFAULT_PRESET = "small"        # generate's preset without --preset or --config (the notebook's default too)
 
 
 class UsageError(Exception):
@@ -128,49 +129,35 @@ def _session(target, remote: str | None, **options):
 
 
 def _generate(args) -> int:
-    preset = args.preset if args.preset or args.config else DEFAULT_PRESET
-    config = resolve(preset=preset, config_file=args.config, assignments=args.assignments, seed=args.seed,
-                     scenario=args.scenario)
+    config = load_config(preset=args.preset, config_file=args.config, assignments=args.assignments, seed=args.seed,
+                         scenario=args.scenario)
     target = target_from(args)
     remote = remote_of(args)
 
-    from retail_synth.spark import guard
-    from retail_synth.tables.row_estimates import estimated_rows
+    from retail_synth.spark.generate import RunAborted
+    from retail_synth.spark.guard import RunRefused
+    from retail_synth.spark.job import generate, open_session, plan
+    from retail_synth.spark.progress import display_mode
 
-    estimates = estimated_rows(config)
-    refusals = [guard.oversized(sum(estimates.values()), config.output.max_rows)]
-    if not args.force:
-        refusals.append(guard.protected_name(target, config.guard.protected_patterns))
-    if not args.dry_run and any(refusals):
-        raise UsageError(next(r for r in refusals if r))
-
-    spark = _session(target, remote, driver_memory=config.spark.driver_memory,
-                     arrow_batch_rows=config.output.batch_rows)
-    if not args.force:
-        refusals.append(guard.foreign_refusal(spark, target))
     if args.dry_run:
-        _print_plan(config, target, estimates, [r for r in refusals if r])
+        _print_plan(plan(config, target, open_session(config, target, remote), force=args.force))
         return 0
-    if any(refusals):
-        raise UsageError(next(r for r in refusals if r))
 
-    from retail_synth.spark.generate import RunAborted, run_generation
-    from retail_synth.spark.progress import RunProgress, SparkTaskShare, display_mode
+    with contextlib.ExitStack() as signals:
+        def announce(_plan) -> None:
+            print(f"retail-synth: preset {config.preset}, scenario {config.scenario_name}, seed {config.seed}, "
+                  f"{config.start_date}..{config.end_date} -> {target.describe()}", flush=True)
+            signals.enter_context(cancelled_by_signals())
 
-    print(f"retail-synth: preset {config.preset}, scenario {config.scenario_name}, seed {config.seed}, "
-          f"{config.start_date}..{config.end_date} -> {target.describe()}", flush=True)
-    mode = display_mode(args.quiet)
-    progress = RunProgress(estimates, mode, SparkTaskShare(spark) if mode != "quiet" else None)
-    try:
-        with cancelled_by_signals():
-            summary = run_generation(config, target, spark, progress)
-    except RunAborted as aborted:
-        progress.close()
-        what = "interrupted" if aborted.interrupted else f"failed: {aborted}"
-        print(f"retail-synth: run {what}; {aborted.rollback.describe()}", file=sys.stderr)
-        return 130 if aborted.interrupted else 1
-    finally:
-        progress.close()
+        try:
+            summary = generate(config, target=target, remote=remote, force=args.force,
+                               progress=display_mode(args.quiet), on_start=announce)
+        except RunRefused as refused:
+            raise UsageError(str(refused)) from None
+        except RunAborted as aborted:
+            what = "interrupted" if aborted.interrupted else f"failed: {aborted}"
+            print(f"retail-synth: run {what}; {aborted.rollback.describe()}", file=sys.stderr)
+            return 130 if aborted.interrupted else 1
     _print_summary(summary)
     return 0
 
@@ -195,24 +182,24 @@ def cancelled_by_signals():
             signal.signal(s, handler)
 
 
-def _print_plan(config, target, estimates: dict[str, int], refusals: list[str]) -> None:
+def _print_plan(plan) -> None:
+    config, target, estimates, refusals = plan.config, plan.target, plan.estimates, plan.refusals
     width = max(len(t) for t in estimates)
     print(f"plan: preset {config.preset}, seed {config.seed}, scenario {config.scenario_name}, "
           f"{config.start_date}..{config.end_date} -> {target.describe()}")
     for table, rows in estimates.items():
         print(f"  {table:<{width}}  ~{rows:>13,} rows")
-    print(f"  {'total':<{width}}  ~{sum(estimates.values()):>13,} rows")
+    print(f"  {'total':<{width}}  ~{plan.rows:>13,} rows")
     print("guard: would refuse: " + "; ".join(refusals) if refusals else "guard: would write")
     print("dry run: nothing written")
 
 
-def _print_summary(summary: dict) -> None:
-    width = max(len(t["table"]) for t in summary["tables"])
+def _print_summary(summary) -> None:
+    width = max(len(t.table) for t in summary.tables)
     print(f"\n{'table':<{width}}  {'rows':>12}  {'seconds':>8}")
-    for t in summary["tables"]:
-        print(f"{t['table']:<{width}}  {t['rows']:>12,}  {t['seconds']:>8.1f}")
-    total_rows = sum(t["rows"] for t in summary["tables"])
-    print(f"{'total':<{width}}  {total_rows:>12,}  {summary['seconds']:>8.1f}")
+    for t in summary.tables:
+        print(f"{t.table:<{width}}  {t.rows:>12,}  {t.seconds:>8.1f}")
+    print(f"{'total':<{width}}  {summary.rows:>12,}  {summary.seconds:>8.1f}")
 
 
 def _existing_target(args):

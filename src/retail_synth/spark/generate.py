@@ -1,7 +1,8 @@
 """The generation job: dimensions on the driver, facts simulated inside Spark tasks, all to Delta.
 
-Run it as `retail-synth generate ...`, `python -m retail_synth generate ...` or
-`spark-submit .../retail_synth/__main__.py generate ...`; all three take the same flags.
+Run it as `retail_synth.generate(...)`, `retail-synth generate ...`, `python -m retail_synth generate ...`
+or `spark-submit .../retail_synth/__main__.py generate ...`: each goes through spark/job.py, which puts
+the guard in front of `run_generation` here.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
 
 from retail_synth.spark.affinity_table import AFFINITY_TABLE, affinity_frame
 from retail_synth.spark.delta_tables import (
@@ -44,6 +46,49 @@ class RunAborted(Exception):
         return isinstance(self.cause, (RunInterrupted, KeyboardInterrupt))
 
 
+@dataclass(frozen=True)
+class TableSummary:
+    """One written table: its rows and the seconds its write took."""
+
+    table: str
+    rows: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a finished run wrote, and how long each part took; the run journal keeps it as `as_dict()`."""
+
+    run_id: str
+    preset: str
+    scenario: str
+    seed: int
+    start_date: dt.date
+    end_date: dt.date
+    etl_timestamp: dt.datetime
+    target: str                         # the target's description: a resolved folder, or catalog.schema
+    tables: tuple[TableSummary, ...]    # in WRITTEN_TABLES order
+    cart_exchange: str                  # barrier or in_task, as the walk ran it
+    walk_tasks: int
+    phase_seconds: dict[str, float]     # walk, carts, after_walk
+    seconds: float                      # the whole run, Spark's start not included
+
+    @property
+    def rows(self) -> int:
+        """Rows written over all tables."""
+        return sum(t.rows for t in self.tables)
+
+    def as_dict(self) -> dict:
+        """The summary as plain values, in the form the run journal records."""
+        return {
+            "run_id": self.run_id, "preset": self.preset, "scenario": self.scenario, "seed": self.seed,
+            "start_date": self.start_date, "end_date": self.end_date, "etl_timestamp": self.etl_timestamp,
+            "target": self.target, "tables": [asdict(t) for t in self.tables],
+            "cart_exchange": self.cart_exchange, "walk_tasks": self.walk_tasks,
+            "phase_seconds": dict(self.phase_seconds), "seconds": self.seconds,
+        }
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -60,11 +105,12 @@ def begin_run(spark, target: Target, config: RunConfig, etl_timestamp: dt.dateti
     return run
 
 
-def run_generation(config: RunConfig, target: Target, spark, progress: RunProgress | None = None) -> dict:
+def run_generation(config: RunConfig, target: Target, spark, progress: RunProgress | None = None) -> RunSummary:
     """Write every gold table of `config` to `target`; returns rows and seconds per table.
 
-    On any failure or interrupt the run's Spark jobs are cancelled, every
-    table it already replaced goes back to its recorded version, and
+    No guard here: `retail_synth.generate` (spark/job.py) checks the target
+    first. On any failure or interrupt the run's Spark jobs are cancelled,
+    every table it already replaced goes back to its recorded version, and
     `RunAborted` says what was restored.
     """
     progress = progress or RunProgress({t: 0 for t in WRITTEN_TABLES}, QUIET)
@@ -76,14 +122,14 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
         raise RunAborted(error, roll_back(spark, target, run)) from error
     finally:
         spark.conf.unset(COMMIT_METADATA_CONF)
-    run.status, run.ended_at, run.summary = COMPLETE, _now(), summary
-    run.rows = sum(t["rows"] for t in summary["tables"])
+    run.status, run.ended_at, run.summary = COMPLETE, _now(), summary.as_dict()
+    run.rows = summary.rows
     RunJournal(spark, target).record(run)
     return summary
 
 
 def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
-                  progress: RunProgress) -> dict:
+                  progress: RunProgress) -> RunSummary:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
     then the block tables while the carts are decided, then the cart tables,
@@ -99,7 +145,7 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
         table_started = time.perf_counter()
         rows = replace_table(spark, frame, load_contract(name), target, run_id, config.scenario_name)
         seconds = time.perf_counter() - table_started
-        written[name] = {"table": name, "rows": rows, "seconds": round(seconds, 2)}
+        written[name] = TableSummary(name, rows, round(seconds, 2))
         progress.table_written(name, rows, seconds)
 
     # Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
@@ -130,18 +176,18 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
         pool.shutdown(wait=True)
         stage.close()
 
-    return {
-        "run_id": run_id,
-        "preset": config.preset,
-        "scenario": config.scenario_name,
-        "seed": config.seed,
-        "start_date": config.start_date,
-        "end_date": config.end_date,
-        "etl_timestamp": etl_timestamp,
-        "target": target.describe(),
-        "tables": [written[name] for name in WRITTEN_TABLES],
-        "cart_exchange": stage.exchange,
-        "walk_tasks": stage.tasks,
-        "phase_seconds": stage.seconds,
-        "seconds": round(time.perf_counter() - started, 2),
-    }
+    return RunSummary(
+        run_id=run_id,
+        preset=config.preset,
+        scenario=config.scenario_name,
+        seed=config.seed,
+        start_date=config.start_date,
+        end_date=config.end_date,
+        etl_timestamp=etl_timestamp,
+        target=target.describe(),
+        tables=tuple(written[name] for name in WRITTEN_TABLES),
+        cart_exchange=stage.exchange,
+        walk_tasks=stage.tasks,
+        phase_seconds=stage.seconds,
+        seconds=round(time.perf_counter() - started, 2),
+    )

@@ -69,6 +69,7 @@ DEFAULTS_FILE = data_dir("conf", "defaults.yaml")
 PRESETS_DIR = data_dir("conf", "presets")
 SCENARIOS_DIR = data_dir("conf", "scenarios")
 DEFAULT_SCENARIO = "normal-ops"
+DEFAULT_PRESET = "small"        # generate's preset without a preset or a config file (the CLI's and the notebook's)
 
 PRESET_ONLY_KEYS = {"description", "extends"}      # what a preset or scenario file says about itself, not a key
 POSITIVE_WORDS = {"count", "days", "rows", "years", "lines", "block"}
@@ -546,6 +547,18 @@ def resolve(
     config["preset"] = preset or (Path(config_file).stem if config_file else "defaults")
     config["scenario_name"] = scenario or DEFAULT_SCENARIO
     return _typed(RunConfig, config)
+
+
+def load_config(
+    preset: str | None = None,
+    config_file: str | None = None,
+    assignments: list[str] | tuple = (),
+    seed: int | None = None,
+    scenario: str | None = None,
+) -> RunConfig:
+    """The RunConfig `retail-synth generate` runs with these flags: DEFAULT_PRESET unless a preset or a file is given."""
+    preset = preset if preset or config_file else DEFAULT_PRESET
+    return resolve(preset=preset, config_file=config_file, assignments=assignments, seed=seed, scenario=scenario)
 
 
 def describe_scenarios() -> list[dict]:

@@ -1,0 +1,111 @@
+"""A guarded run: the configuration, the guard, the session, then the journalled run that rolls back on failure.
+
+`retail_synth.generate` is this module's `generate`; the command line, the
+notebook and Python callers all go through it, so no way in skips the guard.
+The guard refuses before anything in the target is touched: the size and the
+protected names before Spark starts, the target's foreign tables once a
+session can list them. `force=True` is the only way past the names and the
+foreign tables; the size limit is lifted by raising `output.max_rows`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from retail_synth.spark import guard
+from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.generate import RunSummary, run_generation
+from retail_synth.spark.progress import LINES, LIVE, QUIET, RunProgress, SparkTaskShare
+from retail_synth.spec.configuration import load_config
+from retail_synth.spec.run_config import RunConfig
+from retail_synth.tables.row_estimates import estimated_rows
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a run would write, and the guard's verdict on it."""
+
+    config: RunConfig
+    target: Target
+    estimates: dict[str, int]       # estimated rows per table, in WRITTEN_TABLES order
+    refusals: tuple[str, ...]       # one line each, in the order they are reported; empty: the guard lets it write
+    target_checked: bool            # the target's tables were looked at (it takes a session)
+
+    @property
+    def rows(self) -> int:
+        return sum(self.estimates.values())
+
+
+def plan(config: RunConfig, target: Target, spark=None, *, force: bool = False) -> Plan:
+    """The tables and rows `config` would write to `target`, and the guard's verdict.
+
+    Without a session only what the configuration decides (size, protected
+    names); with one, also whether the target holds tables of someone else.
+    """
+    estimates = estimated_rows(config)
+    refusals = guard.refusals_before_spark(target, sum(estimates.values()), config.output.max_rows,
+                                           config.guard.protected_patterns, force)
+    if spark is not None:
+        refusals += guard.refusals_in_target(spark, target, force)
+    return Plan(config, target, estimates, tuple(refusals), spark is not None)
+
+
+def open_session(config: RunConfig, target: Target, remote: str | None = None):
+    """The session a run of `config` uses: the active one, Spark Connect (`remote`), or a new embedded one."""
+    from retail_synth.spark.session import get_spark
+
+    return get_spark(remote=remote, persistent_catalog=not target.is_path, driver_memory=config.spark.driver_memory,
+                     arrow_batch_rows=config.output.batch_rows)
+
+
+def generate(
+    config: RunConfig | None = None,
+    *,
+    target: Target,
+    spark=None,
+    preset: str | None = None,
+    scenario: str | None = None,
+    seed: int | None = None,
+    assignments: Sequence[str] = (),
+    config_file: str | None = None,
+    force: bool = False,
+    progress: str | RunProgress = QUIET,
+    remote: str | None = None,
+    on_start: Callable[[Plan], None] | None = None,
+) -> RunSummary:
+    """Write every gold table of a configuration to `target`, if the guard lets it; what was written.
+
+    `config`, or the preset, scenario, seed, `--set` assignments and config
+    file to resolve one (`load_config`). `spark`: the session to use; without
+    one the embedded session is started (or Spark Connect at `remote`).
+    `progress`: a display mode (`"quiet"`, `"lines"`, `"live"`) or a
+    RunProgress of the caller's. `on_start(plan)` is called once the guard
+    has passed, just before the run records itself in the target.
+
+    Raises ConfigError for a bad configuration and RunRefused when the guard
+    refuses, both before the target is touched; RunAborted when the run
+    stopped part-way, after every table it had replaced was put back.
+    """
+    if config is None:
+        config = load_config(preset=preset, config_file=config_file, assignments=tuple(assignments), seed=seed,
+                             scenario=scenario)
+    elif preset or config_file or assignments or seed is not None or scenario:
+        raise TypeError("generate takes a RunConfig or the preset, scenario, seed, assignments and config file "
+                        "to resolve one, not both")
+    if not isinstance(progress, RunProgress) and progress not in (QUIET, LINES, LIVE):
+        raise ValueError(f"progress {progress!r}: give {QUIET!r}, {LINES!r}, {LIVE!r} or a RunProgress")
+    verdict = plan(config, target, force=force)
+    guard.refuse(verdict.refusals)                  # decided before Spark starts
+    spark = spark if spark is not None else open_session(config, target, remote)
+    guard.refuse(guard.refusals_in_target(spark, target, force))
+    verdict = replace(verdict, target_checked=True)
+    if on_start is not None:
+        on_start(verdict)
+    if isinstance(progress, RunProgress):
+        return run_generation(config, target, spark, progress)
+    shown = RunProgress(verdict.estimates, progress, SparkTaskShare(spark) if progress != QUIET else None)
+    try:
+        return run_generation(config, target, spark, shown)
+    finally:
+        shown.close()
