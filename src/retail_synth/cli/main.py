@@ -49,6 +49,7 @@ def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="retail-synth", description="Inventory-consistent synthetic retail star schema in Delta Lake.")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     generate = commands.add_parser("generate", help="generate the gold tables")
@@ -519,10 +520,15 @@ def _journeys(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv and argv[0].startswith("--") and argv[0] not in ("--help",):
+    if argv and argv[0].startswith("--") and argv[0] not in ("--help", "--version"):
         argv.insert(0, "generate")
     try:
         args = build_parser().parse_args(argv)
+        if args.version:
+            from retail_synth import __version__
+
+            print(f"retail-synth {__version__}")
+            return 0
         if args.command is None:
             build_parser().print_help()
             return 2
