@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PRESET ?= small
 OUTPUT ?= warehouse
 
-.PHONY: run test test-processes test-deployment install dist submit benchmark validate report clean java
+.PHONY: run test test-processes test-deployment docs install dist submit benchmark validate report clean java
 
 java:
 	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || \
@@ -14,7 +14,7 @@ java:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[spark,test,lint]"
+	$(PY) -m pip install --quiet -e ".[spark,test,lint,docs]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -24,6 +24,13 @@ run: java install
 
 test: java install
 	$(PY) -m pytest -q -m "not own_spark" tests --ignore=tests/deployment
+
+# The docs site: the reference pages regenerated from the code (in CI only checked, so a stale page fails),
+# then built into site/; a broken link or anchor fails the build. mkdocs is pinned to 1.6, so Material's
+# banner about MkDocs 2.0 is turned off.
+docs: install
+	$(PY) docs/gen_reference.py $(if $(CI),--check)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # The tests that start Spark processes of their own: a rerun in a new session, SIGINT and SIGKILL of a
 # run, Spark Connect, spark-submit. Minutes each, hence apart from `make test`.
@@ -59,4 +66,4 @@ benchmark: java install
 	$(PY) benchmarks/run_benchmark.py --preset $(PRESET)
 
 clean:
-	rm -rf $(OUTPUT) .retail-synth spark-warehouse metastore_db derby.log .pytest_cache
+	rm -rf $(OUTPUT) .retail-synth spark-warehouse metastore_db derby.log .pytest_cache site

@@ -6,7 +6,8 @@ the JVM (in local mode the driver JVM also hosts the executors), of all Python
 workers together and of the largest one; and the ceiling: the time Spark takes to write the
 same number of rows, of the same schema and width, to Delta from a trivial
 generator (a sample batch of each written table, repeated). The ratio
-total / ceiling says how much the simulation costs on top of writing.
+total / ceiling says how much the simulation costs on top of writing. The figures also go, as JSON,
+to benchmarks/results/<date>-<preset>.json (--json-out FILE to put them elsewhere).
 
     .venv/bin/python benchmarks/run_benchmark.py --preset small
     .venv/bin/python benchmarks/run_benchmark.py --preset medium --master "local[1]"   # one core, for the speed-up
@@ -18,6 +19,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +35,18 @@ from retail_synth.spark.delta_tables import (  # noqa: E402
 )
 from retail_synth.spec.configuration import resolve  # noqa: E402
 from retail_synth.spec.contracts import load_contract  # noqa: E402
+
+
+RESULTS = Path(__file__).resolve().parent / "results"     # one JSON file per run: <date>-<preset>.json
+
+
+def _commit() -> str | None:
+    """The short commit of the code measured, when it is a git checkout."""
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=RESULTS.parent, capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def _rss_bytes(pid: int) -> int:
@@ -123,9 +137,12 @@ def main(argv=None) -> int:
     parser.add_argument("--preset", default="small")
     parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--output", help="where to write (default: a temporary folder, removed afterwards)")
-    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--json-out", "--json", dest="json", metavar="FILE",
+                        help="where the figures go as JSON (default benchmarks/results/<date>-<preset>.json)")
     parser.add_argument("--master", default="local[*]", help="Spark master of the embedded session (default local[*])")
     args = parser.parse_args(argv)
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    json_out = Path(args.json or RESULTS / f"{today}-{args.preset}.json")
 
     config = resolve(preset=args.preset, assignments=args.assignments)
     scratch = tempfile.mkdtemp(prefix="retail-synth-bench-")
@@ -180,13 +197,15 @@ def main(argv=None) -> int:
     print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "
           f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB "
           f"(largest {memory['largest_python_worker'] / gib:.2f} GiB)")
-    if args.json:
-        Path(args.json).write_text(json.dumps({
-            "preset": args.preset, "end_to_end_seconds": round(total, 1), "spark_start_seconds": round(spark_start, 1),
-            "generation_seconds": summary["seconds"], "ceiling_seconds": round(ceiling_seconds, 1),
-            "master": args.master, "phase_seconds": summary["phase_seconds"], "cart_exchange": summary["cart_exchange"],
-            "tables": summary["tables"], "ceiling": ceiling, "peak_memory_bytes": memory,
-        }, indent=2))
+    json_out.parent.mkdir(parents=True, exist_ok=True)
+    json_out.write_text(json.dumps({
+        "preset": args.preset, "date": today, "commit": _commit(), "cores": os.cpu_count(), "set": args.assignments,
+        "end_to_end_seconds": round(total, 1), "spark_start_seconds": round(spark_start, 1),
+        "generation_seconds": summary["seconds"], "ceiling_seconds": round(ceiling_seconds, 1),
+        "master": args.master, "phase_seconds": summary["phase_seconds"], "cart_exchange": summary["cart_exchange"],
+        "tables": summary["tables"], "ceiling": ceiling, "peak_memory_bytes": memory,
+    }, indent=2))
+    print(f"figures written to {json_out}")
     if not args.output:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
