@@ -21,11 +21,11 @@ except NameError:  # Databricks notebooks have no __file__; their working direct
     NOTEBOOK_DIR = Path.cwd()
 sys.path.insert(0, str(NOTEBOOK_DIR.parent / "src"))
 
-from retail_synth.cli.main import DEFAULT_PRESET  # noqa: E402
-from retail_synth.spark.delta_tables import Target  # noqa: E402
-from retail_synth.spark.generate import run_generation  # noqa: E402
-from retail_synth.spark.session import get_spark  # noqa: E402
-from retail_synth.spec.configuration import resolve  # noqa: E402
+from retail_synth.cli.main import DEFAULT_PRESET
+from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.generate import run_generation
+from retail_synth.spark.session import get_spark
+from retail_synth.spec.configuration import resolve
 
 # The defaults of `retail-synth generate` (no --preset, no --seed); the CLI has no default catalog.
 WIDGET_DEFAULTS = {
@@ -39,7 +39,7 @@ WIDGET_DEFAULTS = {
 def widget_values() -> dict:
     """Databricks widgets (a job's parameters arrive through them) when running there, else their defaults."""
     try:
-        widgets = dbutils.widgets  # noqa: F821  (defined by Databricks)
+        widgets = dbutils.widgets  # defined by Databricks
     except NameError:
         return dict(WIDGET_DEFAULTS)
     for name, default in WIDGET_DEFAULTS.items():
