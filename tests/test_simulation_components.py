@@ -29,7 +29,8 @@ def test_requests_are_served_in_priority_order_not_input_order():
 
 
 def test_partial_fill_and_lost_attempt():
-    sold, inv = allocate_requests(np.array([0, 0, 0, 1]), np.array([3, 2, 1, 1]), np.array([0.1, 0.2, 0.3, 0.1]), np.array([4, 0]))
+    sold, inv = allocate_requests(np.array([0, 0, 0, 1]), np.array([3, 2, 1, 1]), np.array([0.1, 0.2, 0.3, 0.1]),
+                                  np.array([4, 0]))
     assert sold.tolist() == [3, 1, 0, 0]          # second request partly filled, then nothing left
     assert inv.tolist() == [4, 1, 0, 0]
     assert (sold <= inv).all()
@@ -62,7 +63,7 @@ def test_digital_fallback_retries_complete_failures_only():
 # ---------------------------------------------------------------- the walk of a tiny world
 
 def test_no_oversell_and_no_negative_stock():
-    world, r = tiny_block()
+    _, r = tiny_block()
     s = r.sales
     assert (r.on_hand >= 0).all()
     assert (s["quantity_sold"] >= 1).all()
@@ -84,7 +85,7 @@ def test_flow_identity_of_the_arrays():
 
 def test_replenishment_arrives_exactly_after_its_lead_time():
     """In transit at the end of a day is exactly what arrives within the next lead-time days."""
-    world, r = tiny_block()
+    _, r = tiny_block()
     for h in range(r.horizon_days):
         d = r.warmup_days + h
         due = np.array([r.arrivals[d + 1:d + 1 + lead, p].sum() for p, lead in enumerate(r.lead_time)])
@@ -134,7 +135,7 @@ def test_orders_scale_with_the_number_of_customers():
 
 
 def test_stockout_rate_of_a_tiny_world_is_retail_like():
-    world, r = tiny_block()
+    _, r = tiny_block()
     assert 0.05 <= r.is_stockout.mean() <= 0.10
 
 
