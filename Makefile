@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PRESET ?= small
 OUTPUT ?= warehouse
 
-.PHONY: run test test-processes test-deployment docs install dist submit benchmark validate report clean java
+.PHONY: run test test-processes test-deployment lint docs install dist submit benchmark validate report clean java
 
 java:
 	@command -v java >/dev/null 2>&1 || [ -x "$$JAVA_HOME/bin/java" ] || \
@@ -31,6 +31,11 @@ test: java install
 docs: install
 	$(PY) docs/gen_reference.py $(if $(CI),--check)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# ruff (rules and line length in pyproject.toml) over all the Python of the repository; mypy over the package.
+lint: install
+	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/mypy
 
 # The tests that start Spark processes of their own: a rerun in a new session, SIGINT and SIGKILL of a
 # run, Spark Connect, spark-submit. Minutes each, hence apart from `make test`.

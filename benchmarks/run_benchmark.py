@@ -28,13 +28,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retail_synth.spark.delta_tables import (  # noqa: E402
+from retail_synth.spark.delta_tables import (
     STATS_COLUMNS_PROPERTY,
     Target,
     stats_columns,
 )
-from retail_synth.spec.configuration import resolve  # noqa: E402
-from retail_synth.spec.contracts import load_contract  # noqa: E402
+from retail_synth.spec.configuration import resolve
+from retail_synth.spec.contracts import load_contract
 
 
 RESULTS = Path(__file__).resolve().parent / "results"     # one JSON file per run: <date>-<preset>.json
@@ -115,7 +115,7 @@ def write_ceiling(spark, target: Target, tables: list[dict], scratch: str, parti
         n_batches = -(-rows // batch.num_rows)
         shared = spark.sparkContext.broadcast(batch)
 
-        def repeat(ids, total=rows):
+        def repeat(ids, total=rows, shared=shared):
             for id_batch in ids:
                 for i in id_batch.column("id").to_pylist():
                     b = shared.value
@@ -182,11 +182,13 @@ def main(argv=None) -> int:
         c = ceiling_by.get(t["table"], {}).get("seconds", 0.0)
         print(f"{t['table']:<{width}} {t['rows']:>12,} {t['seconds']:>8.1f} {rate:>11,.0f} {c:>10.1f}")
     rows = sum(t["rows"] for t in summary["tables"])
-    print(f"{'total':<{width}} {rows:>12,} {summary['seconds']:>8.1f} {rows / summary['seconds']:>11,.0f} {ceiling_seconds:>10.1f}")
+    print(f"{'total':<{width}} {rows:>12,} {summary['seconds']:>8.1f} {rows / summary['seconds']:>11,.0f} "
+          f"{ceiling_seconds:>10.1f}")
     gib = 1024 ** 3
     print(f"\nend to end (Spark start {spark_start:.1f} s included): {total:.1f} s")
     print(f"write ceiling (same rows, trivial generator): {ceiling_seconds:.1f} s; "
-          f"ratio total / ceiling = {total / ceiling_seconds:.2f}, generation / ceiling = {summary['seconds'] / ceiling_seconds:.2f}")
+          f"ratio total / ceiling = {total / ceiling_seconds:.2f}, "
+          f"generation / ceiling = {summary['seconds'] / ceiling_seconds:.2f}")
     phases = summary["phase_seconds"]
     beside = ("the dimensions wait for the cores the barrier tasks hold" if summary["cart_exchange"] == "barrier"
               else "the dimensions are written meanwhile")

@@ -22,8 +22,8 @@ except NameError:  # Databricks notebooks have no __file__; their working direct
     NOTEBOOK_DIR = Path.cwd()
 sys.path.insert(0, str(NOTEBOOK_DIR.parent / "src"))
 
-import retail_synth  # noqa: E402
-from retail_synth.spec.configuration import DEFAULT_PRESET  # noqa: E402
+import retail_synth
+from retail_synth.spec.configuration import DEFAULT_PRESET
 
 # The defaults of `retail-synth generate` (no --preset, no --seed); the CLI has no default catalog.
 WIDGET_DEFAULTS = {
@@ -37,7 +37,7 @@ WIDGET_DEFAULTS = {
 def widget_values() -> dict:
     """Databricks widgets (a job's parameters arrive through them) when running there, else their defaults."""
     try:
-        widgets = dbutils.widgets  # noqa: F821  (defined by Databricks)
+        widgets = dbutils.widgets  # defined by Databricks
     except NameError:
         return dict(WIDGET_DEFAULTS)
     for name, default in WIDGET_DEFAULTS.items():

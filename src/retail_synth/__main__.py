@@ -7,7 +7,7 @@ if __package__ in (None, ""):
     # spark-submit runs this file as a script: make the package importable from the tree or zip it sits in.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from retail_synth.cli.main import main  # noqa: E402
+from retail_synth.cli.main import main
 
 if __name__ == "__main__":
     sys.exit(main())

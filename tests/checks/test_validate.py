@@ -50,8 +50,8 @@ def test_validate_passes_on_the_tiny_run(tiny_validation):
     } <= checks
 
 
-INVENTORY_TABLES = DIMENSION_TABLES + ("gold_sales_fact", "gold_inventory_fact", "gold_inventory_movement_fact",
-                                       "gold_stockout_events")
+INVENTORY_TABLES = (*DIMENSION_TABLES, "gold_sales_fact", "gold_inventory_fact", "gold_inventory_movement_fact",
+                    "gold_stockout_events")
 
 
 @pytest.fixture(scope="module")

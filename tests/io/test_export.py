@@ -43,7 +43,7 @@ def test_csv_has_a_header_iso_dates_and_every_row(spark, tiny_run, tiny_rows, tm
         contract = load_contract(table)
         files = list((tmp_path / table).glob("part-*.csv"))
         assert len(files) == 1
-        header, first = files[0].read_text().splitlines()[:2]
+        header, _first_row = files[0].read_text().splitlines()[:2]
         assert header.split(",") == contract.column_names
         back = spark.read.schema(spark_schema(contract)).option("header", True).csv(str(tmp_path / table))
         assert back.count() == tiny_rows[table]

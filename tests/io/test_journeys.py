@@ -42,7 +42,7 @@ def test_every_workflow_has_the_issue_format_and_the_index_lists_it(journeys):
 
 
 def test_steps_are_in_time_order_between_start_and_end(journeys):
-    for name, doc in documents(journeys).items():
+    for doc in documents(journeys).values():
         for scenario in doc["scenarios"]:
             times = [step["at"] for step in scenario["steps"]]
             assert times == sorted(times), scenario["id"]

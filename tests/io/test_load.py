@@ -1,4 +1,5 @@
-"""tiny loaded into a real PostgreSQL, SQLite and DuckDB: counts equal Delta, keys and checks enforced, failed loads leave nothing.
+"""tiny loaded into a real PostgreSQL, SQLite and DuckDB: counts equal Delta, keys and checks enforced,
+failed loads leave nothing.
 
 PostgreSQL and DuckDB are filled from the Parquet snapshot staged once
 (conftest.py) through the same `load` the command uses; SQLite through the

@@ -9,7 +9,7 @@ from pyspark.sql import functions as F
 
 
 @pytest.fixture
-def inventory_copy(spark, tiny_run, tmp_path):
+def inventory_copy(tiny_run, tmp_path):
     """A private copy of the tiny run's inventory table, so the shared run stays intact."""
     path = tmp_path / "gold_inventory_fact"
     shutil.copytree(tiny_run.table_path("gold_inventory_fact"), path)

@@ -59,7 +59,8 @@ def snapshot(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*")}
 
 
-def test_foreign_table_is_refused_and_dry_run_writes_nothing(spark, folder_with_foreign_table, capsys):
+@pytest.mark.usefixtures("spark")
+def test_foreign_table_is_refused_and_dry_run_writes_nothing(folder_with_foreign_table, capsys):
     before = snapshot(folder_with_foreign_table)
     assert main(["generate", "--preset", "tiny", "--output", str(folder_with_foreign_table)]) == 2
     assert "tables retail-synth did not write (finance_ledger)" in capsys.readouterr().err
@@ -70,7 +71,8 @@ def test_foreign_table_is_refused_and_dry_run_writes_nothing(spark, folder_with_
     assert snapshot(folder_with_foreign_table) == before
 
 
-def test_clean_lists_then_removes_only_its_own_tables(spark, folder_with_foreign_table, capsys):
+@pytest.mark.usefixtures("spark")
+def test_clean_lists_then_removes_only_its_own_tables(folder_with_foreign_table, capsys):
     assert main(["clean", "--output", str(folder_with_foreign_table)]) == 2
     captured = capsys.readouterr()
     assert "gold_sales_fact" in captured.out and "--confirm DELETE_RETAIL_SYNTH_TABLES" in captured.err

@@ -61,7 +61,7 @@ class _StageShare:
     def follow(self, table):
         pass
 
-    def share(self, table):
+    def share(self, _table):
         return next(self.shares)
 
 

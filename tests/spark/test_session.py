@@ -108,7 +108,8 @@ def test_a_collector_chosen_in_the_environment_is_left_alone(no_jvm_options, nam
     ["report", "--remote", "local[0]"],
 ])
 def test_bad_remote_exits_2_with_one_line_before_spark(tmp_path, args):
-    result = subprocess.run([str(BIN / "retail-synth"), *args], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([str(BIN / "retail-synth"), *args], cwd=tmp_path, capture_output=True, text=True,
+                            check=False, timeout=60)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Spark Connect URL" in result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -116,6 +117,7 @@ def test_bad_remote_exits_2_with_one_line_before_spark(tmp_path, args):
 
 def test_empty_spark_remote_exits_2(tmp_path):
     result = subprocess.run([str(BIN / "retail-synth"), "generate", "--preset", "tiny"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin", "SPARK_REMOTE": ""})
+                            capture_output=True, text=True, check=False, timeout=60,
+                            env={"PATH": "/usr/bin:/bin", "SPARK_REMOTE": ""})
     assert result.returncode == 2 and result.stderr.startswith("retail-synth: error: SPARK_REMOTE:")
     assert list(tmp_path.iterdir()) == []

@@ -115,7 +115,8 @@ def test_resolve_returns_a_typed_frozen_run_config_that_pickles():
     assert config.simulated_days == config.warmup_days + config.horizon_days == 75
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.output.batch_rows = 1
-    assert pickle.loads(pickle.dumps(config)) == config and hash(config) == hash(resolve(preset="tiny", assignments=["inventory.safety_adjust_rate=1"]))
+    assert pickle.loads(pickle.dumps(config)) == config
+    assert hash(config) == hash(resolve(preset="tiny", assignments=["inventory.safety_adjust_rate=1"]))
 
 
 def _annotation_matches(kind, default) -> bool:
@@ -206,8 +207,8 @@ def test_weights_are_declared_whole_in_their_order_whether_labels_read_as_number
         ("distributions.abandonment_stage.weights={cart: 0.5, shipping: 0.2, payment: 0.15, review: 0.1}",
          "'distributions.abandonment_stage.weights' must add up to 1 (within 1e-06), got 0.5 + 0.2 + 0.15 + 0.1 = 0.95"),
         ("distributions.product_popularity.distribution=pareto",
-         "'distributions.product_popularity.distribution' is 'pareto', an unknown distribution; known: zipf, normal, "
-         "lognormal, poisson, uniform, categorical"),
+         ("'distributions.product_popularity.distribution' is 'pareto', an unknown distribution; known: zipf, normal, "
+          "lognormal, poisson, uniform, categorical")),
         ("distributions.product_popularity.distribution=poisson",
          "'distributions.product_popularity.distribution' is 'poisson', which this draw cannot use; allowed: zipf, lognormal"),
         ("distributions.product_popularity.distribution=lognormal",
@@ -215,8 +216,8 @@ def test_weights_are_declared_whole_in_their_order_whether_labels_read_as_number
         ("distributions.product_popularity.sigma=1",
          "'distributions.product_popularity' (zipf) has an unknown parameter 'sigma'; zipf takes exponent"),
         ("distributions.payment_method.store.weights.bitcoin=0",
-         "'distributions.payment_method.store.weights' has an unknown label 'bitcoin'; allowed: credit_card, "
-         "debit_card, cash, gift_card, paypal, mobile_wallet"),
+         ("'distributions.payment_method.store.weights' has an unknown label 'bitcoin'; allowed: credit_card, "
+          "debit_card, cash, gift_card, paypal, mobile_wallet")),
         ("distributions.quantity.weights.100=0",
          "'distributions.quantity.weights' has an unknown label '100'; allowed: whole numbers from 1 to 99"),
         ("distributions.basket_lines.vip.high=64",

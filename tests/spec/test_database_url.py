@@ -1,4 +1,5 @@
-"""Database URLs: libpq URIs pass through untouched, file URLs name their file, anything else is refused naming what is allowed."""
+"""Database URLs: libpq URIs pass through untouched, file URLs name their file,
+anything else is refused naming what is allowed."""
 
 from __future__ import annotations
 

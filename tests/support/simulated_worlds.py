@@ -70,7 +70,7 @@ def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[
 
     def walk(task):
         mine = list(range(task, len(blocks), tasks))
-        results.update(zip(mine, walk_blocks(world, [blocks[b] for b in mine], gather_for(task), lookahead_days)))
+        results.update(zip(mine, walk_blocks(world, [blocks[b] for b in mine], gather_for(task), lookahead_days), strict=True))
 
     threads = [threading.Thread(target=walk, args=(task,)) for task in range(tasks)]
     for thread in threads:

@@ -75,7 +75,7 @@ def test_accuracy_columns_follow_their_formulas_and_bounds_are_ordered():
     assert np.allclose(some.mape, 100 * (some.forecast_quantity - some.actual_quantity).abs() / some.actual_quantity, atol=0.01)
     assert np.allclose(some.forecast_accuracy, np.maximum(0, 100 - some.mape), atol=0.01)
     assert np.allclose(fc.bias, fc.forecast_quantity - fc.actual_quantity, atol=0.01)
-    assert ((0 <= fc.confidence_lower_bound) & (fc.confidence_lower_bound <= fc.forecast_quantity)
+    assert ((fc.confidence_lower_bound >= 0) & (fc.confidence_lower_bound <= fc.forecast_quantity)
             & (fc.forecast_quantity <= fc.confidence_upper_bound)).all()
     assert ((fc.confidence_level > 0) & (fc.confidence_level < 1)).all()
     assert (fc.forecast_revenue >= 0).all() and (fc.forecast_revenue[fc.forecast_quantity > 0] > 0).all()

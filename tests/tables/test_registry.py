@@ -56,7 +56,7 @@ def test_each_simulated_table_has_its_module(table):
 
 @pytest.mark.parametrize("table", (*registry.DIMENSION_TABLES, *registry.DERIVED_TABLES))
 def test_other_tables_have_no_module_producer(table):
-    with pytest.raises(ValueError, match="not by a retail_synth.tables module"):
+    with pytest.raises(ValueError, match=r"not by a retail_synth\.tables module"):
         registry.producer(table)
 
 

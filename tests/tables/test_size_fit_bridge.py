@@ -32,7 +32,8 @@ def test_sizes_come_from_the_customer_profile_and_fit_is_consistent():
     customers = dims["gold_customer_dim"].to_pandas().set_index("customer_key")
     products = dims["gold_product_dim"].to_pandas().set_index("product_key")
     bottoms = (products.category_level_2.loc[fit.product_key] == "bottoms").to_numpy()
-    profile = np.where(bottoms, customers.size_profile_bottoms.loc[fit.customer_key], customers.size_profile_tops.loc[fit.customer_key])
+    profile = np.where(bottoms, customers.size_profile_bottoms.loc[fit.customer_key],
+                       customers.size_profile_tops.loc[fit.customer_key])
     assert (fit.recommended_size.to_numpy() == profile).all()
     assert 0.6 < (fit.ordered_size == fit.recommended_size).mean() < 0.95
     assert fit.fit_description.isin(vocabulary.FITS).all() and fit.fit_score.between(0, 1).all()

@@ -17,7 +17,7 @@ def test_episodes_are_the_runs_of_the_inventory_rows():
     runs = set()
     for (pk, lk), group in inv.groupby(["product_key", "location_key"]):
         _, starts, ends = stockout_runs(group.is_stockout.to_numpy()[:, None])
-        for a, b in zip(starts, ends):
+        for a, b in zip(starts, ends, strict=True):
             runs.add((pk, lk, days[a], None if b == len(days) - 1 else days[b], b - a + 1))
     got = {
         (e.product_key, e.location_key, e.stockout_start_date_key,

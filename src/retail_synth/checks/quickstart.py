@@ -103,9 +103,10 @@ def settle_bound(template: str, settings: dict[str, object]) -> Bound:
     """The bound of `template` with each `{dotted.key}` replaced by the run's setting and each side computed."""
     def setting(match: re.Match) -> str:
         key = match[1]
-        if key not in settings or isinstance(settings[key], bool) or not isinstance(settings[key], (int, float)):
+        value = settings.get(key)           # None when absent: not numeric either
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise QuickstartError(f"bound '{template}' names '{key}', which is not a numeric setting")
-        return repr(float(settings[key]))
+        return repr(float(value))
 
     sides = re.split(r"(<=|>=|<|>|=)", _SETTING.sub(setting, template))
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from retail_synth.checks.quickstart import Bound, parse_bound
 from retail_synth.checks.sql_checks import SqlCheckError, SqlText, read_header
@@ -62,7 +63,7 @@ def load_realism() -> list[RealismQuery]:
     return [parse_realism(REALISM_DIR / f"{check}.sql") for check in stems(REALISM_DIR, ".sql")]
 
 
-def configured_ranges(settings: Mapping[str, object]) -> dict[str, RealismRange]:
+def configured_ranges(settings: Mapping[str, Any]) -> dict[str, RealismRange]:
     """The `realism.<figure>` ranges of flat settings (dotted keys, as configuration.flatten gives)."""
     prefix = f"{SECTION}."
     figures = {key[len(prefix):].rsplit(".", 1)[0] for key in settings if key.startswith(prefix)}

@@ -103,7 +103,8 @@ def run_completion(runs: list[RunRecord]) -> list[CheckResult]:
     """Whether the target holds a finished run: its journal's last run completed, or was rolled back cleanly."""
     last, held = (runs[-1] if runs else None), held_run(runs)
     if last is None:
-        return [CheckResult("run_complete", FAIL, None, "a completed run recorded", "no run journal: the last run did not finish")]
+        return [CheckResult("run_complete", FAIL, None, "a completed run recorded",
+                            "no run journal: the last run did not finish")]
     if last.status == RUNNING:
         return [CheckResult("run_complete", FAIL, last.run_id, "a completed run recorded",
                             f"run {last.run_id} is incomplete (stopped while writing), so no other check "
@@ -290,7 +291,8 @@ def validate(spark, target: Target, parallel_queries: int = PARALLEL_QUERIES) ->
     # busy); results are collected in report order: per table, then the quickstart and realism files.
     contracts = [load_contract(table) for table in sorted(present)]
     settings = run_settings(held)
-    not_in_run, pending = [], []
+    not_in_run: list[str] = []
+    pending: list[Future[list[CheckResult]] | list[CheckResult] | str] = []    # a str: that table's foreign keys
     with ThreadPoolExecutor(max_workers=parallel_queries) as pool:
         orphans = pool.submit(run_query, spark, foreign_keys_query(contracts, present))
         for contract in contracts:

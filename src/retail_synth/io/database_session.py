@@ -11,6 +11,7 @@ a connection asks, before its transaction begins, so the session does.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -26,15 +27,16 @@ class DatabaseSession:
         self.database, self.schema = database, schema
         self.dialect = database.dialect.name
         self.created_file = database.path is not None and not Path(database.path).exists()
+        self.connection: Any        # duckdb's own connection, or an ADBC DB-API one: `dialect` says which
         if self.dialect == "duckdb":
             import duckdb
 
-            self.connection = duckdb.connect(database.path)
+            self.connection = duckdb.connect(database.file)
             self.connection.begin()
         elif self.dialect == "sqlite":
             import adbc_driver_sqlite.dbapi
 
-            self.connection = adbc_driver_sqlite.dbapi.connect(database.path, autocommit=True)
+            self.connection = adbc_driver_sqlite.dbapi.connect(database.file, autocommit=True)
             self.connection.execute("PRAGMA foreign_keys = ON")
             self.connection.adbc_connection.set_autocommit(False)
         else:
@@ -85,7 +87,8 @@ class DatabaseSession:
         if self.dialect == "sqlite":
             return {r[0] for r in self.rows("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if self.dialect == "duckdb":
-            return {r[0] for r in self.rows("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
+            return {r[0] for r in self.rows("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_schema = current_schema()")}
         schema = literal(self.schema) if self.schema else "current_schema()"
         return {r[0] for r in self.rows(f"SELECT table_name FROM information_schema.tables WHERE table_schema = {schema}")}
 
@@ -118,5 +121,5 @@ class DatabaseSession:
         finally:
             self.close()
             if self.created_file:
-                for leftover in (Path(self.database.path), Path(self.database.path + ".wal")):
+                for leftover in (Path(self.database.file), Path(self.database.file + ".wal")):
                     leftover.unlink(missing_ok=True)

@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import yaml
+from pyspark.sql import Row
 from pyspark.sql import functions as F
 
 INDEX = "index.yaml"
@@ -128,6 +129,7 @@ class Journeys:
         for p in purchases:
             scenario = Scenario(f"complete-purchase-{p['event_label']}", p["customer_key"])
             placed_at = self.add_session(scenario, sessions[p["session_id"]])
+            assert placed_at is not None, "a purchase's session holds the purchase"
             self.add_order(scenario, lines.get(p["event_label"], []), placed_at)
             scenarios.append(scenario)
         return scenarios
@@ -159,6 +161,7 @@ class Journeys:
             recovery = recovery_sessions[cart_session]
             placed_at = self.add_session(scenario, sessions.get(recovery, []))
             if recovery in orders:
+                assert placed_at is not None, "orders holds sessions with a purchase"
                 self.add_order(scenario, lines.get(orders[recovery], []), placed_at)
             scenarios.append(scenario)
         return scenarios
@@ -184,7 +187,7 @@ class Journeys:
                                         "e.stockout_end_date_key"), "line_item_id")
         wanted = [(p["product_key"], p["location_key"], next_day_key(p["stockout_end_date_key"]))
                   for p in picks if p["stockout_end_date_key"] is not None]
-        receipts = {}
+        receipts: dict[tuple[int, int, int], Row] = {}
         if wanted:
             condition = F.lit(False)
             for product, location, date_key in wanted:
@@ -196,22 +199,27 @@ class Journeys:
         scenarios = []
         for p in picks:
             scenario = Scenario(f"lost-to-stockout-{p['line_item_id']}", p["customer_key"])
-            scenario.add("stockout_started", STOCKOUTS, {"stockout_id": p["stockout_id"]}, day_end(p["stockout_start_date_key"]))
-            scenario.add("request_partly_filled", SALES, {"line_item_id": p["line_item_id"]}, slot(p["date_key"], p["time_key"]))
-            scenario.add("out_of_stock_at_day_end", INVENTORY, {"product_key": p["product_key"], "location_key": p["location_key"],
-                                                                "date_key": p["date_key"]}, day_end(p["date_key"]))
+            scenario.add("stockout_started", STOCKOUTS, {"stockout_id": p["stockout_id"]},
+                         day_end(p["stockout_start_date_key"]))
+            scenario.add("request_partly_filled", SALES, {"line_item_id": p["line_item_id"]},
+                         slot(p["date_key"], p["time_key"]))
+            scenario.add("out_of_stock_at_day_end", INVENTORY,
+                         {"product_key": p["product_key"], "location_key": p["location_key"], "date_key": p["date_key"]},
+                         day_end(p["date_key"]))
             if p["stockout_end_date_key"] is not None:
                 restocked = next_day_key(p["stockout_end_date_key"])
                 receipt = receipts.get((p["product_key"], p["location_key"], restocked))
                 if receipt is not None:
-                    scenario.add("receipt_ends_stockout", MOVEMENTS, {"movement_id": receipt["movement_id"]}, day_start(restocked))
+                    scenario.add("receipt_ends_stockout", MOVEMENTS, {"movement_id": receipt["movement_id"]},
+                                 day_start(restocked))
             scenarios.append(scenario)
         return scenarios
 
     def return_and_restock(self) -> list[Scenario]:
         """A sale, the stock it took, its return, and the restock movement and snapshot of the restock day."""
         movements = self.table(MOVEMENTS).where(F.col("movement_type") == "return").alias("m")
-        returned = self.table(SALES).where("is_return").alias("l").join(movements, F.col("m.reference_id") == F.col("l.line_item_id"))
+        returned = (self.table(SALES).where("is_return").alias("l")
+                    .join(movements, F.col("m.reference_id") == F.col("l.line_item_id")))
         picks = self.pick(returned.select("l.line_item_id", "l.customer_key", "l.date_key", "l.time_key",
                                           F.col("m.movement_id").alias("return_movement_id"), "m.product_key",
                                           "m.to_location_key", F.col("m.date_key").alias("restock_date_key")), "line_item_id")
@@ -226,7 +234,8 @@ class Journeys:
             scenario.add("sale", SALES, {"line_item_id": p["line_item_id"]}, sold_at)
             if p["line_item_id"] in sales:
                 scenario.add("stock_sold", MOVEMENTS, {"movement_id": sales[p["line_item_id"]]}, sold_at)
-            scenario.add("return_restocked", MOVEMENTS, {"movement_id": p["return_movement_id"]}, day_start(p["restock_date_key"]))
+            scenario.add("return_restocked", MOVEMENTS, {"movement_id": p["return_movement_id"]},
+                         day_start(p["restock_date_key"]))
             scenario.add("stock_after_restock", INVENTORY, {"product_key": p["product_key"], "location_key": p["to_location_key"],
                                                             "date_key": p["restock_date_key"]}, day_end(p["restock_date_key"]))
             scenarios.append(scenario)

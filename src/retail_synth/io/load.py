@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -69,7 +69,7 @@ class StreamedRows:
     def follow(self, table: str) -> None:
         """Tables load one at a time: `start` says what the next one expects."""
 
-    def share(self, table: str) -> float:
+    def share(self, table: str) -> float:  # noqa: ARG002  SparkTaskShare's signature; a load streams one table at a time
         return min(self.rows / self.expected, 1.0) if self.expected else 0.0
 
     def close(self) -> None:

@@ -14,10 +14,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import MaxNLocator, PercentFormatter  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.artist import Artist
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 WIDE = (10, 3.6)
 INK, ACCENT, MUTED, ALERT = "#1f4e79", "#e07b39", "#9aa5b1", "#c0392b"
@@ -65,9 +66,10 @@ def trajectory_chart(on_hand: pd.DataFrame, inflows: pd.DataFrame, anomalies: pd
     """
     positions = sorted(on_hand["position"].unique())
     fig, axes = plt.subplots(len(positions), 1, figsize=(10, 2.3 * len(positions)), sharex=True, squeeze=False)
-    for ax, position in zip(axes[:, 0], positions):
+    for ax, position in zip(axes[:, 0], positions, strict=True):
         days = on_hand[on_hand["position"] == position]
-        ax.step(days["calendar_date"], days["quantity_on_hand"], where="post", color=INK, linewidth=1.5, label="on hand (end of day)")
+        ax.step(days["calendar_date"], days["quantity_on_hand"], where="post", color=INK, linewidth=1.5,
+                label="on hand (end of day)")
         out = days[days["quantity_on_hand"] == 0]
         ax.scatter(out["calendar_date"], out["quantity_on_hand"], color=ALERT, marker="s", s=14, zorder=3, label="stockout day")
         level = days.set_index("calendar_date")["quantity_on_hand"]
@@ -79,15 +81,16 @@ def trajectory_chart(on_hand: pd.DataFrame, inflows: pd.DataFrame, anomalies: pd
         if anomalies is not None:
             for mark in anomalies[anomalies["position"] == position].itertuples():
                 ax.axvspan(pd.Timestamp(mark.start) - pd.Timedelta(hours=12), pd.Timestamp(mark.end) + pd.Timedelta(hours=12),
-                           color=ANOMALY_COLORS.get(mark.anomaly_type, MUTED), alpha=0.25, zorder=0, label=f"anomaly: {mark.anomaly_type}")
+                           color=ANOMALY_COLORS.get(mark.anomaly_type, MUTED), alpha=0.25, zorder=0,
+                           label=f"anomaly: {mark.anomaly_type}")
         ax.set_title(position, fontsize=9, loc="left")
         ax.set_ylim(bottom=-0.04 * max(1, days["quantity_on_hand"].max()))
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel("units")
         _date_axis(ax)
-    legend = {}                                     # every panel's entries once (anomaly types differ by panel)
+    legend: dict[str, Artist] = {}                  # every panel's entries once (anomaly types differ by panel)
     for ax in axes[:, 0]:
-        for handle, label in zip(*ax.get_legend_handles_labels()):
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
     fig.legend(legend.values(), legend.keys(), loc="upper center", ncol=4, frameon=False, fontsize=9,
                bbox_to_anchor=(0.5, 1.02))

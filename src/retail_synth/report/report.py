@@ -29,7 +29,7 @@ REQUIRED_TABLES = ("gold_date_dim", "gold_product_dim", "gold_location_dim", "go
 
 
 def default_report_path(target: Target) -> Path:
-    return Path(target.output_dir) / "report.html" if target.is_path else Path("report.html")
+    return Path(target.output_dir) / "report.html" if target.output_dir is not None else Path("report.html")
 
 
 def _by_day(frame: DataFrame, dates: DataFrame) -> pd.DataFrame:
@@ -95,7 +95,7 @@ def showcase_positions(inventory: DataFrame, movements: DataFrame, locations: Da
         .orderBy("turn", "location_type", "rank_in_location")
         .toPandas()
     )
-    chosen = []
+    chosen: list[tuple[int, int]] = []
     for _, offers in candidates.groupby(["turn", "location_type"], sort=True):
         fresh = offers[~offers["product_key"].isin([p for p, _ in chosen])]
         if len(fresh) and len(chosen) < count:

@@ -26,7 +26,6 @@ from pathlib import Path
 
 import yaml
 
-from retail_synth.spec.network import MAX_LOCATIONS, MIN_LOCATIONS
 from retail_synth.spec.distributions import (
     KINDS,
     PARAMETERS,
@@ -39,7 +38,7 @@ from retail_synth.spec.ids import (
     MAX_ORDERS_PER_DAY,
     MAX_RECOVERY_DELAY_DAYS,
 )
-from retail_synth.spec.network import fulfilment_node_ids
+from retail_synth.spec.network import MAX_LOCATIONS, MIN_LOCATIONS, fulfilment_node_ids
 from retail_synth.spec.resources import data_dir, stems
 from retail_synth.spec.run_config import (
     FORECAST_PAD_DAYS,
@@ -150,20 +149,32 @@ class ConfigError(ValueError):
     """A configuration problem, reported to the user as one line."""
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+if typing.TYPE_CHECKING:
+    from importlib.abc import Traversable
+
+    from _typeshed import DataclassInstance
+
+    _SafeLoader = yaml.SafeLoader
+else:                                   # libyaml's loader where it is installed: the same documents, faster
+    _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_D = typing.TypeVar("_D", bound="DataclassInstance")
+
+
+class _Loader(_SafeLoader):
     """YAML's safe loader, except that a date that does not exist (2024-13-01) stays text for the type check to name."""
 
-    def construct_yaml_timestamp(self, node):
+    def construct_date_or_text(self, node: yaml.ScalarNode) -> dt.date | str:
         try:
-            return super().construct_yaml_timestamp(node)
+            return self.construct_yaml_timestamp(node)
         except ValueError:
             return self.construct_scalar(node)
 
 
-_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_date_or_text)
 
 
-def _read_yaml(path) -> dict:
+def _read_yaml(path: Traversable) -> dict:
     """A YAML mapping from a Path or an importlib.resources Traversable."""
     try:
         with path.open() as handle:
@@ -185,11 +196,11 @@ def defaults() -> dict:
     return copy.deepcopy(_declared())
 
 
-def _names_in(folder) -> list[str]:
+def _names_in(folder: Traversable) -> list[str]:
     return stems(folder, ".yaml")
 
 
-def _read_named(folder, what: str, name: str) -> dict:
+def _read_named(folder: Traversable, what: str, name: str) -> dict:
     """conf/<folder>/<name>.yaml, or one line listing the known names."""
     if name not in _names_in(folder):
         raise ConfigError(f"unknown {what} '{name}'; {what}s are: {', '.join(_names_in(folder))}")
@@ -215,11 +226,12 @@ def read_scenario(name: str) -> dict:
 def scenario_layers(name: str) -> list[dict]:
     """A scenario's files, the one it `extends:` first: later layers override earlier ones."""
     chain: list[str] = []
-    while name is not None:
-        if name in chain:
-            raise ConfigError(f"scenario '{chain[0]}' extends itself through {' -> '.join(chain + [name])}")
-        chain.append(name)
-        name = read_scenario(name).get("extends")
+    extended: str | None = name
+    while extended is not None:
+        if extended in chain:
+            raise ConfigError(f"scenario '{chain[0]}' extends itself through {' -> '.join([*chain, extended])}")
+        chain.append(extended)
+        extended = read_scenario(extended).get("extends")
     return [read_scenario(n) for n in reversed(chain)]
 
 
@@ -246,13 +258,15 @@ def _unknown_key_error(dotted: str, known: list[str]) -> ConfigError:
     for pattern, declaration in MOVED_KEYS.items():
         if re.fullmatch(pattern, dotted):
             moved = re.sub(pattern, declaration, dotted)
-            return ConfigError(f"'{dotted}' is now the declaration '{moved}'; see the distributions section of conf/defaults.yaml")
+            return ConfigError(
+                f"'{dotted}' is now the declaration '{moved}'; see the distributions section of conf/defaults.yaml"
+            )
     close = difflib.get_close_matches(dotted, known, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else "; see conf/defaults.yaml for the keys"
     return ConfigError(f"unknown configuration key '{dotted}'{hint}")
 
 
-def _is_declaration(node) -> bool:
+def _is_declaration(node: object) -> bool:
     return isinstance(node, dict) and "distribution" in node
 
 
@@ -283,7 +297,7 @@ def _merge(base: dict, override: dict, prefix: str = "", declaration: bool = Fal
 
 def _labels_as_text(layer: dict) -> dict:
     """The layer with every key under `distributions` as text: YAML reads a label such as 1 or 26 as a number."""
-    def text(node):
+    def text(node: object) -> object:
         return {str(k): text(v) for k, v in node.items()} if isinstance(node, dict) else node
 
     return {k: text(v) if k == "distributions" else v for k, v in layer.items()}
@@ -310,23 +324,23 @@ def parse_assignment(text: str) -> dict:
     return tree
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     return str(value) if isinstance(value, dt.date) else repr(value)
 
 
-def _is_number(value) -> bool:
+def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _is_text(value) -> bool:
+def _is_text(value: object) -> bool:
     return isinstance(value, str) and value != ""
 
 
-def _is_date(value) -> bool:
+def _is_date(value: object) -> bool:
     return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
-def _wanted(default) -> str:
+def _wanted(default: object) -> str:
     """What a key whose default is `default` accepts, in words."""
     if isinstance(default, bool):
         return "true or false"
@@ -341,7 +355,7 @@ def _wanted(default) -> str:
     return "a non-empty text"
 
 
-def _check_type(dotted: str, value, default) -> None:
+def _check_type(dotted: str, value: object, default: object) -> None:
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, int):
@@ -359,7 +373,7 @@ def _check_type(dotted: str, value, default) -> None:
         raise ConfigError(f"'{dotted}' must be {_wanted(default)}, got {_shown(value)}")
 
 
-def _check_range(dotted: str, value) -> None:
+def _check_range(dotted: str, value: typing.Any) -> None:
     leaf = dotted.rsplit(".", 1)[-1]
     numbers = value if isinstance(value, list) else [value]
     if not all(_is_number(v) for v in numbers):
@@ -377,7 +391,7 @@ def _check_range(dotted: str, value) -> None:
         raise ConfigError(f"'{dotted}' must hold at least one positive weight, got {value!r}")
 
 
-def _min_below_max(flat: dict, config: dict) -> None:
+def _min_below_max(flat: dict, _config: dict) -> None:
     for dotted, value in flat.items():
         if dotted.endswith("_min"):
             partner = dotted[: -len("_min")] + "_max"
@@ -385,12 +399,12 @@ def _min_below_max(flat: dict, config: dict) -> None:
                 raise ConfigError(f"'{dotted}' ({value}) must not exceed '{partner}' ({flat[partner]})")
 
 
-def _dates_in_order(flat: dict, config: dict) -> None:
+def _dates_in_order(_flat: dict, config: dict) -> None:
     if config["end_date"] < config["start_date"]:
         raise ConfigError(f"'end_date' ({config['end_date']}) is before 'start_date' ({config['start_date']})")
 
 
-def _segment_shares_add_up(flat: dict, config: dict) -> None:
+def _segment_shares_add_up(_flat: dict, config: dict) -> None:
     segments = config["customers"]["segments"]
     shares = sum(s["share"] for s in segments.values())
     if abs(shares - 1.0) > 1e-6:
@@ -398,7 +412,7 @@ def _segment_shares_add_up(flat: dict, config: dict) -> None:
         raise ConfigError(f"'customers.segments.*.share' must add up to 1, got {each} = {shares:g}")
 
 
-def _replenishment_within_look_ahead(flat: dict, config: dict) -> None:
+def _replenishment_within_look_ahead(_flat: dict, config: dict) -> None:
     """Replenishment looks lead time plus review cycle ahead; the calendar runs FORECAST_PAD_DAYS past the end."""
     inventory = config["inventory"]
     lead = max(("store_lead_time_days_max", "warehouse_lead_time_days_max"), key=lambda k: inventory[k])
@@ -409,7 +423,7 @@ def _replenishment_within_look_ahead(flat: dict, config: dict) -> None:
         )
 
 
-def _orders_per_day_fit(flat: dict, config: dict) -> None:
+def _orders_per_day_fit(_flat: dict, config: dict) -> None:
     """Order numbers have room for MAX_ORDERS_PER_DAY a day: the busiest possible day must fit, noise included."""
     customers, demand = config["customers"], config["demand"]
     peak_rate = max(s["orders_per_30_days"] for s in customers["segments"].values()) / 30
@@ -425,7 +439,7 @@ def _orders_per_day_fit(flat: dict, config: dict) -> None:
         )
 
 
-def _windows_inside_horizon(flat: dict, config: dict) -> None:
+def _windows_inside_horizon(_flat: dict, config: dict) -> None:
     horizon = (config["end_date"] - config["start_date"]).days + 1
     scenario = config["scenario"]
     in_use = {"outage": scenario["outage_location_id"] != NO_OUTAGE, "shock": scenario["shock_product_share"] > 0}
@@ -441,7 +455,7 @@ def _windows_inside_horizon(flat: dict, config: dict) -> None:
             )
 
 
-def _outage_node_exists(flat: dict, config: dict) -> None:
+def _outage_node_exists(_flat: dict, config: dict) -> None:
     """The outage node must be one of the run's warehouses or DCs (their ids follow from location_count)."""
     wanted = config["scenario"]["outage_location_id"]
     if wanted == NO_OUTAGE:
@@ -453,13 +467,14 @@ def _outage_node_exists(flat: dict, config: dict) -> None:
 def declared_distributions(tree: dict) -> DistributionParams:
     """The typed `distributions:` section, each declaration checked against its use (DISTRIBUTION_USES)."""
     hints = typing.get_type_hints(DistributionParams)
-    values = {}
+    values: dict[str, typing.Any] = {}
     try:
         for name, use in DISTRIBUTION_USES.items():
             key, node, kind = f"distributions.{name}", tree[name], hints[name]
-            if kind is ByName:
+            if typing.get_origin(kind) is ByName:
                 values[name] = ByName({member: declare(f"{key}.{member}", sub, use) for member, sub in node.items()})
-            elif dataclasses.is_dataclass(kind) and kind not in KINDS.values():      # a group: PaymentMethods, ...
+            elif (isinstance(kind, type) and dataclasses.is_dataclass(kind)
+                  and kind not in KINDS.values()):      # a group: PaymentMethods, ...
                 values[name] = kind(**{f.name: declare(f"{key}.{f.name}", node[f.name], use)
                                        for f in dataclasses.fields(kind)})
             else:
@@ -469,7 +484,8 @@ def declared_distributions(tree: dict) -> DistributionParams:
     return DistributionParams(**values)
 
 
-# Rules across keys, run in this order once every key has the right type and range.
+# Rules across keys, run in this order once every key has the right type and range. Each is called
+# as rule(flat, config); a rule that reads only one of them names the other with a leading underscore.
 CROSS_RULES = (
     _min_below_max,
     _dates_in_order,
@@ -497,7 +513,7 @@ def validate(config: dict) -> None:
         rule(flat, config)
 
 
-def _typed(cls, tree: dict, prefix: str = ""):
+def _typed(cls: type[_D], tree: dict, prefix: str = "") -> _D:
     """An instance of dataclass `cls` from a validated tree whose keys are its field names."""
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
@@ -509,7 +525,7 @@ def _typed(cls, tree: dict, prefix: str = ""):
         kind, value = hints[name], tree[name]
         if kind is DistributionParams:
             value = declared_distributions(value)
-        elif dataclasses.is_dataclass(kind):
+        elif isinstance(kind, type) and dataclasses.is_dataclass(kind):
             value = _typed(kind, value, f"{prefix}{name}.")
         elif kind in (Segments, Realism):
             value = kind({member: _typed(kind.member, v, f"{prefix}{name}.{member}.") for member, v in value.items()})
@@ -540,8 +556,8 @@ def resolve(
     if seed is not None:
         layers.append({"seed": seed})
     for layer in layers:
-        layer = _labels_as_text({k: v for k, v in layer.items() if k not in PRESET_ONLY_KEYS})
-        _merge(config, copy.deepcopy(layer))
+        kept = _labels_as_text({k: v for k, v in layer.items() if k not in PRESET_ONLY_KEYS})
+        _merge(config, copy.deepcopy(kept))
     validate(config)
     config["horizon_days"] = (config["end_date"] - config["start_date"]).days + 1
     config["preset"] = preset or (Path(config_file).stem if config_file else "defaults")

@@ -14,7 +14,7 @@ column, and a table, is declared exactly once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import pyarrow as pa
 import yaml
@@ -130,7 +130,7 @@ def _source(doc: dict) -> str:
     return source
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_contract(table: str) -> Contract:
     with (CONTRACTS_DIR / f"{table}.yaml").open() as handle:
         return _parse(yaml.safe_load(handle))

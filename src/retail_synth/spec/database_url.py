@@ -27,6 +27,13 @@ class DatabaseUrl:
     url: str                 # the URL as given
     path: str | None = None  # the database file (SQLite, DuckDB)
 
+    @property
+    def file(self) -> str:
+        """The database file of a SQLite or DuckDB URL (parse_database_url gives them one); PostgreSQL has none."""
+        if self.path is None:
+            raise DatabaseUrlError(f"'{self.url}' names a server, not a database file")
+        return self.path
+
     def describe(self) -> str:
         if self.path is not None:
             return f"{self.dialect.name} {self.path}"

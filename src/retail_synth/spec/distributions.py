@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from retail_synth.spec import hashing
 
@@ -43,7 +44,7 @@ class Normal:
     mean: float
     sd: float
 
-    def draw(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def draw(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         return self.mean + self.sd * standard_normal(seed, stream, *ids)
 
 
@@ -54,7 +55,7 @@ class LogNormal:
     mu: float
     sigma: float
 
-    def draw(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def draw(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         return np.exp(self.mu + self.sigma * standard_normal(seed, stream, *ids))
 
 
@@ -64,7 +65,7 @@ class Poisson:
 
     mean: float
 
-    def draw(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def draw(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         return hashing.poisson(seed, stream, self.mean, *ids)
 
 
@@ -75,12 +76,12 @@ class Uniform:
     low: float
     high: float
 
-    def draw(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def draw(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         """Real numbers: the midpoint plus the half-width times a hashed value in [-1, 1)."""
         mid, half = (self.low + self.high) / 2, (self.high - self.low) / 2
         return mid + half * (2 * hashing.uniform(seed, stream, *ids) - 1)
 
-    def integers(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def integers(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         return hashing.integers(seed, stream, int(self.low), int(self.high), *ids)
 
     @property
@@ -99,7 +100,7 @@ class Categorical:
     labels: tuple[str, ...]
     weights: tuple[float, ...]
 
-    def draw(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def draw(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         """Index into labels of each entry."""
         return hashing.choice(seed, stream, self.weights, *ids)
 
@@ -108,15 +109,15 @@ class Categorical:
         names = [str(v) for v in vocabulary]
         return np.array([names.index(label) for label in self.labels], dtype=np.int64)
 
-    def draw_from(self, vocabulary: Sequence, seed: int, stream: str, *ids) -> np.ndarray:
+    def draw_from(self, vocabulary: Sequence, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         """Index into `vocabulary` of each entry."""
         return self.positions(vocabulary)[self.draw(seed, stream, *ids)]
 
-    def draw_labels(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def draw_labels(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         """The drawn labels themselves, for a use whose outcomes are free text."""
         return np.asarray(self.labels, dtype=object)[self.draw(seed, stream, *ids)]
 
-    def integers(self, seed: int, stream: str, *ids) -> np.ndarray:
+    def integers(self, seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
         """The drawn labels as whole numbers (a quantity, a basket size)."""
         return self.values()[self.draw(seed, stream, *ids)]
 
@@ -129,24 +130,26 @@ class Categorical:
 
     @property
     def largest(self) -> int:
-        return int(max(v for v, w in zip(self.values(), self.weights) if w > 0))
+        return int(max(v for v, w in zip(self.values(), self.weights, strict=True) if w > 0))
 
 
 KINDS = {"zipf": Zipf, "normal": Normal, "lognormal": LogNormal, "poisson": Poisson, "uniform": Uniform,
          "categorical": Categorical}
 PARAMETERS = {"zipf": ("exponent",), "normal": ("mean", "sd"), "lognormal": ("mu", "sigma"), "poisson": ("mean",),
               "uniform": ("low", "high"), "categorical": ("weights",)}
+# What `declare` returns: one frozen declaration of any kind.
+Distribution = Zipf | Normal | LogNormal | Poisson | Uniform | Categorical
 NON_NEGATIVE = {"zipf": ("exponent",), "normal": ("sd",), "lognormal": ("sigma",), "poisson": ("mean",)}
 
 
-def standard_normal(seed: int, stream: str, *ids) -> np.ndarray:
+def standard_normal(seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
     """Standard normal values keyed by ids: Box-Muller on the stream's uniform and a second, angle uniform."""
     radius = np.sqrt(-2.0 * np.log1p(-hashing.uniform(seed, stream, *ids)))
     return radius * np.cos(2.0 * np.pi * hashing.uniform(seed, f"{stream}.angle", *ids))
 
 
 def conditional_draw(declarations: Sequence[Categorical], vocabulary: Sequence, seed: int, stream: str,
-                     group: np.ndarray, *ids) -> np.ndarray:
+                     group: np.ndarray, *ids: ArrayLike) -> np.ndarray:
     """Index into `vocabulary` drawn from declarations[group] of each entry (a traffic source given the channel)."""
     width = max(len(d.labels) for d in declarations)
     weights = np.zeros((len(declarations), width))
@@ -176,7 +179,7 @@ class Use:
         return label in self.labels if self.labels is not None else label != ""
 
 
-def declare(key: str, tree, use: Use):
+def declare(key: str, tree: object, use: Use) -> Distribution:
     """The frozen distribution `tree` declares at `key`, or a DeclarationError for the first problem."""
     kinds = ", ".join(use.kinds)
     if not isinstance(tree, Mapping) or "distribution" not in tree:
@@ -209,13 +212,13 @@ def declare(key: str, tree, use: Use):
     return KINDS[kind](**values)
 
 
-def _number(key: str, value) -> float:
+def _number(key: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise DeclarationError(f"'{key}' must be a finite number, got {value!r}")
     return float(value)
 
 
-def _categorical(key: str, weights, use: Use) -> Categorical:
+def _categorical(key: str, weights: object, use: Use) -> Categorical:
     if not isinstance(weights, Mapping) or not weights:
         raise DeclarationError(f"'{key}' must map labels to weights, e.g. {{label: 0.5, other: 0.5}}; "
                                f"labels: {use.allowed_labels()}")
@@ -223,8 +226,8 @@ def _categorical(key: str, weights, use: Use) -> Categorical:
     for label in labels:
         if not use.allows(label):
             raise DeclarationError(f"'{key}' has an unknown label '{label}'; allowed: {use.allowed_labels()}")
-    values = tuple(_number(f"{key}.{label}", w) for label, w in zip(labels, weights.values()))
-    for label, value in zip(labels, values):
+    values = tuple(_number(f"{key}.{label}", w) for label, w in zip(labels, weights.values(), strict=True))
+    for label, value in zip(labels, values, strict=True):
         if value < 0:
             raise DeclarationError(f"'{key}.{label}' must not be negative, got {value:g}")
     total = math.fsum(values)

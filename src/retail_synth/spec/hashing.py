@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -32,7 +33,7 @@ def stream_id(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def hash64(seed: int, stream: str, *ids) -> np.ndarray:
+def hash64(seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
     """64-bit hash of (seed, stream, ids...); ids broadcast against each other."""
     with np.errstate(over="ignore"):
         h = _mix64(np.uint64((seed & 0xFFFFFFFFFFFFFFFF) ^ (stream_id(stream) << 32)) + _GOLDEN)
@@ -42,18 +43,18 @@ def hash64(seed: int, stream: str, *ids) -> np.ndarray:
     return np.asarray(h)
 
 
-def uniform(seed: int, stream: str, *ids) -> np.ndarray:
+def uniform(seed: int, stream: str, *ids: ArrayLike) -> np.ndarray:
     """Uniform floats in [0, 1) keyed by (seed, stream, ids...)."""
     return (hash64(seed, stream, *ids) >> np.uint64(11)).astype(np.float64) * _INV_2_53
 
 
-def integers(seed: int, stream: str, low: int, high: int, *ids) -> np.ndarray:
+def integers(seed: int, stream: str, low: int, high: int, *ids: ArrayLike) -> np.ndarray:
     """Integers in [low, high] inclusive keyed by (seed, stream, ids...)."""
     u = uniform(seed, stream, *ids)
     return (low + np.floor(u * (high - low + 1))).astype(np.int64)
 
 
-def choice(seed: int, stream: str, weights, *ids) -> np.ndarray:
+def choice(seed: int, stream: str, weights: ArrayLike, *ids: ArrayLike) -> np.ndarray:
     """Index into `weights` drawn proportionally to them, keyed by ids."""
     cdf = np.cumsum(np.asarray(weights, dtype=np.float64))
     cdf /= cdf[-1]
@@ -66,7 +67,7 @@ def generator(seed: int, stream: str, *ids: int) -> np.random.Generator:
     return np.random.default_rng([seed & 0xFFFFFFFF, seed >> 32 & 0xFFFFFFFF, stream_id(stream), *[int(i) for i in ids]])
 
 
-def conditional_choice(seed: int, stream: str, weights, group: np.ndarray, *ids) -> np.ndarray:
+def conditional_choice(seed: int, stream: str, weights: ArrayLike, group: np.ndarray, *ids: ArrayLike) -> np.ndarray:
     """Index drawn from the row weights[group] of each entry, keyed by (seed, stream, ids).
 
     `choice` with one weight vector per entry: a size given the recommended
@@ -78,7 +79,7 @@ def conditional_choice(seed: int, stream: str, weights, group: np.ndarray, *ids)
     return np.minimum((u[:, None] >= cdf[group]).sum(axis=1), cdf.shape[1] - 1)
 
 
-def poisson(seed: int, stream: str, mean: float, *ids) -> np.ndarray:
+def poisson(seed: int, stream: str, mean: float, *ids: ArrayLike) -> np.ndarray:
     """Poisson(mean) counts keyed by ids: the CDF inverted at hashed uniforms (truncated at mean * 4 + 12)."""
     top = int(mean * 4 + 12)
     k = np.arange(top + 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import ArrayLike
 
 # ---- quarter-hour slots: the grain of gold_time_dim and of every time_key
 SLOT_MINUTES = 15
@@ -33,7 +34,7 @@ RECOVERED_ORDER_BASE = MAX_ORDERS_PER_DAY + 1      # recovered order number = da
 MAX_RECOVERY_DELAY_DAYS = (1 << ORDER_NUMBER_BITS) // RECOVERED_ORDER_BASE - 1     # a recovered number still fits its bits
 
 
-def date_keys(days) -> np.ndarray:
+def date_keys(days: ArrayLike) -> np.ndarray:
     """yyyymmdd keys of datetime64[D] dates, from the dates themselves (never by adding days to a key)."""
     days = np.asarray(days, dtype="datetime64[D]")
     year = days.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -42,13 +43,13 @@ def date_keys(days) -> np.ndarray:
     return (year * 10000 + month * 100 + day).astype(np.int32)
 
 
-def time_keys(slot) -> np.ndarray:
+def time_keys(slot: ArrayLike) -> np.ndarray:
     """time_key (hour * 100 + minute) of quarter-hour slots 0..95."""
     slot = np.asarray(slot, dtype=np.int64)
     return ((slot // SLOTS_PER_HOUR) * 100 + (slot % SLOTS_PER_HOUR) * SLOT_MINUTES).astype(np.int32)
 
 
-def text(values) -> pa.Array:
+def text(values: pa.Array | pa.ChunkedArray | ArrayLike) -> pa.Array:
     """A string array of numbers, strings or an Arrow array of either."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -57,16 +58,16 @@ def text(values) -> pa.Array:
     return values if pa.types.is_string(values.type) else values.cast(pa.string())
 
 
-def padded(numbers, width: int) -> pa.Array:
+def padded(numbers: ArrayLike, width: int) -> pa.Array:
     """Integers as zero-padded text: padded([7], 3) -> '007'."""
     return pc.utf8_lpad(text(np.asarray(numbers, dtype=np.int64)), width=width, padding="0")
 
 
-def joined(*parts, sep: str = "-") -> pa.Array:
+def joined(*parts: str | pa.Array | ArrayLike, sep: str = "-") -> pa.Array:
     """Row-wise join of parts: a str is the same on every row, anything else is one value per row."""
     return pc.binary_join_element_wise(*[p if isinstance(p, str) else text(p) for p in parts], sep)
 
 
-def product_ids(product_key) -> pa.Array:
+def product_ids(product_key: ArrayLike) -> pa.Array:
     """product_id of product keys: PRD-00000042."""
     return joined("PRD", padded(product_key, PRODUCT_KEY_DIGITS))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, is_dataclass
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from retail_synth.spec.distributions import (
     Categorical,
@@ -22,6 +23,11 @@ from retail_synth.spec.distributions import (
     Uniform,
     Zipf,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_V = TypeVar("_V")
 
 FORECAST_PAD_DAYS = 64          # calendar look-ahead past the last day; configuration keeps lead time + review cycle below it
 
@@ -37,13 +43,13 @@ class Segment:
     return_probability: float
 
 
-class Named(Mapping):
+class Named(Mapping[str, _V], Generic[_V]):
     """Values by name, in their declared order; read-only, hashable and picklable."""
 
-    def __init__(self, values: Mapping[str, object]):
+    def __init__(self, values: Mapping[str, _V]):
         self._values = dict(values)
 
-    def __getitem__(self, name: str):
+    def __getitem__(self, name: str) -> _V:
         return self._values[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -59,13 +65,13 @@ class Named(Mapping):
         return f"{type(self).__name__}({self._values!r})"
 
 
-class Segments(Named):
+class Segments(Named[Segment]):
     """Customer segments (Segment) by name, in their declared order."""
 
     member = Segment
 
 
-class ByName(Named):
+class ByName(Named[_V]):
     """Declared distributions by the name of what they belong to: a segment, a channel code."""
 
 
@@ -232,7 +238,7 @@ class RealismRange:
     source: str
 
 
-class Realism(Named):
+class Realism(Named[RealismRange]):
     """Realism ranges (RealismRange) by figure: one per contracts/realism/<figure>.sql."""
 
     member = RealismRange
@@ -265,7 +271,7 @@ class DistributionParams:
     product_popularity: Zipf | LogNormal
     brand: Categorical
     price_jitter: Uniform | Normal
-    basket_lines: ByName            # segment -> Uniform | Categorical
+    basket_lines: ByName[Uniform | Categorical]      # by segment
     quantity: Categorical
     payment_method: PaymentMethods
     preferred_channel: Categorical
@@ -277,8 +283,8 @@ class DistributionParams:
     kept_fit: SizeComparison
     abandonment_stage: Categorical
     abandonment_reason: Categorical
-    session_source: ByName          # channel code -> Categorical
-    session_device: ByName          # channel code -> Categorical
+    session_source: ByName[Categorical]              # by channel code
+    session_device: ByName[Categorical]              # by channel code
     browse_sessions: Poisson
 
 
@@ -317,12 +323,12 @@ class RunConfig:
         return self.warmup_days + self.horizon_days
 
 
-def settings(node, prefix: str = "") -> dict[str, object]:
+def settings(node: DataclassInstance | Mapping[str, object], prefix: str = "") -> dict[str, object]:
     """Every parameter by its dotted key: what a run's journal records and configured quickstart bounds read."""
     items = [(f.name, getattr(node, f.name)) for f in fields(node)] if is_dataclass(node) else list(node.items())
-    flat = {}
+    flat: dict[str, object] = {}
     for key, value in items:
-        if is_dataclass(value) or isinstance(value, Mapping):
+        if (is_dataclass(value) and not isinstance(value, type)) or isinstance(value, Mapping):
             flat.update(settings(value, f"{prefix}{key}."))
         else:
             flat[f"{prefix}{key}"] = list(value) if isinstance(value, tuple) else value

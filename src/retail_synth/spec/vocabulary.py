@@ -56,7 +56,8 @@ SOURCES = {
     "email_cart_recovery": ("email", "email", "cart_recovery", None),
 }
 RECOVERY_SOURCE = len(SOURCES) - 1
-DRAWN_SOURCES = tuple(SOURCES)[:RECOVERY_SOURCE]   # what distributions.session_source may name; recovery sessions come from the email
+# what distributions.session_source may name; recovery sessions come from the email
+DRAWN_SOURCES = tuple(SOURCES)[:RECOVERY_SOURCE]
 
 # ---- devices: device_type, browser, operating_system; 'app' browsers are native app events
 DEVICES = (

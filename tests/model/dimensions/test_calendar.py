@@ -1,6 +1,7 @@
 """The retail calendar: holidays by rule, fiscal year, peak season and sales defined once."""
 
 import datetime
+import itertools
 
 import numpy as np
 import pytest
@@ -99,7 +100,7 @@ def test_peak_season_is_november_and_december_only():
 def test_sale_events_do_not_overlap_and_name_every_sale_day():
     for year in (2024, 2025, 2026):
         events = sorted(sale_events(year), key=lambda e: e[1])
-        for (_, _, end), (_, start, _) in zip(events, events[1:]):
+        for (_, _, end), (_, start, _) in itertools.pairwise(events):
             assert end < start
     f = calendar_features(np.arange(np.datetime64("2024-01-01"), np.datetime64("2026-01-01")))
     assert np.array_equal(f["is_sale_period"], f["sale_event_name"] != None)  # noqa: E711

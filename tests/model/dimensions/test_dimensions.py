@@ -55,9 +55,9 @@ def test_channel_dim():
     assert table.schema == arrow_schema("gold_channel_dim")
     assert table["channel_code"].to_pylist() == list(CHANNEL_CODES)
     assert table["channel_key"].to_pylist() == list(range(1, 9))
-    digital = dict(zip(table["channel_code"].to_pylist(), table["is_digital"].to_pylist()))
+    digital = dict(zip(table["channel_code"].to_pylist(), table["is_digital"].to_pylist(), strict=True))
     assert [c for c, d in digital.items() if not d] == ["STORE_POS", "STORE_KIOSK"]
-    owned = dict(zip(table["channel_code"].to_pylist(), table["is_owned"].to_pylist()))
+    owned = dict(zip(table["channel_code"].to_pylist(), table["is_owned"].to_pylist(), strict=True))
     assert [c for c, o in owned.items() if not o] == ["SOCIAL_FB", "MARKETPLACE_AMAZON"]
     assert channel_keys(["MARKETPLACE_AMAZON", "WEB_DESKTOP", "STORE_POS"]).tolist() == [8, 1, 5]
     with pytest.raises(ValueError):
@@ -157,7 +157,8 @@ def test_customers(customers, locations):
     shares = {s: np.mean(np.array(customers["segment"].to_pylist()) == s) for s in SEGMENTS}
     for segment, spec in SEGMENTS.items():
         assert abs(shares[segment] - spec.share) < 0.03
-    ltv = {s: np.mean([v for v, g in zip(customers["lifetime_value"].to_pylist(), customers["segment"].to_pylist()) if g == s])
+    ltv = {s: np.mean([v for v, g in zip(customers["lifetime_value"].to_pylist(), customers["segment"].to_pylist(), strict=True)
+                   if g == s])
            for s in SEGMENTS}
     assert max(ltv, key=ltv.get) == "vip"
 

@@ -34,7 +34,7 @@ def block_sales(world, size: int = 15) -> dict:
 
 @pytest.mark.parametrize("size", [7, 15, 60])
 def test_any_split_into_blocks_decides_the_same_carts(size):
-    world, decisions = tiny_decisions()
+    _, decisions = tiny_decisions()
     split = cart_decisions(walked_in_blocks(tiny_world(), size)).sort_by("cart")
     assert split.equals(decisions.sort_by("cart"))
 
@@ -50,7 +50,7 @@ def test_sales_agree_with_the_decided_carts():
     copy = sales["is_recovery"]
     net = sale_amounts(world, sales["product"][copy], sales["day"][copy], sales["quantity_sold"][copy])[2]
     revenue = {}
-    for cart, amount in zip(sales["cart"][copy], net):
+    for cart, amount in zip(sales["cart"][copy], net, strict=True):
         revenue[cart] = revenue.get(cart, 0.0) + amount
     recovered = decisions[decisions.recovered & (decisions.recovery_day >= world.warmup_days)]
     assert set(revenue) == set(recovered.cart)
@@ -74,7 +74,7 @@ def test_cart_items_match_their_products():
 
 @pytest.mark.parametrize("uplift", [0.10, 0.25])
 def test_low_inventory_carts_are_abandoned_more_often_by_the_uplift(uplift):
-    world, decisions = decided("customers.customer_count=4000", f"carts.low_inventory_uplift_rate={uplift}")
+    _, decisions = decided("customers.customer_count=4000", f"carts.low_inventory_uplift_rate={uplift}")
     low = decisions.low_items > 0
     assert low.sum() > 500 and (~low).sum() > 300
     base = decisions.abandoned[~low].mean()

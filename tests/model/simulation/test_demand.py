@@ -61,7 +61,7 @@ def test_blocks_drawn_together_get_the_lines_each_draws_alone():
     world = tiny_world()
     blocks = [(0, 7), (30, 45), (7, 30), (45, world.n_products)]      # not in product order, as a barrier task's
     together = list(demand.blocks_requests(world, blocks))
-    for (lo, hi), requests in zip(blocks, together):
+    for (lo, hi), requests in zip(blocks, together, strict=True):
         alone = next(demand.blocks_requests(world, [(lo, hi)]))
         assert ((requests.product >= lo) & (requests.product < hi)).all()
         for name in demand.Requests.__dataclass_fields__:

@@ -89,7 +89,7 @@ def test_the_outage_node_receives_and_sells_nothing_in_its_window(heavy):
 
 
 def test_digital_orders_fall_back_to_the_other_nodes_during_the_outage():
-    normal_world, normal = tiny_block()
+    _, normal = tiny_block()
     world, outage = tiny_block("scenario.outage_location_id=WH-NWK-001")
     plan = world.disruptions
     digital_in_window = [plan.outage.covers(r.sales["day"]) & r.sales["is_digital"] for r in (normal, outage)]

@@ -26,7 +26,7 @@ def test_lots_are_at_least_the_minimum_of_their_location_kind():
 
 def test_a_longer_minimum_lot_lowers_the_reorder_point_it_needs():
     """More cycle stock means fewer cycles and fewer stockouts: the model reaches the target with less safety stock."""
-    world, small = _policy("inventory.warehouse_minimum_lot_units=1")
+    _, small = _policy("inventory.warehouse_minimum_lot_units=1")
     _, large = _policy("inventory.warehouse_minimum_lot_units=30")
     zero = np.zeros(len(small.lead_time))
     r_small = replenishment.daily_levels(small, 0, zero)[0]
@@ -35,8 +35,8 @@ def test_a_longer_minimum_lot_lowers_the_reorder_point_it_needs():
 
 
 def test_positions_start_spread_over_their_cycle_stock():
-    world, policy = _policy()
-    reorder_point, hold, lot = replenishment.daily_levels(policy, 0, np.zeros(len(policy.lead_time)))
+    _, policy = _policy()
+    reorder_point, _, lot = replenishment.daily_levels(policy, 0, np.zeros(len(policy.lead_time)))
     start = replenishment.initial_state(policy)
     stocked = start.on_hand > 0
     assert (start.on_hand[stocked] > reorder_point[stocked]).all()

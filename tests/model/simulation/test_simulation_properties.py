@@ -95,7 +95,7 @@ def test_episodes_are_the_runs_and_carry_their_lost_requests(n_days, n_pos, salt
             assert duration[d, p] == run
     position, start, end = stockout_runs(flags)
     assert flags.sum() == (end - start + 1).sum()
-    for p, a, b in zip(position, start, end):
+    for p, a, b in zip(position, start, end, strict=True):
         assert flags[a:b + 1, p].all()
         assert a == 0 or not flags[a - 1, p]
         assert b == n_days - 1 or not flags[b + 1, p]
