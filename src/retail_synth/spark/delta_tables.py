@@ -100,8 +100,22 @@ class Target:
     def is_path(self) -> bool:
         return self.output_dir is not None
 
+    @property
+    def folder(self) -> Path:
+        """The folder of a path target; a catalog target has none."""
+        if self.output_dir is None:
+            raise TargetError(f"{self.catalog}.{self.schema} is a catalog target: it has no folder")
+        return Path(self.output_dir)
+
+    @property
+    def catalog_schema(self) -> tuple[str, str]:
+        """(catalog, schema) of a catalog target; a path target has none."""
+        if self.catalog is None or self.schema is None:
+            raise TargetError(f"{self.output_dir} is a path target: it has no catalog and schema")
+        return self.catalog, self.schema
+
     def table_path(self, table: str) -> str:
-        return str(Path(self.output_dir).resolve() / table)
+        return str(self.folder.resolve() / table)
 
     def identifier(self, table: str) -> str:
         if self.is_path:
@@ -110,17 +124,18 @@ class Target:
 
     @property
     def schema_identifier(self) -> str:
-        return f"{quoted(self.catalog)}.{quoted(self.schema)}"
+        catalog, schema = self.catalog_schema
+        return f"{quoted(catalog)}.{quoted(schema)}"
 
     @property
     def name_parts(self) -> tuple[str, ...]:
         """The names the safety guard screens: every component of the folder, or the catalog and schema."""
         if self.is_path:
-            return Path(self.output_dir).resolve().parts[1:]
-        return (self.catalog, self.schema)
+            return self.folder.resolve().parts[1:]
+        return self.catalog_schema
 
     def describe(self) -> str:
-        return str(Path(self.output_dir).resolve()) if self.is_path else f"{self.catalog}.{self.schema}"
+        return str(self.folder.resolve()) if self.is_path else f"{self.catalog}.{self.schema}"
 
     def exists(self, spark, table: str) -> bool:
         if self.is_path:
@@ -130,7 +145,7 @@ class Target:
     def tables(self, spark) -> list[str]:
         """Every Delta table in the target, whoever wrote it."""
         if self.is_path:
-            folder = Path(self.output_dir)
+            folder = self.folder
             return sorted(p.parent.name for p in folder.glob("*/_delta_log")) if folder.is_dir() else []
         if not spark.catalog.databaseExists(f"{self.catalog}.{self.schema}"):
             return []
@@ -144,7 +159,7 @@ class Target:
 
     def prepare(self, spark) -> None:
         if self.is_path:
-            Path(self.output_dir).mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
         else:
             spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.schema_identifier}")
 

@@ -113,7 +113,7 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
     every table it already replaced goes back to its recorded version, and
     `RunAborted` says what was restored.
     """
-    progress = progress or RunProgress({t: 0 for t in WRITTEN_TABLES}, QUIET)
+    progress = progress or RunProgress(dict.fromkeys(WRITTEN_TABLES, 0), QUIET)
     etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     run = begin_run(spark, target, config, etl_timestamp)
     try:

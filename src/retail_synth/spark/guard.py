@@ -51,7 +51,8 @@ def oversized(estimated_rows: int, max_rows: int) -> str | None:
 
 def tables_by_owner(spark, target: Target) -> tuple[list[str], list[str]]:
     """The target's tables split into this project's (they carry its run id property) and everyone else's."""
-    ours, foreign = [], []
+    ours: list[str] = []
+    foreign: list[str] = []
     for table in target.tables(spark):
         (ours if table_run_id(spark, target, table) is not None else foreign).append(table)
     return ours, foreign

@@ -17,6 +17,10 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rich.live import Live
 
 LIVE, LINES, QUIET = "live", "lines", "quiet"
 LINE_SECONDS = 10.0
@@ -32,8 +36,16 @@ def display_mode(quiet: bool, stream=sys.stderr) -> str:
 
 
 def duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+class TaskShare(Protocol):
+    """What the progress display asks of a source of per-table progress (Spark's tasks, or a load's rows)."""
+
+    def follow(self, table: str) -> None: ...
+    def share(self, table: str) -> float: ...
+    def close(self) -> None: ...
 
 
 class SparkTaskShare:
@@ -62,7 +74,7 @@ class SparkTaskShare:
         else:
             self.spark.sparkContext.setJobGroup(table, f"retail-synth writes {table}")
 
-    def _on_progress(self, stages, inflight_tasks, operation_id=None, done=False, **_):
+    def _on_progress(self, stages, inflight_tasks, operation_id=None, done=False, **_):  # noqa: ARG002  PySpark's handler signature
         table = getattr(self._thread, "table", None)
         if table is not None and not done:
             counts = [(s.num_completed_tasks, s.num_tasks) for s in stages or [] if s.num_completed_tasks or not s.done]
@@ -88,7 +100,7 @@ class SparkTaskShare:
 class RunProgress:
     """Observes a run: the generation job tells it what starts and ends; it never steers the run."""
 
-    def __init__(self, estimates: dict[str, int], mode: str, tasks: SparkTaskShare | None = None, stream=sys.stderr,
+    def __init__(self, estimates: dict[str, int], mode: str, tasks: TaskShare | None = None, stream=sys.stderr,
                  line_seconds: float = LINE_SECONDS):
         self.estimates, self.mode, self.tasks, self.stream = estimates, mode, tasks, stream
         self.line_seconds = line_seconds
@@ -99,7 +111,7 @@ class RunProgress:
         self.started = time.perf_counter()
         self._rate_from = (self.started, 0)     # (when, rows then): where the rate and the ETA count from
         self._stop = threading.Event()
-        self._live = None
+        self._live: Live | None = None
         self._ticker = None
         if mode == LIVE:
             from rich.console import Console
@@ -108,7 +120,8 @@ class RunProgress:
 
             self._text = Text
 
-            self._live = Live(Text(self.status()), console=Console(file=stream, highlight=False), refresh_per_second=2, transient=True)
+            self._live = Live(Text(self.status()), console=Console(file=stream, highlight=False),
+                              refresh_per_second=2, transient=True)
             self._live.start()
         if mode != QUIET:
             self._ticker = threading.Thread(target=self._tick, name="retail-synth-progress", daemon=True)
@@ -141,7 +154,7 @@ class RunProgress:
                 f"{rate:,.0f} rows/s, ETA {eta}{writing}")
 
     def say(self, message: str) -> None:
-        if self.mode == LIVE:
+        if self._live is not None:
             self._live.console.print(message, markup=False, highlight=False)
         elif self.mode == LINES:
             print(message, file=self.stream, flush=True)
@@ -160,7 +173,7 @@ class RunProgress:
     def _tick(self) -> None:
         every = 1.0 if self.mode == LIVE else self.line_seconds
         while not self._stop.wait(every):
-            if self.mode == LIVE:
+            if self._live is not None:
                 self._live.update(self._text(self.status()))
             else:
                 self.say(f"progress: {self.status()}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 from pyspark.sql import types as T
 
@@ -66,7 +65,7 @@ class PathJournal:
     """The run marker file: every run recorded in the target, oldest first."""
 
     def __init__(self, target: Target):
-        self.path = Path(target.output_dir, RUN_MARKER)
+        self.path = target.folder / RUN_MARKER
 
     def runs(self) -> list[RunRecord]:
         if not self.path.is_file():
