@@ -141,6 +141,11 @@ Gather = Callable[[np.ndarray], Sequence[np.ndarray]]     # this task's cart ids
 #                                                          then the others, in the same order at every exchange
 
 
+def product_blocks(product_count: int, products_per_block: int) -> list[tuple[int, int]]:
+    """The catalogue as blocks of `products_per_block` products, [lo, hi) each: how the walk divides its work."""
+    return [(lo, min(lo + products_per_block, product_count)) for lo in range(0, product_count, products_per_block)]
+
+
 def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
                 lookahead_days: int = LOOKAHEAD_DAYS) -> Iterator[BlockResult]:
     """Walk `blocks` in lock-step over every simulated day; yields each block's result at the end.
