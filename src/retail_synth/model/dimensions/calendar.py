@@ -185,6 +185,4 @@ def build_date_dim(
     if last_day < first_day:
         raise ValueError(f"last_day {last_day} is before first_day {first_day}")
     days = np.arange(np.datetime64(first_day, "D"), np.datetime64(last_day, "D") + _ONE_DAY)
-    columns = calendar_features(days)
-    columns["etl_timestamp"] = [etl_timestamp] * len(days)
-    return to_arrow_table("gold_date_dim", columns)
+    return to_arrow_table("gold_date_dim", {**calendar_features(days), "etl_timestamp": [etl_timestamp] * len(days)})

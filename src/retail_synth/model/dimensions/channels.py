@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pyarrow as pa
 
 from retail_synth.spec.contracts import to_arrow_table
 from retail_synth.spec.vocabulary import CHANNEL_CODES, CHANNELS
 
 
-def channel_keys(codes) -> np.ndarray:
+def channel_keys(codes: ArrayLike) -> np.ndarray:
     """channel_key of each code; keys are positions in CHANNELS, starting at 1."""
     codes = np.asarray(codes)
     order = np.argsort(CHANNEL_CODES)
