@@ -11,6 +11,7 @@ only when a table is formatted.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 import pyarrow as pa
 
 DAYS_PER_CHUNK = 32
@@ -22,7 +23,7 @@ class DayRecord:
     It can be rewound to a checkpoint: a task that walks a window of days again forgets that window's rows.
     """
 
-    def __init__(self, width: int, dtype=np.int32):
+    def __init__(self, width: int, dtype: DTypeLike = np.int32) -> None:
         self.width = width
         self.dtype = np.dtype(dtype)
         self.chunks: list[tuple[int, bytes]] = []    # (rows, compressed bytes)
