@@ -4,7 +4,11 @@ import datetime as dt
 
 import pytest
 
-from retail_synth.model.dimensions.run_dimensions import Dimensions, build_dimensions, date_dim_range
+from retail_synth.model.dimensions.run_dimensions import (
+    Dimensions,
+    build_dimensions,
+    date_dim_range,
+)
 from retail_synth.spec.configuration import resolve
 
 ETL = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)

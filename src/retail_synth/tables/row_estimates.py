@@ -13,7 +13,11 @@ import numpy as np
 
 from retail_synth.model.dimensions.calendar import calendar_features
 from retail_synth.spec.contracts import load_contract
-from retail_synth.spec.demand_volume import daily_order_rate, day_seasonality, expected_orders
+from retail_synth.spec.demand_volume import (
+    daily_order_rate,
+    day_seasonality,
+    expected_orders,
+)
 from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables.registry import WRITTEN_TABLES
 

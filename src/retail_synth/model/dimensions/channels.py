@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import numpy as np
-from numpy.typing import ArrayLike
 import pyarrow as pa
+from numpy.typing import ArrayLike
 
 from retail_synth.spec.contracts import to_arrow_table
 from retail_synth.spec.vocabulary import CHANNEL_CODES, CHANNELS

@@ -24,7 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from retail_synth.model.simulation.demand import ORDER_ATTRIBUTES, WalkLines, order_attributes
+from retail_synth.model.simulation.demand import (
+    ORDER_ATTRIBUTES,
+    WalkLines,
+    order_attributes,
+)
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.model.simulation.world import World
 from retail_synth.spec import hashing

@@ -11,8 +11,8 @@ only when a table is formatted.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import DTypeLike
 import pyarrow as pa
+from numpy.typing import DTypeLike
 
 DAYS_PER_CHUNK = 32
 
