@@ -1,15 +1,22 @@
 """Tiny simulation worlds for the Spark-free tests, built once per configuration."""
 
+import datetime as dt
 import threading
 from functools import lru_cache
 
 import pyarrow as pa
 
+from retail_synth.model.dimensions.run_dimensions import build_dimensions
 from retail_synth.model.simulation.carts import CART_LINE_SCHEMA, decision_table
-from retail_synth.model.simulation.walk import simulate_block, walk_blocks
-from retail_synth.model.simulation.world import build_world, reference_dimensions
+from retail_synth.model.simulation.walk import (
+    product_blocks,
+    simulate_block,
+    walk_blocks,
+)
+from retail_synth.model.simulation.world import build_world
 from retail_synth.spec.configuration import resolve
 
+ETL_TIMESTAMP = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)     # the dimensions' etl_timestamp: no simulation reads it
 # every anomaly type at rates high enough for tiny's 60 products, on top of an outage (like anomaly-heavy)
 ANOMALY_HEAVY = (
     "scenario.outage_location_id=WH-NWK-001", "anomalies.shrinkage_rate=0.02", "anomalies.late_delivery_rate=0.05",
@@ -21,7 +28,7 @@ ANOMALY_HEAVY = (
 def tiny_dimensions(*assignments: str):
     """(config, dimension tables) of the tiny preset with `--set` style assignments."""
     config = resolve(preset="tiny", assignments=list(assignments))
-    return config, reference_dimensions(config)
+    return config, build_dimensions(config, ETL_TIMESTAMP)
 
 
 @lru_cache(maxsize=8)
@@ -40,7 +47,7 @@ def tiny_block(*assignments: str):
 
 def catalogue_blocks(world, size: int) -> list[tuple[int, int]]:
     """The catalogue as blocks of `size` products, [lo, hi) each."""
-    return [(lo, min(lo + size, world.n_products)) for lo in range(0, world.n_products, size)]
+    return product_blocks(world.n_products, size)
 
 
 def walked_in_blocks(world, size: int):

@@ -42,7 +42,7 @@ from retail_synth.model.simulation.carts import (
     CART_LINE_SCHEMA,
     decision_table,
 )
-from retail_synth.model.simulation.walk import walk_blocks
+from retail_synth.model.simulation.walk import product_blocks, walk_blocks
 from retail_synth.model.simulation.world import World, build_world
 from retail_synth.spark.delta_tables import spark_schema
 from retail_synth.spark.session import default_parallelism
@@ -57,12 +57,6 @@ BLOCK_ROWS = T.StructType([
 ])
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
 RESULT, CART_LINES = "result", "cart_lines"
-
-
-def product_blocks(config: RunConfig) -> list[tuple[int, int]]:
-    count = config.products.product_count
-    size = config.output.products_per_block
-    return [(lo, min(lo + size, count)) for lo in range(0, count, size)]
 
 
 def pack(value) -> bytes:
@@ -135,7 +129,7 @@ class WalkStage:
         self.days = config.simulated_days
         self.partitions = config.spark.partitions or 2 * default_parallelism(spark)
         self.seconds: dict[str, float] = {}
-        self.blocks = product_blocks(config)
+        self.blocks = product_blocks(config.products.product_count, config.output.products_per_block)
         exchange = config.spark.cart_exchange
         tasks = min(len(self.blocks), default_parallelism(spark), config.spark.partitions or len(self.blocks))
         if exchange == "barrier" and tasks < 2:

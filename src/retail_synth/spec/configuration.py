@@ -26,6 +26,7 @@ from pathlib import Path
 
 import yaml
 
+from retail_synth.spec.demand_volume import busiest_day_orders
 from retail_synth.spec.distributions import (
     KINDS,
     PARAMETERS,
@@ -44,9 +45,11 @@ from retail_synth.spec.run_config import (
     FORECAST_PAD_DAYS,
     NO_OUTAGE,
     ByName,
+    DemandParams,
     DistributionParams,
     Realism,
     RunConfig,
+    ScenarioParams,
     Segments,
 )
 from retail_synth.spec.vocabulary import (
@@ -424,14 +427,16 @@ def _replenishment_within_look_ahead(_flat: dict, config: dict) -> None:
 
 
 def _orders_per_day_fit(_flat: dict, config: dict) -> None:
-    """Order numbers have room for MAX_ORDERS_PER_DAY a day: the busiest possible day must fit, noise included."""
-    customers, demand = config["customers"], config["demand"]
-    peak_rate = max(s["orders_per_30_days"] for s in customers["segments"].values()) / 30
-    for key in ("weekend_uplift_rate", "holiday_uplift_rate", "peak_season_uplift_rate", "sale_period_uplift_rate"):
-        peak_rate *= 1 + demand[key]
-    peak_rate *= max(config["scenario"]["peak_demand_factor"], 1.0)
+    """Order numbers have room for MAX_ORDERS_PER_DAY a day: the busiest possible day must fit, noise included.
+
+    Its expected orders come from spec.demand_volume, as the world's do, every demand factor included.
+    """
+    customers = config["customers"]
+    busiest = busiest_day_orders(max(s["orders_per_30_days"] for s in customers["segments"].values()),
+                                 _typed(DemandParams, config["demand"], "demand."),
+                                 _typed(ScenarioParams, config["scenario"], "scenario."))
     mean_limit = (math.sqrt(ORDER_NOISE_SIGMAS ** 2 + 4 * MAX_ORDERS_PER_DAY) - ORDER_NOISE_SIGMAS) ** 2 / 4
-    limit = int(mean_limit / peak_rate)
+    limit = int(mean_limit / busiest)
     if customers["customer_count"] > limit:
         raise ConfigError(
             f"'customers.customer_count' must be at most {limit:,} with these order rates and uplifts "

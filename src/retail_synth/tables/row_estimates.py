@@ -12,16 +12,26 @@ from __future__ import annotations
 import numpy as np
 
 from retail_synth.model.dimensions.calendar import calendar_features
-from retail_synth.model.simulation.world import day_seasonality
 from retail_synth.spec.contracts import load_contract
+from retail_synth.spec.demand_volume import (
+    daily_order_rate,
+    day_seasonality,
+    expected_orders,
+)
 from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables.registry import WRITTEN_TABLES
 
 
-def horizon_seasonality(config: RunConfig) -> float:
-    """The sum over the written days of the demand multiplier of each day (1 on a plain weekday)."""
+def horizon_orders(config: RunConfig) -> float:
+    """Expected orders of the written days by the world's rule (spec.demand_volume), every customer acquired.
+
+    The segments' order rates weighted by their shares stand for the segments drawn for the customers.
+    """
     days = np.arange(np.datetime64(config.start_date, "D"), np.datetime64(config.end_date, "D") + 1)
-    return float(np.sum(day_seasonality(calendar_features(days), config.demand, config.scenario)))
+    segments = config.customers.segments.values()
+    order_rate = config.customers.customer_count * sum(s.share * daily_order_rate(s.orders_per_30_days) for s in segments)
+    seasonality = day_seasonality(calendar_features(days), config.demand, config.scenario)
+    return float(np.sum(expected_orders(order_rate, seasonality)))
 
 
 def drivers(config: RunConfig) -> dict[str, float]:
@@ -30,11 +40,10 @@ def drivers(config: RunConfig) -> dict[str, float]:
     locations = config.locations.location_count
     horizon = config.horizon_days
     segments = config.customers.segments.values()
-    daily_orders = customers * sum(s.share * s.orders_per_30_days / 30 for s in segments)
     baskets = config.distributions.basket_lines
     lines_per_order = (sum(s.share * s.orders_per_30_days * baskets[name].mean for name, s in config.customers.segments.items())
                        / sum(s.share * s.orders_per_30_days for s in segments))
-    orders = daily_orders * horizon_seasonality(config)
+    orders = horizon_orders(config)
     calendar_days = horizon + config.returns.restock_delay_days_max
     return {
         "rows": 1.0,

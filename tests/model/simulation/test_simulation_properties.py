@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from retail_synth.model.dimensions.run_dimensions import build_dimensions
 from retail_synth.model.simulation.allocation import allocate_requests, serve
 from retail_synth.model.simulation.episodes import (
     episodes,
@@ -16,7 +17,7 @@ from retail_synth.model.simulation.episodes import (
     stockout_runs,
 )
 from retail_synth.model.simulation.walk import simulate_block, walk_blocks
-from retail_synth.model.simulation.world import build_world, reference_dimensions
+from retail_synth.model.simulation.world import build_world
 from retail_synth.spec.configuration import resolve
 
 FAST = settings(max_examples=50, deadline=None)
@@ -123,7 +124,7 @@ def small_world(seed: int, products: int, customers: int, days: int, warmup: int
         ],
         seed=seed,
     )
-    return build_world(config, reference_dimensions(config), seed)
+    return build_world(config, build_dimensions(config, dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)), seed)
 
 
 worlds = st.tuples(

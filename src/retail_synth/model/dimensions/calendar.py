@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_synth.spec.contracts import to_arrow_table
+from retail_synth.spec.demand_volume import BLACK_FRIDAY, CYBER_MONDAY
 from retail_synth.spec.ids import date_keys
 
 MONTH_NAMES = np.array(
@@ -35,7 +36,6 @@ SEASON_BY_MONTH = np.array(
      "summer", "summer", "fall", "fall", "fall", "winter"]
 )
 PEAK_SEASON_MONTHS = (11, 12)
-BLACK_FRIDAY, CYBER_MONDAY = "Black Friday", "Cyber Monday"     # the days with demand factors of their own
 FISCAL_YEAR_START_MONTH = 2
 
 _ONE_DAY = np.timedelta64(1, "D")
@@ -185,6 +185,4 @@ def build_date_dim(
     if last_day < first_day:
         raise ValueError(f"last_day {last_day} is before first_day {first_day}")
     days = np.arange(np.datetime64(first_day, "D"), np.datetime64(last_day, "D") + _ONE_DAY)
-    columns = calendar_features(days)
-    columns["etl_timestamp"] = [etl_timestamp] * len(days)
-    return to_arrow_table("gold_date_dim", columns)
+    return to_arrow_table("gold_date_dim", {**calendar_features(days), "etl_timestamp": [etl_timestamp] * len(days)})

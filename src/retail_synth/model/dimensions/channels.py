@@ -6,12 +6,13 @@ import datetime
 
 import numpy as np
 import pyarrow as pa
+from numpy.typing import ArrayLike
 
 from retail_synth.spec.contracts import to_arrow_table
 from retail_synth.spec.vocabulary import CHANNEL_CODES, CHANNELS
 
 
-def channel_keys(codes) -> np.ndarray:
+def channel_keys(codes: ArrayLike) -> np.ndarray:
     """channel_key of each code; keys are positions in CHANNELS, starting at 1."""
     codes = np.asarray(codes)
     order = np.argsort(CHANNEL_CODES)

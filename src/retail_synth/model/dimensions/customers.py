@@ -47,7 +47,8 @@ def name_pools(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def _grown(seed: int, keys: np.ndarray, monthly_rate: float, horizon_days: int, reference_day: datetime.date):
+def _grown(seed: int, keys: np.ndarray, monthly_rate: float, horizon_days: int,
+           reference_day: datetime.date) -> tuple[np.ndarray, np.ndarray]:
     """(acquired inside the horizon, that acquisition date) of each customer under exponential growth.
 
     The base at day t is B0 (1 + g)^(t / 30): the customers acquired inside the
@@ -86,30 +87,59 @@ def build_customer_dim(
     if unknown:
         raise ValueError(f"no customer profile for segments {unknown}; known: {sorted(SEGMENT_PROFILES)}")
     keys = np.arange(1, customer_count + 1)
+    segment = hashing.choice(seed, "customer.segment", [segments[s].share for s in segments], keys)
+    is_new = np.array(list(segments))[segment] == "new"
+    acquisition_date = _acquisition_date(seed, keys, is_new, reference_day, history_years)
+    if growth_monthly_rate > 0 and horizon_days > 0:
+        acquisition_date = np.where(*_grown(seed, keys, growth_monthly_rate, horizon_days, reference_day), acquisition_date)
+    columns = {
+        "customer_key": keys.astype(np.int32),
+        "customer_id": pc.binary_join_element_wise(
+            "CUST", pc.utf8_lpad(pa.array(keys).cast(pa.string()), width=8, padding="0"), "_"
+        ),
+        **_name_columns(seed, keys),
+        **_segment_columns(seed, keys, list(segments), segment),
+        "acquisition_date": acquisition_date,
+        **_preference_columns(seed, keys, distributions),
+        **_home_columns(seed, keys, locations),
+        "effective_date": acquisition_date,
+        "expiration_date": pa.nulls(customer_count, pa.date32()),
+        "is_current": np.ones(customer_count, dtype=bool),
+        "source_system": np.full(customer_count, "CRM"),
+        "etl_timestamp": [etl_timestamp] * customer_count,
+    }
+    return to_arrow_table("gold_customer_dim", columns)
 
-    names = list(segments)
-    segment_index = hashing.choice(seed, "customer.segment", [segments[s].share for s in names], keys)
-    segment = np.array(names)[segment_index]
-    profile = [SEGMENT_PROFILES[s] for s in names]
-    ltv_low = np.array([p[0] for p in profile])[segment_index]
-    ltv_high = np.array([p[1] for p in profile])[segment_index]
-    lifetime_value = np.round(ltv_low + hashing.uniform(seed, "customer.lifetime_value", keys) * (ltv_high - ltv_low), 2)
 
-    history_days = history_years * 365
-    is_new = segment == "new"
+def _acquisition_date(seed: int, keys: np.ndarray, is_new: np.ndarray, reference_day: datetime.date,
+                      history_years: int) -> np.ndarray:
+    """Within NEW_CUSTOMER_DAYS before reference_day for 'new' customers, earlier in the history for the others."""
     days_back = np.where(
         is_new,
         hashing.integers(seed, "customer.acquisition_new", 1, NEW_CUSTOMER_DAYS, keys),
-        hashing.integers(seed, "customer.acquisition", NEW_CUSTOMER_DAYS + 1, history_days, keys),
+        hashing.integers(seed, "customer.acquisition", NEW_CUSTOMER_DAYS + 1, history_years * 365, keys),
     )
-    acquisition_date = np.datetime64(reference_day, "D") - days_back.astype("timedelta64[D]")
-    if growth_monthly_rate > 0 and horizon_days > 0:
-        acquisition_date = np.where(*_grown(seed, keys, growth_monthly_rate, horizon_days, reference_day), acquisition_date)
+    return np.datetime64(reference_day, "D") - days_back.astype("timedelta64[D]")
 
-    stores = locations.filter(pc.equal(locations["location_type"], "store"))
-    store_weights = [STORE_FORMAT_WEIGHTS[f] for f in stores["store_format"].to_pylist()]
-    home = hashing.choice(seed, "customer.home_store", store_weights, keys)
 
+def _segment_columns(seed: int, keys: np.ndarray, names: list[str], segment: np.ndarray) -> dict[str, np.ndarray]:
+    """The segment and what its profile (SEGMENT_PROFILES) gives: lifetime value, loyalty tier, opt-ins."""
+    profile = [SEGMENT_PROFILES[s] for s in names]
+    ltv_low = np.array([p[0] for p in profile])[segment]
+    ltv_high = np.array([p[1] for p in profile])[segment]
+    email_share = np.array([p[3] for p in profile])[segment]
+    sms_share = np.array([p[4] for p in profile])[segment]
+    return {
+        "segment": np.array(names)[segment],
+        "lifetime_value": np.round(ltv_low + hashing.uniform(seed, "customer.lifetime_value", keys) * (ltv_high - ltv_low), 2),
+        "loyalty_tier": np.array([p[2] for p in profile])[segment],
+        "email_subscribe_flag": hashing.uniform(seed, "customer.email_opt_in", keys) < email_share,
+        "sms_subscribe_flag": hashing.uniform(seed, "customer.sms_opt_in", keys) < sms_share,
+    }
+
+
+def _name_columns(seed: int, keys: np.ndarray) -> dict[str, np.ndarray | pa.Array]:
+    """First and last name from the seed's pools; the email is first.last plus the key at an example domain."""
     first_pool, last_pool = name_pools(seed)
     first_name = first_pool[hashing.integers(seed, "customer.first_name", 0, NAME_POOL_SIZE - 1, keys)]
     last_name = last_pool[hashing.integers(seed, "customer.last_name", 0, NAME_POOL_SIZE - 1, keys)]
@@ -121,47 +151,36 @@ def build_customer_dim(
     email = pc.binary_join_element_wise(
         pc.binary_join_element_wise(local_part, pa.array(keys).cast(pa.string()), ""), pa.array(domain), "@"
     )
+    return {"first_name": first_name, "last_name": last_name, "email": email}
 
-    email_share = np.array([p[3] for p in profile])[segment_index]
-    sms_share = np.array([p[4] for p in profile])[segment_index]
+
+def _preference_columns(seed: int, keys: np.ndarray, distributions: DistributionParams) -> dict[str, np.ndarray]:
+    """Acquisition and preferred channel, preferred category and profile sizes, as declared in `distributions`."""
     category_weights = [SUBCATEGORIES[c][1] for c in CATEGORY_LEVEL_2]
+    return {
+        "acquisition_channel": distributions.acquisition_channel.draw_labels(seed, "customer.acquisition_channel", keys),
+        "preferred_channel": np.array(CHANNEL_CODES)[
+            distributions.preferred_channel.draw_from(CHANNEL_CODES, seed, "customer.preferred_channel", keys)
+        ],
+        "preferred_category": np.array(CATEGORY_LEVEL_2)[
+            hashing.choice(seed, "customer.preferred_category", category_weights, keys)
+        ],
+        "size_profile_tops": np.array(APPAREL_SIZES)[
+            distributions.size_profile_tops.draw_from(APPAREL_SIZES, seed, "customer.size_tops", keys)
+        ],
+        "size_profile_bottoms": np.array(WAIST_SIZES)[
+            distributions.size_profile_bottoms.draw_from(WAIST_SIZES, seed, "customer.size_bottoms", keys)
+        ],
+    }
 
-    return to_arrow_table(
-        "gold_customer_dim",
-        {
-            "customer_key": keys.astype(np.int32),
-            "customer_id": pc.binary_join_element_wise(
-                "CUST", pc.utf8_lpad(pa.array(keys).cast(pa.string()), width=8, padding="0"), "_"
-            ),
-            "email": email,
-            "first_name": first_name,
-            "last_name": last_name,
-            "segment": segment,
-            "lifetime_value": lifetime_value,
-            "acquisition_date": acquisition_date,
-            "acquisition_channel": distributions.acquisition_channel.draw_labels(seed, "customer.acquisition_channel", keys),
-            "preferred_channel": np.array(CHANNEL_CODES)[
-                distributions.preferred_channel.draw_from(CHANNEL_CODES, seed, "customer.preferred_channel", keys)
-            ],
-            "preferred_category": np.array(CATEGORY_LEVEL_2)[
-                hashing.choice(seed, "customer.preferred_category", category_weights, keys)
-            ],
-            "size_profile_tops": np.array(APPAREL_SIZES)[
-                distributions.size_profile_tops.draw_from(APPAREL_SIZES, seed, "customer.size_tops", keys)
-            ],
-            "size_profile_bottoms": np.array(WAIST_SIZES)[
-                distributions.size_profile_bottoms.draw_from(WAIST_SIZES, seed, "customer.size_bottoms", keys)
-            ],
-            "geo_region": stores["region"].take(pa.array(home)),
-            "geo_city": stores["city"].take(pa.array(home)),
-            "nearest_store_id": stores["location_id"].take(pa.array(home)),
-            "loyalty_tier": np.array([p[2] for p in profile])[segment_index],
-            "email_subscribe_flag": hashing.uniform(seed, "customer.email_opt_in", keys) < email_share,
-            "sms_subscribe_flag": hashing.uniform(seed, "customer.sms_opt_in", keys) < sms_share,
-            "effective_date": acquisition_date,
-            "expiration_date": pa.nulls(customer_count, pa.date32()),
-            "is_current": np.ones(customer_count, dtype=bool),
-            "source_system": np.full(customer_count, "CRM"),
-            "etl_timestamp": [etl_timestamp] * customer_count,
-        },
-    )
+
+def _home_columns(seed: int, keys: np.ndarray, locations: pa.Table) -> dict[str, pa.ChunkedArray]:
+    """A home store drawn by format (a flagship draws more customers), and its city and region."""
+    stores = locations.filter(pc.equal(locations["location_type"], "store"))
+    store_weights = [STORE_FORMAT_WEIGHTS[f] for f in stores["store_format"].to_pylist()]
+    home = pa.array(hashing.choice(seed, "customer.home_store", store_weights, keys))
+    return {
+        "geo_region": stores["region"].take(home),
+        "geo_city": stores["city"].take(home),
+        "nearest_store_id": stores["location_id"].take(home),
+    }

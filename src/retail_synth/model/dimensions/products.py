@@ -10,6 +10,7 @@ margin independently).
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -17,6 +18,7 @@ import pyarrow.compute as pc
 
 from retail_synth.spec import hashing
 from retail_synth.spec.contracts import to_arrow_table
+from retail_synth.spec.distributions import Normal, Uniform
 from retail_synth.spec.ids import PRODUCT_KEY_DIGITS, product_ids
 from retail_synth.spec.run_config import DistributionParams
 from retail_synth.spec.vocabulary import APPAREL_SIZES, BRAND_CODES, BRANDS, WAIST_SIZES
@@ -103,6 +105,7 @@ MATERIALS = {
     "recycled sterling silver": ("Recycled Silver", ("925 recycled sterling silver",), ("silver",), True),
     "gold-plated brass": ("Gold-Plated", ("18k gold plating over brass",), ("gold",), False),
 }
+MATERIAL_NAMES = tuple(MATERIALS)
 COLOUR_NAMES = {
     "black": ("black", "jet", "onyx"), "white": ("white", "ivory", "cream"),
     "blue": ("navy", "cobalt", "indigo"), "grey": ("charcoal", "heather grey", "slate"),
@@ -123,7 +126,7 @@ MARGIN_JITTER = 0.03                 # +/- points around the tier margin
 LAUNCH_WINDOW_DAYS = 730             # products launched within two years before the reference day
 
 
-def _pick(seed: int, stream: str, options: list[list[int]], row: np.ndarray, keys: np.ndarray) -> np.ndarray:
+def _pick(seed: int, stream: str, options: Sequence[Sequence[int]], row: np.ndarray, keys: np.ndarray) -> np.ndarray:
     """For each product, a uniform pick among options[row] (ragged lists of indices)."""
     lengths = np.array([len(o) for o in options])
     table = np.array([list(o) + [0] * (lengths.max() - len(o)) for o in options])
@@ -160,93 +163,126 @@ def build_product_dim(
     """The catalogue; (1 - active_share) of it reaches end of life inside the horizon.
 
     Brands (and with them price tiers) and the price jitter follow their declarations in `distributions`.
+    Each product gets a type, then a material its type is made of and a brand;
+    everything else follows from those three and the product's own draws.
     """
     keys = np.arange(1, product_count + 1)
+    kind = _product_type(seed, keys)
+    material = _pick(seed, "product.material", [[MATERIAL_NAMES.index(m) for m in t[5]] for t in PRODUCT_TYPES], kind, keys)
+    brand = distributions.brand.draw_from(BRAND_CODES, seed, "product.brand", keys)
+    columns = {
+        "product_key": keys.astype(np.int32),
+        "product_id": product_ids(keys),
+        "sku": _sku(keys, brand, kind),
+        "product_name": _product_name(seed, keys, brand, material, kind),
+        "brand": np.array([b[0] for b in BRANDS])[brand],
+        **_category_columns(kind),
+        **_material_columns(seed, keys, material),
+        "collection_name": np.array(COLLECTIONS)[hashing.integers(seed, "product.collection", 0, len(COLLECTIONS) - 1, keys)],
+        **_life_cycle_columns(seed, keys, reference_day, horizon_days, active_share),
+        **_price_columns(seed, keys, kind, brand, distributions.price_jitter),
+        "price_tier": np.array([b[2] for b in BRANDS])[brand],
+        "source_system": np.full(product_count, "PIM"),
+        "etl_timestamp": [etl_timestamp] * product_count,
+    }
+    return to_arrow_table("gold_product_dim", columns)
+
+
+def _product_type(seed: int, keys: np.ndarray) -> np.ndarray:
+    """Index into PRODUCT_TYPES of each product: a subcategory by its share, then one of its types alike."""
     type_weights = np.array([SUBCATEGORIES[t[1]][1] for t in PRODUCT_TYPES])
     type_weights /= np.array([sum(u[1] == t[1] for u in PRODUCT_TYPES) for t in PRODUCT_TYPES])
-    kind = hashing.choice(seed, "product.type", type_weights, keys)
+    return hashing.choice(seed, "product.type", type_weights, keys)
 
-    level_2 = np.array([t[1] for t in PRODUCT_TYPES])[kind]
-    sub_index = np.array([CATEGORY_LEVEL_2.index(t[1]) for t in PRODUCT_TYPES])[kind]
-    level_1 = np.array([SUBCATEGORIES[s][0] for s in CATEGORY_LEVEL_2])[sub_index]
+
+def _subcategory(kind: np.ndarray) -> np.ndarray:
+    """Index into CATEGORY_LEVEL_2 of each product's type."""
+    return np.array([CATEGORY_LEVEL_2.index(t[1]) for t in PRODUCT_TYPES])[kind]
+
+
+def _category_columns(kind: np.ndarray) -> dict[str, np.ndarray]:
+    """The category hierarchy of each product's type, and its subcategory's size range."""
+    sub_index = _subcategory(kind)
     sizes = [SUBCATEGORIES[s][2] for s in CATEGORY_LEVEL_2]
-    size_range = np.array([f"{z[0]}-{z[-1]}" if z else "ONE SIZE" for z in sizes])[sub_index]
+    return {
+        "category_level_1": np.array([SUBCATEGORIES[s][0] for s in CATEGORY_LEVEL_2])[sub_index],
+        "category_level_2": np.array([t[1] for t in PRODUCT_TYPES])[kind],
+        "category_level_3": np.array([t[0] for t in PRODUCT_TYPES])[kind],
+        "size_range": np.array([f"{z[0]}-{z[-1]}" if z else "ONE SIZE" for z in sizes])[sub_index],
+    }
 
-    material_names, specs = list(MATERIALS), list(MATERIALS.values())
+
+def _material_columns(seed: int, keys: np.ndarray, material: np.ndarray) -> dict[str, np.ndarray]:
+    """A composition and a colour the material is made in, and whether it is certified sustainable."""
+    specs = list(MATERIALS.values())
     family_names, colour_names = list(COLOUR_NAMES), list(COLOUR_NAMES.values())
-    material_index = _pick(seed, "product.material",
-                           [[material_names.index(m) for m in t[5]] for t in PRODUCT_TYPES], kind, keys)
-    composition_index = _pick(seed, "product.composition", [range(len(m[1])) for m in specs], material_index, keys)
-    family_index = _pick(seed, "product.colour_family",
-                         [[family_names.index(f) for f in m[2]] for m in specs], material_index, keys)
-    colour_index = _pick(seed, "product.colour_name", [range(len(c)) for c in colour_names], family_index, keys)
+    composition = _pick(seed, "product.composition", [range(len(m[1])) for m in specs], material, keys)
+    family = _pick(seed, "product.colour_family", [[family_names.index(f) for f in m[2]] for m in specs], material, keys)
+    colour = _pick(seed, "product.colour_name", [range(len(c)) for c in colour_names], family, keys)
     widest = max(len(m[1]) for m in specs)
     compositions = np.array([list(m[1]) + [""] * (widest - len(m[1])) for m in specs])
-    colours = np.array(colour_names)
+    return {
+        "color_family": np.array(family_names)[family],
+        "color_name": np.array(colour_names)[family, colour],
+        "material_primary": np.array(MATERIAL_NAMES)[material],
+        "material_composition": compositions[material, composition],
+        "sustainability_flag": np.array([m[3] for m in specs])[material],
+    }
 
-    brand_index = distributions.brand.draw_from(BRAND_CODES, seed, "product.brand", keys)
-    brand = np.array([b[0] for b in BRANDS])[brand_index]
-    tier = np.array([b[2] for b in BRANDS])[brand_index]
-    multiplier = np.array([PRICE_TIERS[b[2]][0] for b in BRANDS])[brand_index]
-    tier_margin = np.array([PRICE_TIERS[b[2]][1] for b in BRANDS])[brand_index]
 
+def _product_name(seed: int, keys: np.ndarray, brand: np.ndarray, material: np.ndarray, kind: np.ndarray) -> pa.Array:
+    """Brand, a style word of the subcategory, the material's word and the type's noun: 'Urban Thread Relaxed Linen Shirt'."""
     styles = np.array([SUBCATEGORIES[s][3] for s in CATEGORY_LEVEL_2])
-    style = styles[sub_index, hashing.integers(seed, "product.style", 0, styles.shape[1] - 1, keys)]
-    product_name = pc.binary_join_element_wise(
-        pa.array(brand), pa.array(style),
-        pa.array(np.array([m[0] for m in specs])[material_index]),
+    style = styles[_subcategory(kind), hashing.integers(seed, "product.style", 0, styles.shape[1] - 1, keys)]
+    return pc.binary_join_element_wise(
+        pa.array(np.array([b[0] for b in BRANDS])[brand]), pa.array(style),
+        pa.array(np.array([m[0] for m in MATERIALS.values()])[material]),
         pa.array(np.array([t[3] for t in PRODUCT_TYPES])[kind]),
         " ",
     )
 
-    type_price = np.array([t[4] for t in PRODUCT_TYPES])[kind]
-    price_noise = np.maximum(1 + distributions.price_jitter.draw(seed, "product.price", keys), MIN_PRICE_FACTOR)
-    base_price = _retail_price(type_price * multiplier * price_noise)
-    margin_noise = MARGIN_JITTER * (2 * hashing.uniform(seed, "product.margin", keys) - 1)
-    unit_cost = np.round(base_price * (1 - tier_margin + margin_noise), 2)
-    margin_percent = np.round(100 * (base_price - unit_cost) / base_price, 2)
 
-    reference = np.datetime64(reference_day, "D")
-    launch_date = reference - hashing.integers(seed, "product.launch", 1, LAUNCH_WINDOW_DAYS, keys).astype("timedelta64[D]")
-    discontinued_count = int(round((1 - active_share) * product_count))
-    discontinued = np.zeros(product_count, dtype=bool)
-    discontinued[np.argsort(hashing.hash64(seed, "product.discontinued", keys), kind="stable")[:discontinued_count]] = True
-    end_offset = hashing.integers(seed, "product.end_of_life", 0, horizon_days - 1, keys)
-    end_of_life = np.where(discontinued, reference + end_offset.astype("timedelta64[D]"), np.datetime64("NaT"))
-
+def _sku(keys: np.ndarray, brand: np.ndarray, kind: np.ndarray) -> pa.Array:
+    """Brand code, type code and the zero-padded key: 'URT-SHT-00000042'."""
     padded_key = pc.utf8_lpad(pa.array(keys).cast(pa.string()), width=PRODUCT_KEY_DIGITS, padding="0")
     sku_prefix = pc.binary_join_element_wise(
-        pa.array(np.array([b[1] for b in BRANDS])[brand_index]),
+        pa.array(np.array([b[1] for b in BRANDS])[brand]),
         pa.array(np.array([t[2] for t in PRODUCT_TYPES])[kind]),
         "-",
     )
-    return to_arrow_table(
-        "gold_product_dim",
-        {
-            "product_key": keys.astype(np.int32),
-            "product_id": product_ids(keys),
-            "sku": pc.binary_join_element_wise(sku_prefix, padded_key, "-"),
-            "product_name": product_name,
-            "brand": brand,
-            "category_level_1": level_1,
-            "category_level_2": level_2,
-            "category_level_3": np.array([t[0] for t in PRODUCT_TYPES])[kind],
-            "color_family": np.array(family_names)[family_index],
-            "color_name": colours[family_index, colour_index],
-            "size_range": size_range,
-            "material_primary": np.array(material_names)[material_index],
-            "material_composition": compositions[material_index, composition_index],
-            "season_code": _season_code(launch_date),
-            "collection_name": np.array(COLLECTIONS)[hashing.integers(seed, "product.collection", 0, len(COLLECTIONS) - 1, keys)],
-            "launch_date": launch_date,
-            "end_of_life_date": end_of_life,
-            "base_price": base_price,
-            "unit_cost": unit_cost,
-            "margin_percent": margin_percent,
-            "price_tier": tier,
-            "sustainability_flag": np.array([m[3] for m in specs])[material_index],
-            "is_active": ~discontinued,
-            "source_system": np.full(product_count, "PIM"),
-            "etl_timestamp": [etl_timestamp] * product_count,
-        },
-    )
+    return pc.binary_join_element_wise(sku_prefix, padded_key, "-")
+
+
+def _price_columns(seed: int, keys: np.ndarray, kind: np.ndarray, brand: np.ndarray,
+                   price_jitter: Uniform | Normal) -> dict[str, np.ndarray]:
+    """The type's price at the brand's tier, jittered and charm-priced; cost at the tier's margin give or take."""
+    tier = [PRICE_TIERS[b[2]] for b in BRANDS]
+    multiplier = np.array([t[0] for t in tier])[brand]
+    tier_margin = np.array([t[1] for t in tier])[brand]
+    type_price = np.array([t[4] for t in PRODUCT_TYPES])[kind]
+    price_noise = np.maximum(1 + price_jitter.draw(seed, "product.price", keys), MIN_PRICE_FACTOR)
+    base_price = _retail_price(type_price * multiplier * price_noise)
+    margin_noise = MARGIN_JITTER * (2 * hashing.uniform(seed, "product.margin", keys) - 1)
+    unit_cost = np.round(base_price * (1 - tier_margin + margin_noise), 2)
+    return {
+        "base_price": base_price,
+        "unit_cost": unit_cost,
+        "margin_percent": np.round(100 * (base_price - unit_cost) / base_price, 2),
+    }
+
+
+def _life_cycle_columns(seed: int, keys: np.ndarray, reference_day: datetime.date, horizon_days: int,
+                        active_share: float) -> dict[str, np.ndarray | pa.Array]:
+    """Launched within LAUNCH_WINDOW_DAYS before reference_day; (1 - active_share) end inside the horizon."""
+    reference = np.datetime64(reference_day, "D")
+    launch_date = reference - hashing.integers(seed, "product.launch", 1, LAUNCH_WINDOW_DAYS, keys).astype("timedelta64[D]")
+    discontinued_count = int(round((1 - active_share) * len(keys)))
+    discontinued = np.zeros(len(keys), dtype=bool)
+    discontinued[np.argsort(hashing.hash64(seed, "product.discontinued", keys), kind="stable")[:discontinued_count]] = True
+    end_offset = hashing.integers(seed, "product.end_of_life", 0, horizon_days - 1, keys)
+    return {
+        "season_code": _season_code(launch_date),
+        "launch_date": launch_date,
+        "end_of_life_date": np.where(discontinued, reference + end_offset.astype("timedelta64[D]"), np.datetime64("NaT")),
+        "is_active": ~discontinued,
+    }

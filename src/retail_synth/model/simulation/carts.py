@@ -24,7 +24,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from retail_synth.model.simulation.demand import ORDER_ATTRIBUTES, order_attributes
+from retail_synth.model.simulation.demand import (
+    ORDER_ATTRIBUTES,
+    WalkLines,
+    order_attributes,
+)
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.model.simulation.world import World
 from retail_synth.spec import hashing
@@ -115,7 +119,7 @@ def _cents(amount: np.ndarray) -> np.ndarray:
 class CartBook:
     """The digital cart lines of one block: which are low, which are ordered, and what they sold."""
 
-    def __init__(self, world: World, requests, cart: np.ndarray, shared: np.ndarray):
+    def __init__(self, world: World, requests: WalkLines, cart: np.ndarray, shared: np.ndarray) -> None:
         """`requests`, `cart` (each line's cart id, -1 for store lines) and `shared` are the walk's sorted lines."""
         self.world = world
         self.requests = requests
@@ -232,10 +236,10 @@ def decision_table(lines: pa.Table) -> pa.Table:
     n = len(cart)
     original, copy = ~c["is_recovery"], c["is_recovery"]
 
-    def total(values, mask):
+    def total(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
         return np.bincount(k[mask], np.asarray(values)[mask], minlength=n)
 
-    def any_of(mask):
+    def any_of(mask: np.ndarray) -> np.ndarray:
         return total(np.ones(len(k)), mask) > 0
 
     items = total(np.ones(len(k)), original).astype(np.int32)

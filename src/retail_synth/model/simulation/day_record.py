@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from numpy.typing import DTypeLike
 
 DAYS_PER_CHUNK = 32
 
@@ -22,7 +23,7 @@ class DayRecord:
     It can be rewound to a checkpoint: a task that walks a window of days again forgets that window's rows.
     """
 
-    def __init__(self, width: int, dtype=np.int32):
+    def __init__(self, width: int, dtype: DTypeLike = np.int32) -> None:
         self.width = width
         self.dtype = np.dtype(dtype)
         self.chunks: list[tuple[int, bytes]] = []    # (rows, compressed bytes)

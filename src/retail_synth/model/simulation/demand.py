@@ -68,7 +68,7 @@ def order_days(world: World, order_id: np.ndarray) -> np.ndarray:
     return (np.asarray(order_id, dtype=np.int64) >> ORDER_NUMBER_BITS) - int(world.epoch_day[0])
 
 
-def order_slots(seed: int, order_id: np.ndarray, is_digital) -> np.ndarray:
+def order_slots(seed: int, order_id: np.ndarray, is_digital: bool | np.ndarray) -> np.ndarray:
     """Quarter-hour slot of each order, hashed from its id: the time_key of its lines and its serving priority.
 
     The customer event table times a recovered order's purchase with it, so
@@ -96,7 +96,7 @@ def line_ids(order_id: np.ndarray, line_number: np.ndarray) -> np.ndarray:
 class Requests:
     """Order lines of one product block (one entry per line), in generation order.
 
-    A block's walk keeps only the fields it reads and sets the others to None (walk.SORTED_AWAY).
+    A block's walk keeps only the fields it reads (WalkLines).
     """
 
     day: np.ndarray          # int32 simulation day index
@@ -121,9 +121,34 @@ class Requests:
     def __len__(self) -> int:
         return len(self.day)
 
-    def fields(self, index: np.ndarray, *names: str) -> dict:
+
+@dataclass
+class WalkLines:
+    """The fields of a block's Requests its walk keeps, sorted by (day, first position, priority).
+
+    The walk drops the rest to hold the whole catalogue in less memory: the
+    line id (only the return draws read it), the priority (its rank within
+    the day serves instead), the nodes (the positions hold them), the cart
+    and sharing (the CartBook keeps them per cart) and the order's attributes
+    (order_attributes draws them again for the lines written). While the walk
+    runs, it holds no day or product either (NOT_HELD): a line's day follows
+    from the day bounds and its product from its first position.
+    """
+
+    day: np.ndarray
+    order: np.ndarray
+    line: np.ndarray
+    product: np.ndarray
+    quantity: np.ndarray
+    is_recovery: np.ndarray
+
+    def fields(self, index: np.ndarray, *names: str) -> dict[str, np.ndarray]:
         """{name: that field of the lines at `index`}, for the walk's outputs."""
         return {name: getattr(self, name)[index] for name in names}
+
+
+NOT_HELD = np.zeros(0, np.int32)      # a WalkLines field the walk does not hold at the moment
+NOT_HELD.flags.writeable = False
 
 
 def _day_chunks(world: World) -> list[tuple[int, int]]:
@@ -170,7 +195,7 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
     owner = np.full(world.n_products + 1, -1, dtype=np.int32)     # the last entry: a line that found no product
     for index, (lo, hi) in enumerate(blocks):
         owner[lo:hi] = index
-    kept = [[] for _ in blocks]
+    kept: dict[int, list[tuple[np.ndarray, ...]]] = {index: [] for index in range(len(blocks))}
     for d0, d1 in _day_chunks(world):
         counts = world.orders_per_day[d0:d1]
         total = int(counts.sum())
@@ -194,14 +219,14 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
         shared = (np.bincount(line_order, weights=elsewhere, minlength=total) > 0)[line_order]
         by_block = np.argsort(block, kind="stable")
         ends = np.cumsum(np.bincount(block + 1, minlength=len(blocks) + 1))
-        for index, parts in enumerate(kept):
+        for index, parts in kept.items():
             keep = by_block[ends[index]:ends[index + 1]]
             orders = line_order[keep]
             parts.append((line_day[keep], order[orders], line[keep], customer[orders], product[keep].astype(np.int32),
                           shared[keep]))
 
     for index, (lo, hi) in enumerate(blocks):
-        parts, kept[index] = kept[index], None      # a block's drawn lines are freed once its requests are out
+        parts = kept.pop(index)      # a block's drawn lines are freed once its requests are out
         parts.append(_lift_lines(world, lo, hi))
         day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts))
         yield _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared))
@@ -321,7 +346,8 @@ def order_attributes(world: World, day: np.ndarray, order: np.ndarray, cart: np.
     }
 
 
-def _attributes(world, day, order, line, customer, product, shared) -> Requests:
+def _attributes(world: World, day: np.ndarray, order: np.ndarray, line: np.ndarray, customer: np.ndarray,
+                product: np.ndarray, shared: np.ndarray) -> Requests:
     """Order- and line-level attributes of the kept lines, all hashed from their ids."""
     seed = world.seed
     lid = line_ids(order_ids(world.epoch_day[day], order), line)

@@ -28,7 +28,7 @@ class Window:
     first: int
     last: int
 
-    def covers(self, day) -> np.ndarray | bool:
+    def covers(self, day: int | np.ndarray) -> np.ndarray | bool:
         return (self.first <= day) & (day <= self.last)
 
     @property

@@ -14,7 +14,7 @@ from retail_synth.spec import hashing
 DAYS_PER_PROMOTION = 7       # a rotating promotion runs one week (Monday to Sunday)
 
 
-def price_terms(world: World, product: np.ndarray, day: np.ndarray):
+def price_terms(world: World, product: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(discount rate, is_promotional, is_clearance) of units of `product` sold on simulation `day`.
 
     Promotions: every product during the calendar's sale events, and each
@@ -44,7 +44,8 @@ def promotion_week(world: World, product: np.ndarray, day: np.ndarray) -> np.nda
     return hashing.uniform(world.seed, "pricing.promotion_week", world.product_key[product], week) < share
 
 
-def sale_amounts(world: World, product: np.ndarray, day: np.ndarray, units: np.ndarray):
+def sale_amounts(world: World, product: np.ndarray, day: np.ndarray,
+                 units: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(gross at list price, discount, net sales) of `units` of `product` on `day`, rounded to cents."""
     gross = units * world.base_price[product]
     rate, _, _ = price_terms(world, product, day)

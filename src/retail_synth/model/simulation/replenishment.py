@@ -103,7 +103,7 @@ class _CompoundPoisson:
         self.loss_table = np.zeros_like(survival)
         self.loss_table[:, :-1] = np.cumsum(survival[:, :0:-1], axis=1)[:, ::-1]
 
-    def _normal(self, which, k):
+    def _normal(self, which: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         mean = self.means[which] * self.eq
         sd = np.sqrt(np.maximum(self.means[which] * self.eq2, 1e-12))
         return mean, sd, (k - 0.5 - mean) / sd
@@ -157,7 +157,8 @@ def time_to_sell_lot(lam: np.ndarray, lot: np.ndarray, mu: np.ndarray) -> np.nda
     return np.where(lot <= 1, np.exp(-lam) / -np.expm1(-lam), lot / mu - 0.5)
 
 
-def _stockout_share(cp: _CompoundPoisson, lam, lead, q, level, hold, index):
+def _stockout_share(cp: _CompoundPoisson, lam: np.ndarray, lead: np.ndarray, q: np.ndarray, level: np.ndarray,
+                    hold: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Expected share of end-of-day stockouts of a position with reorder point `level` (integer >= 0),
     hold days and lot q, over a long stationary run.
 
@@ -214,7 +215,7 @@ def _table(target: float, leads: tuple, review_days: int, minimum_lot: int, quan
 
 
 def reorder_level_table(target: float, lead_min: int, lead_max: int, review_days: int, minimum_lot: int,
-                        quantity_weights) -> np.ndarray:
+                        quantity_weights: np.ndarray) -> np.ndarray:
     """Reorder level hitting `target`, by [lead - lead_min, LAMBDA_GRID (lines per day)], for lots of at least `minimum_lot`.
 
     In units of demand; a negative level -x means R = 0 plus a hold of x / daily demand days.

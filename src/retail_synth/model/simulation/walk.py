@@ -25,38 +25,38 @@ same rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields
+from typing import Callable, Iterator, Sequence, overload
 
 import numpy as np
 
 from retail_synth.model.simulation import allocation, demand, replenishment, returns
 from retail_synth.model.simulation.carts import CartBook, hinges_on_low
 from retail_synth.model.simulation.day_record import DayRecord
-from retail_synth.model.simulation.demand import ORDER_ATTRIBUTES
 from retail_synth.model.simulation.pricing import price_terms
 from retail_synth.model.simulation.world import World
 from retail_synth.spec import hashing
 
 TRAILING_DEMAND_DAYS = 28
-# Request fields a block's walk drops once its lines are sorted, to hold the whole catalogue in less memory:
-# the line id (only the return draws read it), the priority (its rank within the day serves instead), the
-# node indices (the positions hold them), the cart id and sharing (the CartBook keeps them per cart) and the order's
-# attributes (demand.order_attributes draws them again for the lines written).
-SORTED_AWAY = ("line_id", "priority", "nodes", "cart", "shared", *ORDER_ATTRIBUTES)
 SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted", "arrivals", "requested")
 
 
 class DailySeries:
     """A [day, position] series of a BlockResult: expanded from its DayRecord on first read, then kept."""
 
-    def __init__(self, doc: str):
+    def __init__(self, doc: str) -> None:
         self.__doc__ = doc
 
-    def __set_name__(self, owner, name: str) -> None:
+    def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, result, owner=None):
+    @overload
+    def __get__(self, result: None, owner: type | None = None) -> DailySeries: ...
+
+    @overload
+    def __get__(self, result: BlockResult, owner: type | None = None) -> np.ndarray: ...
+
+    def __get__(self, result: BlockResult | None, owner: type | None = None) -> DailySeries | np.ndarray:
         if result is None:
             return self
         result.__dict__[self.name] = result.series[self.name].array()    # shadows this descriptor from now on
@@ -139,6 +139,11 @@ LOOKAHEAD_DAYS = 168        # days a round of agree_with_tasks walks before it e
 CHECKPOINT_DAYS = 14        # days between two checkpoints a round of agree_with_tasks can resume from
 Gather = Callable[[np.ndarray], Sequence[np.ndarray]]     # this task's cart ids -> every task's: its own first,
 #                                                          then the others, in the same order at every exchange
+
+
+def product_blocks(product_count: int, products_per_block: int) -> list[tuple[int, int]]:
+    """The catalogue as blocks of `products_per_block` products, [lo, hi) each: how the walk divides its work."""
+    return [(lo, min(lo + products_per_block, product_count)) for lo in range(0, product_count, products_per_block)]
 
 
 def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
@@ -229,71 +234,78 @@ class BlockWalk:
     """The walk state of one product block; walk_blocks advances it a day at a time.
 
     Request arrays are kept once, sorted by (day, first position, priority),
-    and only those the walk reads (SORTED_AWAY);
+    and only those the walk reads (demand.WalkLines);
     stock that arrives later (supplier receipts, return restocks) waits in a
     ring of a few days; the daily series go to DayRecords.
     """
 
-    def __init__(self, world: World, product_lo: int, product_hi: int, requests: demand.Requests):
+    def __init__(self, world: World, product_lo: int, product_hi: int, requests: demand.Requests) -> None:
         self.world = world
         self.product_lo, self.product_hi = product_lo, product_hi
-        m = world.n_locations
-        n_pos = (product_hi - product_lo) * m
-        n_days, warmup = world.n_days, world.warmup_days
-        self.policy = policy = replenishment.block_policy(world, product_lo, product_hi)
-        self.plan = plan = world.disruptions
-        location = np.tile(np.arange(m), product_hi - product_lo)
-        self.position_keys = (world.product_key[np.repeat(np.arange(product_lo, product_hi), m)], world.location_key[location])
+        self.policy = replenishment.block_policy(world, product_lo, product_hi)
+        self.plan = world.disruptions
+        self._place_positions()
+        order = self._sort_lines(requests)
+        self.carts = CartBook(world, self.req, requests.cart[order], requests.shared[order])
+        self.ordered = self.carts.store_lines()
+        n_lines = len(order)
+        self.sold = np.zeros(n_lines, np.int16)       # a line sells at most its quantity (int16)
+        self.inv_at = np.zeros(n_lines, np.int32)
+        self.served = np.zeros(n_lines, np.int8)
+        self._open_stock()
+
+    def _place_positions(self) -> None:
+        """The block's positions (product offset * n_locations + location): their keys and what the outage does to them."""
+        world, plan, m = self.world, self.plan, self.world.n_locations
+        location = np.tile(np.arange(m), self.product_hi - self.product_lo)
+        self.position_keys = (world.product_key[np.repeat(np.arange(self.product_lo, self.product_hi), m)],
+                              world.location_key[location])
         self.outage_positions = np.flatnonzero(location == plan.outage_location)
         self.extra_lead = np.where(plan.outage_peers[location], plan.outage_extra_lead_days, 0)
 
+    def _sort_lines(self, requests: demand.Requests) -> np.ndarray:
+        """Keep the lines sorted by (day, first position, priority), only what the walk reads; returns that order."""
+        world = self.world
         draws = returns.return_draws(world, requests)
-        requests_shared = requests.shared
-        local = (requests.product - product_lo).astype(np.int64) * m
+        local = (requests.product - self.product_lo).astype(np.int64) * world.n_locations
         positions = np.where(requests.nodes >= 0, local[:, None] + requests.nodes, -1).astype(np.int32)
         order = np.lexsort((requests.priority, positions[:, 0], requests.day))
         self.service_rank = service_ranks(requests.day[order], requests.priority[order])
-        cart = requests.cart[order]
-        self.req = demand.Requests(**{f: None if f in SORTED_AWAY else getattr(requests, f)[order]
-                                      for f in demand.Requests.__dataclass_fields__})
-        self.ret = returns.ReturnDraws(**{f: getattr(draws, f)[order] for f in returns.ReturnDraws.__dataclass_fields__})
-        del requests, draws
+        self.req = demand.WalkLines(**{f.name: getattr(requests, f.name)[order] for f in fields(demand.WalkLines)})
+        self.ret = returns.ReturnDraws(**{f.name: getattr(draws, f.name)[order] for f in fields(returns.ReturnDraws)})
+        del draws
         self.positions = positions[order]
         # the first node in service: an outage sends its digital requests to the next node from the start
         self.first_node = self.positions[:, 0].copy()
-        out = np.flatnonzero(np.isin(self.first_node, self.outage_positions) & plan.outage.covers(self.req.day))
+        out = np.flatnonzero(np.isin(self.first_node, self.outage_positions) & self.plan.outage.covers(self.req.day))
         self.first_node[out] = self.positions[out, 1]
-        self.returned = self.ret.returned & (self.req.day >= warmup)
-        self.bounds = np.searchsorted(self.req.day, np.arange(n_days + 1))
+        self.returned = self.ret.returned & (self.req.day >= world.warmup_days)
+        self.bounds = np.searchsorted(self.req.day, np.arange(world.n_days + 1))
         # a line's day follows from the day bounds and its product from its first position: neither is held
         # while the walk runs (the walk never reads them); result() derives them again
-        self.req.day = self.req.product = None
-        n_req = len(order)
-        self.carts = CartBook(world, self.req, cart, requests_shared[order])
-        del cart, requests_shared
-        self.ordered = self.carts.store_lines()
-        self.sold = np.zeros(n_req, np.int16)       # a line sells at most its quantity (int16)
-        self.inv_at = np.zeros(n_req, np.int32)
-        self.served = np.zeros(n_req, np.int8)
+        self.req.day = self.req.product = demand.NOT_HELD
+        return order
 
-        # state
+    def _open_stock(self) -> None:
+        """The stock before the first day: opening on hand and receipts on their way, the rings and the records."""
+        world, policy, n_pos = self.world, self.policy, len(self.position_keys[0])
         init = replenishment.initial_state(policy)
         self.on_hand = init.on_hand.copy()
         self.in_transit = np.zeros(n_pos, np.int64)
         max_lead = int(policy.lead_time.max() + self.extra_lead.max()) if n_pos else 1
         anomalies = world.config.anomalies
-        held_days = max(plan.outage.days, anomalies.late_delivery_days_max if anomalies.late_delivery_rate > 0 else 0)
+        held_days = max(self.plan.outage.days, anomalies.late_delivery_days_max if anomalies.late_delivery_rate > 0 else 0)
         self.arrivals = np.zeros((max(max_lead, int(init.arrival_day.max(initial=0))) + 2 + held_days, n_pos), np.int32)
         self.held_back = np.zeros(self.arrivals.shape, bool)     # ring cells holding a receipt already held back once
         self.count_day, self.count_units = self._stock_counts()
-        self.shrinkage = {"position": [], "day": [], "units": []}
-        self.late_receipts = {"position": [], "due_day": [], "arrival_day": [], "units": []}
+        self.shrinkage: dict[str, list[np.ndarray]] = {"position": [], "day": [], "units": []}
+        self.late_receipts: dict[str, list[np.ndarray]] = {"position": [], "due_day": [], "arrival_day": [], "units": []}
         has_init = np.flatnonzero(init.arrival_day >= 0)
         self.arrivals[init.arrival_day[has_init], has_init] += init.arrival_qty[has_init].astype(np.int32)
         self.in_transit[has_init] += init.arrival_qty[has_init]
         self.restock = np.zeros((int(self.ret.delay.max(initial=0)) + 2, n_pos), np.int32)
-        self.window = warmup - (TRAILING_DEMAND_DAYS - 1)      # simulation day of the first `requested` row
-        self.requested_today = np.zeros(n_pos, np.int32)
+        self.window = world.warmup_days - (TRAILING_DEMAND_DAYS - 1)      # simulation day of the first `requested` row
+        self.requested_today: np.ndarray = np.zeros(n_pos, np.int32)
         self.hold_until = init.hold_until.copy()
         self.safety = np.zeros(n_pos)
         self.opening = self.on_hand.copy()
@@ -460,49 +472,23 @@ class BlockWalk:
         return self.lines_of(range(d, d + 1))
 
     def result(self) -> BlockResult:
-        world, req, ret = self.world, self.req, self.ret
+        """What the block's tables are made of, once every day is walked: its sales, lost attempts, series and events."""
+        world, req = self.world, self.req
         m, warmup, n_days = world.n_locations, world.warmup_days, world.n_days
         req.day = np.repeat(np.arange(n_days, dtype=np.int32), np.diff(self.bounds))
         req.product = (self.product_lo + self.positions[:, 0] // m).astype(np.int32)
-        sold = self.sold
         in_horizon = req.day >= warmup
         for d in range(n_days, n_days + len(self.arrivals)):      # orders still on their way after the last day
             self.series["arrivals"].append(self.arrivals[d % len(self.arrivals)])
-
-        # sale lines of the horizon, in (day, order, line) order
-        keep = np.flatnonzero(in_horizon & (sold > 0))
-        keep = keep[np.lexsort((req.line[keep], req.order[keep], req.day[keep]))]
-        product = req.product[keep].astype(np.int64)
-        day = req.day[keep].astype(np.int64)
-        rate, promotional, clearance = price_terms(world, product, day)
-        sales = {
-            "order": req.order[keep],
-            "line": req.line[keep],
-            **self.carts.order_attributes(keep),
-            "cart": self.carts.cart_of(keep),
-            "is_recovery": req.is_recovery[keep],
-            "day": day,
-            "product": product,
-            "location": (self.positions[keep, self.served[keep]] % m).astype(np.int64),
-            "quantity_requested": req.quantity[keep].astype(np.int64),
-            "quantity_sold": sold[keep].astype(np.int64),
-            "inventory_at_purchase": self.inv_at[keep].astype(np.int64),
-            "is_return": ret.returned[keep],
-            "is_exchange": ret.exchange[keep],
-            "restock_day": np.where(ret.returned[keep], day + ret.delay[keep], -1),
-            "discount_rate": rate,
-            "is_promotional": promotional,
-            "is_clearance": clearance,
-            "cart_low": self.carts.cart_low_of(keep),
-        }
+        sales = self._sales(np.flatnonzero(in_horizon & (self.sold > 0)))
 
         # lost attempts of the horizon: requests that got nothing, attributed to the first node asked and
         # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested
-        lost = np.flatnonzero(in_horizon & self.ordered & (sold == 0))
+        lost = np.flatnonzero(in_horizon & self.ordered & (self.sold == 0))
         lost_quantity = req.quantity[lost].astype(np.int64)
         lost_position = self.first_node[lost].astype(np.int64)
         # the walk is over: what only serving read goes before the cart lines are built, so a big block peaks lower
-        self.positions = self.first_node = self.service_rank = self.inv_at = self.served = None
+        del self.positions, self.first_node, self.service_rank, self.inv_at, self.served
 
         return BlockResult(
             product_lo=self.product_lo,
@@ -519,13 +505,41 @@ class BlockWalk:
             lost_day=(req.day[lost] - warmup).astype(np.int64),
             lost_quantity=lost_quantity,
             lost_revenue=np.round(lost_quantity * world.base_price[req.product[lost]], 2),
-            cart_lines=self.carts.lines(sold, self.ordered),
+            cart_lines=self.carts.lines(self.sold, self.ordered),
             shrinkage=_joined(self.shrinkage),
             late_receipts=_joined(self.late_receipts),
         )
 
+    def _sales(self, sold: np.ndarray) -> dict[str, np.ndarray]:
+        """The sale lines among the lines `sold`, in (day, order, line) order: what, where, at what price, returned."""
+        req, ret = self.req, self.ret
+        keep = sold[np.lexsort((req.line[sold], req.order[sold], req.day[sold]))]
+        product = req.product[keep].astype(np.int64)
+        day = req.day[keep].astype(np.int64)
+        rate, promotional, clearance = price_terms(self.world, product, day)
+        return {
+            "order": req.order[keep],
+            "line": req.line[keep],
+            **self.carts.order_attributes(keep),
+            "cart": self.carts.cart_of(keep),
+            "is_recovery": req.is_recovery[keep],
+            "day": day,
+            "product": product,
+            "location": (self.positions[keep, self.served[keep]] % self.world.n_locations).astype(np.int64),
+            "quantity_requested": req.quantity[keep].astype(np.int64),
+            "quantity_sold": self.sold[keep].astype(np.int64),
+            "inventory_at_purchase": self.inv_at[keep].astype(np.int64),
+            "is_return": ret.returned[keep],
+            "is_exchange": ret.exchange[keep],
+            "restock_day": np.where(ret.returned[keep], day + ret.delay[keep], -1),
+            "discount_rate": rate,
+            "is_promotional": promotional,
+            "is_clearance": clearance,
+            "cart_low": self.carts.cart_low_of(keep),
+        }
 
-def _joined(events: dict) -> dict:
+
+def _joined(events: dict[str, list[np.ndarray]]) -> dict[str, np.ndarray]:
     """{name: one int64 array} from the per-day lists the walk appended."""
     return {name: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
             for name, parts in events.items()}
