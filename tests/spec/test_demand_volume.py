@@ -17,7 +17,7 @@ from retail_synth.spec.demand_volume import (
     every_kind_of_day,
     expected_orders,
 )
-from tests.simulated_worlds import tiny_world
+from tests.support.simulated_worlds import tiny_world
 
 
 def traits(days: dict) -> set[tuple]:
