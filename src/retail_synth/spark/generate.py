@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
@@ -128,46 +129,59 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
     return summary
 
 
-def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
-                  progress: RunProgress) -> RunSummary:
+class TableWriter:
+    """Replaces one table of the target per call, as one commit tagged with the run, and records its rows and seconds."""
+
+    def __init__(self, spark, target: Target, run_id: str, scenario: str, progress: RunProgress):
+        self.spark, self.target, self.run_id, self.scenario, self.progress = spark, target, run_id, scenario, progress
+        self.written: dict[str, TableSummary] = {}
+
+    def __call__(self, name: str, frame) -> None:
+        self.progress.table_started(name)
+        started = time.perf_counter()
+        rows = replace_table(self.spark, frame, load_contract(name), self.target, self.run_id, self.scenario)
+        seconds = time.perf_counter() - started
+        self.written[name] = TableSummary(name, rows, round(seconds, 2))
+        self.progress.table_written(name, rows, seconds)
+
+
+def _write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
+                    affinity: Callable[[], object], progress: RunProgress) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
     then the block tables while the carts are decided, then the cart tables,
     then the aggregate that reads the written facts.
     """
+    walked = pool.submit(stage.walk)
+    jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
+            for name, table in dimensions.items()]
+    walked.result()
+    progress.rows_begin()
+    after_walk = time.perf_counter()
+    decided = pool.submit(stage.decide_carts)
+    jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
+    decided.result()
+    jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
+    for job in jobs:
+        job.result()
+    # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
+    pool.submit(write, AFFINITY_TABLE, affinity()).result()
+    stage.seconds["after_walk"] = round(time.perf_counter() - after_walk, 2)
+
+
+def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
+                  progress: RunProgress) -> RunSummary:
+    """Every table of the run, written as `_write_in_order` tells; a failure cancels the Spark jobs in flight."""
     started = time.perf_counter()
     dimensions = build_dimensions(config, etl_timestamp)
     stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say)
-    written = {}
-
-    def write(name: str, frame) -> None:
-        progress.table_started(name)
-        table_started = time.perf_counter()
-        rows = replace_table(spark, frame, load_contract(name), target, run_id, config.scenario_name)
-        seconds = time.perf_counter() - table_started
-        written[name] = TableSummary(name, rows, round(seconds, 2))
-        progress.table_written(name, rows, seconds)
-
+    write = TableWriter(spark, target, run_id, config.scenario_name, progress)
     # Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
     # planning with another's computation. One more thread than writes: the walk or the carts hold one.
     # The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
     pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
-        walked = pool.submit(stage.walk)
-        jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
-                for name, table in dimensions.items()]
-        walked.result()
-        progress.rows_begin()
-        after_walk = time.perf_counter()
-        decided = pool.submit(stage.decide_carts)
-        jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
-        decided.result()
-        jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
-        for job in jobs:
-            job.result()
-        # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
-        pool.submit(write, AFFINITY_TABLE, affinity_frame(spark, target, config)).result()
-        stage.seconds["after_walk"] = round(time.perf_counter() - after_walk, 2)
+        _write_in_order(spark, pool, stage, dimensions, write, lambda: affinity_frame(spark, target, config), progress)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         spark.interruptAll()
@@ -185,7 +199,7 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
         end_date=config.end_date,
         etl_timestamp=etl_timestamp,
         target=target.describe(),
-        tables=tuple(written[name] for name in WRITTEN_TABLES),
+        tables=tuple(write.written[name] for name in WRITTEN_TABLES),
         cart_exchange=stage.exchange,
         walk_tasks=stage.tasks,
         phase_seconds=stage.seconds,
