@@ -32,6 +32,7 @@ from retail_synth.model.simulation.demand import (
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.model.simulation.world import World
 from retail_synth.spec import hashing
+from retail_synth.spec.run_config import CartParams
 
 CART_DECISION_SCHEMA = pa.schema(
     [
@@ -68,13 +69,17 @@ def hinges_on_low(world: World, cart: np.ndarray) -> np.ndarray:
 
 def recovery_funnel(world: World, cart: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(email sent, opened, clicked, ordered again) of abandoned carts; each step implies the previous."""
-    carts = world.config.carts
+    return email_funnel(world.seed, world.config.carts, cart)
+
+
+def email_funnel(seed: int, carts: CartParams, cart: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """recovery_funnel from the run's seed and cart parameters alone (the abandonment table's model reads it so)."""
     sent_rate, open_rate = carts.recovery_email_sent_rate, carts.recovery_email_open_rate
     click_rate, purchase_rate = carts.recovery_email_click_rate, carts.recovery_purchase_rate
-    sent = hashing.uniform(world.seed, "carts.email_sent", cart) < sent_rate
-    opened = sent & (hashing.uniform(world.seed, "carts.email_opened", cart) < open_rate)
-    clicked = opened & (hashing.uniform(world.seed, "carts.email_clicked", cart) < click_rate)
-    ordered = clicked & (hashing.uniform(world.seed, "carts.recovery_purchase", cart) < purchase_rate)
+    sent = hashing.uniform(seed, "carts.email_sent", cart) < sent_rate
+    opened = sent & (hashing.uniform(seed, "carts.email_opened", cart) < open_rate)
+    clicked = opened & (hashing.uniform(seed, "carts.email_clicked", cart) < click_rate)
+    ordered = clicked & (hashing.uniform(seed, "carts.recovery_purchase", cart) < purchase_rate)
     return sent, opened, clicked, ordered
 
 
