@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from retail_synth.spec.vocabulary import ABANDONMENT_STAGES
 from retail_synth.tables import cart_abandonment_fact
+from retail_synth.tables.views import AbandonmentView
 from tests.support.simulated_worlds import tiny_decisions
 from tests.tables.tiny_tables import ETL, formatted, tiny_table
 
@@ -52,7 +53,7 @@ def test_rows_do_not_depend_on_how_the_decisions_are_batched():
 def test_an_empty_decision_batch_gives_no_rows():
     world, decisions = tiny_decisions()
     empty = pa.RecordBatch.from_pylist([], schema=decisions.schema)
-    assert sum(b.num_rows for b in cart_abandonment_fact.batches(world, empty, ETL, 10)) == 0
+    assert sum(b.num_rows for b in cart_abandonment_fact.batches(AbandonmentView.of(world), empty, ETL, 10)) == 0
 
 
 def test_stage_and_reason_follow_their_declarations():

@@ -25,7 +25,7 @@ def test_one_row_per_position_and_window_day_made_the_day_before():
     days = min(config.forecast.forecast_days, world.horizon_days)
     assert len(fc) == block.n_positions * days
     assert fc.forecast_id.is_unique
-    window = date_keys(sim_dates(world, np.arange(world.n_days - days, world.n_days)))
+    window = date_keys(sim_dates(world.days, np.arange(world.n_days - days, world.n_days)))
     assert sorted(fc.date_key.unique()) == window.tolist()
     first = dt.datetime.strptime(str(window[0]), "%Y%m%d").date()
     assert set(fc.forecast_date) == {first - dt.timedelta(days=1)}

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import numpy as np
 
 from retail_synth.model.dimensions.calendar import build_date_dim
 from retail_synth.model.dimensions.products import build_product_dim
 from retail_synth.model.dimensions.time_of_day import build_time_dim
-from retail_synth.spec import ids, vocabulary
+from retail_synth.spec import ids
 from retail_synth.spec.configuration import resolve
 from retail_synth.tables import keys
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 DAYS = np.datetime64("2024-02-27") + np.arange(5).astype("timedelta64[D]")      # across a leap day
-WORLD = SimpleNamespace(days=DAYS, date_key=ids.date_keys(DAYS))
+DATE_KEY = ids.date_keys(DAYS)
 DECLARED = resolve(preset="tiny").distributions
 
 
@@ -29,7 +28,7 @@ def test_date_keys_are_the_calendar_dates():
 
 
 def test_sim_dates_reach_before_and_past_the_calendar():
-    assert keys.sim_dates(WORLD, [-1, 0, 9]).tolist() == [dt.date(2024, 2, 26), dt.date(2024, 2, 27), dt.date(2024, 3, 7)]
+    assert keys.sim_dates(DAYS, [-1, 0, 9]).tolist() == [dt.date(2024, 2, 26), dt.date(2024, 2, 27), dt.date(2024, 3, 7)]
 
 
 def test_time_keys_are_the_time_dimension():
@@ -40,14 +39,14 @@ def test_time_keys_are_the_time_dimension():
 
 
 def test_order_ids_share_the_day_and_number_of_the_order():
-    transaction, order_number, line_item = keys.line_item_ids(WORLD, np.array([2, 2]), np.array([0, 1234566]), np.array([0, 11]))
+    transaction, order_number, line_item = keys.line_item_ids(DATE_KEY, np.array([2, 2]), np.array([0, 1234566]), np.array([0, 11]))
     assert transaction.to_pylist() == ["TXN-20240229-0000001", "TXN-20240229-1234567"]
     assert order_number.to_pylist() == ["ORD-20240229-0000001", "ORD-20240229-1234567"]
     assert line_item.to_pylist() == ["TXN-20240229-0000001-01", "TXN-20240229-1234567-12"]
-    assert keys.transaction_ids(WORLD, [2], [0]).to_pylist() == transaction.to_pylist()[:1]
-    assert keys.cart_ids(WORLD, [0], [41]).to_pylist() == ["CART-20240227-0000042"]
-    assert keys.abandonment_ids(WORLD, [0], [41]).to_pylist() == ["ABN-20240227-0000042"]
-    assert keys.order_references("SES", WORLD, [4], [9]).to_pylist() == ["SES-20240302-0000010"]
+    assert keys.transaction_ids(DATE_KEY, [2], [0]).to_pylist() == transaction.to_pylist()[:1]
+    assert keys.cart_ids(DATE_KEY, [0], [41]).to_pylist() == ["CART-20240227-0000042"]
+    assert keys.abandonment_ids(DATE_KEY, [0], [41]).to_pylist() == ["ABN-20240227-0000042"]
+    assert keys.order_references("SES", DATE_KEY, [4], [9]).to_pylist() == ["SES-20240302-0000010"]
 
 
 def test_product_ids_are_the_product_dimension():
@@ -55,13 +54,3 @@ def test_product_ids_are_the_product_dimension():
     assert ids.product_ids(dim.column("product_key")).to_pylist() == dim.column("product_id").to_pylist()
     assert ids.product_ids([42]).to_pylist() == ["PRD-00000042"]
 
-
-def test_abandonment_stages_are_hashed_per_cart_with_their_declared_weights():
-    cart = np.arange(40_000, dtype=np.int64) * 7919
-    declared = DECLARED.abandonment_stage
-    stage = keys.abandonment_stages(3, declared, cart)
-    assert np.array_equal(stage, keys.abandonment_stages(3, declared, cart[::-1])[::-1])        # a cart's own draw
-    share = np.bincount(stage, minlength=len(vocabulary.ABANDONMENT_STAGES)) / len(cart)
-    assert declared.labels == vocabulary.ABANDONMENT_STAGES
-    assert np.allclose(share, declared.weights, atol=0.01)
-    assert not np.array_equal(stage, keys.abandonment_stages(4, declared, cart))

@@ -69,7 +69,7 @@ def test_batches_match_the_contract_and_the_size_limit(table):
     else:
         world, block = tiny_block(*settings)
         inputs = [block]
-    batches = [b for part in inputs for b in registry.producer(table)(world, part, ETL, 250)]
+    batches = [b for part in inputs for b in registry.formatter(table, world)(part, ETL, 250)]
     assert sum(b.num_rows for b in batches) == tiny_table(table, *settings).num_rows > 0
     for batch in batches:
         assert batch.schema.equals(arrow_schema(table)) and batch.num_rows <= 250

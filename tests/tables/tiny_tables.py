@@ -8,7 +8,7 @@ from functools import lru_cache
 import pyarrow as pa
 
 from retail_synth.spec.contracts import arrow_schema
-from retail_synth.tables.registry import CART_TABLES, producer
+from retail_synth.tables.registry import CART_TABLES, formatter
 from tests.support.simulated_worlds import tiny_block, tiny_decisions
 
 ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
@@ -16,8 +16,8 @@ ETL = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
 
 def formatted(table: str, world, inputs, batch_rows: int = 500) -> pa.Table:
     """`table` as one Arrow table, from block results (walk tables) or decision batches (cart tables)."""
-    produce = producer(table)
-    return pa.Table.from_batches([b for part in inputs for b in produce(world, part, ETL, batch_rows)],
+    produce = formatter(table, world)
+    return pa.Table.from_batches([b for part in inputs for b in produce(part, ETL, batch_rows)],
                                  schema=arrow_schema(table))
 
 

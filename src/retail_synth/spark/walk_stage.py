@@ -17,9 +17,11 @@
    ends the barrier stage) and persisted on the executors' local disks, so
    the driver never holds a fact row and the walk runs once per run.
 3. Format. Each block table is `mapInArrow` over the persisted blocks with
-   its producer from retail_synth.tables; the cart decision table folds the
-   cart lines of every block per cart (repartitioned by cart, so no task
-   holds every cart) and feeds the cart abandonment and customer event tables.
+   its producer from retail_synth.tables, bound to the table's view of the
+   world (registry.formatter: its tasks are sent the view, not the World);
+   the cart decision table folds the cart lines of every block per cart
+   (repartitioned by cart, so no task holds every cart) and feeds the cart
+   abandonment and customer event tables.
 Every step uses DataFrame operations only, so Spark Connect runs it as it is.
 """
 
@@ -48,7 +50,7 @@ from retail_synth.spark.delta_tables import spark_schema
 from retail_synth.spark.session import default_parallelism
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig
-from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, producer
+from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, formatter
 
 BLOCK_ROWS = T.StructType([
     T.StructField("block", T.IntegerType(), False),
@@ -200,11 +202,11 @@ class WalkStage:
     def frame(self, table: str):
         """A DataFrame whose tasks format `table`'s rows from the persisted walk."""
         schema = spark_schema(load_contract(table))
-        produce, world, etl_timestamp, batch_rows = producer(table), self.world, self.etl_timestamp, self.batch_rows
+        produce, etl_timestamp, batch_rows = formatter(table, self.world), self.etl_timestamp, self.batch_rows
         if table in CART_TABLES:
             def from_decisions(batches):
                 for batch in batches:
-                    yield from produce(world, batch, etl_timestamp, batch_rows)
+                    yield from produce(batch, etl_timestamp, batch_rows)
 
             return self.decisions.mapInArrow(from_decisions, schema)
         if table not in WALK_TABLES:
@@ -212,7 +214,7 @@ class WalkStage:
 
         def from_blocks(batches):
             for result in unpacked(batches):
-                yield from produce(world, result, etl_timestamp, batch_rows)
+                yield from produce(result, etl_timestamp, batch_rows)
 
         return self._payloads(RESULT).mapInArrow(from_blocks, schema)
 

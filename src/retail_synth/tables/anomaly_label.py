@@ -20,13 +20,14 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-from retail_synth.model.simulation.disruptions import NO_DAY
+from retail_synth.model.simulation.disruptions import NO_DAY, Disruptions
 from retail_synth.model.simulation.walk import BlockResult
-from retail_synth.model.simulation.world import World
 from retail_synth.spec.ids import joined
 from retail_synth.tables.arrow_batches import record_batch, row_chunks
+from retail_synth.tables.views import AnomalyView
 
 TABLE = "gold_anomaly_label"
+VIEW = AnomalyView
 ANOMALY_TYPES = ("shrinkage", "late_delivery", "demand_spike", "price_error", "node_outage")
 SCENARIO_SOURCE = "SCENARIO"
 NONE = -1
@@ -37,9 +38,8 @@ def anomaly_ids(kind: np.ndarray, location: np.ndarray, product: np.ndarray, sta
     return ((((kind.astype(np.int64) + 1) << 12 | (location + 1)) << 24 | (product + 1)) << 20) | start_day
 
 
-def labels(world: World, r: BlockResult) -> dict[str, np.ndarray]:
+def labels(plan: Disruptions, r: BlockResult) -> dict[str, np.ndarray]:
     """The block's anomalies as arrays: kind, product and location (indices, NONE), start and end day, magnitude."""
-    plan = world.disruptions
     products = np.arange(r.product_lo, r.product_hi)
     spiking = products[plan.spike_first[products] != NO_DAY]
     erring = products[plan.price_error_first[products] != NO_DAY]
@@ -72,21 +72,21 @@ def _descriptions(kind: np.ndarray, magnitude: np.ndarray) -> pa.Array:
     return joined(amount, what, sep=" ")
 
 
-def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def batches(view: AnomalyView, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The block's anomaly labels, at most batch_rows rows a batch."""
-    found = labels(world, result)
+    found = labels(view.disruptions, result)
     for lo, hi in row_chunks(len(found["kind"]), batch_rows):
         kind, product, location = found["kind"][lo:hi], found["product"][lo:hi], found["location"][lo:hi]
         start, end, magnitude = found["start"][lo:hi], found["end"][lo:hi], found["magnitude"][lo:hi]
         columns = {
             "anomaly_id": anomaly_ids(kind, location, product, start),
             "anomaly_type": np.asarray(ANOMALY_TYPES, dtype=object)[kind],
-            "scenario": world.config.scenario_name,
-            "product_key": pa.array(world.product_key[np.maximum(product, 0)], mask=product < 0),
-            "location_key": pa.array(world.location_key[np.maximum(location, 0)], mask=location < 0),
+            "scenario": view.scenario_name,
+            "product_key": pa.array(view.product_key[np.maximum(product, 0)], mask=product < 0),
+            "location_key": pa.array(view.location_key[np.maximum(location, 0)], mask=location < 0),
             "customer_key": pa.nulls(hi - lo, pa.int32()),
-            "start_date_key": world.date_key[start],
-            "end_date_key": world.date_key[end],
+            "start_date_key": view.date_key[start],
+            "end_date_key": view.date_key[end],
             "magnitude": magnitude,
             "description": _descriptions(kind, magnitude),
             "source_system": SCENARIO_SOURCE,

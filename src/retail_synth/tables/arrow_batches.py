@@ -9,7 +9,7 @@ built whole (numpy + pyarrow.compute), never row by row in Python.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from typing import Any, Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -41,7 +41,7 @@ def record_batch(table: str, columns: dict, n: int, etl_timestamp: dt.datetime |
     return pa.RecordBatch.from_arrays([_column(columns[f.name], f.type, n) for f in schema], schema=schema)
 
 
-def _column(value, type_: pa.DataType, n: int) -> pa.Array:
+def _column(value: Any, type_: pa.DataType, n: int) -> pa.Array:
     if value is None:
         return pa.nulls(n, type_)
     if isinstance(value, str):
@@ -68,6 +68,6 @@ def row_chunks(n: int, batch_rows: int) -> Iterator[tuple[int, int]]:
 
 
 
-def null_unless(mask, values: pa.Array) -> pa.Array:
+def null_unless(mask: np.ndarray, values: pa.Array) -> pa.Array:
     """values where mask holds, NULL elsewhere."""
     return pc.if_else(pa.array(np.asarray(mask, dtype=bool)), values, pa.scalar(None, values.type))

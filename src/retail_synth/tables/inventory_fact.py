@@ -13,6 +13,7 @@ TRAILING_DEMAND_DAYS days ending that day; NULL when nothing was requested.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
@@ -20,99 +21,127 @@ import pyarrow as pa
 
 from retail_synth.model.simulation.episodes import stockout_duration
 from retail_synth.model.simulation.walk import TRAILING_DEMAND_DAYS, BlockResult
-from retail_synth.model.simulation.world import World
 from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
 from retail_synth.tables.arrow_batches import record_batch, row_chunks
 from retail_synth.tables.keys import sim_dates
+from retail_synth.tables.views import InventoryView
 
 TABLE = "gold_inventory_fact"
+VIEW = InventoryView
 NO_DAY = np.iinfo(np.int64).max
 
 
-def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
+@dataclass(frozen=True)
+class _Days:
+    """[day, position] state of the horizon days a chunk of rows touches (the chunk may cut its first and last)."""
+
+    day: np.ndarray                   # simulation day of each row of the arrays
+    on_hand: np.ndarray
+    in_transit: np.ndarray
+    mean_requested: np.ndarray        # mean daily units requested over the trailing days
+    stockout_run: np.ndarray          # days the position has been out of stock, that day included (0: in stock)
+    last_receipt: np.ndarray          # last day with a receipt up to that day, -1: none
+    next_receipt: np.ndarray          # next day with a receipt after that day, NO_DAY: none
+
+
+def batches(view: InventoryView, result: BlockResult, etl_timestamp: dt.datetime,
+            batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The block's inventory rows, at most batch_rows rows a batch."""
     r = result
-    n_pos, horizon, warmup = r.n_positions, r.horizon_days, r.warmup_days
+    n_pos = r.n_positions
     if n_pos == 0:
         return
-    product, location = r.position_product, r.position_location
-    cost, price = world.unit_cost[product], world.base_price[product]
-    eol = world.end_of_life_day[product]
-    overstock = world.config.inventory.overstock_cover_days
-    arrivals = r.arrivals
-    look_ahead = arrivals.shape[0] - world.n_days       # the series runs past the last day as far as any order can arrive
     # carried across chunks: last receipt day before the chunk, stockout run length before the chunk
+    warmup = r.warmup_days
     day_ids = np.arange(warmup, dtype=np.int32)[:, None]
-    last_before = np.where(arrivals[:warmup] > 0, day_ids, -1).max(axis=0, initial=-1).astype(np.int64)
+    last_before = np.where(r.arrivals[:warmup] > 0, day_ids, -1).max(axis=0, initial=-1).astype(np.int64)
     run_before = np.zeros(n_pos, np.int64)
-    for r0, r1 in row_chunks(horizon * n_pos, batch_rows):
+    for r0, r1 in row_chunks(r.horizon_days * n_pos, batch_rows):
         h0, h1 = r0 // n_pos, (r1 - 1) // n_pos + 1      # horizon days touched by the chunk
-        sim_day = np.arange(h0, h1) + warmup
-        on_hand = r.on_hand[h0:h1].astype(np.int64)
-        in_transit = r.in_transit[h0:h1].astype(np.int64)
-
-        # trailing demand: rows h .. h + 27 of `requested` cover the 28 days ending on horizon day h
-        window = r.requested[h0:h1 + TRAILING_DEMAND_DAYS - 1].astype(np.int64)
-        cum = np.zeros((window.shape[0] + 1, n_pos), np.int64)
-        np.cumsum(window, axis=0, out=cum[1:])
-        span = np.minimum(sim_day + 1, TRAILING_DEMAND_DAYS)[:, None]
-        mean_requested = (cum[TRAILING_DEMAND_DAYS:] - cum[: h1 - h0]) / span
-        has_demand = mean_requested > 0
-        safe = np.where(has_demand, mean_requested, 1.0)
-        days_of_supply = on_hand / safe
-        cover = (on_hand + in_transit) / safe
-
-        stockout = on_hand == 0
-        duration = stockout_duration(stockout).astype(np.int64)
-        leading = np.logical_and.accumulate(stockout, axis=0)
-        duration = duration + np.where(leading, run_before[None, :], 0)
-
-        chunk_arrivals = arrivals[sim_day[0]:sim_day[-1] + 1]
-        last = np.maximum(np.maximum.accumulate(np.where(chunk_arrivals > 0, sim_day[:, None], -1), axis=0),
-                          last_before[None, :])
-        ahead = arrivals[sim_day[0] + 1:sim_day[-1] + look_ahead + 1]
-        ahead_ids = np.arange(sim_day[0] + 1, sim_day[0] + 1 + ahead.shape[0])[:, None]
-        nxt = np.minimum.accumulate(np.where(ahead > 0, ahead_ids, NO_DAY)[::-1], axis=0)[::-1]
-        nxt = nxt[: h1 - h0]
-        has_next = (in_transit > 0) & (nxt < NO_DAY)
-
-        # state carried to the next chunk: up to the last complete day of this chunk
-        next_h0 = r1 // n_pos
-        if next_h0 > h0:
-            k = next_h0 - h0 - 1
-            last_before = last[k]
-            run_before = duration[k]
+        days = _days(view, r, h0, h1, last_before, run_before)
+        complete = r1 // n_pos - h0                      # the state carried on: the chunk's last complete day
+        if complete > 0:
+            last_before, run_before = days.last_receipt[complete - 1], days.stockout_run[complete - 1]
         lo, hi = r0 - h0 * n_pos, r1 - h0 * n_pos
+        yield record_batch(TABLE, _columns(view, r, days, h0, lo, hi), hi - lo, etl_timestamp)
 
-        def flat(a):
-            return np.ascontiguousarray(a).reshape(-1)[lo:hi]
 
-        pos = np.tile(np.arange(n_pos), h1 - h0)[lo:hi]
-        row_day = np.repeat(sim_day, n_pos)[lo:hi]
-        n = hi - lo
-        q = flat(on_hand)
-        columns = {
-            "product_key": world.product_key[product[pos]],
-            "location_key": world.location_key[location[pos]],
-            "date_key": world.date_key[row_day],
-            "quantity_on_hand": q,
-            "quantity_available": q,
-            "quantity_reserved": np.zeros(n, np.int32),
-            "quantity_in_transit": flat(in_transit),
-            "quantity_damaged": np.zeros(n, np.int32),
-            "inventory_value_cost": np.round(q * cost[pos], 2),
-            "inventory_value_retail": np.round(q * price[pos], 2),
-            "days_of_supply": pa.array(np.round(flat(days_of_supply), 2), mask=~flat(has_demand)),
-            "stock_cover_days": pa.array(np.round(flat(cover), 2), mask=~flat(has_demand)),
-            "reorder_point": flat(r.reorder_point[h0:h1]),
-            "reorder_quantity": flat(r.reorder_quantity[h0:h1]),
-            "is_stockout": q == 0,
-            "stockout_duration_days": flat(duration),
-            "is_overstock": flat(has_demand & (cover > overstock)),
-            "is_discontinued": row_day >= eol[pos],
-            "last_replenishment_date": pa.array(sim_dates(world, np.maximum(flat(last), 0)), mask=flat(last) < 0),
-            "next_replenishment_date": pa.array(sim_dates(world, np.where(flat(has_next), flat(nxt), 0)),
-                                                mask=~flat(has_next)),
-            "source_system": WAREHOUSE_SOURCE,
-        }
-        yield record_batch(TABLE, columns, n, etl_timestamp)
+def _days(view: InventoryView, r: BlockResult, h0: int, h1: int, last_before: np.ndarray,
+          run_before: np.ndarray) -> _Days:
+    """The state of horizon days h0 .. h1 - 1, given the receipt day and stockout run carried from before h0."""
+    day = np.arange(h0, h1) + r.warmup_days
+    on_hand = r.on_hand[h0:h1].astype(np.int64)
+    stockout = on_hand == 0
+    leading = np.logical_and.accumulate(stockout, axis=0)
+    run = stockout_duration(stockout).astype(np.int64) + np.where(leading, run_before[None, :], 0)
+    last, nxt = _receipt_days(view, r, day, last_before)
+    return _Days(day=day, on_hand=on_hand, in_transit=r.in_transit[h0:h1].astype(np.int64),
+                 mean_requested=_trailing_demand(r, h0, h1, day), stockout_run=run, last_receipt=last,
+                 next_receipt=nxt)
+
+
+def _trailing_demand(r: BlockResult, h0: int, h1: int, day: np.ndarray) -> np.ndarray:
+    """Mean daily units requested over the TRAILING_DEMAND_DAYS days ending on each day (fewer from day 0)."""
+    # rows h .. h + 27 of `requested` cover the 28 days ending on horizon day h
+    window = r.requested[h0:h1 + TRAILING_DEMAND_DAYS - 1].astype(np.int64)
+    cum = np.zeros((window.shape[0] + 1, r.n_positions), np.int64)
+    np.cumsum(window, axis=0, out=cum[1:])
+    span = np.minimum(day + 1, TRAILING_DEMAND_DAYS)[:, None]
+    return (cum[TRAILING_DEMAND_DAYS:] - cum[: h1 - h0]) / span
+
+
+def _receipt_days(view: InventoryView, r: BlockResult, day: np.ndarray,
+                  last_before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(last receipt day up to, next receipt day after) each day; -1 and NO_DAY where there is none."""
+    arrivals = r.arrivals
+    look_ahead = arrivals.shape[0] - view.n_days       # the series runs past the last day as far as any order can arrive
+    chunk_arrivals = arrivals[day[0]:day[-1] + 1]
+    last = np.maximum(np.maximum.accumulate(np.where(chunk_arrivals > 0, day[:, None], -1), axis=0),
+                      last_before[None, :])
+    ahead = arrivals[day[0] + 1:day[-1] + look_ahead + 1]
+    ahead_ids = np.arange(day[0] + 1, day[0] + 1 + ahead.shape[0])[:, None]
+    nxt = np.minimum.accumulate(np.where(ahead > 0, ahead_ids, NO_DAY)[::-1], axis=0)[::-1]
+    return last, nxt[: len(day)]
+
+
+def _columns(view: InventoryView, r: BlockResult, days: _Days, h0: int, lo: int, hi: int) -> dict:
+    """Rows lo .. hi - 1 of the day-major [day, position] state of `days` as the contract's columns."""
+    n_pos, h1 = r.n_positions, h0 + len(days.day)
+
+    def flat(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a).reshape(-1)[lo:hi]
+
+    product = r.position_product[np.tile(np.arange(n_pos), h1 - h0)[lo:hi]]
+    location = r.position_location[np.tile(np.arange(n_pos), h1 - h0)[lo:hi]]
+    row_day = np.repeat(days.day, n_pos)[lo:hi]
+    has_demand = days.mean_requested > 0
+    safe = np.where(has_demand, days.mean_requested, 1.0)
+    cover = (days.on_hand + days.in_transit) / safe
+    has_next = (days.in_transit > 0) & (days.next_receipt < NO_DAY)
+    last = flat(days.last_receipt)
+    q = flat(days.on_hand)
+    n = hi - lo
+    return {
+        "product_key": view.product_key[product],
+        "location_key": view.location_key[location],
+        "date_key": view.date_key[row_day],
+        "quantity_on_hand": q,
+        "quantity_available": q,
+        "quantity_reserved": np.zeros(n, np.int32),
+        "quantity_in_transit": flat(days.in_transit),
+        "quantity_damaged": np.zeros(n, np.int32),
+        "inventory_value_cost": np.round(q * view.unit_cost[product], 2),
+        "inventory_value_retail": np.round(q * view.base_price[product], 2),
+        "days_of_supply": pa.array(np.round(flat(days.on_hand / safe), 2), mask=~flat(has_demand)),
+        "stock_cover_days": pa.array(np.round(flat(cover), 2), mask=~flat(has_demand)),
+        "reorder_point": flat(r.reorder_point[h0:h1]),
+        "reorder_quantity": flat(r.reorder_quantity[h0:h1]),
+        "is_stockout": q == 0,
+        "stockout_duration_days": flat(days.stockout_run),
+        "is_overstock": flat(has_demand & (cover > view.overstock_cover_days)),
+        "is_discontinued": row_day >= view.end_of_life_day[product],
+        "last_replenishment_date": pa.array(sim_dates(view.days, np.maximum(last, 0)), mask=last < 0),
+        "next_replenishment_date": pa.array(sim_dates(view.days, np.where(flat(has_next), flat(days.next_receipt), 0)),
+                                            mask=~flat(has_next)),
+        "source_system": WAREHOUSE_SOURCE,
+    }

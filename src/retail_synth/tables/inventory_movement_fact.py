@@ -21,13 +21,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_synth.model.simulation.walk import BlockResult
-from retail_synth.model.simulation.world import World
 from retail_synth.spec.ids import date_keys, joined
 from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
 from retail_synth.tables.arrow_batches import record_batch, row_chunks
 from retail_synth.tables.keys import line_item_ids, sim_dates
+from retail_synth.tables.views import MovementView
 
 TABLE = "gold_inventory_movement_fact"
+VIEW = MovementView
 # per movement kind: opening balance, supplier receipt, sale, return restock, shrinkage at a stock count
 OPENING, RECEIPT, SALE, RETURN, SHRINKAGE = range(5)
 ID_PREFIXES = ("MV-ADJ", "MV-RCV", "MV-SAL", "MV-RET", "MV-SHR")
@@ -36,31 +37,31 @@ REFERENCE_TYPES = ("stock_count", "purchase_order", "sales_line", "return", "sto
 LEAVING = (SALE, SHRINKAGE)
 
 
-def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def batches(view: MovementView, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The block's movements, kind by kind, at most batch_rows rows a batch."""
     r = result
-    ev = movements(world, r)
+    ev = movements(view, r)
     s = r.sales
     for lo, hi in row_chunks(len(ev["kind"]), batch_rows):
         kind, position, day = ev["kind"][lo:hi], ev["position"][lo:hi], ev["day"][lo:hi]
         quantity, sale = ev["quantity"][lo:hi], ev["sale"][lo:hi]
         product = r.position_product[position]
-        pk = world.product_key[product]
-        lk = world.location_key[r.position_location[position]]
-        dk = date_keys(sim_dates(world, day))
+        pk = view.product_key[product]
+        lk = view.location_key[r.position_location[position]]
+        dk = date_keys(sim_dates(view.days, day))
         is_sale_line = sale >= 0
         stem = joined(pk, lk, dk)
         if len(s["day"]):
             line_ref = np.where(is_sale_line, sale, 0)
-            _, _, line_item = line_item_ids(world, s["day"][line_ref], s["order"][line_ref], s["line"][line_ref])
+            _, _, line_item = line_item_ids(view.date_key, s["day"][line_ref], s["order"][line_ref], s["line"][line_ref])
         else:                                       # no sale in the block: no row refers to a line
             line_item = stem
-        po = joined("PO", pk, lk, date_keys(sim_dates(world, ev["order_day"][lo:hi])))
+        po = joined("PO", pk, lk, date_keys(sim_dates(view.days, ev["order_day"][lo:hi])))
         reference_id = pc.case_when(
             pc.make_struct(pa.array(kind == OPENING), pa.array(kind == RECEIPT), pa.array(kind == SHRINKAGE)),
             joined("OPENING", stem), po, joined("COUNT", stem), line_item,
         )
-        unit_cost = world.unit_cost[product]
+        unit_cost = view.unit_cost[product]
         entering = ~np.isin(kind, LEAVING)
         columns = {
             "movement_id": joined(np.asarray(ID_PREFIXES, dtype=object)[kind],
@@ -80,7 +81,7 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
         yield record_batch(TABLE, columns, hi - lo, etl_timestamp)
 
 
-def movements(world: World, r: BlockResult) -> dict:
+def movements(view: MovementView, r: BlockResult) -> dict:
     """All movements of the block as arrays: kind, position, day, quantity, order_day (receipts), sale (line or -1)."""
     warmup = r.warmup_days
     s = r.sales
@@ -98,7 +99,7 @@ def movements(world: World, r: BlockResult) -> dict:
         receipt_order_day = np.where(is_late, late["due_day"][which] - r.lead_time[receipt_pos], receipt_order_day)
     count_day, count_pos = np.nonzero(r.adjusted)
     sale_pos = (s["product"] - r.product_lo) * r.n_locations + s["location"]
-    back = np.flatnonzero(s["is_return"] & (s["restock_day"] < world.n_days))    # restocked inside the horizon
+    back = np.flatnonzero(s["is_return"] & (s["restock_day"] < view.n_days))    # restocked inside the horizon
     parts = [
         # kind, position, day, quantity, order day (receipts), sale line (-1: none)
         (OPENING, opened, np.full(len(opened), warmup), r.opening[opened], 0, -1),

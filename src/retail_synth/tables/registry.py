@@ -4,7 +4,8 @@ A contract's `source:` names its producer (contracts.SOURCES); nothing here
 lists a table by hand, so adding a contract with a source and a table module
 adds the table to every list below and to the run.
 
-  walk, carts   `retail_synth.tables.<table without gold_>.batches`, see `producer`
+  walk, carts   `retail_synth.tables.<table without gold_>.batches`, fed its view of the World:
+                see `producer` and `formatter` (what each reads: tables/views.py)
   dimensions    src/retail_synth/spark/dimension_tables.py, on the driver
   facts         Spark SQL over facts already written (src/retail_synth/spark/affinity_table.py)
 
@@ -22,10 +23,17 @@ two tables of a source share a write_order.
 
 from __future__ import annotations
 
+from functools import partial
 from importlib import import_module
-from typing import Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from retail_synth.spec.contracts import SOURCES, all_tables, load_contract
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from retail_synth.model.simulation.world import World
 
 PRODUCED_SOURCES = ("walk", "carts")      # the sources whose tables a retail_synth.tables module formats
 
@@ -39,7 +47,22 @@ def tables_of(source: str) -> tuple[str, ...]:
 
 
 def producer(table: str) -> Callable:
-    """The `batches` function of a walk or carts table.
+    """The `batches(view, part, etl_timestamp, batch_rows)` function of a walk or carts table."""
+    return _module(table).batches
+
+
+def formatter(table: str, world: World) -> Callable[[object, object, int], Iterator[pa.RecordBatch]]:
+    """`table`'s batches bound to its view of `world`: formatter(part, etl_timestamp, batch_rows).
+
+    The view (the module's VIEW, built by tables/views.py) is built here, once
+    per table, and is all a task formatting the table is sent.
+    """
+    module = _module(table)
+    return partial(module.batches, module.VIEW.of(world))
+
+
+def _module(table: str) -> ModuleType:
+    """The module of a walk or carts table.
 
     Imported by name on first use, so reading the table lists does not import
     the simulation (the dimension pipeline and the validator only need names).
@@ -50,7 +73,7 @@ def producer(table: str) -> Callable:
     module = import_module(f"{__package__}.{table.removeprefix('gold_')}")
     if module.TABLE != table:
         raise ValueError(f"{module.__name__} formats {module.TABLE}, not {table}")
-    return module.batches
+    return module
 
 
 def _checked_order(written: tuple[str, ...]) -> tuple[str, ...]:

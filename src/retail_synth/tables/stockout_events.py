@@ -17,15 +17,16 @@ import pyarrow as pa
 
 from retail_synth.model.simulation.episodes import episodes
 from retail_synth.model.simulation.walk import BlockResult
-from retail_synth.model.simulation.world import World
 from retail_synth.spec.ids import joined
 from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
 from retail_synth.tables.arrow_batches import record_batch, row_chunks
+from retail_synth.tables.views import StockoutView
 
 TABLE = "gold_stockout_events"
+VIEW = StockoutView
 
 
-def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def batches(view: StockoutView, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The block's stockout episodes, at most batch_rows rows a batch."""
     r = result
     ep = episodes(r.is_stockout, r.lost_position, r.lost_day, r.lost_quantity, r.lost_revenue)
@@ -33,20 +34,20 @@ def batches(world: World, result: BlockResult, etl_timestamp: dt.datetime, batch
     for lo, hi in row_chunks(len(ep.position), batch_rows):
         position = ep.position[lo:hi]
         start, end, is_open = ep.start[lo:hi] + warmup, ep.end[lo:hi] + warmup, ep.is_open[lo:hi]
-        pk = world.product_key[r.position_product[position]]
-        lk = world.location_key[r.position_location[position]]
-        start_key = world.date_key[start]
+        pk = view.product_key[r.position_product[position]]
+        lk = view.location_key[r.position_location[position]]
+        start_key = view.date_key[start]
         columns = {
             "stockout_id": joined("SO", pk, lk, start_key),
             "product_key": pk,
             "location_key": lk,
             "stockout_start_date_key": start_key,
-            "stockout_end_date_key": pa.array(world.date_key[end], mask=is_open),
+            "stockout_end_date_key": pa.array(view.date_key[end], mask=is_open),
             "stockout_duration_days": ep.duration[lo:hi],
             "lost_sales_attempts": ep.lost_attempts[lo:hi],
             "lost_sales_quantity": ep.lost_quantity[lo:hi],
             "lost_sales_revenue": np.round(ep.lost_revenue[lo:hi], 2),
-            "peak_season_flag": world.is_peak_season[start],
+            "peak_season_flag": view.is_peak_season[start],
             "source_system": WAREHOUSE_SOURCE,
         }
         yield record_batch(TABLE, columns, hi - lo, etl_timestamp)

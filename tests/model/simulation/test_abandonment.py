@@ -13,7 +13,7 @@ from retail_synth.model.simulation.abandonment import (
 from retail_synth.model.simulation.carts import email_funnel, recovery_funnel
 from retail_synth.spec import vocabulary
 from retail_synth.spec.configuration import resolve
-from tests.simulated_worlds import tiny_world
+from tests.support.simulated_worlds import tiny_world
 
 CONFIG = resolve(preset="tiny")
 DECLARED = CONFIG.distributions

@@ -7,7 +7,7 @@ import numpy as np
 from retail_synth.model.simulation.block_forecast import block_forecast
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.tables.views import ForecastView
-from tests.simulated_worlds import tiny_block
+from tests.support.simulated_worlds import tiny_block
 
 
 def test_cells_are_day_major_and_actuals_are_the_blocks_sales():

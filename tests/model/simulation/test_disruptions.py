@@ -35,7 +35,7 @@ def heavy():
 def test_normal_ops_injects_nothing():
     world, block = tiny_block()
     assert not block.adjusted.any() and len(block.late_receipts["position"]) == 0
-    assert all(len(v) == 0 for v in labels(world, block).values())
+    assert all(len(v) == 0 for v in labels(world.disruptions, block).values())
     assert resolve(preset="tiny").scenario_name == "normal-ops"
 
 
@@ -47,7 +47,7 @@ def test_every_built_in_scenario_resolves_on_every_preset():
 
 def test_anomaly_heavy_labels_every_type_and_keeps_the_stock_flow(heavy):
     world, block = heavy
-    found = labels(world, block)
+    found = labels(world.disruptions, block)
     assert set(np.unique(found["kind"]).tolist()) == {0, 1, 2, 3, 4}
     assert stock_flow_holds(block)
     assert (block.on_hand >= 0).all()
@@ -147,9 +147,9 @@ def test_customers_acquired_inside_the_horizon_order_only_from_then_on():
 def test_anomalies_do_not_depend_on_the_block_size(heavy, size):
     world, whole = heavy
     parts = walked_in_blocks(world, size)
-    found = [labels(world, r) for r in parts]
+    found = [labels(world.disruptions, r) for r in parts]
     merged = {name: np.sort(np.concatenate([f[name] for f in found])) for name in found[0]}
-    expected = {name: np.sort(values) for name, values in labels(world, whole).items()}
+    expected = {name: np.sort(values) for name, values in labels(world.disruptions, whole).items()}
     for name in expected:
         assert np.array_equal(merged[name], expected[name]), name
     assert all(stock_flow_holds(r) for r in parts)

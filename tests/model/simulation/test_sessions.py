@@ -25,7 +25,7 @@ from retail_synth.model.simulation.sessions import (
     browsing,
 )
 from retail_synth.tables.views import EventView
-from tests.simulated_worlds import tiny_decisions
+from tests.support.simulated_worlds import tiny_decisions
 
 
 @lru_cache(maxsize=1)
