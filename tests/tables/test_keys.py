@@ -39,7 +39,8 @@ def test_time_keys_are_the_time_dimension():
 
 
 def test_order_ids_share_the_day_and_number_of_the_order():
-    transaction, order_number, line_item = keys.line_item_ids(DATE_KEY, np.array([2, 2]), np.array([0, 1234566]), np.array([0, 11]))
+    transaction, order_number, line_item = keys.line_item_ids(DATE_KEY, np.array([2, 2]), np.array([0, 1234566]),
+                                                              np.array([0, 11]))
     assert transaction.to_pylist() == ["TXN-20240229-0000001", "TXN-20240229-1234567"]
     assert order_number.to_pylist() == ["ORD-20240229-0000001", "ORD-20240229-1234567"]
     assert line_item.to_pylist() == ["TXN-20240229-0000001-01", "TXN-20240229-1234567-12"]

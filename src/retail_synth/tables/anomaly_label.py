@@ -15,7 +15,7 @@ matches its facts (contracts/quickstart/anomaly_*.sql):
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -60,7 +60,7 @@ def labels(plan: Disruptions, r: BlockResult) -> dict[str, np.ndarray]:
     return {
         name: np.concatenate([np.broadcast_to(np.asarray(part[column], np.float64 if name == "magnitude" else np.int64),
                                               (part[1],)) for part in parts])
-        for column, name in zip((0, 2, 3, 4, 5, 6), names)
+        for column, name in zip((0, 2, 3, 4, 5, 6), names, strict=True)
     }
 
 

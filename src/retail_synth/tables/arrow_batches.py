@@ -9,7 +9,8 @@ built whole (numpy + pyarrow.compute), never row by row in Python.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pyarrow as pa

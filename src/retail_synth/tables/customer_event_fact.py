@@ -45,7 +45,7 @@ a purchase (set on every event of the session).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -92,7 +92,7 @@ APP_SITE = "app://shop"
 IS_APP = np.array([d[1] == "app" for d in DEVICES])             # by device: native app events
 
 
-def batches(view: EventView, decisions: pa.RecordBatch, etl_timestamp: dt.datetime,
+def batches(view: EventView, decisions: pa.RecordBatch, etl_timestamp: dt.datetime,  # noqa: ARG001
             batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The events of the carts of a batch of the decision table (CART_DECISION_SCHEMA), at most batch_rows a batch.
 
@@ -195,7 +195,7 @@ def _pages(view: EventView, browsing: Browsing) -> dict:
 def _visitor(view: EventView, browsing: Browsing) -> dict:
     """The session's traffic source, device and geography, on each of its events."""
     s, e = browsing.sessions, browsing.events
-    source_parts = list(zip(*SOURCES.values()))
+    source_parts = list(zip(*SOURCES.values(), strict=True))
 
     def per_event(by_session: np.ndarray) -> np.ndarray:
         return np.asarray(by_session, dtype=object)[e.session]

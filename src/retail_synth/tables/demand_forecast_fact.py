@@ -10,7 +10,7 @@ The contract has no etl_timestamp column (the argument is accepted for symmetry)
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa

@@ -13,8 +13,8 @@ TRAILING_DEMAND_DAYS days ending that day; NULL when nothing was requested.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa

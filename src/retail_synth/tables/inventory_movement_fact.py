@@ -14,7 +14,7 @@ count COUNT-<product_key>-<location_key>-<date_key>. Source 'WMS'.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa

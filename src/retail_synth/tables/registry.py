@@ -23,10 +23,11 @@ two tables of a source share a write_order.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
 from importlib import import_module
 from types import ModuleType
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 from retail_synth.spec.contracts import SOURCES, all_tables, load_contract
 
@@ -71,7 +72,7 @@ def _module(table: str) -> ModuleType:
     if source not in PRODUCED_SOURCES:
         raise ValueError(f"{table} is filled by '{source}', not by a retail_synth.tables module")
     module = import_module(f"{__package__}.{table.removeprefix('gold_')}")
-    if module.TABLE != table:
+    if table != module.TABLE:
         raise ValueError(f"{module.__name__} formats {module.TABLE}, not {table}")
     return module
 

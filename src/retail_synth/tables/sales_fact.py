@@ -12,7 +12,7 @@ orders, so abandonment rates by flag compare like with like.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa

@@ -10,7 +10,7 @@ stockout_id = SO-<product_key>-<location_key>-<start date_key>. Source 'WMS'.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pyarrow as pa

@@ -59,7 +59,7 @@ def test_reasons_minutes_and_the_email_funnel():
 
 def test_the_funnel_is_the_walks_recovery_funnel():
     world = tiny_world()
-    for got, walked in zip(email_funnel(world.seed, world.config.carts, CART), recovery_funnel(world, CART)):
+    for got, walked in zip(email_funnel(world.seed, world.config.carts, CART), recovery_funnel(world, CART), strict=True):
         assert np.array_equal(got, walked)
     drawn = abandoned_carts(AbandonmentInputs(world.seed, world.config.carts, DECLARED.abandonment_stage,
                                               DECLARED.abandonment_reason), CART, LOW)

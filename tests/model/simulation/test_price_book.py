@@ -16,7 +16,7 @@ def test_a_price_book_gives_the_worlds_prices():
     product = rng.integers(0, world.n_products, 5000)
     day = rng.integers(0, world.n_days, 5000)
     units = rng.integers(1, 4, 5000)
-    for got, expected in zip(price_terms(book, product, day), price_terms(world, product, day)):
+    for got, expected in zip(price_terms(book, product, day), price_terms(world, product, day), strict=True):
         assert np.array_equal(got, expected)
-    for got, expected in zip(sale_amounts(book, product, day, units), sale_amounts(world, product, day, units)):
+    for got, expected in zip(sale_amounts(book, product, day, units), sale_amounts(world, product, day, units), strict=True):
         assert np.array_equal(got, expected)

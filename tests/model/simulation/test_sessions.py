@@ -46,9 +46,9 @@ def whole() -> Browsing:
 def by_event(found: Browsing) -> dict[tuple[int, int, int], tuple]:
     """Every event by (cart, session code, position): its type, product, dwell, timestamp and value."""
     s, e = found.sessions, found.events
-    keys = zip(s.cart[e.session].tolist(), s.code[e.session].tolist(), e.position.tolist())
-    values = zip(e.type.tolist(), e.product.tolist(), e.dwell.tolist(), e.timestamp.tolist(), e.value.tolist())
-    return dict(zip(keys, values))
+    keys = zip(s.cart[e.session].tolist(), s.code[e.session].tolist(), e.position.tolist(), strict=True)
+    values = zip(e.type.tolist(), e.product.tolist(), e.dwell.tolist(), e.timestamp.tolist(), e.value.tolist(), strict=True)
+    return dict(zip(keys, values, strict=True))
 
 
 def test_events_do_not_depend_on_how_the_carts_are_batched_or_ordered():
