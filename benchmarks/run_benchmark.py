@@ -36,7 +36,6 @@ from retail_synth.spark.delta_tables import (
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import load_contract
 
-
 RESULTS = Path(__file__).resolve().parent / "results"     # one JSON file per run: <date>-<preset>.json
 
 

@@ -22,7 +22,7 @@ from tests.support.simulated_worlds import tiny_world
 
 def traits(days: dict) -> set[tuple]:
     names = [n if n in (BLACK_FRIDAY, CYBER_MONDAY) else None for n in days["holiday_name"]]
-    return set(zip(*(days[f].astype(bool).tolist() for f in DAY_FLAGS), names))
+    return set(zip(*(days[f].astype(bool).tolist() for f in DAY_FLAGS), names, strict=True))
 
 
 def test_every_real_day_is_one_of_every_kind_of_day():
@@ -49,7 +49,7 @@ def test_the_bound_counts_black_friday_and_cyber_monday():
     count = "customers.customer_count=1000000"
     assert resolve(assignments=[count]).customers.customer_count == 1_000_000
     for factor in ("demand.black_friday_demand_factor=10", "demand.cyber_monday_demand_factor=10"):
-        with pytest.raises(ConfigError, match="customers.customer_count.*orders a day"):
+        with pytest.raises(ConfigError, match=r"customers\.customer_count.*orders a day"):
             resolve(assignments=[count, factor])
 
 

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     log4j = args.build_dir / "log4j2-submit.properties"
     log4j.write_text(ERRORS_ONLY_LOG4J)
     command = submit_command(args.master, archive, log4j, spark_options, job_args)
-    return subprocess.run(command, env=submit_environment(args.master)).returncode
+    return subprocess.run(command, check=False, env=submit_environment(args.master)).returncode
 
 
 if __name__ == "__main__":

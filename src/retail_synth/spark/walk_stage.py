@@ -35,6 +35,7 @@ import time
 import numpy as np
 import pyarrow as pa
 from pyspark import StorageLevel
+from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
@@ -63,7 +64,7 @@ RESULT, CART_LINES = "result", "cart_lines"
 
 def pack(value) -> bytes:
     """`value` pickled with its arrays out of band, each LZ4-compressed: no uncompressed copy of it is made."""
-    arrays = []
+    arrays: list[pickle.PickleBuffer] = []
     head = pickle.dumps(value, protocol=5, buffer_callback=arrays.append)
     return pickle.dumps((head, [(a.raw().nbytes, pa.compress(a.raw(), codec="lz4", asbytes=True)) for a in arrays]),
                         protocol=5)
@@ -100,7 +101,7 @@ def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barr
                 for block in mine:
                     # packed one part at a time, each freed once packed: the task peaks with its largest block
                     result = next(results)
-                    lines, result.cart_lines = result.cart_lines, None
+                    lines, result.cart_lines = result.cart_lines, None  # type: ignore[assignment]  # sent as a part of its own
                     rows = [pack(result)]
                     del result
                     rows.append(pack(lines))
@@ -137,7 +138,8 @@ class WalkStage:
         if exchange == "barrier" and tasks < 2:
             exchange = "in_task"
         self.exchange, self.tasks = exchange, (tasks if exchange == "barrier" else 1)
-        self.walked = self.decisions = None
+        self.walked: DataFrame | None = None        # set by walk()
+        self.decisions: DataFrame | None = None     # set by decide_carts()
 
     def walk(self) -> None:
         """Walk every block once and keep the output on the executors."""
@@ -159,8 +161,9 @@ class WalkStage:
     def decide_carts(self) -> None:
         """Fold the walked cart lines into the cart decision table and keep it."""
         started = time.perf_counter()
-        self.decisions = self._decisions().persist(StorageLevel.MEMORY_AND_DISK)
-        carts = self.decisions.count()
+        decisions = self._decisions().persist(StorageLevel.MEMORY_AND_DISK)
+        self.decisions = decisions
+        carts = decisions.count()
         self.seconds["carts"] = round(time.perf_counter() - started, 2)
         self.progress(f"{carts:,} carts decided in {self.seconds['carts']:.1f} s")
 
@@ -196,7 +199,9 @@ class WalkStage:
         lines = self._payloads(CART_LINES).mapInArrow(cart_lines, from_arrow_schema(CART_LINE_SCHEMA))
         return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
 
-    def _payloads(self, part: str):
+    def _payloads(self, part: str) -> DataFrame:
+        if self.walked is None:
+            raise RuntimeError("walk() comes before the walk's payloads are read")
         return self.walked.where(F.col("part") == part).select("payload")
 
     def frame(self, table: str):
@@ -208,6 +213,8 @@ class WalkStage:
                 for batch in batches:
                     yield from produce(batch, etl_timestamp, batch_rows)
 
+            if self.decisions is None:
+                raise RuntimeError("decide_carts() comes before a cart table is formatted")
             return self.decisions.mapInArrow(from_decisions, schema)
         if table not in WALK_TABLES:
             raise ValueError(f"{table} is not made by the walk")

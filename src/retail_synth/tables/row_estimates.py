@@ -74,5 +74,5 @@ def estimated_rows(config: RunConfig) -> dict[str, int]:
     estimates = {}
     for table in WRITTEN_TABLES:
         estimate = load_contract(table).row_estimate
-        estimates[table] = int(round(amounts[estimate.per] * estimate.ratio))
+        estimates[table] = round(float(amounts[estimate.per]) * estimate.ratio)
     return estimates

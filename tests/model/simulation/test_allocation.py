@@ -21,7 +21,8 @@ def test_requests_are_served_in_priority_order_not_input_order():
 
 
 def test_partial_fill_and_lost_attempt():
-    sold, inv = allocate_requests(np.array([0, 0, 0, 1]), np.array([3, 2, 1, 1]), np.array([0.1, 0.2, 0.3, 0.1]), np.array([4, 0]))
+    sold, inv = allocate_requests(np.array([0, 0, 0, 1]), np.array([3, 2, 1, 1]), np.array([0.1, 0.2, 0.3, 0.1]),
+                                  np.array([4, 0]))
     assert sold.tolist() == [3, 1, 0, 0]          # second request partly filled, then nothing left
     assert inv.tolist() == [4, 1, 0, 0]
     assert (sold <= inv).all()

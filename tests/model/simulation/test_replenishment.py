@@ -73,7 +73,7 @@ def test_a_lot_planned_at_the_end_of_a_peak_covers_its_cycle_at_the_peak_rate():
 
 def test_replenishment_arrives_exactly_after_its_lead_time():
     """In transit at the end of a day is exactly what arrives within the next lead-time days."""
-    world, r = tiny_block()
+    _, r = tiny_block()
     for h in range(r.horizon_days):
         d = r.warmup_days + h
         due = np.array([r.arrivals[d + 1:d + 1 + lead, p].sum() for p, lead in enumerate(r.lead_time)])
@@ -82,7 +82,7 @@ def test_replenishment_arrives_exactly_after_its_lead_time():
 
 
 def test_stockout_rate_of_a_tiny_world_is_retail_like():
-    world, r = tiny_block()
+    _, r = tiny_block()
     assert 0.05 <= r.is_stockout.mean() <= 0.10
 
 

@@ -58,7 +58,7 @@ def positions_of(world, result, product, location):
 
 
 def test_no_oversell_and_no_negative_stock():
-    world, r = tiny_block()
+    _, r = tiny_block()
     s = r.sales
     assert (r.on_hand >= 0).all()
     assert (s["quantity_sold"] >= 1).all()

@@ -62,9 +62,9 @@ def easter_sunday(year: int) -> datetime.date:
     g = (b - f + 1) // 3
     h = (19 * a + b - d - g + 15) % 30
     i, k = divmod(c, 4)
-    l = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l) // 451
-    month, day = divmod(h + l - 7 * m + 114, 31)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7     # the algorithm's L
+    m = (a + 11 * h + 22 * weekday) // 451
+    month, day = divmod(h + weekday - 7 * m + 114, 31)
     return datetime.date(year, month, day + 1)
 
 

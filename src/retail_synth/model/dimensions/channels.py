@@ -26,7 +26,7 @@ def channel_keys(codes: ArrayLike) -> np.ndarray:
 
 def build_channel_dim(etl_timestamp: datetime.datetime) -> pa.Table:
     n = len(CHANNELS)
-    columns = list(zip(*CHANNELS))
+    columns = list(zip(*CHANNELS, strict=True))
     return to_arrow_table(
         "gold_channel_dim",
         {

@@ -72,7 +72,7 @@ def build_location_dim(location_count: int, seed: int, etl_timestamp: datetime.d
     outlet = hashing.uniform(seed, "location.outlet", extra) < OUTLET_SHARE
 
     network = [(city_index[code], kind, fmt) for code, kind, fmt in REFERENCE_LOCATIONS]
-    network += [(int(i), "store", "outlet" if o else "standard") for i, o in zip(extra, outlet)]
+    network += [(int(i), "store", "outlet" if o else "standard") for i, o in zip(extra, outlet, strict=True)]
     cities = [CITIES[i] for i, _, _ in network]
     kinds = [kind for _, kind, _ in network]
     formats = [fmt for _, _, fmt in network]
@@ -88,8 +88,8 @@ def build_location_dim(location_count: int, seed: int, etl_timestamp: datetime.d
         "gold_location_dim",
         {
             "location_key": keys.astype(np.int32),
-            "location_id": [location_id(c[0], k) for c, k in zip(cities, kinds)],
-            "location_name": [f"{c[1]} {_NAME_SUFFIX[f or k]}" for c, k, f in zip(cities, kinds, formats)],
+            "location_id": [location_id(c[0], k) for c, k in zip(cities, kinds, strict=True)],
+            "location_name": [f"{c[1]} {_NAME_SUFFIX[f or k]}" for c, k, f in zip(cities, kinds, formats, strict=True)],
             "location_type": kinds,
             "store_format": formats,
             "city": [c[1] for c in cities],

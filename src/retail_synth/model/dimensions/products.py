@@ -89,18 +89,25 @@ MATERIALS = {
     "cotton": ("Cotton", ("100% cotton", "95% cotton, 5% elastane", "60% cotton, 40% polyester"), _TEXTILE_COLOURS, False),
     "organic cotton": ("Organic Cotton", ("100% organic cotton", "95% organic cotton, 5% elastane"), _TEXTILE_COLOURS, True),
     "linen": ("Linen", ("100% linen", "55% linen, 45% cotton"), ("white", "neutral", "blue", "green"), False),
-    "wool": ("Wool", ("100% wool", "80% wool, 20% polyamide"), ("black", "grey", "neutral", "blue", "red", "green", "brown"), False),
+    "wool": ("Wool", ("100% wool", "80% wool, 20% polyamide"),
+        ("black", "grey", "neutral", "blue", "red", "green", "brown"), False),
     "cashmere": ("Cashmere", ("100% cashmere", "90% cashmere, 10% silk"), ("black", "grey", "neutral", "blue", "brown"), False),
-    "silk": ("Silk", ("100% silk", "92% silk, 8% elastane"), ("black", "white", "blue", "red", "pink", "neutral", "green"), False),
+    "silk": ("Silk", ("100% silk", "92% silk, 8% elastane"),
+        ("black", "white", "blue", "red", "pink", "neutral", "green"), False),
     "viscose": ("Viscose", ("100% viscose", "95% viscose, 5% elastane"), _TEXTILE_COLOURS, False),
     "tencel lyocell": ("Tencel", ("100% tencel lyocell", "70% tencel lyocell, 30% organic cotton"), _TEXTILE_COLOURS, True),
-    "recycled polyester": ("Recycled", ("100% recycled polyester", "80% recycled polyester, 20% elastane"), ("black", "blue", "grey", "green", "red"), True),
-    "nylon": ("Nylon", ("100% nylon", "shell: 100% nylon; fill: 100% polyester"), ("black", "blue", "green", "red", "grey"), False),
-    "recycled nylon": ("Recycled Nylon", ("100% recycled nylon", "shell: 100% recycled nylon; fill: 100% recycled polyester"), ("black", "blue", "green", "grey"), True),
-    "denim": ("Denim", ("100% cotton", "99% cotton, 1% elastane", "98% cotton, 2% elastane"), ("blue", "black", "grey", "white"), False),
+    "recycled polyester": ("Recycled", ("100% recycled polyester", "80% recycled polyester, 20% elastane"),
+        ("black", "blue", "grey", "green", "red"), True),
+    "nylon": ("Nylon", ("100% nylon", "shell: 100% nylon; fill: 100% polyester"),
+        ("black", "blue", "green", "red", "grey"), False),
+    "recycled nylon": ("Recycled Nylon", ("100% recycled nylon", "shell: 100% recycled nylon; fill: 100% recycled polyester"),
+        ("black", "blue", "green", "grey"), True),
+    "denim": ("Denim", ("100% cotton", "99% cotton, 1% elastane", "98% cotton, 2% elastane"),
+        ("blue", "black", "grey", "white"), False),
     "leather": ("Leather", ("100% leather", "100% cowhide leather"), ("black", "brown", "neutral"), False),
     "suede": ("Suede", ("100% suede", "100% goat suede"), ("black", "brown", "neutral", "grey"), False),
-    "canvas": ("Canvas", ("100% cotton canvas", "cotton canvas, leather trim"), ("black", "neutral", "blue", "green", "white"), False),
+    "canvas": ("Canvas", ("100% cotton canvas", "cotton canvas, leather trim"),
+        ("black", "neutral", "blue", "green", "white"), False),
     "sterling silver": ("Sterling Silver", ("925 sterling silver",), ("silver",), False),
     "recycled sterling silver": ("Recycled Silver", ("925 recycled sterling silver",), ("silver",), True),
     "gold-plated brass": ("Gold-Plated", ("18k gold plating over brass",), ("gold",), False),
@@ -276,7 +283,7 @@ def _life_cycle_columns(seed: int, keys: np.ndarray, reference_day: datetime.dat
     """Launched within LAUNCH_WINDOW_DAYS before reference_day; (1 - active_share) end inside the horizon."""
     reference = np.datetime64(reference_day, "D")
     launch_date = reference - hashing.integers(seed, "product.launch", 1, LAUNCH_WINDOW_DAYS, keys).astype("timedelta64[D]")
-    discontinued_count = int(round((1 - active_share) * len(keys)))
+    discontinued_count = round((1 - active_share) * len(keys))
     discontinued = np.zeros(len(keys), dtype=bool)
     discontinued[np.argsort(hashing.hash64(seed, "product.discontinued", keys), kind="stable")[:discontinued_count]] = True
     end_offset = hashing.integers(seed, "product.end_of_life", 0, horizon_days - 1, keys)

@@ -13,8 +13,8 @@ the block boundaries and whichever blocks share its task.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
@@ -228,7 +228,7 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
     for index, (lo, hi) in enumerate(blocks):
         parts = kept.pop(index)      # a block's drawn lines are freed once its requests are out
         parts.append(_lift_lines(world, lo, hi))
-        day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts))
+        day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts, strict=True))
         yield _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared))
 
 
@@ -263,7 +263,8 @@ def _basket_lines(world: World, segment: np.ndarray, oid: np.ndarray) -> np.ndar
 def recovery_delay(world: World, cart: np.ndarray) -> np.ndarray:
     """Days from abandonment to the recovering order of each cart (hashed, so every block agrees)."""
     carts = world.config.carts
-    return hashing.integers(world.seed, "carts.recovery_delay", carts.recovery_delay_days_min, carts.recovery_delay_days_max, cart)
+    return hashing.integers(world.seed, "carts.recovery_delay", carts.recovery_delay_days_min,
+                            carts.recovery_delay_days_max, cart)
 
 
 def _with_recovery_copies(world: World, regular: Requests) -> Requests:

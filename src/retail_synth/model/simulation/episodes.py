@@ -29,7 +29,7 @@ def stockout_runs(is_stockout: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     padded[:, 1:-1] = is_stockout.T
     step = np.diff(padded, axis=1)
     pos_start, day_start = np.nonzero(step == 1)
-    pos_end, day_end = np.nonzero(step == -1)
+    _, day_end = np.nonzero(step == -1)
     return pos_start.astype(np.int64), day_start.astype(np.int64), (day_end - 1).astype(np.int64)
 
 

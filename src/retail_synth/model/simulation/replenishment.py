@@ -237,7 +237,8 @@ class Policy:
     phase: np.ndarray             # float64 fixed hashed u for the initial state
     launch_day: np.ndarray        # int32
     end_of_life_day: np.ndarray   # int32
-    table: np.ndarray             # reorder_level_table of stores, then of warehouses and the DC, flattened [kind, lead - lead_min, grid]
+    # reorder_level_table of stores, then of warehouses and the DC, flattened [kind, lead - lead_min, grid]
+    table: np.ndarray
     table_offset: np.ndarray      # int64 where each position's kind starts in `table`
     minimum_lot: np.ndarray       # int64 smallest lot of each position (store presentation stock, or a warehouse case pack)
     lead_min: int

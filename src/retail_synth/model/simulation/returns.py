@@ -36,6 +36,7 @@ def return_draws(world: World, requests: Requests) -> ReturnDraws:
     returned = hashing.uniform(world.seed, "returns.returned", lid) < probability
     return ReturnDraws(
         returned=returned,
-        delay=hashing.integers(world.seed, "returns.delay", returns.restock_delay_days_min, returns.restock_delay_days_max, lid).astype(np.int16),
+        delay=hashing.integers(world.seed, "returns.delay", returns.restock_delay_days_min, returns.restock_delay_days_max,
+                               lid).astype(np.int16),
         exchange=returned & (hashing.uniform(world.seed, "returns.exchange", lid) < returns.exchange_share),
     )

@@ -25,8 +25,9 @@ same rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, fields
-from typing import Callable, Iterator, Sequence, overload
+from typing import overload
 
 import numpy as np
 
@@ -154,7 +155,8 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | No
     With it, other tasks walk the other blocks, and `gather` exchanges cart
     ids with all of them (agree_with_tasks).
     """
-    walks = [BlockWalk(world, lo, hi, requests) for (lo, hi), requests in zip(blocks, demand.blocks_requests(world, blocks))]
+    walks = [BlockWalk(world, lo, hi, requests) for (lo, hi), requests
+             in zip(blocks, demand.blocks_requests(world, blocks), strict=True)]
     if gather is None:
         walk_days(walks, range(world.n_days), NO_CARTS)
     else:
@@ -163,7 +165,7 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | No
         yield walks.pop(0).result()     # popped: a block's state is freed once its result is out
 
 
-def walk_days(walks: list["BlockWalk"], days: range, others_low: np.ndarray) -> np.ndarray:
+def walk_days(walks: list[BlockWalk], days: range, others_low: np.ndarray) -> np.ndarray:
     """Every block, day by day: start of day, serve, review. Returns the shared carts found low here.
 
     A cart is low when a block here finds it low, or when it is in `others_low`
@@ -171,11 +173,11 @@ def walk_days(walks: list["BlockWalk"], days: range, others_low: np.ndarray) -> 
     """
     found = []
     edges = np.searchsorted(demand.order_days(walks[0].world, others_low), range(days.start, days.stop + 1))
-    for day, others_today in zip(days, np.split(others_low[edges[0]:edges[-1]], edges[1:-1] - edges[0])):
+    for day, others_today in zip(days, np.split(others_low[edges[0]:edges[-1]], edges[1:-1] - edges[0]), strict=False):
         for walk in walks:
             walk.start_of_day(day)
         low = [walk.low_carts(day) for walk in walks]
-        found += [walk.carts.shared_among(ids) for walk, ids in zip(walks, low)]
+        found += [walk.carts.shared_among(ids) for walk, ids in zip(walks, low, strict=True)]
         pooled = np.unique(np.concatenate([others_today, *low]))
         for walk in walks:
             walk.serve(day, pooled)
@@ -183,7 +185,7 @@ def walk_days(walks: list["BlockWalk"], days: range, others_low: np.ndarray) -> 
     return np.unique(np.concatenate([NO_CARTS, *found]))
 
 
-def agree_with_tasks(world: World, walks: list["BlockWalk"], gather: Gather, lookahead_days: int) -> None:
+def agree_with_tasks(world: World, walks: list[BlockWalk], gather: Gather, lookahead_days: int) -> None:
     """Walk every day in rounds, agreeing with the other tasks on the flags of the carts they share.
 
     A round walks `lookahead_days` from the first day not yet agreed on. A
@@ -202,7 +204,7 @@ def agree_with_tasks(world: World, walks: list["BlockWalk"], gather: Gather, loo
     saved: dict[int, list[dict]] = {}        # checkpoint day -> every block's state before it
     before, resume = [NO_CARTS], 0           # every task's shared low carts of the round before, this task's first
     while resume < world.n_days:
-        for walk, state in zip(walks, saved.get(resume, ())):
+        for walk, state in zip(walks, saved.get(resume, ()), strict=False):   # nothing saved: nothing to restore
             walk.restore(state)
         span = range(resume, min(resume + lookahead_days, world.n_days))
         others = np.unique(np.concatenate([NO_CARTS, *before[1:]]))
