@@ -139,6 +139,11 @@ def test_rules_across_keys_are_checked_before_spark(tmp_path, capsys, assignment
     assert allowed in line
 
 
+def test_a_section_set_to_an_empty_mapping_is_refused(tmp_path, capsys):
+    line = assert_refused(tmp_path, capsys, "customers.segments", "--set", "customers.segments={}")
+    assert "cannot be emptied" in line
+
+
 def test_an_unknown_scenario_is_refused_with_the_list(tmp_path, capsys):
     status, lines = generate(tmp_path, capsys, "--scenario", "peak")
     assert status == 2 and len(lines) == 1

@@ -91,6 +91,35 @@ def test_realism_ranges_are_set_like_any_key(tmp_path):
     assert strict == RealismRange(0.05, 0.08, "our own target")
 
 
+def _sections(tree: dict, prefix: str = ""):
+    """Every mapping of the tree by its dotted key, but a declaration's weights: a layer gives them whole."""
+    for key, value in tree.items():
+        if isinstance(value, dict) and key != "weights":
+            yield prefix + key
+            yield from _sections(value, f"{prefix}{key}.")
+
+
+@pytest.mark.parametrize("section", sorted(_sections(defaults())))
+def test_a_section_set_to_an_empty_mapping_is_refused_not_ignored(section):
+    """Merged, {} would change nothing and exit 0; every section's keys are fixed, so it cannot be emptied either."""
+    with pytest.raises(ConfigError) as error:
+        resolve(preset="tiny", assignments=[f"{section}={{}}"])
+    assert str(error.value).startswith(f"'{section}' is a section and cannot be emptied: give the keys to change")
+    assert "\n" not in str(error.value)
+
+
+def test_empty_weights_are_refused_by_their_declaration():
+    with pytest.raises(ConfigError, match="'distributions.quantity.weights' must map labels to weights"):
+        resolve(preset="tiny", assignments=["distributions.quantity.weights={}"])
+
+
+def test_an_empty_section_in_a_config_file_is_refused_too(tmp_path):
+    file = tmp_path / "run.yaml"
+    file.write_text("customers:\n  segments: {}\n")
+    with pytest.raises(ConfigError, match="'customers.segments' is a section and cannot be emptied"):
+        resolve(config_file=str(file))
+
+
 def test_unknown_preset_lists_the_presets():
     with pytest.raises(ConfigError, match="presets are: " + ", ".join(preset_names())):
         resolve(preset="huge")

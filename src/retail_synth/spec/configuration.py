@@ -270,6 +270,9 @@ def _merge(base: dict, override: dict, prefix: str = "", declaration: bool = Fal
         elif isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise ConfigError(f"'{dotted}' is a section; give it a mapping, not {_shown(value)}")
+            if not value:       # merged, {} would change nothing; a section's keys are fixed, so it cannot be emptied
+                raise ConfigError(f"'{dotted}' is a section and cannot be emptied: give the keys to change, "
+                                  f"such as '{dotted}.{next(iter(base[key]))}', not {{}}")
             kind = value.get("distribution", base[key].get("distribution"))
             if _is_declaration(base[key]) and isinstance(kind, str) and kind in PARAMETERS \
                     and kind != base[key]["distribution"]:
