@@ -188,5 +188,16 @@ def test_an_impossible_date_in_a_config_file_names_the_key(tmp_path, capsys):
     assert not (tmp_path / "t").exists()
 
 
+def test_a_config_file_is_checked_on_the_preset_it_layers_on(tmp_path, capsys):
+    file = tmp_path / "run.yaml"
+    file.write_text("end_date: 2024-10-01\n")
+    for preset, start in (("tiny", "2024-11-15"), (None, "2024-10-03")):       # --preset tiny, else small
+        status = main(["generate", *(["--preset", preset] if preset else []), "--config", str(file),
+                       "--output", str(tmp_path / "t")])
+        lines = capsys.readouterr().err.splitlines()
+        assert status == 2 and lines == [f"retail-synth: error: 'end_date' (2024-10-01) is before 'start_date' ({start})"]
+    assert not (tmp_path / "t").exists()
+
+
 def test_a_negative_seed_flag_is_refused(tmp_path, capsys):
     assert_refused(tmp_path, capsys, "seed", "--seed", "-1")

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 from retail_synth.spec.configuration import (
+    DEFAULT_PRESET,
     DISTRIBUTION_USES,
     ConfigError,
     defaults,
     describe_presets,
     flatten,
+    load_config,
     parse_assignment,
     preset_names,
     resolve,
@@ -118,6 +120,20 @@ def test_an_empty_section_in_a_config_file_is_refused_too(tmp_path):
     file.write_text("customers:\n  segments: {}\n")
     with pytest.raises(ConfigError, match="'customers.segments' is a section and cannot be emptied"):
         resolve(config_file=str(file))
+
+
+def test_a_config_file_layers_on_the_default_preset_unless_a_preset_is_given(tmp_path):
+    """generate --config FILE changes what FILE says and nothing else: not the default preset's dates or sizes."""
+    file = tmp_path / "discounter.yaml"
+    file.write_text("customers: {customer_count: 2000}\npricing: {promotion_discount_rate: 0.3}\n")
+    for preset in (None, "tiny"):
+        base = resolve(preset=preset or DEFAULT_PRESET)
+        layered = load_config(preset=preset, config_file=str(file))
+        assert (layered.start_date, layered.end_date, layered.products) == (base.start_date, base.end_date, base.products)
+        assert layered.customers.customer_count == 2000 and layered.pricing.promotion_discount_rate == 0.3
+        assert layered.preset == f"{preset or DEFAULT_PRESET}+discounter"
+        assert layered == resolve(preset=preset or DEFAULT_PRESET, config_file=str(file))
+    assert load_config().preset == DEFAULT_PRESET and load_config(preset="tiny").preset == "tiny"
 
 
 def test_unknown_preset_lists_the_presets():

@@ -308,7 +308,7 @@ class RunConfig:
     realism: Realism
     distributions: DistributionParams
     horizon_days: int       # days start_date..end_date, both included
-    preset: str             # the preset, or the config file's stem, or "defaults"
+    preset: str             # the preset, the config file's stem, both as preset+stem, or "defaults"
     scenario_name: str      # the scenario of conf/scenarios (normal-ops unless --scenario)
 
     @property
