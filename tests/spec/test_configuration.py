@@ -3,6 +3,7 @@
 import dataclasses
 import datetime as dt
 import pickle
+import re
 import typing
 from pathlib import Path
 
@@ -134,6 +135,14 @@ def test_a_config_file_layers_on_the_default_preset_unless_a_preset_is_given(tmp
         assert layered.preset == f"{preset or DEFAULT_PRESET}+discounter"
         assert layered == resolve(preset=preset or DEFAULT_PRESET, config_file=str(file))
     assert load_config().preset == DEFAULT_PRESET and load_config(preset="tiny").preset == "tiny"
+
+
+def test_the_outage_nodes_named_in_defaults_yaml_are_the_runs_warehouses_and_dc():
+    from retail_synth.spec.configuration import DEFAULTS_FILE
+    from retail_synth.spec.network import fulfilment_node_ids
+
+    line = next(x for x in DEFAULTS_FILE.read_text().splitlines() if x.strip().startswith("outage_location_id:"))
+    assert re.findall(r"\b[A-Z]{2,3}-[A-Z]{3}-\d{3}\b", line) == list(fulfilment_node_ids())
 
 
 def test_unknown_preset_lists_the_presets():

@@ -225,7 +225,7 @@ class AnomalyParams:
 
 @dataclass(frozen=True)
 class RealismRange:
-    """The published range of one realism figure, and where it comes from (README "Realism scorecard")."""
+    """The published range of one realism figure, and where it comes from (docs/validation.md, "The realism scorecard")."""
 
     value_min: float
     value_max: float
