@@ -44,9 +44,10 @@ BAD_INPUT = (2, "bad input: one line on stderr, nothing touched")
 
 
 def _epilog(examples: list[str], statuses: list[tuple[int, str]]) -> str:
-    return ("examples:\n" + "".join(f"  {e}\n" for e in examples)
-            + "\nexit status:\n" + "".join(f"  {code:<4} {meaning}\n".replace("\n ", "\n" + " " * 7)
-                                            for code, meaning in statuses))
+    """The examples, one a line, then each status with its meaning (a meaning's further lines indented under it)."""
+    lines = ["examples:", *(f"  {e}" for e in examples), "", "exit status:"]
+    lines += [f"  {code:<4} " + meaning.replace("\n", "\n" + " " * 7) for code, meaning in statuses]
+    return "\n".join(lines) + "\n"
 
 
 def _command(commands, name: str, summary: str, description: str, examples: list[str],
@@ -87,14 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
                    "retail-synth validate --output warehouse",
                    "retail-synth COMMAND --help"],
                   [(0, "done"),
-                   (1, ("a run or a load failed (and was rolled back), validate found a failure,\n "
+                   (1, ("a run or a load failed (and was rolled back), validate found a failure,\n"
                         "or a rollback was incomplete")),
                    BAD_INPUT,
                    (130, "interrupted (Ctrl-C or SIGTERM): generate and load roll back first")]),
     )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_generate_command(commands)
+    _add_listing_commands(commands)
+    _add_run_commands(commands)
+    _add_check_commands(commands)
+    _add_exchange_commands(commands)
+    return parser
 
+
+def _add_generate_command(commands) -> None:
     generate = _command(
         commands, "generate", "generate the gold tables",
         "Write the gold tables of one run. Its configuration is the defaults, then the preset\n"
@@ -128,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="print the plan (tables, estimated rows, target, guard verdict) and write nothing")
     generate.add_argument("--quiet", action="store_true", help="no progress display")
 
+
+def _add_listing_commands(commands) -> None:
     _command(commands, "presets", "list the built-in presets and their sizes",
              "List the built-in presets: customers, products, locations, days, inventory rows and the\n"
              "rows a run of each is estimated to write. Give one to generate with --preset NAME.",
@@ -138,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
              ["retail-synth scenarios", "retail-synth generate --preset tiny --scenario supply-disruption"],
              [(0, "listed")])
 
+
+def _add_run_commands(commands) -> None:
+    """The commands about a target's runs: undo one, remove the tables, list them."""
     rollback = _command(
         commands, "rollback", "put the tables of an unfinished run back to their previous versions",
         "Put the tables of an unfinished run (one stopped too hard to roll itself back, such as by\n"
@@ -164,6 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
         ["retail-synth history --output warehouse"], [(0, "listed (also when no run is recorded)"), BAD_INPUT])
     _add_target_arguments(history, "read")
 
+
+def _add_check_commands(commands) -> None:
     validate = _command(
         commands, "validate", "check the written gold tables against the contracts and quickstart "
                               "queries, and score their realism",
@@ -178,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
          (2, "bad input, or no gold tables to check: one line on stderr")])
     _add_target_arguments(validate, "read")
     validate.add_argument("--json", action="store_true", help="print the results as JSON")
+    validate.add_argument("--database", metavar="URL",
+                          help="run the quickstart checks and realism figures on a database 'load' filled instead "
+                               "(--schema: its PostgreSQL schema)")
 
     report = _command(
         commands, "report", "write an HTML report with charts of the written gold tables",
@@ -187,11 +206,6 @@ def build_parser() -> argparse.ArgumentParser:
         [(0, "written"), (2, "bad input, or no gold tables to chart: one line on stderr")])
     _add_target_arguments(report, "read")
     report.add_argument("--out", metavar="FILE", help="the HTML file (default DIR/report.html, or ./report.html for a catalog)")
-    validate.add_argument("--database", metavar="URL",
-                          help="run the quickstart checks and realism figures on a database 'load' filled instead "
-                               "(--schema: its PostgreSQL schema)")
-    _add_exchange_commands(commands)
-    return parser
 
 
 def require_spark(command: str) -> None:
