@@ -70,5 +70,14 @@ report: java install
 benchmark: java install
 	$(PY) benchmarks/run_benchmark.py --preset $(PRESET)
 
+# The tables in $(OUTPUT) go through the guarded `retail-synth clean` (it starts Spark when $(OUTPUT) exists):
+# only the tables retail-synth wrote and its run journal are removed, so `make clean OUTPUT=DIR` never deletes
+# anyone else's tables or files; the folder itself goes only if nothing is left in it. Then the local Spark
+# leftovers (.retail-synth/, spark-warehouse/, metastore_db/, derby.log), .pytest_cache and site/.
 clean:
-	rm -rf $(OUTPUT) .retail-synth spark-warehouse metastore_db derby.log .pytest_cache site
+	@if [ -d "$(OUTPUT)" ]; then \
+	  $(MAKE) --no-print-directory java install && \
+	  $(VENV)/bin/retail-synth clean --output "$(OUTPUT)" --confirm DELETE_RETAIL_SYNTH_TABLES && \
+	  { rmdir "$(OUTPUT)" 2>/dev/null || echo "kept $(OUTPUT): other files are left in it"; }; \
+	fi
+	rm -rf .retail-synth spark-warehouse metastore_db derby.log .pytest_cache site

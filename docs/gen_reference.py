@@ -344,21 +344,47 @@ def _usage(parser: argparse.ArgumentParser) -> str:
             os.environ["COLUMNS"] = previous
 
 
+def _taking(commands: list[tuple[str, str, argparse.ArgumentParser]], flag: str) -> tuple[list[str], str]:
+    """The commands that take `flag`, in the parser's order, and its help text (the same on each)."""
+    actions = {name: a for name, _help, command in commands for a in command._actions if flag in a.option_strings}
+    helps = {a.help for a in actions.values()}
+    if len(helps) != 1:
+        raise SystemExit(f"{flag} has {len(helps)} help texts across commands: give it one, shared")
+    return list(actions), helps.pop()
+
+
+def _description(command: argparse.ArgumentParser, help_: str) -> str:
+    """The command's description as one paragraph (its --help wraps it by hand), else its summary."""
+    text = " ".join((command.description or "").split()) or help_[:1].upper() + help_[1:] + "."
+    return inline(text)
+
+
+def _remote_section(commands: list[tuple[str, str, argparse.ArgumentParser]]) -> str:
+    names, help_ = _taking(commands, "--remote")
+    return ("\n## Spark Connect: --remote\n\n"
+            f"These commands take `--remote URL`: {', '.join(f'[{n}](#{n})' for n in names)}. "
+            f"On each it means: {inline(help_)}. The flag wins over `$SPARK_REMOTE`.\n")
+
+
 def cli_page() -> str:
     parser = build_parser()
     commands = _commands(parser)
     out = [BANNER.format(source="retail_synth.cli.main.build_parser()"),
            "# Command line\n\n",
            (f"{inline(parser.description or '')} Every command and flag of `retail-synth`, as its parser declares "
-            "them; [The command line](../cli.md) shows them at work.\n\n"),
-           "```text\n" + _usage(parser) + "\n```\n\n",
-           table(["command", "what it does"], [[f"[{name}](#{name})", inline(help_)] for name, help_, _ in commands])]
+            "them, with the examples and exit statuses its `--help` prints; [The command line](../cli.md) shows "
+            "them at work.\n\n"),
+           "```text\n" + _usage(parser) + "\n\n" + (parser.epilog or "") + "```\n\n",
+           table(["command", "what it does"], [[f"[{name}](#{name})", inline(help_)] for name, help_, _ in commands]),
+           _remote_section(commands)]
     for name, help_, command in commands:
-        out.append(f"\n## {name}\n\n{inline(help_[:1].upper() + help_[1:])}.\n\n")
+        out.append(f"\n## {name}\n\n{_description(command, help_)}\n\n")
         out.append("```text\n" + _usage(command) + "\n```\n\n")
         rows = _option_rows(command)
         if rows:
-            out.append(table(["flag", "meaning", "notes"], rows))
+            out.append(table(["flag", "meaning", "notes"], rows) + "\n")
+        if command.epilog:
+            out.append("```text\n" + command.epilog + "```\n")
     return "".join(out)
 
 

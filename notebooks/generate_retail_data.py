@@ -5,7 +5,8 @@
 # MAGIC `<catalog>.<schema>.gold_*` through `retail_synth.generate`, the same guarded job as `retail-synth generate`:
 # MAGIC a protected name (`prod`, `live`, ...) or tables retail-synth did not write are refused before any write.
 # MAGIC It uses the Spark session it is given (`spark` on Databricks, Spark Connect on serverless).
-# MAGIC Outside Databricks the widgets fall back to their defaults, so this file also runs as a plain script.
+# MAGIC Outside Databricks the widgets fall back to their defaults (the catalog to `spark_catalog`, the embedded
+# MAGIC session's), so this file also runs as a plain script.
 
 # COMMAND ----------
 
@@ -25,13 +26,15 @@ sys.path.insert(0, str(NOTEBOOK_DIR.parent / "src"))
 import retail_synth
 from retail_synth.spec.configuration import DEFAULT_PRESET
 
-# The defaults of `retail-synth generate` (no --preset, no --seed); the CLI has no default catalog.
+# The defaults of `retail-synth generate` (no --preset, no --seed), and the bundle's catalog and schema
+# (databricks.yml's variables); the CLI has no default catalog.
 WIDGET_DEFAULTS = {
     "preset": DEFAULT_PRESET,
     "seed": str(retail_synth.load_config(preset=DEFAULT_PRESET).seed),
-    "catalog": "spark_catalog",
+    "catalog": "main",
     "schema": "retail_synth",
 }
+LOCAL_CATALOG = "spark_catalog"     # outside Databricks: the embedded session's only catalog
 
 
 def widget_values() -> dict:
@@ -39,7 +42,7 @@ def widget_values() -> dict:
     try:
         widgets = dbutils.widgets  # defined by Databricks
     except NameError:
-        return dict(WIDGET_DEFAULTS)
+        return dict(WIDGET_DEFAULTS, catalog=LOCAL_CATALOG)
     for name, default in WIDGET_DEFAULTS.items():
         widgets.text(name, default)
     return {name: widgets.get(name) for name in WIDGET_DEFAULTS}

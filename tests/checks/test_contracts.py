@@ -21,7 +21,7 @@ REFERENCE_TABLES = {
     "gold_cart_abandonment_fact", "gold_customer_event_fact", "gold_demand_forecast_fact",
     "gold_customer_product_affinity_agg", "gold_size_fit_bridge", "gold_inventory_movement_fact",
 }
-SCENARIO_TABLES = {"gold_anomaly_label"}      # the labels of injected anomalies (README, Scenarios and anomalies)
+SCENARIO_TABLES = {"gold_anomaly_label"}      # the labels of injected anomalies (docs/scenarios.md, gold_anomaly_label)
 
 
 def test_every_reference_table_has_a_contract():

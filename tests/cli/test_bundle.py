@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib
+import re
 
 import pytest
 import tomllib
@@ -31,13 +32,19 @@ def _options(command: str) -> set[str]:
     return {option for action in subparser._actions for option in action.option_strings}
 
 
-def _notebook_widgets() -> list[str]:
-    """The widget names of the notebook: the keys of its WIDGET_DEFAULTS."""
+def _notebook_widget_defaults() -> dict[str, object]:
+    """The notebook's WIDGET_DEFAULTS: each widget name with its default where it is a literal (else None)."""
     tree = ast.parse((dab.ROOT / "notebooks" / "generate_retail_data.py").read_text())
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "WIDGET_DEFAULTS" for t in node.targets):
-            return [key.value for key in node.value.keys]
+            return {key.value: value.value if isinstance(value, ast.Constant) else None
+                    for key, value in zip(node.value.keys, node.value.values)}
     raise AssertionError("the notebook defines no WIDGET_DEFAULTS")
+
+
+def _notebook_widgets() -> list[str]:
+    """The widget names of the notebook: the keys of its WIDGET_DEFAULTS."""
+    return list(_notebook_widget_defaults())
 
 
 def test_wheel_tasks_call_the_console_entry_point_of_this_package():
@@ -121,3 +128,24 @@ def test_classic_target_runs_every_task_on_its_job_cluster_with_the_wheel():
 def test_the_bundle_builds_the_wheel_with_make_dist():
     artifacts = dab.bundle()["artifacts"]
     assert [a["build"] for a in artifacts.values() if a["type"] == "whl"] == ["make dist"]
+
+
+def test_the_notebook_defaults_to_the_bundles_catalog_and_schema():
+    variables = dab.bundle()["variables"]
+    widgets = _notebook_widget_defaults()
+    assert (widgets["catalog"], widgets["schema"]) == (variables["catalog"]["default"], variables["schema"]["default"])
+
+
+def test_every_bundle_variable_used_is_declared_with_a_default():
+    variables = dab.bundle()["variables"]
+    used = {name for path in [dab.BUNDLE_FILE, *dab.resource_files()]
+            for name in re.findall(r"\$\{var\.(\w+)\}", path.read_text())}
+    assert used and used <= set(variables)
+    assert all("default" in spec and spec.get("description") for spec in variables.values())
+
+
+def test_the_classic_node_type_is_a_variable_naming_each_clouds_equivalent():
+    cluster = dab.target_job("classic")["job_clusters"][0]["new_cluster"]
+    assert cluster["node_type_id"] == "${var.node_type}"
+    description = dab.bundle()["variables"]["node_type"]["description"]
+    assert all(word in description for word in ("AWS", "Azure", "GCP"))

@@ -139,6 +139,11 @@ def test_rules_across_keys_are_checked_before_spark(tmp_path, capsys, assignment
     assert allowed in line
 
 
+def test_a_section_set_to_an_empty_mapping_is_refused(tmp_path, capsys):
+    line = assert_refused(tmp_path, capsys, "customers.segments", "--set", "customers.segments={}")
+    assert "cannot be emptied" in line
+
+
 def test_an_unknown_scenario_is_refused_with_the_list(tmp_path, capsys):
     status, lines = generate(tmp_path, capsys, "--scenario", "peak")
     assert status == 2 and len(lines) == 1
@@ -180,6 +185,17 @@ def test_an_impossible_date_in_a_config_file_names_the_key(tmp_path, capsys):
     status = main(["generate", "--config", str(file), "--output", str(tmp_path / "t")])
     lines = capsys.readouterr().err.splitlines()
     assert status == 2 and len(lines) == 1 and "'start_date' must be a date" in lines[0]
+    assert not (tmp_path / "t").exists()
+
+
+def test_a_config_file_is_checked_on_the_preset_it_layers_on(tmp_path, capsys):
+    file = tmp_path / "run.yaml"
+    file.write_text("end_date: 2024-10-01\n")
+    for preset, start in (("tiny", "2024-11-15"), (None, "2024-10-03")):       # --preset tiny, else small
+        status = main(["generate", *(["--preset", preset] if preset else []), "--config", str(file),
+                       "--output", str(tmp_path / "t")])
+        lines = capsys.readouterr().err.splitlines()
+        assert status == 2 and lines == [f"retail-synth: error: 'end_date' (2024-10-01) is before 'start_date' ({start})"]
     assert not (tmp_path / "t").exists()
 
 

@@ -88,7 +88,7 @@ class _Widgets:
 
 
 def test_notebook_widgets_default_to_the_cli_defaults_and_it_uses_the_session_it_is_given(spark):
-    widgets = _Widgets({"preset": "tiny", "schema": "retail_synth_notebook"})
+    widgets = _Widgets({"preset": "tiny", "catalog": "spark_catalog", "schema": "retail_synth_notebook"})
     namespace = runpy.run_path(str(ROOT / "notebooks" / "generate_retail_data.py"), run_name="__main__",
                                init_globals={"spark": spark, "dbutils": type("DBUtils", (), {"widgets": widgets})})
     assert widgets.declared == namespace["WIDGET_DEFAULTS"]

@@ -73,7 +73,7 @@ def test_export_refuses_a_folder_of_other_files(capsys, warehouse, tmp_path):
     assert "not empty" in refused(capsys, "export", "--output", warehouse, "--format", "csv", "--to", str(tmp_path / "out"))
 
 
-def test_journeys_needs_at_least_one_scenario(capsys, warehouse, tmp_path):
+def test_journeys_needs_at_least_one_journey(capsys, warehouse, tmp_path):
     assert "--per-workflow 0" in refused(capsys, "journeys", "--output", warehouse, "--to", str(tmp_path / "j"),
                                          "--per-workflow", "0")
     assert not (tmp_path / "j").exists()

@@ -34,6 +34,8 @@ def wheel(tmp_path) -> Path:
 @pytest.mark.parametrize("job_args, expected", [
     (["generate", "--preset", "enormous"], "unknown preset 'enormous'"),
     (["generate", "--set", "customers.customer_count=-3"], "customers.customer_count"),
+    (["generate", "--scenario", "peak"], "unknown scenario 'peak'"),
+    (["generate", "--preset", "tiny", "--config", "missing.yaml"], "config file 'missing.yaml' does not exist"),
     (["validate", "--output", "x", "--catalog", "c", "--schema", "s"], "either --output"),
     ([], "give a retail-synth command"),
 ])

@@ -33,29 +33,29 @@ def test_every_workflow_has_the_issue_format_and_the_index_lists_it(journeys):
     assert [w["name"] for w in index["workflows"]] == list(WORKFLOWS)
     for entry in index["workflows"]:
         doc = yaml.safe_load((journeys / entry["file"]).read_text())
-        assert list(doc) == ["workflow", "scenario_count", "scenarios"] and doc["workflow"] == entry["name"]
-        assert doc["scenario_count"] == entry["scenario_count"] == len(doc["scenarios"]) == 3
-        assert set(entry["entities"]) == {s["table"] for sc in doc["scenarios"] for s in sc["steps"]}
-        for scenario in doc["scenarios"]:
-            assert list(scenario) == ["id", "customer_key", "started_at", "ended_at", "steps"]
-            assert all(list(step) == ["step", "table", "key", "at"] for step in scenario["steps"])
+        assert list(doc) == ["workflow", "journey_count", "journeys"] and doc["workflow"] == entry["name"]
+        assert doc["journey_count"] == entry["journey_count"] == len(doc["journeys"]) == 3
+        assert set(entry["entities"]) == {s["table"] for j in doc["journeys"] for s in j["steps"]}
+        for journey in doc["journeys"]:
+            assert list(journey) == ["id", "customer_key", "started_at", "ended_at", "steps"]
+            assert all(list(step) == ["step", "table", "key", "at"] for step in journey["steps"])
 
 
 def test_steps_are_in_time_order_between_start_and_end(journeys):
     for doc in documents(journeys).values():
-        for scenario in doc["scenarios"]:
-            times = [step["at"] for step in scenario["steps"]]
-            assert times == sorted(times), scenario["id"]
-            assert (scenario["started_at"], scenario["ended_at"]) == (times[0], times[-1])
-            assert len(scenario["steps"]) >= 3, scenario["id"]
+        for journey in doc["journeys"]:
+            times = [step["at"] for step in journey["steps"]]
+            assert times == sorted(times), journey["id"]
+            assert (journey["started_at"], journey["ended_at"]) == (times[0], times[-1])
+            assert len(journey["steps"]) >= 3, journey["id"]
 
 
 def test_every_key_finds_exactly_one_row_of_its_customer_on_its_day(spark, tiny_run, journeys):
     steps = defaultdict(list)
     for doc in documents(journeys).values():
-        for scenario in doc["scenarios"]:
-            for step in scenario["steps"]:
-                steps[step["table"]].append((scenario["customer_key"], step))
+        for journey in doc["journeys"]:
+            for step in journey["steps"]:
+                steps[step["table"]].append((journey["customer_key"], step))
     assert set(steps) >= {"gold_customer_event_fact", "gold_sales_fact", "gold_cart_abandonment_fact",
                           "gold_stockout_events", "gold_inventory_fact", "gold_inventory_movement_fact"}
     for table, found in steps.items():

@@ -45,7 +45,7 @@ def test_every_label_matches_its_facts(spark, heavy_run):
 
 
 def test_a_shrinkage_label_joins_to_its_write_off(spark, heavy_run):
-    """The README's join from a label to the movement it describes."""
+    """The join from a label to the movement it describes, as docs/scenarios.md shows it."""
     for table in ("gold_anomaly_label", "gold_inventory_movement_fact"):
         heavy_run.read(spark, table).createOrReplaceTempView(table)
     rows = spark.sql("""

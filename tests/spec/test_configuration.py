@@ -3,17 +3,20 @@
 import dataclasses
 import datetime as dt
 import pickle
+import re
 import typing
 from pathlib import Path
 
 import pytest
 
 from retail_synth.spec.configuration import (
+    DEFAULT_PRESET,
     DISTRIBUTION_USES,
     ConfigError,
     defaults,
     describe_presets,
     flatten,
+    load_config,
     parse_assignment,
     preset_names,
     resolve,
@@ -89,6 +92,57 @@ def test_realism_ranges_are_set_like_any_key(tmp_path):
     layer.write_text("realism:\n  stockout_rate: {value_max: 0.08, source: our own target}\n")
     strict = resolve(config_file=str(layer)).realism["stockout_rate"]
     assert strict == RealismRange(0.05, 0.08, "our own target")
+
+
+def _sections(tree: dict, prefix: str = ""):
+    """Every mapping of the tree by its dotted key, but a declaration's weights: a layer gives them whole."""
+    for key, value in tree.items():
+        if isinstance(value, dict) and key != "weights":
+            yield prefix + key
+            yield from _sections(value, f"{prefix}{key}.")
+
+
+@pytest.mark.parametrize("section", sorted(_sections(defaults())))
+def test_a_section_set_to_an_empty_mapping_is_refused_not_ignored(section):
+    """Merged, {} would change nothing and exit 0; every section's keys are fixed, so it cannot be emptied either."""
+    with pytest.raises(ConfigError) as error:
+        resolve(preset="tiny", assignments=[f"{section}={{}}"])
+    assert str(error.value).startswith(f"'{section}' is a section and cannot be emptied: give the keys to change")
+    assert "\n" not in str(error.value)
+
+
+def test_empty_weights_are_refused_by_their_declaration():
+    with pytest.raises(ConfigError, match="'distributions.quantity.weights' must map labels to weights"):
+        resolve(preset="tiny", assignments=["distributions.quantity.weights={}"])
+
+
+def test_an_empty_section_in_a_config_file_is_refused_too(tmp_path):
+    file = tmp_path / "run.yaml"
+    file.write_text("customers:\n  segments: {}\n")
+    with pytest.raises(ConfigError, match="'customers.segments' is a section and cannot be emptied"):
+        resolve(config_file=str(file))
+
+
+def test_a_config_file_layers_on_the_default_preset_unless_a_preset_is_given(tmp_path):
+    """generate --config FILE changes what FILE says and nothing else: not the default preset's dates or sizes."""
+    file = tmp_path / "discounter.yaml"
+    file.write_text("customers: {customer_count: 2000}\npricing: {promotion_discount_rate: 0.3}\n")
+    for preset in (None, "tiny"):
+        base = resolve(preset=preset or DEFAULT_PRESET)
+        layered = load_config(preset=preset, config_file=str(file))
+        assert (layered.start_date, layered.end_date, layered.products) == (base.start_date, base.end_date, base.products)
+        assert layered.customers.customer_count == 2000 and layered.pricing.promotion_discount_rate == 0.3
+        assert layered.preset == f"{preset or DEFAULT_PRESET}+discounter"
+        assert layered == resolve(preset=preset or DEFAULT_PRESET, config_file=str(file))
+    assert load_config().preset == DEFAULT_PRESET and load_config(preset="tiny").preset == "tiny"
+
+
+def test_the_outage_nodes_named_in_defaults_yaml_are_the_runs_warehouses_and_dc():
+    from retail_synth.spec.configuration import DEFAULTS_FILE
+    from retail_synth.spec.network import fulfilment_node_ids
+
+    line = next(x for x in DEFAULTS_FILE.read_text().splitlines() if x.strip().startswith("outage_location_id:"))
+    assert re.findall(r"\b[A-Z]{2,3}-[A-Z]{3}-\d{3}\b", line) == list(fulfilment_node_ids())
 
 
 def test_unknown_preset_lists_the_presets():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import json
 import signal
 import sys
@@ -26,6 +27,7 @@ from retail_synth.spec.configuration import (
 )
 
 CLEAN_TOKEN = "DELETE_RETAIL_SYNTH_TABLES"
+SPARK_EXTRA = 'pip install "retail-synth[spark]"'
 
 
 class UsageError(Exception):
@@ -37,67 +39,187 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", metavar="DIR", help="write path-based Delta tables at DIR/<table> (default ./warehouse)")
-    parser.add_argument("--catalog", metavar="C", help="write managed tables C.S.<table> (with --schema)")
-    parser.add_argument("--schema", metavar="S", help="schema of the managed tables (with --catalog)")
+# The last lines of a command's --help: examples, then its exit statuses, as the command returns them.
+BAD_INPUT = (2, "bad input: one line on stderr, nothing touched")
+
+
+def _epilog(examples: list[str], statuses: list[tuple[int, str]]) -> str:
+    """The examples, one a line, then each status with its meaning (a meaning's further lines indented under it)."""
+    lines = ["examples:", *(f"  {e}" for e in examples), "", "exit status:"]
+    lines += [f"  {code:<4} " + meaning.replace("\n", "\n" + " " * 7) for code, meaning in statuses]
+    return "\n".join(lines) + "\n"
+
+
+def _command(commands, name: str, summary: str, description: str, examples: list[str],
+             statuses: list[tuple[int, str]]) -> argparse.ArgumentParser:
+    """A subcommand whose --help says what it does, shows it at work and lists its exit statuses."""
+    return commands.add_parser(name, help=summary, description=description, epilog=_epilog(examples, statuses),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _add_remote_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--remote", metavar="URL",
         help="run over Spark Connect: sc://host:port, or local[N] to start a local server (default: $SPARK_REMOTE)",
     )
 
 
+def _add_target_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
+    """--output, or --catalog with --schema, and --remote; `verb` says what the command does to the tables."""
+    parser.add_argument("--output", metavar="DIR", help=f"{verb} path-based Delta tables at DIR/<table> (default ./warehouse)")
+    parser.add_argument("--catalog", metavar="C", help=f"{verb} managed tables C.S.<table> (with --schema)")
+    parser.add_argument("--schema", metavar="S", help="schema of the managed tables (with --catalog)")
+    _add_remote_argument(parser)
+
+
+def _add_source_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """The path target a command reads (load, journeys)."""
+    parser.add_argument("--output", metavar="DIR", help=f"read path-based Delta tables at DIR/<table> (default ./warehouse): {what}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="retail-synth", description="Inventory-consistent synthetic retail star schema in Delta Lake.")
+    parser = _Parser(
+        prog="retail-synth", description="Inventory-consistent synthetic retail star schema in Delta Lake.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=("A command line that starts with a flag is a generate: retail-synth --preset tiny.\n"
+                "Every command but presets and scenarios runs on Spark: pip install \"retail-synth[spark]\".\n\n")
+        + _epilog(["retail-synth presets",
+                   "retail-synth generate --preset tiny --output warehouse",
+                   "retail-synth validate --output warehouse",
+                   "retail-synth COMMAND --help"],
+                  [(0, "done"),
+                   (1, ("a run or a load failed (and was rolled back), validate found a failure,\n"
+                        "or a rollback was incomplete")),
+                   BAD_INPUT,
+                   (130, "interrupted (Ctrl-C or SIGTERM): generate and load roll back first")]),
+    )
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_generate_command(commands)
+    _add_listing_commands(commands)
+    _add_run_commands(commands)
+    _add_check_commands(commands)
+    _add_exchange_commands(commands)
+    return parser
 
-    generate = commands.add_parser("generate", help="generate the gold tables")
-    source = generate.add_mutually_exclusive_group()
-    source.add_argument("--preset", help=f"a preset of conf/presets (default: {DEFAULT_PRESET})")
-    source.add_argument("--config", metavar="FILE", help="a YAML file overriding conf/defaults.yaml")
+
+def _add_generate_command(commands) -> None:
+    generate = _command(
+        commands, "generate", "generate the gold tables",
+        "Write the gold tables of one run. Its configuration is the defaults, then the preset\n"
+        "(--preset, default small), then a --config file, then the scenario, then each --set, then\n"
+        "--seed. Every input is checked before Spark starts, and a target that looks protected or\n"
+        "holds tables retail-synth did not write is refused.",
+        ["retail-synth generate --preset tiny --output warehouse",
+         "retail-synth generate --preset small --scenario peak-season --seed 7",
+         "retail-synth generate --config discounter.yaml --set customers.customer_count=2000 --dry-run",
+         "retail-synth generate --catalog main --schema retail --remote sc://host:15002"],
+        [(0, "written (with --dry-run: the plan printed, nothing written)"),
+         (1, "the run failed: every table it had replaced was put back"),
+         (2, "bad input, or a target the guard refuses: one line on stderr, nothing written"),
+         (130, "interrupted (Ctrl-C or SIGTERM): every table it had replaced was put back")])
+    generate.add_argument("--preset",
+                          help=f"a built-in preset (list them with `retail-synth presets`; default: {DEFAULT_PRESET})")
+    generate.add_argument("--config", metavar="FILE",
+                          help="a YAML file of settings, layered on the preset (on --preset, else on "
+                               f"{DEFAULT_PRESET})")
     generate.add_argument("--seed", type=int, help="random seed (default from the config)")
-    generate.add_argument("--scenario", help="a scenario of conf/scenarios, combined with the preset (default: normal-ops)")
+    generate.add_argument("--scenario", help="a built-in scenario, layered on the preset and --config "
+                                             "(list them with `retail-synth scenarios`; default: normal-ops)")
     generate.add_argument(
         "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
         help="override one setting, e.g. --set customers.customer_count=1000 (repeatable)",
     )
-    _add_target_arguments(generate)
+    _add_target_arguments(generate, "write")
     generate.add_argument("--force", action="store_true",
                           help="write even where the target holds foreign tables or matches a protected name")
     generate.add_argument("--dry-run", action="store_true",
                           help="print the plan (tables, estimated rows, target, guard verdict) and write nothing")
     generate.add_argument("--quiet", action="store_true", help="no progress display")
 
-    commands.add_parser("presets", help="list the presets and their sizes")
-    commands.add_parser("scenarios", help="list the scenarios, what each changes and what validate promises for it")
 
-    rollback = commands.add_parser("rollback", help="put the tables of an unfinished run back to their previous versions")
-    _add_target_arguments(rollback)
+def _add_listing_commands(commands) -> None:
+    _command(commands, "presets", "list the built-in presets and their sizes",
+             "List the built-in presets: customers, products, locations, days, inventory rows and the\n"
+             "rows a run of each is estimated to write. Give one to generate with --preset NAME.",
+             ["retail-synth presets", "retail-synth generate --preset medium"], [(0, "listed")])
+    _command(commands, "scenarios", "list the built-in scenarios, what each changes and what validate promises for it",
+             "List the built-in scenarios, the scenario each one extends and every setting it changes.\n"
+             "Give one to generate with --scenario NAME: it combines with any preset.",
+             ["retail-synth scenarios", "retail-synth generate --preset tiny --scenario supply-disruption"],
+             [(0, "listed")])
 
-    clean = commands.add_parser("clean", help="list, and with --confirm remove, the tables retail-synth wrote")
-    _add_target_arguments(clean)
+
+def _add_run_commands(commands) -> None:
+    """The commands about a target's runs: undo one, remove the tables, list them."""
+    rollback = _command(
+        commands, "rollback", "put the tables of an unfinished run back to their previous versions",
+        "Put the tables of an unfinished run (one stopped too hard to roll itself back, such as by\n"
+        "SIGKILL) back to their versions before it. A target whose last run finished is left as it is.",
+        ["retail-synth rollback --output warehouse", "retail-synth rollback --catalog main --schema retail"],
+        [(0, "rolled back, or nothing to roll back"),
+         (1, "the rollback was incomplete: the line says what is left"), BAD_INPUT])
+    _add_target_arguments(rollback, "roll back")
+
+    clean = _command(
+        commands, "clean", "list, and with --confirm remove, the tables retail-synth wrote",
+        "List the tables retail-synth wrote to a target; with --confirm, remove them and the run\n"
+        "journal. Tables it did not write, and other files, are never touched.",
+        ["retail-synth clean --output warehouse",
+         f"retail-synth clean --output warehouse --confirm {CLEAN_TOKEN}"],
+        [(0, "removed"), (2, "no --confirm (or a wrong token): the tables listed, nothing removed; or bad input")])
+    _add_target_arguments(clean, "remove")
     clean.add_argument("--confirm", metavar="TOKEN", help=f"remove them: give {CLEAN_TOKEN}")
 
-    history = commands.add_parser("history", help="list the runs recorded in a target")
-    _add_target_arguments(history)
+    history = _command(
+        commands, "history", "list the runs recorded in a target",
+        "List the runs recorded in a target's run journal: run id, preset, seed, scenario, start,\n"
+        "end, status and rows.",
+        ["retail-synth history --output warehouse"], [(0, "listed (also when no run is recorded)"), BAD_INPUT])
+    _add_target_arguments(history, "read")
 
-    validate = commands.add_parser("validate", help="check the written gold tables against the contracts and quickstart "
-                                                   "queries, and score their realism")
-    _add_target_arguments(validate)
+
+def _add_check_commands(commands) -> None:
+    validate = _command(
+        commands, "validate", "check the written gold tables against the contracts and quickstart "
+                              "queries, and score their realism",
+        "Check a target's gold tables against their contracts (schema, keys, row checks), the\n"
+        "quickstart SQL checks and the run's scenario promises, and score the realism figures\n"
+        "against published ranges. WARN and TOO_SMALL are not failures. With --database, run the\n"
+        "quickstart checks and realism figures on a database that `load` filled.",
+        ["retail-synth validate --output warehouse",
+         "retail-synth validate --catalog main --schema retail --json",
+         "retail-synth validate --database duckdb:///retail.duckdb"],
+        [(0, "nothing failed"), (1, "a check failed"),
+         (2, "bad input, or no gold tables to check: one line on stderr")])
+    _add_target_arguments(validate, "read")
     validate.add_argument("--json", action="store_true", help="print the results as JSON")
-
-    report = commands.add_parser("report", help="write an HTML report with charts of the written gold tables")
-    _add_target_arguments(report)
-    report.add_argument("--out", metavar="FILE", help="the HTML file (default DIR/report.html, or ./report.html for a catalog)")
     validate.add_argument("--database", metavar="URL",
                           help="run the quickstart checks and realism figures on a database 'load' filled instead "
                                "(--schema: its PostgreSQL schema)")
-    _add_exchange_commands(commands)
-    return parser
+
+    report = _command(
+        commands, "report", "write an HTML report with charts of the written gold tables",
+        "Write one self-contained HTML page of charts of a target's gold tables (the tables\n"
+        "are only read).",
+        ["retail-synth report --output warehouse", "retail-synth report --output warehouse --out /tmp/retail.html"],
+        [(0, "written"), (2, "bad input, or no gold tables to chart: one line on stderr")])
+    _add_target_arguments(report, "read")
+    report.add_argument("--out", metavar="FILE", help="the HTML file (default DIR/report.html, or ./report.html for a catalog)")
+
+
+def require_spark(command: str) -> None:
+    """Spark is the `spark` extra: a wheel installed without it gets one line naming the extra, not a traceback."""
+    try:
+        installed = importlib.util.find_spec("pyspark") is not None
+    except (ImportError, ValueError):       # a finder that refuses it, or a module left half-imported
+        installed = False
+    if not installed:
+        raise UsageError(f"{command} needs PySpark, which is not installed: {SPARK_EXTRA}")
 
 
 def target_from(args):
+    require_spark(args.command)             # Target lives in the spark layer: every command that has one needs Spark
     from retail_synth.spark.delta_tables import Target, TargetError
 
     try:
@@ -205,9 +327,9 @@ def _print_summary(summary) -> None:
 
 def _existing_target(args):
     """The target to read; a path target without any table is an error before Spark starts."""
+    target = target_from(args)
     from retail_synth.spark.run_journal import RUN_MARKER
 
-    target = target_from(args)
     if target.is_path:
         folder = Path(target.output_dir)
         if not (folder / RUN_MARKER).is_file() and not any(folder.glob("gold_*/_delta_log")):
@@ -331,8 +453,14 @@ def _add_exchange_commands(commands) -> None:
     from retail_synth.io.export import COMPRESSIONS, FORMATS
     from retail_synth.spec.database_url import ALLOWED
 
-    export = commands.add_parser("export", help="write the gold tables as Parquet, CSV or JSON files with a manifest")
-    _add_target_arguments(export)
+    export = _command(
+        commands, "export", "write the gold tables as Parquet, CSV or JSON files with a manifest",
+        "Write a target's gold tables as Parquet, CSV or JSON-lines files, one folder per table,\n"
+        "and manifest.json (each table's files, rows and columns). The tables are only read.",
+        ["retail-synth export --output warehouse --format parquet --to /tmp/retail-files",
+         "retail-synth export --output warehouse --format csv --tables gold_sales_fact --single-file --to /tmp/sales"],
+        [(0, "exported"), (2, "bad input (such as a --to folder holding other files): one line on stderr")])
+    _add_target_arguments(export, "read")
     export.add_argument("--format", required=True, choices=FORMATS, help="file format")
     export.add_argument("--to", required=True, metavar="FOLDER", help="one folder per table and manifest.json go here")
     export.add_argument("--tables", metavar="T,...", help="only these tables (default: every gold table of the target)")
@@ -340,19 +468,36 @@ def _add_exchange_commands(commands) -> None:
     export.add_argument("--compression", metavar="C",
                         help="; ".join(f"{f}: {', '.join(c)}" for f, c in COMPRESSIONS.items()) + " (default: the first)")
 
-    load = commands.add_parser("load", help="load the gold tables into PostgreSQL, SQLite or DuckDB in one transaction")
-    load.add_argument("--output", metavar="DIR", help="the Delta tables to load (default ./warehouse)")
+    load = _command(
+        commands, "load", "load the gold tables into PostgreSQL, SQLite or DuckDB in one transaction",
+        "Load the gold tables of a path target into PostgreSQL, SQLite or DuckDB in one\n"
+        "transaction, with tables and keys from the contracts. It commits only when every table's\n"
+        "row count equals Delta's; a failure or Ctrl-C leaves nothing of it in the database.",
+        ["retail-synth load --output warehouse --to duckdb:///retail.duckdb",
+         "retail-synth load --output warehouse --to postgresql://me@localhost/retail --schema retail --replace"],
+        [(0, "committed"), (1, "the load failed: rolled back, nothing of it stays in the database"),
+         (2, "bad input, or the database already holds retail-synth tables (see --replace)"),
+         (130, "interrupted (Ctrl-C or SIGTERM): rolled back")])
+    _add_source_argument(load, "the tables to load")
     load.add_argument("--to", required=True, metavar="URL", help=ALLOWED)
     load.add_argument("--schema", metavar="S", help="PostgreSQL schema to create the tables in (default: the current one)")
     load.add_argument("--replace", action="store_true", help="drop retail-synth's tables already in the database first (only those)")
     load.add_argument("--quiet", action="store_true", help="no progress display")
-    load.add_argument("--remote", metavar="URL", help="run over Spark Connect (default: $SPARK_REMOTE)")
+    _add_remote_argument(load)
 
-    journeys = commands.add_parser("journeys", help="write YAML workflow scenarios drawn from the gold tables")
-    journeys.add_argument("--output", metavar="DIR", help="the Delta tables to draw from (default ./warehouse)")
+    journeys = _command(
+        commands, "journeys", "write YAML workflow journeys drawn from the gold tables",
+        "Write journeys drawn from the gold tables of a path target: one YAML file per workflow\n"
+        "(complete-purchase, cart-abandonment, recovered-cart, lost-to-stockout, return-and-restock),\n"
+        "each journey a run of steps in time order, every step naming the row of its table, and\n"
+        "index.yaml. The same tables always give the same files.",
+        ["retail-synth journeys --output warehouse --to /tmp/journeys",
+         "retail-synth journeys --output warehouse --to /tmp/journeys --per-workflow 10"],
+        [(0, "written"), BAD_INPUT])
+    _add_source_argument(journeys, "the tables to draw from")
     journeys.add_argument("--to", required=True, metavar="FOLDER", help="the workflow files and index.yaml go here")
-    journeys.add_argument("--per-workflow", type=int, default=5, metavar="N", help="scenarios per workflow (default 5)")
-    journeys.add_argument("--remote", metavar="URL", help="run over Spark Connect (default: $SPARK_REMOTE)")
+    journeys.add_argument("--per-workflow", type=int, default=5, metavar="N", help="journeys per workflow (default 5)")
+    _add_remote_argument(journeys)
 
 
 def _chosen_tables(spec: str | None) -> list[str] | None:
@@ -400,14 +545,16 @@ def _export(args) -> int:
     return 0
 
 
-def _database_of(url: str | None, schema: str | None):
-    from retail_synth.spark.delta_tables import IDENTIFIER
+def _database_of(url: str | None, schema: str | None, command: str):
     from retail_synth.spec.database_url import DatabaseUrlError, parse_database_url
 
     try:
         database = parse_database_url(url)
     except DatabaseUrlError as exc:
         raise UsageError(str(exc)) from None
+    require_spark(command)          # load reads Delta; validate --database shares its checks with validate's
+    from retail_synth.spark.delta_tables import IDENTIFIER
+
     if schema is not None and (not database.dialect.has_schemas or not IDENTIFIER.fullmatch(schema)):
         raise UsageError(f"--schema {schema!r}: only for postgresql://, a name of letters, digits and _")
     return database
@@ -423,7 +570,7 @@ def _open_database(database, schema: str | None):
 
 
 def _load(args) -> int:
-    database = _database_of(args.to, args.schema)
+    database = _database_of(args.to, args.schema, args.command)
     remote, target = remote_of(args), _existing_target(_path_source(args))
     session = _open_database(database, args.schema)
     present = session.gold_tables()
@@ -478,13 +625,13 @@ def _load(args) -> int:
 
 def _path_source(args):
     """A path source for commands whose --schema names something else (load, validate --database)."""
-    return argparse.Namespace(output=args.output, catalog=None, schema=None)
+    return argparse.Namespace(output=args.output, catalog=None, schema=None, command=args.command)
 
 
 def _validate_database(args) -> int:
     if args.catalog or args.output:
         raise UsageError("--database checks a loaded database: give it without --output or --catalog")
-    database = _database_of(args.database, args.schema)
+    database = _database_of(args.database, args.schema, args.command)
     if database.dialect.name == "sqlite":
         raise UsageError("--database: the quickstart checks run on postgresql:// and duckdb://, not sqlite://")
     from retail_synth.checks.validate import format_lines
@@ -505,7 +652,7 @@ def _validate_database(args) -> int:
 
 def _journeys(args) -> int:
     if args.per_workflow < 1:
-        raise UsageError(f"--per-workflow {args.per_workflow}: give a whole number of scenarios, at least 1")
+        raise UsageError(f"--per-workflow {args.per_workflow}: give a whole number of journeys, at least 1")
     remote, target = remote_of(args), _existing_target(_path_source(args))
     folder = Path(args.to)
     if folder.exists() and (not folder.is_dir() or (any(folder.iterdir()) and not (folder / "index.yaml").is_file())):
@@ -514,7 +661,7 @@ def _journeys(args) -> int:
 
     index = write_journeys(_session(target, remote), target, folder, args.per_workflow)
     for workflow in index["workflows"]:
-        print(f"{workflow['name']}: {workflow['scenario_count']} scenario(s) -> {folder / workflow['file']}")
+        print(f"{workflow['name']}: {workflow['journey_count']} journey(s) -> {folder / workflow['file']}")
     return 0
 
 

@@ -24,13 +24,13 @@ from pathlib import Path
 
 import pyspark
 
-from retail_synth.cli.main import DEFAULT_PRESET, UsageError, build_parser, target_from
+from retail_synth.cli.main import UsageError, build_parser, target_from
 from retail_synth.spark.session import (
     ERRORS_ONLY_LOG4J,
     LOCAL_MASTER,
     spark_submit_arguments,
 )
-from retail_synth.spec.configuration import ConfigError, resolve
+from retail_synth.spec.configuration import ConfigError, load_config
 
 MAIN_SCRIPT = Path(__file__).resolve().parent.parent / "__main__.py"   # spark-submit needs a file; it runs the CLI
 
@@ -42,9 +42,9 @@ def check_job_arguments(job_args: list[str]) -> None:
         raise UsageError("give a retail-synth command in ARGS, e.g. ARGS=\"generate --preset tiny --output DIR\"")
     if hasattr(args, "catalog"):
         target_from(args)
-    if args.command == "generate":
-        preset = args.preset if args.preset or args.config else DEFAULT_PRESET
-        resolve(preset=preset, config_file=args.config, assignments=args.assignments, seed=args.seed)
+    if args.command == "generate":        # the configuration `retail-synth generate` would run, scenario included
+        load_config(preset=args.preset, config_file=args.config, assignments=args.assignments, seed=args.seed,
+                    scenario=args.scenario)
 
 
 def code_zip(wheel: Path, build_dir: Path) -> Path:

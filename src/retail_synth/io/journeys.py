@@ -1,7 +1,7 @@
-"""`retail-synth journeys`: workflow scenarios drawn from a run's gold tables, as YAML files for integration tests.
+"""`retail-synth journeys`: workflow journeys drawn from a run's gold tables, as YAML files for integration tests.
 
-Five workflows, each a file `<workflow>.yaml` with `workflow`, `scenario_count`
-and `scenarios`; every scenario has `id`, `customer_key`, `started_at`,
+Five workflows, each a file `<workflow>.yaml` with `workflow`, `journey_count`
+and `journeys`; every journey has `id`, `customer_key`, `started_at`,
 `ended_at` and `steps`, and every step names its gold `table` and the `key`
 (column -> value) that finds its row there, so a consumer can join back to
 the tables. `index.yaml` lists the workflows with their files, counts and the
@@ -17,7 +17,7 @@ day (stock arrives before trading); inventory snapshots and stockout
 episodes at the end of their day (they are end-of-day states). Steps are
 sorted by that time, ties in the workflow's causal order.
 
-Scenarios are chosen by a hash of their key (xxhash64), so the same run
+Journeys are chosen by a hash of their key (xxhash64), so the same run
 always gives the same files, spread over the whole horizon.
 """
 
@@ -40,7 +40,7 @@ EMAIL_STEPS = ("recovery_email_sent", "recovery_email_opened", "recovery_email_c
 
 
 @dataclass
-class Scenario:
+class Journey:
     id: str
     customer_key: int | None
     steps: list[dict] = field(default_factory=list)
@@ -75,7 +75,7 @@ def next_day_key(date_key: int) -> int:
 
 
 class Journeys:
-    """Reads the tables of one target and draws the scenarios of each workflow."""
+    """Reads the tables of one target and draws the journeys of each workflow."""
 
     def __init__(self, spark, target, per_workflow: int):
         self.spark, self.target, self.n = spark, target, per_workflow
@@ -104,37 +104,37 @@ class Journeys:
             by_order.setdefault(row["transaction_id"], []).append(row)
         return by_order
 
-    def add_session(self, scenario: Scenario, events: list) -> str | None:
+    def add_session(self, journey: Journey, events: list) -> str | None:
         """The session's events as steps; returns the timestamp of its purchase event, if any."""
         purchase_at = None
         for e in events:
-            scenario.add(e["event_type"], EVENTS, {"event_id": e["event_id"]}, e["at"])
+            journey.add(e["event_type"], EVENTS, {"event_id": e["event_id"]}, e["at"])
             if e["event_type"] == "purchase":
                 purchase_at = e["at"]
         return purchase_at
 
-    def add_order(self, scenario: Scenario, lines: list, placed_at: str) -> None:
+    def add_order(self, journey: Journey, lines: list, placed_at: str) -> None:
         for line in lines:
-            scenario.add("order_line", SALES, {"line_item_id": line["line_item_id"]}, placed_at)
+            journey.add("order_line", SALES, {"line_item_id": line["line_item_id"]}, placed_at)
 
     # ------------------------------------------------------------ workflows
 
-    def complete_purchase(self) -> list[Scenario]:
+    def complete_purchase(self) -> list[Journey]:
         """A cart's own session from first view to checkout complete, and the order's lines."""
         purchases = self.pick(self.table(EVENTS).where((F.col("event_type") == "purchase")
                                                        & F.col("session_id").endswith("-C")), "event_id")
         sessions = self.session_events([p["session_id"] for p in purchases])
         lines = self.lines_of([p["event_label"] for p in purchases])
-        scenarios = []
+        journeys = []
         for p in purchases:
-            scenario = Scenario(f"complete-purchase-{p['event_label']}", p["customer_key"])
-            placed_at = self.add_session(scenario, sessions[p["session_id"]])
+            journey = Journey(f"complete-purchase-{p['event_label']}", p["customer_key"])
+            placed_at = self.add_session(journey, sessions[p["session_id"]])
             assert placed_at is not None, "a purchase's session holds the purchase"
-            self.add_order(scenario, lines.get(p["event_label"], []), placed_at)
-            scenarios.append(scenario)
-        return scenarios
+            self.add_order(journey, lines.get(p["event_label"], []), placed_at)
+            journeys.append(journey)
+        return journeys
 
-    def abandoned(self, recovered: bool) -> list[Scenario]:
+    def abandoned(self, recovered: bool) -> list[Journey]:
         carts = self.pick(self.table(CARTS).where(F.col("recovery_email_sent") & (F.col("is_recovered") == recovered)),
                           "abandonment_id")
         cart_sessions = {r["event_label"]: r["session_id"] for r in
@@ -146,35 +146,35 @@ class Journeys:
         orders = {r["session_id"]: r["event_label"] for e in sessions.values() for r in e if r["event_type"] == "purchase"}
         lines = self.lines_of(list(orders.values()))
         workflow = "recovered-cart" if recovered else "cart-abandonment"
-        scenarios = []
+        journeys = []
         for cart in carts:
-            scenario = Scenario(f"{workflow}-{cart['abandonment_id']}", cart["customer_key"])
+            journey = Journey(f"{workflow}-{cart['abandonment_id']}", cart["customer_key"])
             cart_session = cart_sessions[cart["cart_id"]]
             events = sessions.get(cart_session, [])
-            self.add_session(scenario, events)
+            self.add_session(journey, events)
             key = {"abandonment_id": cart["abandonment_id"]}
             abandoned_at = max([slot(cart["date_key"], cart["time_key"])] + [e["at"] for e in events])
-            scenario.add("cart_abandoned", CARTS, key, abandoned_at)
+            journey.add("cart_abandoned", CARTS, key, abandoned_at)
             for step in EMAIL_STEPS:
                 if cart[step]:
-                    scenario.add(step, CARTS, key, abandoned_at)
+                    journey.add(step, CARTS, key, abandoned_at)
             recovery = recovery_sessions[cart_session]
-            placed_at = self.add_session(scenario, sessions.get(recovery, []))
+            placed_at = self.add_session(journey, sessions.get(recovery, []))
             if recovery in orders:
                 assert placed_at is not None, "orders holds sessions with a purchase"
-                self.add_order(scenario, lines.get(orders[recovery], []), placed_at)
-            scenarios.append(scenario)
-        return scenarios
+                self.add_order(journey, lines.get(orders[recovery], []), placed_at)
+            journeys.append(journey)
+        return journeys
 
-    def cart_abandonment(self) -> list[Scenario]:
+    def cart_abandonment(self) -> list[Journey]:
         """A cart left in its session, and the recovery emails that did not bring it back."""
         return self.abandoned(recovered=False)
 
-    def recovered_cart(self) -> list[Scenario]:
+    def recovered_cart(self) -> list[Journey]:
         """A cart left in its session, the email, and the recovery visit's order on the recovery day."""
         return self.abandoned(recovered=True)
 
-    def lost_to_stockout(self) -> list[Scenario]:
+    def lost_to_stockout(self) -> list[Journey]:
         """A request stock could fill only in part, the day's empty shelf, its stockout episode and the receipt ending it."""
         line, episode = self.table(SALES).alias("l"), self.table(STOCKOUTS).alias("e")
         joined = line.where("is_inventory_constrained").join(
@@ -196,26 +196,26 @@ class Journeys:
             for r in (self.table(MOVEMENTS).where((F.col("movement_type") == "receipt") & condition)
                       .select("movement_id", "product_key", "to_location_key", "date_key").orderBy("movement_id").collect()):
                 receipts.setdefault((r["product_key"], r["to_location_key"], r["date_key"]), r)
-        scenarios = []
+        journeys = []
         for p in picks:
-            scenario = Scenario(f"lost-to-stockout-{p['line_item_id']}", p["customer_key"])
-            scenario.add("stockout_started", STOCKOUTS, {"stockout_id": p["stockout_id"]},
-                         day_end(p["stockout_start_date_key"]))
-            scenario.add("request_partly_filled", SALES, {"line_item_id": p["line_item_id"]},
-                         slot(p["date_key"], p["time_key"]))
-            scenario.add("out_of_stock_at_day_end", INVENTORY,
-                         {"product_key": p["product_key"], "location_key": p["location_key"], "date_key": p["date_key"]},
-                         day_end(p["date_key"]))
+            journey = Journey(f"lost-to-stockout-{p['line_item_id']}", p["customer_key"])
+            journey.add("stockout_started", STOCKOUTS, {"stockout_id": p["stockout_id"]},
+                        day_end(p["stockout_start_date_key"]))
+            journey.add("request_partly_filled", SALES, {"line_item_id": p["line_item_id"]},
+                        slot(p["date_key"], p["time_key"]))
+            journey.add("out_of_stock_at_day_end", INVENTORY,
+                        {"product_key": p["product_key"], "location_key": p["location_key"], "date_key": p["date_key"]},
+                        day_end(p["date_key"]))
             if p["stockout_end_date_key"] is not None:
                 restocked = next_day_key(p["stockout_end_date_key"])
                 receipt = receipts.get((p["product_key"], p["location_key"], restocked))
                 if receipt is not None:
-                    scenario.add("receipt_ends_stockout", MOVEMENTS, {"movement_id": receipt["movement_id"]},
-                                 day_start(restocked))
-            scenarios.append(scenario)
-        return scenarios
+                    journey.add("receipt_ends_stockout", MOVEMENTS, {"movement_id": receipt["movement_id"]},
+                                day_start(restocked))
+            journeys.append(journey)
+        return journeys
 
-    def return_and_restock(self) -> list[Scenario]:
+    def return_and_restock(self) -> list[Journey]:
         """A sale, the stock it took, its return, and the restock movement and snapshot of the restock day."""
         movements = self.table(MOVEMENTS).where(F.col("movement_type") == "return").alias("m")
         returned = (self.table(SALES).where("is_return").alias("l")
@@ -227,19 +227,19 @@ class Journeys:
                  self.table(MOVEMENTS).where((F.col("movement_type") == "sale")
                                              & F.col("reference_id").isin([p["line_item_id"] for p in picks]))
                  .select("reference_id", "movement_id").collect()}
-        scenarios = []
+        journeys = []
         for p in picks:
             sold_at = slot(p["date_key"], p["time_key"])
-            scenario = Scenario(f"return-and-restock-{p['line_item_id']}", p["customer_key"])
-            scenario.add("sale", SALES, {"line_item_id": p["line_item_id"]}, sold_at)
+            journey = Journey(f"return-and-restock-{p['line_item_id']}", p["customer_key"])
+            journey.add("sale", SALES, {"line_item_id": p["line_item_id"]}, sold_at)
             if p["line_item_id"] in sales:
-                scenario.add("stock_sold", MOVEMENTS, {"movement_id": sales[p["line_item_id"]]}, sold_at)
-            scenario.add("return_restocked", MOVEMENTS, {"movement_id": p["return_movement_id"]},
-                         day_start(p["restock_date_key"]))
-            scenario.add("stock_after_restock", INVENTORY, {"product_key": p["product_key"], "location_key": p["to_location_key"],
-                                                            "date_key": p["restock_date_key"]}, day_end(p["restock_date_key"]))
-            scenarios.append(scenario)
-        return scenarios
+                journey.add("stock_sold", MOVEMENTS, {"movement_id": sales[p["line_item_id"]]}, sold_at)
+            journey.add("return_restocked", MOVEMENTS, {"movement_id": p["return_movement_id"]},
+                        day_start(p["restock_date_key"]))
+            journey.add("stock_after_restock", INVENTORY, {"product_key": p["product_key"], "location_key": p["to_location_key"],
+                                                           "date_key": p["restock_date_key"]}, day_end(p["restock_date_key"]))
+            journeys.append(journey)
+        return journeys
 
 
 WORKFLOWS = {
@@ -254,13 +254,13 @@ WORKFLOWS = {
 def write_journeys(spark, target, folder: Path, per_workflow: int) -> dict:
     """Write every workflow file and index.yaml; returns the index."""
     folder.mkdir(parents=True, exist_ok=True)
-    journeys = Journeys(spark, target, per_workflow)
+    tables = Journeys(spark, target, per_workflow)
     index = {"source": target.describe(), "workflows": []}
     for name, draw in WORKFLOWS.items():
-        scenarios = [s.as_yaml() for s in draw(journeys) if s.steps]
-        document = {"workflow": name, "scenario_count": len(scenarios), "scenarios": scenarios}
+        journeys = [j.as_yaml() for j in draw(tables) if j.steps]
+        document = {"workflow": name, "journey_count": len(journeys), "journeys": journeys}
         (folder / f"{name}.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
-        entities = sorted({step["table"] for s in scenarios for step in s["steps"]})
-        index["workflows"].append({"name": name, "file": f"{name}.yaml", "scenario_count": len(scenarios), "entities": entities})
+        entities = sorted({step["table"] for j in journeys for step in j["steps"]})
+        index["workflows"].append({"name": name, "file": f"{name}.yaml", "journey_count": len(journeys), "entities": entities})
     (folder / INDEX).write_text(yaml.safe_dump(index, sort_keys=False))
     return index

@@ -71,7 +71,7 @@ DEFAULTS_FILE = data_dir("conf", "defaults.yaml")
 PRESETS_DIR = data_dir("conf", "presets")
 SCENARIOS_DIR = data_dir("conf", "scenarios")
 DEFAULT_SCENARIO = "normal-ops"
-DEFAULT_PRESET = "small"        # generate's preset without a preset or a config file (the CLI's and the notebook's)
+DEFAULT_PRESET = "small"        # generate's preset without --preset, a --config file included (the CLI's and the notebook's)
 
 PRESET_ONLY_KEYS = {"description", "extends"}      # what a preset or scenario file says about itself, not a key
 POSITIVE_WORDS = {"count", "days", "rows", "years", "lines", "block"}
@@ -287,6 +287,9 @@ def _merge(base: dict, override: dict, prefix: str = "", declaration: bool = Fal
         elif isinstance(base[key], dict):
             if not isinstance(value, dict):
                 raise ConfigError(f"'{dotted}' is a section; give it a mapping, not {_shown(value)}")
+            if not value:       # merged, {} would change nothing; a section's keys are fixed, so it cannot be emptied
+                raise ConfigError(f"'{dotted}' is a section and cannot be emptied: give the keys to change, "
+                                  f"such as '{dotted}.{next(iter(base[key]))}', not {{}}")
             kind = value.get("distribution", base[key].get("distribution"))
             if _is_declaration(base[key]) and isinstance(kind, str) and kind in PARAMETERS \
                     and kind != base[key]["distribution"]:
@@ -549,7 +552,10 @@ def resolve(
     seed: int | None = None,
     scenario: str | None = None,
 ) -> RunConfig:
-    """Merge defaults <- preset or file <- scenario <- --set <- --seed, validate, derive horizon_days; the typed RunConfig."""
+    """Merge defaults <- preset <- file <- scenario <- --set <- --seed, validate, derive horizon_days; the typed RunConfig.
+
+    The run is named after its preset and file: `small+discounter` for the small preset with discounter.yaml.
+    """
     config = _labels_as_text(defaults())
     layers = []
     if preset is not None:
@@ -565,7 +571,8 @@ def resolve(
         _merge(config, copy.deepcopy(kept))
     validate(config)
     config["horizon_days"] = (config["end_date"] - config["start_date"]).days + 1
-    config["preset"] = preset or (Path(config_file).stem if config_file else "defaults")
+    names = [n for n in (preset, Path(config_file).stem if config_file else None) if n]
+    config["preset"] = "+".join(names) or "defaults"
     config["scenario_name"] = scenario or DEFAULT_SCENARIO
     return _typed(RunConfig, config)
 
@@ -577,8 +584,9 @@ def load_config(
     seed: int | None = None,
     scenario: str | None = None,
 ) -> RunConfig:
-    """The RunConfig `retail-synth generate` runs with these flags: DEFAULT_PRESET unless a preset or a file is given."""
-    preset = preset if preset or config_file else DEFAULT_PRESET
+    """The RunConfig `retail-synth generate` runs with these flags: a config file, too, layers on DEFAULT_PRESET
+    unless a preset is given, so it changes what it says and nothing else (not the preset's dates or sizes)."""
+    preset = preset or DEFAULT_PRESET
     return resolve(preset=preset, config_file=config_file, assignments=assignments, seed=seed, scenario=scenario)
 
 

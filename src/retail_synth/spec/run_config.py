@@ -231,7 +231,7 @@ class AnomalyParams:
 
 @dataclass(frozen=True)
 class RealismRange:
-    """The published range of one realism figure, and where it comes from (README "Realism scorecard")."""
+    """The published range of one realism figure, and where it comes from (docs/validation.md, "The realism scorecard")."""
 
     value_min: float
     value_max: float
@@ -314,7 +314,7 @@ class RunConfig:
     realism: Realism
     distributions: DistributionParams
     horizon_days: int       # days start_date..end_date, both included
-    preset: str             # the preset, or the config file's stem, or "defaults"
+    preset: str             # the preset, the config file's stem, both as preset+stem, or "defaults"
     scenario_name: str      # the scenario of conf/scenarios (normal-ops unless --scenario)
 
     @property

@@ -1,7 +1,7 @@
 -- check: anomaly_node_outage_idle
 -- description: Receipts and sales lines at a location during its node-outage label's window: an out-of-service node receives and ships nothing.
 -- bound: value = 0
--- Returns of the node's earlier orders are still put back on its shelves (README, Scenarios), so
+-- Returns of the node's earlier orders are still put back on its shelves (docs/scenarios.md, gold_anomaly_label), so
 -- 'return' movements are not counted.
 WITH outages AS (
   SELECT location_key, start_date_key, end_date_key FROM gold_anomaly_label WHERE anomaly_type = 'node_outage'
