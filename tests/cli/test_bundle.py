@@ -38,7 +38,7 @@ def _notebook_widget_defaults() -> dict[str, object]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "WIDGET_DEFAULTS" for t in node.targets):
             return {key.value: value.value if isinstance(value, ast.Constant) else None
-                    for key, value in zip(node.value.keys, node.value.values)}
+                    for key, value in zip(node.value.keys, node.value.values, strict=True)}
     raise AssertionError("the notebook defines no WIDGET_DEFAULTS")
 
 

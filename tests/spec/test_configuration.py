@@ -112,14 +112,14 @@ def test_a_section_set_to_an_empty_mapping_is_refused_not_ignored(section):
 
 
 def test_empty_weights_are_refused_by_their_declaration():
-    with pytest.raises(ConfigError, match="'distributions.quantity.weights' must map labels to weights"):
+    with pytest.raises(ConfigError, match=r"'distributions\.quantity\.weights' must map labels to weights"):
         resolve(preset="tiny", assignments=["distributions.quantity.weights={}"])
 
 
 def test_an_empty_section_in_a_config_file_is_refused_too(tmp_path):
     file = tmp_path / "run.yaml"
     file.write_text("customers:\n  segments: {}\n")
-    with pytest.raises(ConfigError, match="'customers.segments' is a section and cannot be emptied"):
+    with pytest.raises(ConfigError, match=r"'customers\.segments' is a section and cannot be emptied"):
         resolve(config_file=str(file))
 
 

@@ -74,7 +74,8 @@ def _add_target_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
 
 def _add_source_argument(parser: argparse.ArgumentParser, what: str) -> None:
     """The path target a command reads (load, journeys)."""
-    parser.add_argument("--output", metavar="DIR", help=f"read path-based Delta tables at DIR/<table> (default ./warehouse): {what}")
+    parser.add_argument("--output", metavar="DIR",
+                        help=f"read path-based Delta tables at DIR/<table> (default ./warehouse): {what}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -481,7 +482,8 @@ def _add_exchange_commands(commands) -> None:
     _add_source_argument(load, "the tables to load")
     load.add_argument("--to", required=True, metavar="URL", help=ALLOWED)
     load.add_argument("--schema", metavar="S", help="PostgreSQL schema to create the tables in (default: the current one)")
-    load.add_argument("--replace", action="store_true", help="drop retail-synth's tables already in the database first (only those)")
+    load.add_argument("--replace", action="store_true",
+                      help="drop retail-synth's tables already in the database first (only those)")
     load.add_argument("--quiet", action="store_true", help="no progress display")
     _add_remote_argument(load)
 
@@ -576,8 +578,9 @@ def _load(args) -> int:
     present = session.gold_tables()
     if present and not args.replace:
         session.discard()
+        shown = ", ".join(present[:3]) + (", ..." if len(present) > 3 else "")
         raise UsageError(f"{database.describe()} already holds {len(present)} retail-synth table(s) "
-                         f"({', '.join(present[:3])}{', ...' if len(present) > 3 else ''}): add --replace to drop and reload them")
+                         f"({shown}): add --replace to drop and reload them")
 
     from retail_synth.io.export import delta_row_counts
     from retail_synth.io.load import SparkSnapshot, StreamedRows, load, tables_to_load
