@@ -34,7 +34,7 @@ docs: install
 
 # ruff (rules and line length in pyproject.toml) over all the Python of the repository; mypy over the package.
 lint: install
-	$(VENV)/bin/ruff check src tests benchmarks notebooks
+	$(VENV)/bin/ruff check src tests benchmarks notebooks docs
 	$(VENV)/bin/mypy
 
 # The tests that start Spark processes of their own: a rerun in a new session, SIGINT and SIGKILL of a

@@ -291,7 +291,7 @@ def cancelled_by_signals():
     """SIGINT and SIGTERM raise RunInterrupted in the main thread once; later signals wait for the rollback."""
     from retail_synth.spark.generate import RunInterrupted
 
-    received = []
+    received: list[int] = []
 
     def interrupt(signum, _frame):
         if not received:
