@@ -11,6 +11,7 @@ from retail_synth.spark.delta_tables import Target
 from retail_synth.spark.generate import RunSummary, run_generation
 from retail_synth.spark.session import get_spark
 from retail_synth.spec.configuration import resolve
+from tests.support.simulated_worlds import ANOMALY_HEAVY
 
 # The database fixtures of tests/io and tests/checks (PostgreSQL server, tiny staged and loaded once).
 pytest_plugins = ["tests.support.databases"]
@@ -72,3 +73,12 @@ def tiny_run(tiny_written) -> Target:
 def tiny_validation(spark, tiny_run) -> Validation:
     """Every contract check, quickstart query and realism figure on the tiny run, run once."""
     return validate(spark, tiny_run)
+
+
+@pytest.fixture(scope="session")
+def anomaly_heavy_run(spark, tmp_path_factory) -> Target:
+    """Tiny with the anomaly-heavy scenario at rates high enough for its 60 products: every anomaly type labelled."""
+    config = resolve(preset="tiny", scenario="anomaly-heavy", assignments=list(ANOMALY_HEAVY))
+    target = Target(output_dir=str(tmp_path_factory.mktemp("anomaly-heavy") / "warehouse"))
+    run_generation(config, target, spark)
+    return target
