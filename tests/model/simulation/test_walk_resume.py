@@ -17,8 +17,10 @@ from dataclasses import fields, replace
 from functools import lru_cache
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
+from retail_synth.model.simulation.block_state import STATE_SCHEMA, from_arrow, to_arrow
 from retail_synth.model.simulation.episodes import Episodes, episodes
 from retail_synth.model.simulation.walk import walk_blocks
 from retail_synth.spec.ids import RECOVERED_ORDER_BASE
@@ -197,8 +199,30 @@ def test_the_cuts_stop_where_the_state_carries_every_kind_of_event():
     states = {k: split_walk(world, blocks, (k,))[0][0].end_state for (k,) in
               [cuts for cuts in CUTS["anomaly-heavy"] if len(cuts) == 1]}
     assert any(outage.covers(k) for k in states)
-    assert any(len(s.pending_cart) for s in states.values())
+    assert any(len(s.pending["cart"]) for s in states.values())
     assert any(len(s.restocks["day"]) for s in states.values())
     assert any(s.arrivals["held_back"].any() for s in states.values())
     assert any(len(s.late_receipts["position"]) for s in states.values())
     assert all((s.episode_start >= 0).any() for s in states.values())
+
+
+@pytest.mark.parametrize("world_name", ["anomaly-heavy", "late deliveries"])
+def test_states_as_arrow_rows_restore_the_state_of_any_blocks(world_name):
+    """to_arrow / from_arrow: the rows of the blocks of 7 restore each of them, and together the whole catalogue's
+    state, from which the one-block walk resumes to the one-shot's rows; and the other way round."""
+    world, whole, one = one_shot(world_name, LAYOUTS["one block"])
+    sevens, m, carried = catalogue_blocks(world, 7), world.n_locations, []
+    for k in (52, 60, 64):
+        first = walked(world, whole, stop_day=k, end_states=True)[0]
+        state = first.end_state
+        states = [r.end_state for r in walked(world, sevens, stop_day=k, end_states=True)]
+        tables = [to_arrow(s) for s in states]
+        assert all(table.schema == STATE_SCHEMA for table in tables)
+        assert [from_arrow(table, s.product_lo, s.product_hi, m).equals(s)
+                for table, s in zip(tables, states, strict=True)] == [[]] * len(states)
+        assert from_arrow(pa.concat_tables(tables), 0, world.n_products, m).equals(state) == []
+        assert [from_arrow(to_arrow(state), s.product_lo, s.product_hi, m).equals(s) for s in states] == [[]] * len(states)
+        restored = [from_arrow(pa.concat_tables(tables), 0, world.n_products, m)]
+        assert differences(one[0], [first, walked(world, whole, states=restored, end_states=True)[0]], (k,)) == []
+        carried.append(len(state.pending["cart"]) * len(state.arrivals["day"]) * len(state.late_receipts["units"]))
+    assert any(carried)       # some cut carries pending carts, receipts on their way and late receipts at once

@@ -149,11 +149,10 @@ class CartBook:
         self.low[k] = pending_low[known]
         self.abandoned[k] = self.recovery_ordered[k] = True
 
-    def pending_recoveries(self, day: int) -> tuple[np.ndarray, np.ndarray]:
-        """(ids, low flags) of the carts decided before `day` whose recovery order is placed on or after it."""
+    def pending_recoveries(self, day: int) -> np.ndarray:
+        """Which carts (of cart_ids) were decided before `day` and have their recovery order placed on or after it."""
         cart_day = order_days(self.world, self.cart_ids)
-        pending = self.recovery_ordered & (cart_day < day) & (cart_day + recovery_delay(self.world, self.cart_ids) >= day)
-        return self.cart_ids[pending], self.low[pending]
+        return self.recovery_ordered & (cart_day < day) & (cart_day + recovery_delay(self.world, self.cart_ids) >= day)
 
     def store_lines(self) -> np.ndarray:
         """The ordered mask before any cart is decided: store lines are always ordered."""

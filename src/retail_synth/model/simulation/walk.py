@@ -18,6 +18,9 @@ Each block's day reads:
      fills, digital fallback to the next nodes);
   3. review: stockout flags, controller update, replenishment review.
 The horizon keeps end-of-day states; the warm-up is simulated, never written.
+A walk may stop before the last day and hand over its BlockState
+(block_state.py); a walk resumed from it walks the next days exactly as one
+walk that never stopped.
 Positions of different products never interact except through the pooled
 cart flags, so any split of the catalogue into blocks and tasks gives the
 same rows.
@@ -122,7 +125,8 @@ class BlockResult:
     arrivals = DailySeries("[simulation day - first_day, position] int32 replenishment units arriving at the start of "
                            "the day, over every walked day and the longest lead time + 2 days beyond")
     requested = DailySeries("[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first "
-                            "node asked, from TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before day 0)")
+                            "node asked, from TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before day 0); "
+                            "resumed: from the window its BlockState carried. Its last row is stop_day - 1")
 
     @property
     def n_positions(self) -> int:
@@ -182,7 +186,7 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | No
     ids with all of them (agree_with_tasks).
     """
     days = range(resumed_day(blocks, states), world.n_days if stop_day is None else stop_day)
-    pending = np.unique(np.concatenate([NO_CARTS, *(state.pending_cart for state in states or ())]))
+    pending = np.unique(np.concatenate([NO_CARTS, *(state.pending["cart"] for state in states or ())]))
     walks = [BlockWalk(world, lo, hi, requests, start=states[index] if states else None, stop_day=days.stop)
              for index, ((lo, hi), requests)
              in enumerate(zip(blocks, demand.blocks_requests(world, blocks, days.start, pending), strict=True))]
@@ -364,7 +368,7 @@ class BlockWalk:
         self.episode_start = np.full(n_pos, -1, np.int64)
         self.carried: BlockState | None = None       # the open stockouts' lost sums of a resumed state (_episode_state)
         self.late_travelling: dict = dict.fromkeys(LATE_FIELDS, NO_CARTS)
-        self.pending = (NO_CARTS, np.zeros(0, bool))
+        self.pending: dict = {"cart": NO_CARTS, "product": NO_CARTS, "low": np.zeros(0, bool)}
         self.series = {name: DayRecord(n_pos) for name in SERIES}
         self.series["requested"].append_zeros(max(0, -self.window))
 
@@ -385,8 +389,8 @@ class BlockWalk:
         self.restock = np.zeros((ring_rows(state.restocks, day, len(self.restock)), len(self.on_hand)), np.int32)
         self.restock[state.restocks["day"] % len(self.restock), state.restocks["position"]] = state.restocks["units"]
         self.late_travelling = state.late_receipts
-        self.pending = (state.pending_cart, state.pending_low)
-        self.carts.resume(state.pending_cart, state.pending_low)
+        self.pending = state.pending
+        self.carts.resume(*state.pending_carts())
         self.opening = self.on_hand.copy()
         self.window = state.requested_first_day
         self.series["requested"] = DayRecord(len(self.on_hand))
@@ -614,7 +618,6 @@ class BlockWalk:
         stop, n_pos = self.stop_day, len(self.on_hand)
         requested = self.series["requested"].array()
         kept = min(len(requested), max(TRAILING_DEMAND_DAYS - 1, self.world.config.forecast.history_days))
-        pending_cart, pending_low = self._pending_recoveries()
         return BlockState(
             day=stop, product_lo=self.product_lo, product_hi=self.product_hi, n_locations=self.world.n_locations,
             on_hand=self.on_hand.copy(), in_transit=self.in_transit.copy(), hold_until=self.hold_until.copy(),
@@ -624,7 +627,7 @@ class BlockWalk:
             arrivals=future_events(self.arrivals, stop, ARRIVAL_FIELDS, held_back=self.held_back),
             restocks=future_events(self.restock, stop, RESTOCK_FIELDS),
             late_receipts=self._late_travelling(),
-            pending_cart=pending_cart, pending_low=pending_low,
+            pending=self._pending_recoveries(),
         )
 
     def _episode_state(self, n_pos: int) -> dict[str, np.ndarray]:
@@ -662,14 +665,24 @@ class BlockWalk:
         keep = late["arrival_day"] >= self.stop_day
         return {name: values[keep] for name, values in late.items()}
 
-    def _pending_recoveries(self) -> tuple[np.ndarray, np.ndarray]:
-        """Carts decided before the stop day whose recovery order comes on or after it: carried and new ones."""
-        carried_cart, carried_low = self.pending
-        still = carried_cart[(demand.order_days(self.world, carried_cart)
-                              + demand.recovery_delay(self.world, carried_cart)) >= self.stop_day]
-        new_cart, new_low = self.carts.pending_recoveries(self.stop_day)
-        cart, first = np.unique(np.concatenate([still, new_cart]), return_index=True)
-        return cart, np.concatenate([carried_low[np.isin(carried_cart, still)], new_low])[first]
+    def _pending_recoveries(self) -> dict[str, np.ndarray]:
+        """Carts decided before the stop day whose recovery order comes on or after it, per product: carried and new."""
+        book, carried = self.carts, self.pending
+        lines = np.flatnonzero(book.index >= 0)
+        lines = lines[book.pending_recoveries(self.stop_day)[book.index[lines]]]
+        k = book.index[lines]
+        still = (demand.order_days(self.world, carried["cart"])
+                 + demand.recovery_delay(self.world, carried["cart"])) >= self.stop_day
+        rows = {"cart": np.concatenate([carried["cart"][still], book.cart_ids[k]]),
+                "product": np.concatenate([carried["product"][still],
+                                           self.product_lo + self.positions[lines, 0].astype(np.int64)
+                                           // self.world.n_locations]),
+                "low": np.concatenate([carried["low"][still], book.low[k]])}
+        order = np.lexsort((rows["product"], rows["cart"]))
+        cart, product = rows["cart"][order], rows["product"][order]
+        first = np.ones(len(order), bool)
+        first[1:] = (cart[1:] != cart[:-1]) | (product[1:] != product[:-1])
+        return {name: values[order][first] for name, values in rows.items()}
 
     def _sales(self, sold: np.ndarray) -> dict[str, np.ndarray]:
         """The sale lines among the lines `sold`, in (day, order, line) order: what, where, at what price, returned."""
