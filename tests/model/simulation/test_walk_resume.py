@@ -204,6 +204,9 @@ def test_the_cuts_stop_where_the_state_carries_every_kind_of_event():
     assert any(s.arrivals["held_back"].any() for s in states.values())
     assert any(len(s.late_receipts["position"]) for s in states.values())
     assert all((s.episode_start >= 0).any() for s in states.values())
+    # what is in transit is exactly what the carried arrivals will bring
+    assert all(equal(s.in_transit, np.bincount(s.arrivals["position"], s.arrivals["units"], s.n_positions))
+               for s in states.values())
 
 
 @pytest.mark.parametrize("world_name", ["anomaly-heavy", "late deliveries"])
