@@ -55,11 +55,12 @@ def walked_in_blocks(world, size: int):
     return list(walk_blocks(world, catalogue_blocks(world, size)))
 
 
-def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[list, int]:
+def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int, states=None, **options) -> tuple[list, int]:
     """(the catalogue's block results in block order, the exchanges made) when `tasks` threads walk its blocks.
 
     Block b goes to task b % tasks, as in the Spark walk; the threads agree on
     the shared carts through an in-process stand-in for BarrierTaskContext.allGather.
+    `states` (one per block, in block order) and `options` (stop_day, end_states) go to walk_blocks.
     """
     blocks = catalogue_blocks(world, size)
     # a thread that fails breaks the barrier (timeout) instead of leaving the others waiting for ever
@@ -77,7 +78,9 @@ def walked_by_tasks(world, size: int, tasks: int, lookahead_days: int) -> tuple[
 
     def walk(task):
         mine = list(range(task, len(blocks), tasks))
-        results.update(zip(mine, walk_blocks(world, [blocks[b] for b in mine], gather_for(task), lookahead_days), strict=True))
+        resumed = [states[b] for b in mine] if states else None
+        results.update(zip(mine, walk_blocks(world, [blocks[b] for b in mine], gather_for(task), lookahead_days,
+                                             states=resumed, **options), strict=True))
 
     threads = [threading.Thread(target=walk, args=(task,)) for task in range(tasks)]
     for thread in threads:

@@ -28,6 +28,8 @@ from retail_synth.model.simulation.demand import (
     ORDER_ATTRIBUTES,
     WalkLines,
     order_attributes,
+    order_days,
+    recovery_delay,
 )
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.model.simulation.world import World
@@ -140,6 +142,18 @@ class CartBook:
         self.recovery_ordered = np.zeros(n, bool)
         self.line_low = np.zeros(len(cart), bool)
 
+    def resume(self, pending_cart: np.ndarray, pending_low: np.ndarray) -> None:
+        """Carts abandoned before the walk's first day whose recovery order comes later: decided, with their flags."""
+        known = np.isin(pending_cart, self.cart_ids)
+        k = np.searchsorted(self.cart_ids, pending_cart[known])
+        self.low[k] = pending_low[known]
+        self.abandoned[k] = self.recovery_ordered[k] = True
+
+    def pending_recoveries(self, day: int) -> np.ndarray:
+        """Which carts (of cart_ids) were decided before `day` and have their recovery order placed on or after it."""
+        cart_day = order_days(self.world, self.cart_ids)
+        return self.recovery_ordered & (cart_day < day) & (cart_day + recovery_delay(self.world, self.cart_ids) >= day)
+
     def store_lines(self) -> np.ndarray:
         """The ordered mask before any cart is decided: store lines are always ordered."""
         return self.index < 0
@@ -203,10 +217,10 @@ class CartBook:
         flag[in_cart] = self.low[self.index[lines[in_cart]]]
         return flag
 
-    def lines(self, sold: np.ndarray, ordered: np.ndarray) -> dict:
-        """One entry per cart line of the block (CART_LINE_SCHEMA), after the walk."""
+    def lines(self, sold: np.ndarray, ordered: np.ndarray, walked: np.ndarray) -> dict:
+        """One entry per cart line of the block among the lines `walked` (CART_LINE_SCHEMA), after the walk."""
         r, world = self.requests, self.world
-        at = np.flatnonzero(self.index >= 0)
+        at = np.flatnonzero((self.index >= 0) & walked)
         k = self.index[at]
         product, day = r.product[at].astype(np.int64), r.day[at].astype(np.int64)
         attributes = self.order_attributes(at)

@@ -147,15 +147,16 @@ class WalkLines:
         return {name: getattr(self, name)[index] for name in names}
 
 
+NO_CARTS = np.zeros(0, np.int64)
 NOT_HELD = np.zeros(0, np.int32)      # a WalkLines field the walk does not hold at the moment
 NOT_HELD.flags.writeable = False
 
 
-def _day_chunks(world: World) -> list[tuple[int, int]]:
-    """Day ranges whose lines fit CHUNK_LINES (estimated with the largest basket)."""
+def _day_chunks(world: World, first_day: int = 0) -> list[tuple[int, int]]:
+    """Day ranges from `first_day` on whose lines fit CHUNK_LINES (estimated with the largest basket)."""
     lines = world.orders_per_day * int(world.segment_basket_max.max())
-    chunks, start, acc = [], 0, 0
-    for d in range(world.n_days):
+    chunks, start, acc = [], first_day, 0
+    for d in range(first_day, world.n_days):
         if acc and acc + lines[d] > CHUNK_LINES:
             chunks.append((start, d))
             start, acc = d, 0
@@ -180,8 +181,9 @@ def _draw_products(world: World, seed: int, lid: np.ndarray, day: np.ndarray) ->
     return product
 
 
-def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Requests]:
-    """All order lines of each block [lo, hi) over warm-up and horizon, in the blocks' order.
+def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int = 0,
+                    pending: np.ndarray = NO_CARTS) -> Iterator[Requests]:
+    """All order lines of each block [lo, hi) from `first_day` on (warm-up and horizon), in the blocks' order.
 
     The lines of every order are drawn once for all `blocks` and dealt to the
     block of their product, so a task walking many blocks draws the whole
@@ -189,14 +191,20 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
     generation order, so its requests are those it would draw alone. A line
     is `shared` when its order also has lines in blocks not among `blocks`:
     its cart is then decided together with the tasks that walk those.
+
+    A walk resuming at `first_day` gets the lines of that day on, and of the
+    carts abandoned before it only the recovery copies of the `pending` ones
+    (sorted cart ids whose recovery order was placed): the orders of the
+    recovery lookback are drawn again for them.
     """
     seed = world.seed
+    drawn_from = max(0, first_day - world.config.carts.recovery_delay_days_max)
     epoch_all = world.epoch_day
     owner = np.full(world.n_products + 1, -1, dtype=np.int32)     # the last entry: a line that found no product
     for index, (lo, hi) in enumerate(blocks):
         owner[lo:hi] = index
     kept: dict[int, list[tuple[np.ndarray, ...]]] = {index: [] for index in range(len(blocks))}
-    for d0, d1 in _day_chunks(world):
+    for d0, d1 in _day_chunks(world, drawn_from):
         counts = world.orders_per_day[d0:d1]
         total = int(counts.sum())
         if total == 0:
@@ -227,9 +235,17 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]]) -> Iterator[Req
 
     for index, (lo, hi) in enumerate(blocks):
         parts = kept.pop(index)      # a block's drawn lines are freed once its requests are out
-        parts.append(_lift_lines(world, lo, hi))
+        parts.append(_lift_lines(world, lo, hi, drawn_from))
         day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts, strict=True))
-        yield _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared))
+        requests = _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared))
+        yield requests if first_day == 0 else _from_day(world, requests, first_day, pending)
+
+
+def _from_day(world: World, requests: Requests, first_day: int, pending: np.ndarray) -> Requests:
+    """The lines a walk resuming at `first_day` reads: those of its days, and of earlier carts only pending copies."""
+    earlier_cart = order_days(world, requests.cart) < first_day
+    keep = (requests.day >= first_day) & (~requests.is_recovery | ~earlier_cart | np.isin(requests.cart, pending))
+    return Requests(**{name: getattr(requests, name)[keep] for name in Requests.__dataclass_fields__})
 
 
 def order_customers(world: World, oid: np.ndarray, day: np.ndarray) -> np.ndarray:
@@ -238,9 +254,10 @@ def order_customers(world: World, oid: np.ndarray, day: np.ndarray) -> np.ndarra
     return world.customer_by_acquisition[guided_search(world.customer_cdf, world.customer_guide, u)].astype(np.int32)
 
 
-def _lift_lines(world: World, product_lo: int, product_hi: int) -> tuple:
-    """The single-line orders a demand lift adds to products of the block (World.lift_*), as generated lines."""
-    mine = np.flatnonzero((world.lift_product >= product_lo) & (world.lift_product < product_hi))
+def _lift_lines(world: World, product_lo: int, product_hi: int, first_day: int = 0) -> tuple:
+    """The single-line orders a demand lift adds to products of the block (World.lift_*) from `first_day` on."""
+    mine = np.flatnonzero((world.lift_product >= product_lo) & (world.lift_product < product_hi)
+                          & (world.lift_day >= first_day))
     counts = world.lift_orders[mine]
     total = int(counts.sum())
     entry = np.repeat(mine, counts)

@@ -18,6 +18,9 @@ Each block's day reads:
      fills, digital fallback to the next nodes);
   3. review: stockout flags, controller update, replenishment review.
 The horizon keeps end-of-day states; the warm-up is simulated, never written.
+A walk may stop before the last day and hand over its BlockState
+(block_state.py); a walk resumed from it walks the next days exactly as one
+walk that never stopped.
 Positions of different products never interact except through the pooled
 cart flags, so any split of the catalogue into blocks and tasks gives the
 same rows.
@@ -32,6 +35,14 @@ from typing import overload
 import numpy as np
 
 from retail_synth.model.simulation import allocation, demand, replenishment, returns
+from retail_synth.model.simulation.block_state import (
+    ARRIVAL_FIELDS,
+    LATE_FIELDS,
+    RESTOCK_FIELDS,
+    BlockState,
+    future_events,
+    ring_rows,
+)
 from retail_synth.model.simulation.carts import CartBook, hinges_on_low
 from retail_synth.model.simulation.day_record import DayRecord
 from retail_synth.model.simulation.pricing import price_terms
@@ -70,6 +81,9 @@ class BlockResult:
 
     The daily series are DayRecords (compressed); each is expanded the first
     time a table reads it, so a task can hold the results of many blocks.
+    A walk resumed from a BlockState at `first_day` holds that day on: its
+    horizon series start at max(first_day, warmup_days), `arrivals` at
+    first_day, and `requested` ends on the last walked day (stop_day - 1) as always.
     """
 
     product_lo: int
@@ -98,16 +112,21 @@ class BlockResult:
     shrinkage: dict                   # position, day (simulation), units
     late_receipts: dict               # position, due_day, arrival_day (simulation days), units
 
+    first_day: int = 0                # first walked simulation day (0, or the day a BlockState resumed at)
+    stop_day: int = 0                 # the day after the last walked day
+    end_state: BlockState | None = None   # the state after the last walked day, when the walk was asked for it
+
     on_hand = DailySeries("[horizon day, position] int32 on hand at the end of the day")
     in_transit = DailySeries("[horizon day, position] int32 ordered, not yet received, at the end of the day")
     reorder_point = DailySeries("[horizon day, position] int32 the policy's R of the day")
     reorder_quantity = DailySeries("[horizon day, position] int32 the policy's lot Q of the day (S = R + Q)")
     restocked = DailySeries("[horizon day, position] int32 returned units put back on stock at the start of the day")
     adjusted = DailySeries("[horizon day, position] int32 units written off at the day's stock count (shrinkage)")
-    arrivals = DailySeries("[simulation day, position] int32 replenishment units arriving at the start of the day, "
-                           "over every simulated day and the longest lead time + 2 days beyond")
+    arrivals = DailySeries("[simulation day - first_day, position] int32 replenishment units arriving at the start of "
+                           "the day, over every walked day and the longest lead time + 2 days beyond")
     requested = DailySeries("[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first "
-                            "node asked, from TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before day 0)")
+                            "node asked, from TRAILING_DEMAND_DAYS - 1 days before the horizon (zeros before day 0); "
+                            "resumed: from the window its BlockState carried. Its last row is stop_day - 1")
 
     @property
     def n_positions(self) -> int:
@@ -123,9 +142,15 @@ class BlockResult:
         return self.on_hand == 0
 
     @property
+    def first_series_day(self) -> int:
+        """The simulation day of the first row of the horizon series (on_hand, ...)."""
+        return max(self.first_day, self.warmup_days)
+
+    @property
     def receipts(self) -> np.ndarray:
         """[horizon day, position] replenishment units received at the start of the day."""
-        return self.arrivals[self.warmup_days:self.warmup_days + self.horizon_days]
+        first = self.first_series_day - self.first_day
+        return self.arrivals[first:first + self.horizon_days]
 
 
 def service_ranks(day: np.ndarray, priority: np.ndarray) -> np.ndarray:
@@ -148,21 +173,41 @@ def product_blocks(product_count: int, products_per_block: int) -> list[tuple[in
 
 
 def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
-                lookahead_days: int = LOOKAHEAD_DAYS) -> Iterator[BlockResult]:
-    """Walk `blocks` in lock-step over every simulated day; yields each block's result at the end.
+                lookahead_days: int = LOOKAHEAD_DAYS, *, states: Sequence[BlockState] | None = None,
+                stop_day: int | None = None, end_states: bool = False) -> Iterator[BlockResult]:
+    """Walk `blocks` in lock-step over the days [first_day, stop_day); yields each block's result at the end.
 
+    first_day is 0 (from the opening stock), or the day `states` (one per
+    block, of the same products) resume at; stop_day defaults to the last
+    simulated day + 1. With `end_states`, each result carries the block's
+    BlockState after the walk, which a later walk resumes from.
     Without `gather`, every block that holds a line of a cart walks here.
     With it, other tasks walk the other blocks, and `gather` exchanges cart
     ids with all of them (agree_with_tasks).
     """
-    walks = [BlockWalk(world, lo, hi, requests) for (lo, hi), requests
-             in zip(blocks, demand.blocks_requests(world, blocks), strict=True)]
+    days = range(resumed_day(blocks, states), world.n_days if stop_day is None else stop_day)
+    pending = np.unique(np.concatenate([NO_CARTS, *(state.pending["cart"] for state in states or ())]))
+    walks = [BlockWalk(world, lo, hi, requests, start=states[index] if states else None, stop_day=days.stop)
+             for index, ((lo, hi), requests)
+             in enumerate(zip(blocks, demand.blocks_requests(world, blocks, days.start, pending), strict=True))]
     if gather is None:
-        walk_days(walks, range(world.n_days), NO_CARTS)
+        walk_days(walks, days, NO_CARTS)
     else:
-        agree_with_tasks(world, walks, gather, lookahead_days)
+        agree_with_tasks(world, walks, gather, lookahead_days, days)
     while walks:
-        yield walks.pop(0).result()     # popped: a block's state is freed once its result is out
+        yield walks.pop(0).result(end_states)     # popped: a block's state is freed once its result is out
+
+
+def resumed_day(blocks: list[tuple[int, int]], states: Sequence[BlockState] | None) -> int:
+    """The day a walk of `blocks` starts at: 0, or the day their states (one per block, in order) resume at."""
+    if not states:
+        return 0
+    if [(state.product_lo, state.product_hi) for state in states] != list(blocks):
+        raise ValueError("the states are not those of the blocks walked")
+    days = {state.day for state in states}
+    if len(days) != 1:
+        raise ValueError(f"the blocks' states end on different days: {sorted(days)}")
+    return days.pop()
 
 
 def walk_days(walks: list[BlockWalk], days: range, others_low: np.ndarray) -> np.ndarray:
@@ -185,8 +230,9 @@ def walk_days(walks: list[BlockWalk], days: range, others_low: np.ndarray) -> np
     return np.unique(np.concatenate([NO_CARTS, *found]))
 
 
-def agree_with_tasks(world: World, walks: list[BlockWalk], gather: Gather, lookahead_days: int) -> None:
-    """Walk every day in rounds, agreeing with the other tasks on the flags of the carts they share.
+def agree_with_tasks(world: World, walks: list[BlockWalk], gather: Gather, lookahead_days: int,
+                     days: range | None = None) -> None:
+    """Walk `days` (default: every day) in rounds, agreeing with the other tasks on the flags of the carts they share.
 
     A round walks `lookahead_days` from the first day not yet agreed on. A
     task pools the low carts its own blocks find as it walks with the shared
@@ -201,12 +247,13 @@ def agree_with_tasks(world: World, walks: list[BlockWalk], gather: Gather, looka
     that day is right in it; so the rounds end. Every task sees the same
     exchanges, so all take the same rounds.
     """
+    days = range(world.n_days) if days is None else days
     saved: dict[int, list[dict]] = {}        # checkpoint day -> every block's state before it
-    before, resume = [NO_CARTS], 0           # every task's shared low carts of the round before, this task's first
-    while resume < world.n_days:
+    before, resume = [NO_CARTS], days.start  # every task's shared low carts of the round before, this task's first
+    while resume < days.stop:
         for walk, state in zip(walks, saved.get(resume, ()), strict=False):   # nothing saved: nothing to restore
             walk.restore(state)
-        span = range(resume, min(resume + lookahead_days, world.n_days))
+        span = range(resume, min(resume + lookahead_days, days.stop))
         others = np.unique(np.concatenate([NO_CARTS, *before[1:]]))
         found = []
         for first in range(span.start, span.stop, CHECKPOINT_DAYS):
@@ -241,8 +288,12 @@ class BlockWalk:
     ring of a few days; the daily series go to DayRecords.
     """
 
-    def __init__(self, world: World, product_lo: int, product_hi: int, requests: demand.Requests) -> None:
+    def __init__(self, world: World, product_lo: int, product_hi: int, requests: demand.Requests,
+                 start: BlockState | None = None, stop_day: int | None = None) -> None:
+        """Walks from the opening stock at day 0, or from the state `start` at its day; stops before `stop_day`."""
         self.world = world
+        self.first_day = 0 if start is None else start.day
+        self.stop_day = world.n_days if stop_day is None else stop_day
         self.product_lo, self.product_hi = product_lo, product_hi
         self.policy = replenishment.block_policy(world, product_lo, product_hi)
         self.plan = world.disruptions
@@ -255,6 +306,8 @@ class BlockWalk:
         self.inv_at = np.zeros(n_lines, np.int32)
         self.served = np.zeros(n_lines, np.int8)
         self._open_stock()
+        if start is not None:
+            self._resume(start)
 
     def _place_positions(self) -> None:
         """The block's positions (product offset * n_locations + location): their keys and what the outage does to them."""
@@ -311,11 +364,42 @@ class BlockWalk:
         self.hold_until = init.hold_until.copy()
         self.safety = np.zeros(n_pos)
         self.opening = self.on_hand.copy()
+        self.last_receipt = np.full(n_pos, -1, np.int64)
+        self.episode_start = np.full(n_pos, -1, np.int64)
+        self.carried: BlockState | None = None       # the open stockouts' lost sums of a resumed state (_episode_state)
+        self.late_travelling: dict = dict.fromkeys(LATE_FIELDS, NO_CARTS)
+        self.pending: dict = {"cart": NO_CARTS, "product": NO_CARTS, "low": np.zeros(0, bool)}
         self.series = {name: DayRecord(n_pos) for name in SERIES}
         self.series["requested"].append_zeros(max(0, -self.window))
 
+    def _resume(self, state: BlockState) -> None:
+        """Replace the opening stock by `state`: its arrays, its future events in the rings, its requested window."""
+        if (state.product_lo, state.product_hi, state.n_positions) != (self.product_lo, self.product_hi, len(self.on_hand)):
+            raise ValueError("the state is not of this block")
+        day = state.day
+        for name in ("on_hand", "in_transit", "hold_until", "safety"):
+            setattr(self, name, getattr(state, name).copy())
+        self.last_receipt, self.episode_start = state.last_receipt_day.copy(), state.episode_start.copy()
+        self.carried = state
+        self.arrivals = np.zeros((ring_rows(state.arrivals, day, len(self.arrivals)), len(self.on_hand)), np.int32)
+        self.held_back = np.zeros(self.arrivals.shape, bool)
+        rows = state.arrivals["day"] % len(self.arrivals)
+        self.arrivals[rows, state.arrivals["position"]] = state.arrivals["units"]
+        self.held_back[rows, state.arrivals["position"]] = state.arrivals["held_back"]
+        self.restock = np.zeros((ring_rows(state.restocks, day, len(self.restock)), len(self.on_hand)), np.int32)
+        self.restock[state.restocks["day"] % len(self.restock), state.restocks["position"]] = state.restocks["units"]
+        self.late_travelling = state.late_receipts
+        self.pending = state.pending
+        self.carts.resume(*state.pending_carts())
+        self.opening = self.on_hand.copy()
+        self.window = state.requested_first_day
+        self.series["requested"] = DayRecord(len(self.on_hand))
+        for row in state.requested:
+            self.series["requested"].append(row)
+
     # what a day changes: the arrays (restored), the series (rewound) and the anomaly events (cut back)
-    STATE = ("on_hand", "in_transit", "arrivals", "held_back", "restock", "hold_until", "safety", "opening")
+    STATE = ("on_hand", "in_transit", "arrivals", "held_back", "restock", "hold_until", "safety", "opening",
+             "last_receipt", "episode_start")
     EVENTS = ("shrinkage", "late_receipts")
 
     def checkpoint(self, days: range) -> dict:
@@ -349,6 +433,7 @@ class BlockWalk:
         row = d % len(self.arrivals)
         self._hold_back(d, row)
         arriving, restocking = self.arrivals[row], self.restock[d % len(self.restock)]
+        self.last_receipt[arriving > 0] = d
         self.on_hand += arriving
         self.in_transit -= arriving
         self.on_hand += restocking
@@ -466,6 +551,8 @@ class BlockWalk:
         if d >= self.window:
             self.series["requested"].append(self.requested_today)
         if d >= self.world.warmup_days:
+            # the stockout episode running through today (runs of the warm-up start on the first horizon day)
+            self.episode_start = np.where(stockout, np.where(self.episode_start < 0, d, self.episode_start), -1)
             for name, values in (("on_hand", on_hand), ("in_transit", self.in_transit),
                                  ("reorder_point", reorder_point), ("reorder_quantity", lot)):
                 self.series[name].append(values)
@@ -473,20 +560,31 @@ class BlockWalk:
     def _today(self, d: int) -> np.ndarray:
         return self.lines_of(range(d, d + 1))
 
-    def result(self) -> BlockResult:
+    def _line_days(self) -> np.ndarray:
+        return np.repeat(np.arange(self.world.n_days, dtype=np.int32), np.diff(self.bounds))
+
+    def _walked(self, day: np.ndarray) -> np.ndarray:
+        return (day >= self.first_day) & (day < self.stop_day)
+
+    def _lost(self, day: np.ndarray) -> np.ndarray:
+        """The walked horizon lines that were lost attempts: ordered, nothing sold (in the walk's line order)."""
+        return np.flatnonzero((day >= self.world.warmup_days) & self._walked(day) & self.ordered & (self.sold == 0))
+
+    def result(self, with_end_state: bool = False) -> BlockResult:
         """What the block's tables are made of, once every day is walked: its sales, lost attempts, series and events."""
         world, req = self.world, self.req
-        m, warmup, n_days = world.n_locations, world.warmup_days, world.n_days
-        req.day = np.repeat(np.arange(n_days, dtype=np.int32), np.diff(self.bounds))
+        m, warmup, stop = world.n_locations, world.warmup_days, self.stop_day
+        end_state = self.end_state() if with_end_state else None
+        req.day = self._line_days()
         req.product = (self.product_lo + self.positions[:, 0] // m).astype(np.int32)
-        in_horizon = req.day >= warmup
-        for d in range(n_days, n_days + len(self.arrivals)):      # orders still on their way after the last day
+        walked = self._walked(req.day)
+        for d in range(stop, stop + len(self.arrivals)):      # orders still on their way after the last day
             self.series["arrivals"].append(self.arrivals[d % len(self.arrivals)])
-        sales = self._sales(np.flatnonzero(in_horizon & (self.sold > 0)))
+        sales = self._sales(np.flatnonzero(walked & (req.day >= warmup) & (self.sold > 0)))
 
         # lost attempts of the horizon: requests that got nothing, attributed to the first node asked and
         # valued at list price; a partial fill is a sale line whose shortfall shows in quantity_requested
-        lost = np.flatnonzero(in_horizon & self.ordered & (self.sold == 0))
+        lost = self._lost(req.day)
         lost_quantity = req.quantity[lost].astype(np.int64)
         lost_position = self.first_node[lost].astype(np.int64)
         # the walk is over: what only serving read goes before the cart lines are built, so a big block peaks lower
@@ -507,10 +605,84 @@ class BlockWalk:
             lost_day=(req.day[lost] - warmup).astype(np.int64),
             lost_quantity=lost_quantity,
             lost_revenue=np.round(lost_quantity * world.base_price[req.product[lost]], 2),
-            cart_lines=self.carts.lines(self.sold, self.ordered),
+            cart_lines=self.carts.lines(self.sold, self.ordered, walked),
             shrinkage=_joined(self.shrinkage),
             late_receipts=_joined(self.late_receipts),
+            first_day=self.first_day,
+            stop_day=stop,
+            end_state=end_state,
         )
+
+    def end_state(self) -> BlockState:
+        """The block's state after its last walked day (stop_day - 1), for a walk that resumes at stop_day."""
+        stop, n_pos = self.stop_day, len(self.on_hand)
+        requested = self.series["requested"].array()
+        kept = min(len(requested), max(TRAILING_DEMAND_DAYS - 1, self.world.config.forecast.history_days))
+        return BlockState(
+            day=stop, product_lo=self.product_lo, product_hi=self.product_hi, n_locations=self.world.n_locations,
+            on_hand=self.on_hand.copy(), in_transit=self.in_transit.copy(), hold_until=self.hold_until.copy(),
+            safety=self.safety.copy(), last_receipt_day=self.last_receipt.copy(),
+            requested_first_day=stop - kept, requested=requested[len(requested) - kept:],
+            episode_start=self.episode_start.copy(), **self._episode_state(n_pos),
+            arrivals=future_events(self.arrivals, stop, ARRIVAL_FIELDS, held_back=self.held_back),
+            restocks=future_events(self.restock, stop, RESTOCK_FIELDS),
+            late_receipts=self._late_travelling(),
+            pending=self._pending_recoveries(),
+        )
+
+    def _episode_state(self, n_pos: int) -> dict[str, np.ndarray]:
+        """Lost attempts, units and revenue of the stockout each position is in at the end (zeros: in stock).
+
+        A stockout that began before this walk continues the sums its state
+        carried, adding this walk's attempts one by one in their order, as
+        the episodes of one walk sum them (np.bincount): the float sum comes
+        out the same.
+        """
+        sums = {"lost_attempts": np.zeros(n_pos, np.int64), "lost_quantity": np.zeros(n_pos, np.int64),
+                "lost_revenue": np.zeros(n_pos)}
+        if self.carried is not None:
+            start = self.carried.episode_start
+            continued = (start >= 0) & (self.episode_start == start)
+            for name, values in sums.items():
+                values[continued] = getattr(self.carried, name)[continued]
+        day = self._line_days()
+        lost = self._lost(day)
+        position = self.first_node[lost].astype(np.int64)
+        start = self.episode_start[position]
+        in_episode = (start >= 0) & (day[lost] >= start)
+        lost, position = lost[in_episode], position[in_episode]
+        quantity = self.req.quantity[lost].astype(np.int64)
+        product = self.product_lo + self.positions[lost, 0] // self.world.n_locations
+        np.add.at(sums["lost_attempts"], position, 1)
+        np.add.at(sums["lost_quantity"], position, quantity)
+        np.add.at(sums["lost_revenue"], position, np.round(quantity * self.world.base_price[product], 2))
+        return sums
+
+    def _late_travelling(self) -> dict[str, np.ndarray]:
+        """The late receipts (carried and made late by this walk) that arrive on or after the stop day."""
+        made = _joined(self.late_receipts)
+        late = {name: np.concatenate([self.late_travelling[name], made[name]]).astype(np.int64) for name in LATE_FIELDS}
+        keep = late["arrival_day"] >= self.stop_day
+        return {name: values[keep] for name, values in late.items()}
+
+    def _pending_recoveries(self) -> dict[str, np.ndarray]:
+        """Carts decided before the stop day whose recovery order comes on or after it, per product: carried and new."""
+        book, carried = self.carts, self.pending
+        lines = np.flatnonzero(book.index >= 0)
+        lines = lines[book.pending_recoveries(self.stop_day)[book.index[lines]]]
+        k = book.index[lines]
+        still = (demand.order_days(self.world, carried["cart"])
+                 + demand.recovery_delay(self.world, carried["cart"])) >= self.stop_day
+        rows = {"cart": np.concatenate([carried["cart"][still], book.cart_ids[k]]),
+                "product": np.concatenate([carried["product"][still],
+                                           self.product_lo + self.positions[lines, 0].astype(np.int64)
+                                           // self.world.n_locations]),
+                "low": np.concatenate([carried["low"][still], book.low[k]])}
+        order = np.lexsort((rows["product"], rows["cart"]))
+        cart, product = rows["cart"][order], rows["product"][order]
+        first = np.ones(len(order), bool)
+        first[1:] = (cart[1:] != cart[:-1]) | (product[1:] != product[:-1])
+        return {name: values[order][first] for name, values in rows.items()}
 
     def _sales(self, sold: np.ndarray) -> dict[str, np.ndarray]:
         """The sale lines among the lines `sold`, in (day, order, line) order: what, where, at what price, returned."""
