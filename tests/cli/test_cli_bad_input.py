@@ -127,11 +127,14 @@ def test_a_bad_value_of_any_key_is_refused_naming_it(tmp_path, capsys, key, valu
          "orders a day"),
         (["scenario.outage_location_id=STR-NYC-001"], "scenario.outage_location_id", "a warehouse or DC"),
         (["scenario.outage_location_id=WH-NWK-001", "scenario.outage_days=31"], "scenario.outage_days",
-         "must not exceed the horizon"),
+         "must not exceed the plan of 30 days"),
+        (["plan_days=10", "scenario.outage_location_id=WH-NWK-001"], "scenario.outage_days",
+         "must not exceed the plan of 10 days"),
+        (["plan_days=400000"], "plan_days", "the plan ends by 2999-12-31"),
         (["scenario.shock_product_share=0.1", "scenario.shock_first_day=25", "scenario.shock_days=10"],
-         "scenario.shock_first_day", "inside the horizon"),
+         "scenario.shock_first_day", "inside the plan"),
         (["scenario.outage_location_id=WH-NWK-001", "scenario.outage_first_day=20"], "scenario.outage_first_day",
-         "inside the horizon"),
+         "inside the plan"),
     ],
 )
 def test_rules_across_keys_are_checked_before_spark(tmp_path, capsys, assignments, key, allowed):

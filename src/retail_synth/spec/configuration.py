@@ -447,19 +447,26 @@ def _orders_per_day_fit(_flat: dict, config: dict) -> None:
         )
 
 
-def _windows_inside_horizon(_flat: dict, config: dict) -> None:
-    horizon = (config["end_date"] - config["start_date"]).days + 1
+def _plan_within_dates(_flat: dict, config: dict) -> None:
+    room = (LAST_DATE - config["start_date"]).days + 1
+    if config["plan_days"] > room:
+        raise ConfigError(f"'plan_days' must be at most {room} (the plan ends by {LAST_DATE}), got {config['plan_days']}")
+
+
+def _windows_inside_plan(_flat: dict, config: dict) -> None:
+    """Scenario windows are laid on the plan (plan_days from start_date), not on the written horizon."""
+    plan = config["plan_days"]
     scenario = config["scenario"]
     in_use = {"outage": scenario["outage_location_id"] != NO_OUTAGE, "shock": scenario["shock_product_share"] > 0}
     for window in (w for w, used in in_use.items() if used):
         first, days = scenario[f"{window}_first_day"], scenario[f"{window}_days"]
-        if days > horizon:
-            raise ConfigError(f"'scenario.{window}_days' ({days}) must not exceed the horizon of {horizon} days")
+        if days > plan:
+            raise ConfigError(f"'scenario.{window}_days' ({days}) must not exceed the plan of {plan} days (plan_days)")
         last = first + days - 1
-        if first and last > horizon:
+        if first and last > plan:
             raise ConfigError(
                 f"'scenario.{window}_first_day' + 'scenario.{window}_days' - 1 ({last}) must stay inside the "
-                f"horizon of {horizon} days"
+                f"plan of {plan} days (plan_days)"
             )
 
 
@@ -500,7 +507,8 @@ CROSS_RULES = (
     _segment_shares_add_up,
     _replenishment_within_look_ahead,
     _orders_per_day_fit,
-    _windows_inside_horizon,
+    _plan_within_dates,
+    _windows_inside_plan,
     _outage_node_exists,
 )
 

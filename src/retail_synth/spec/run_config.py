@@ -296,6 +296,7 @@ class RunConfig:
     start_date: dt.date
     end_date: dt.date
     warmup_days: int
+    plan_days: int          # days from start_date the run lays its plans over (windows, life cycles, growth)
     customers: CustomerParams
     products: ProductParams
     locations: LocationParams
@@ -321,6 +322,11 @@ class RunConfig:
     def simulated_days(self) -> int:
         """Warm-up plus horizon: the days the walk simulates."""
         return self.warmup_days + self.horizon_days
+
+    @property
+    def planned_days(self) -> int:
+        """Warm-up plus plan: the calendar days the plans refer to, whether or not the run reaches them."""
+        return self.warmup_days + self.plan_days
 
 
 def settings(node: DataclassInstance | Mapping[str, object], prefix: str = "") -> dict[str, object]:

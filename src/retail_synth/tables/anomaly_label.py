@@ -3,7 +3,9 @@
 Shrinkage and late deliveries are what the walk found when it applied them
 (units really on hand, receipts really due); demand spikes and price errors
 are the plan of the block's products; a node outage is the whole network's,
-so the block holding the first product carries its one row. Each label
+so the block holding the first product carries its one row. A label is
+written by the run that simulates its end day: a plan window or a late
+receipt still running after the last written day has no row yet. Each label
 matches its facts (contracts/quickstart/anomaly_*.sql):
   shrinkage       an 'adjustment' movement out of location_key on start_date_key of `magnitude` units
   late_delivery   a receipt at the position on end_date_key, `magnitude` days after start_date_key
@@ -57,11 +59,13 @@ def labels(plan: Disruptions, r: BlockResult) -> dict[str, np.ndarray]:
         (4, has_outage, NONE, plan.outage_location, plan.outage.first, plan.outage.last, plan.outage.days),
     ]
     names = ("kind", "product", "location", "start", "end", "magnitude")
-    return {
+    found = {
         name: np.concatenate([np.broadcast_to(np.asarray(part[column], np.float64 if name == "magnitude" else np.int64),
                                               (part[1],)) for part in parts])
         for column, name in zip((0, 2, 3, 4, 5, 6), names, strict=True)
     }
+    ended = found["end"] < r.warmup_days + r.horizon_days
+    return {name: values[ended] for name, values in found.items()}
 
 
 def _descriptions(kind: np.ndarray, magnitude: np.ndarray) -> pa.Array:

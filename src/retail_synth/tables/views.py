@@ -132,7 +132,7 @@ class ForecastView:
 
     @classmethod
     def of(cls, world: World) -> ForecastView:
-        inputs = ForecastInputs(params=world.config.forecast, launch_day=world.launch_day,
+        inputs = ForecastInputs(params=world.config.forecast, plan_days=world.plan_days, launch_day=world.launch_day,
                                 end_of_life_day=world.end_of_life_day, seasonality=world.seasonality,
                                 prices=PriceBook.of(world))
         return _copied(cls, world, forecast=inputs)

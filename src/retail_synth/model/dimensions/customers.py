@@ -47,20 +47,21 @@ def name_pools(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def _grown(seed: int, keys: np.ndarray, monthly_rate: float, horizon_days: int,
+def _grown(seed: int, keys: np.ndarray, monthly_rate: float, plan_days: int,
            reference_day: datetime.date) -> tuple[np.ndarray, np.ndarray]:
-    """(acquired inside the horizon, that acquisition date) of each customer under exponential growth.
+    """(acquired inside the plan, that acquisition date) of each customer under exponential growth.
 
     The base at day t is B0 (1 + g)^(t / 30): the customers acquired inside the
-    horizon are 1 - (1 + g)^(-H / 30) of the final base, and inverting the
-    growth curve at a hashed uniform spreads their dates over the horizon.
+    plan are 1 - (1 + g)^(-P / 30) of the final base, and inverting the
+    growth curve at a hashed uniform spreads their dates over the plan
+    (plan_days, not the written horizon, so the dates do not move with end_date).
     """
-    months = horizon_days / 30.0
+    months = plan_days / 30.0
     growth = (1 + monthly_rate) ** months
     joins = hashing.uniform(seed, "customer.growth", keys) < 1 - 1 / growth
     u = hashing.uniform(seed, "customer.growth_day", keys)
     offset = np.floor(30.0 * np.log1p(u * (growth - 1)) / np.log1p(monthly_rate)).astype(np.int64)
-    offset = np.clip(offset, 0, horizon_days - 1)
+    offset = np.clip(offset, 0, plan_days - 1)
     return joins, np.datetime64(reference_day, "D") + offset.astype("timedelta64[D]")
 
 
@@ -74,13 +75,13 @@ def build_customer_dim(
     etl_timestamp: datetime.datetime,
     distributions: DistributionParams,
     growth_monthly_rate: float = 0.0,
-    horizon_days: int = 0,
+    plan_days: int = 0,
 ) -> pa.Table:
     """Customers living in store cities; acquired before reference_day, 'new' ones recently.
 
     Channels and size profiles follow their declarations in `distributions`.
     With growth, the base grows by growth_monthly_rate a month over the
-    horizon from reference_day: the share acquired inside the horizon gets
+    plan from reference_day: the share acquired inside the plan gets
     acquisition dates spread as exponential growth would bring them.
     """
     unknown = sorted(set(segments) - set(SEGMENT_PROFILES))
@@ -90,8 +91,8 @@ def build_customer_dim(
     segment = hashing.choice(seed, "customer.segment", [segments[s].share for s in segments], keys)
     is_new = np.array(list(segments))[segment] == "new"
     acquisition_date = _acquisition_date(seed, keys, is_new, reference_day, history_years)
-    if growth_monthly_rate > 0 and horizon_days > 0:
-        acquisition_date = np.where(*_grown(seed, keys, growth_monthly_rate, horizon_days, reference_day), acquisition_date)
+    if growth_monthly_rate > 0 and plan_days > 0:
+        acquisition_date = np.where(*_grown(seed, keys, growth_monthly_rate, plan_days, reference_day), acquisition_date)
     columns = {
         "customer_key": keys.astype(np.int32),
         "customer_id": pc.binary_join_element_wise(

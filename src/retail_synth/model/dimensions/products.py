@@ -162,12 +162,16 @@ def build_product_dim(
     product_count: int,
     seed: int,
     reference_day: datetime.date,
-    horizon_days: int,
+    plan_days: int,
     active_share: float,
     etl_timestamp: datetime.datetime,
     distributions: DistributionParams,
+    written_days: int | None = None,
 ) -> pa.Table:
-    """The catalogue; (1 - active_share) of it reaches end of life inside the horizon.
+    """The catalogue; (1 - active_share) of it reaches end of life inside the plan (plan_days from reference_day).
+
+    is_active is as of the last of the `written_days` days from reference_day (default: the plan's last day),
+    so a run that ends before the plan does shows the products it has not yet seen discontinued as active.
 
     Brands (and with them price tiers) and the price jitter follow their declarations in `distributions`.
     Each product gets a type, then a material its type is made of and a brand;
@@ -186,7 +190,8 @@ def build_product_dim(
         **_category_columns(kind),
         **_material_columns(seed, keys, material),
         "collection_name": np.array(COLLECTIONS)[hashing.integers(seed, "product.collection", 0, len(COLLECTIONS) - 1, keys)],
-        **_life_cycle_columns(seed, keys, reference_day, horizon_days, active_share),
+        **_life_cycle_columns(seed, keys, reference_day, plan_days, active_share,
+                              plan_days if written_days is None else written_days),
         **_price_columns(seed, keys, kind, brand, distributions.price_jitter),
         "price_tier": np.array([b[2] for b in BRANDS])[brand],
         "source_system": np.full(product_count, "PIM"),
@@ -278,18 +283,21 @@ def _price_columns(seed: int, keys: np.ndarray, kind: np.ndarray, brand: np.ndar
     }
 
 
-def _life_cycle_columns(seed: int, keys: np.ndarray, reference_day: datetime.date, horizon_days: int,
-                        active_share: float) -> dict[str, np.ndarray | pa.Array]:
-    """Launched within LAUNCH_WINDOW_DAYS before reference_day; (1 - active_share) end inside the horizon."""
+def _life_cycle_columns(seed: int, keys: np.ndarray, reference_day: datetime.date, plan_days: int,
+                        active_share: float, written_days: int) -> dict[str, np.ndarray | pa.Array]:
+    """Launched within LAUNCH_WINDOW_DAYS before reference_day; (1 - active_share) end inside the plan.
+
+    The end-of-life day is drawn over the plan, never over the written days, so it does not move with end_date.
+    """
     reference = np.datetime64(reference_day, "D")
     launch_date = reference - hashing.integers(seed, "product.launch", 1, LAUNCH_WINDOW_DAYS, keys).astype("timedelta64[D]")
     discontinued_count = round((1 - active_share) * len(keys))
     discontinued = np.zeros(len(keys), dtype=bool)
     discontinued[np.argsort(hashing.hash64(seed, "product.discontinued", keys), kind="stable")[:discontinued_count]] = True
-    end_offset = hashing.integers(seed, "product.end_of_life", 0, horizon_days - 1, keys)
+    end_offset = hashing.integers(seed, "product.end_of_life", 0, plan_days - 1, keys)
     return {
         "season_code": _season_code(launch_date),
         "launch_date": launch_date,
         "end_of_life_date": np.where(discontinued, reference + end_offset.astype("timedelta64[D]"), np.datetime64("NaT")),
-        "is_active": ~discontinued,
+        "is_active": ~(discontinued & (end_offset < written_days)),
     }

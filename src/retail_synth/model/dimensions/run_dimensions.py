@@ -69,10 +69,11 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> Dimension
             product_count=config.products.product_count,
             seed=config.seed,
             reference_day=config.start_date,
-            horizon_days=config.horizon_days,
+            plan_days=config.plan_days,
             active_share=config.products.active_share,
             etl_timestamp=etl_timestamp,
             distributions=config.distributions,
+            written_days=config.horizon_days,
         ),
         gold_customer_dim=build_customer_dim(
             customer_count=config.customers.customer_count,
@@ -84,6 +85,6 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> Dimension
             etl_timestamp=etl_timestamp,
             distributions=config.distributions,
             growth_monthly_rate=config.scenario.growth_monthly_rate,
-            horizon_days=config.horizon_days,
+            plan_days=config.plan_days,
         ),
     )

@@ -30,6 +30,7 @@ class ForecastInputs:
     """The run's forecast settings and what a forecast cell's quantity and revenue depend on."""
 
     params: ForecastParams
+    plan_days: int                     # the window is the plan's last forecast_days days (forecast.forecast_window)
     launch_day: np.ndarray             # per product: nothing is forecast before it
     end_of_life_day: np.ndarray        # per product: nor from it on
     seasonality: np.ndarray            # per simulation day: the calendar demand multiplier
@@ -56,11 +57,11 @@ class BlockForecast:
 
 
 def block_forecast(inputs: ForecastInputs, r: BlockResult) -> BlockForecast | None:
-    """The block's forecast window cells; None for a block without positions."""
+    """The block's forecast window cells; None for a block without positions or a run that ends before the window."""
     n_pos = r.n_positions
-    if n_pos == 0:
+    h0, length = forecast.forecast_window(inputs.plan_days, r.horizon_days, inputs.params.forecast_days)
+    if n_pos == 0 or length == 0:
         return None
-    h0, length = forecast.forecast_window(r.horizon_days, inputs.params.forecast_days)
     t0 = r.warmup_days + h0                                 # simulation day of the first target day
     target = np.arange(t0, t0 + length)
     fc = _smoothed(inputs, r, t0, target)
@@ -97,13 +98,13 @@ def _actuals(inputs: ForecastInputs, r: BlockResult, t0: int, h0: int,
     n_pos = r.n_positions
     size = length * n_pos
     s = r.sales
-    lines = np.flatnonzero(s["day"] >= t0)
+    lines = np.flatnonzero((s["day"] >= t0) & (s["day"] < t0 + length))      # a run may go on past the window
     day, sold = s["day"][lines], s["quantity_sold"][lines]
     cell = (day - t0) * n_pos + (s["product"][lines] - r.product_lo) * r.n_locations + s["location"][lines]
     net = sale_amounts(inputs.prices, s["product"][lines], day, sold)[2]
     actual = np.bincount(cell, sold, minlength=size).round().astype(np.int64)
     actual_revenue = np.round(np.bincount(cell, net, minlength=size), 2)
-    lost = np.flatnonzero(r.lost_day >= h0)
+    lost = np.flatnonzero((r.lost_day >= h0) & (r.lost_day < h0 + length))
     lost_cell = (r.lost_day[lost] - h0) * n_pos + r.lost_position[lost]
     demand = (np.bincount(cell, s["quantity_requested"][lines], minlength=size)
               + np.bincount(lost_cell, r.lost_quantity[lost], minlength=size)).round().astype(np.int64)

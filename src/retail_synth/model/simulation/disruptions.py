@@ -5,8 +5,12 @@ stock, so every block (and the driver) derives the same plan. The anomalies
 that depend on stock (shrinkage at a stock count, a late receipt) are drawn
 inside the walk instead, where the stock is known (src/retail_synth/model/simulation/walk.py).
 
-Windows are simulation day indices, both ends included; a product has at
-most one demand spike and one price error in the horizon.
+Windows are simulation day indices, both ends included, laid on the plan
+(plan_days from start_date, RunConfig.plan_days), never on the written
+horizon, so they do not move with end_date; a product has at most one demand
+spike and one price error in the plan. A run shorter than its plan may end
+before a window does; a run longer than its plan has them once, in its first
+plan_days.
 """
 
 from __future__ import annotations
@@ -39,11 +43,14 @@ class Window:
 EMPTY = Window(NO_DAY, NO_DAY - 1)
 
 
-def horizon_window(first_day: int, days: int, horizon_days: int, warmup_days: int) -> Window:
-    """The window of `days` days from horizon day `first_day` (1 = start_date; 0: centred in the horizon)."""
-    first_day = first_day or (horizon_days - days) // 2 + 1
+def plan_window(first_day: int, days: int, plan_days: int, warmup_days: int) -> Window:
+    """The window of `days` days from plan day `first_day` (1 = start_date; 0: centred in the plan).
+
+    Configuration keeps it inside the plan.
+    """
+    first_day = first_day or (plan_days - days) // 2 + 1
     first = warmup_days + first_day - 1
-    return Window(first, min(first + days, warmup_days + horizon_days) - 1)
+    return Window(first, first + days - 1)
 
 
 @dataclass(frozen=True)
@@ -81,11 +88,11 @@ class Disruptions:
 
 
 def _per_product_windows(seed: int, stream: str, product_key: np.ndarray, rate: float, days: int,
-                         warmup: int, horizon: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(first, last, chosen) of a window of `days` days for a hashed `rate` share of products."""
+                         warmup: int, plan: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first, last, chosen) of a window of `days` days inside the plan for a hashed `rate` share of products."""
     chosen = hashing.uniform(seed, f"{stream}.chosen", product_key) < rate
-    length = min(days, horizon)
-    offset = hashing.integers(seed, f"{stream}.day", 0, horizon - length, product_key)
+    length = min(days, plan)
+    offset = hashing.integers(seed, f"{stream}.day", 0, plan - length, product_key)
     first = np.where(chosen, warmup + offset, NO_DAY).astype(np.int32)
     last = np.where(chosen, first + length - 1, NO_DAY - 1).astype(np.int32)
     return first, last, chosen
@@ -98,22 +105,22 @@ def _draw_between(seed: int, stream: str, low: float, high: float, keys: np.ndar
 def plan_disruptions(config: RunConfig, product_key: np.ndarray, location_id: np.ndarray,
                      location_region: np.ndarray) -> Disruptions:
     """The plan of a run, from its scenario and anomaly settings and the dimension keys."""
-    seed, warmup, horizon = config.seed, config.warmup_days, config.horizon_days
+    seed, warmup, plan = config.seed, config.warmup_days, config.plan_days
     scenario, anomalies = config.scenario, config.anomalies
 
     outage_location, outage, peers = -1, EMPTY, np.zeros(len(location_id), dtype=bool)
     if scenario.has_outage:
         outage_location = int(np.flatnonzero(location_id == scenario.outage_location_id)[0])
-        outage = horizon_window(scenario.outage_first_day, scenario.outage_days, horizon, warmup)
+        outage = plan_window(scenario.outage_first_day, scenario.outage_days, plan, warmup)
         peers = (location_region == location_region[outage_location]) & (np.arange(len(location_id)) != outage_location)
 
     spike_first, spike_last, spiking = _per_product_windows(
-        seed, "anomaly.demand_spike", product_key, anomalies.demand_spike_rate, anomalies.demand_spike_days, warmup, horizon)
+        seed, "anomaly.demand_spike", product_key, anomalies.demand_spike_rate, anomalies.demand_spike_days, warmup, plan)
     spike_factor = np.where(spiking, np.round(_draw_between(
         seed, "anomaly.demand_spike.factor", anomalies.demand_spike_factor_min, anomalies.demand_spike_factor_max,
         product_key), 2), 1.0)
     error_first, error_last, erring = _per_product_windows(
-        seed, "anomaly.price_error", product_key, anomalies.price_error_rate, anomalies.price_error_days, warmup, horizon)
+        seed, "anomaly.price_error", product_key, anomalies.price_error_rate, anomalies.price_error_days, warmup, plan)
     error_factor = np.where(erring, np.round(_draw_between(
         seed, "anomaly.price_error.factor", anomalies.price_error_factor_min, anomalies.price_error_factor_max,
         product_key), 2), 1.0)
@@ -127,7 +134,7 @@ def plan_disruptions(config: RunConfig, product_key: np.ndarray, location_id: np
         spike_last=spike_last,
         spike_factor=spike_factor,
         shocked=hashing.uniform(seed, "scenario.shock", product_key) < scenario.shock_product_share,
-        shock=horizon_window(scenario.shock_first_day, scenario.shock_days, horizon, warmup)
+        shock=plan_window(scenario.shock_first_day, scenario.shock_days, plan, warmup)
         if scenario.shock_product_share > 0 else EMPTY,
         shock_discount_rate=scenario.shock_discount_rate,
         shock_demand_factor=scenario.shock_demand_factor,

@@ -1,10 +1,13 @@
 """Demand forecast model of gold_demand_forecast_fact (numpy only, no Spark, no World).
 
 Window and forecast date
-  The forecast covers the last `forecast.forecast_days` days of the horizon
-  (all horizon days when the horizon is shorter). It is made once, on
-  forecast_date = the day before the window, from the daily demand of at most
-  `forecast.history_days` days before the window.
+  The forecast covers the last `forecast.forecast_days` days of the plan
+  (plan_days from start_date; all plan days when the plan is shorter), so the
+  window does not move with end_date. It is made once, on forecast_date = the
+  day before the window, from the daily demand of at most
+  `forecast.history_days` days before the window. Only window days the run
+  writes are forecast: a run ending before the plan does has a shorter window,
+  or none.
 
 Demand history
   Daily units requested at a position (product x location), lost attempts
@@ -48,10 +51,12 @@ import numpy as np
 
 MODEL_TYPE = "exponential_smoothing"
 
-def forecast_window(horizon_days: int, forecast_days: int) -> tuple[int, int]:
-    """(first horizon day of the window, its length): the last forecast_days days of the horizon."""
-    length = min(int(forecast_days), int(horizon_days))
-    return horizon_days - length, length
+def forecast_window(plan_days: int, horizon_days: int, forecast_days: int) -> tuple[int, int]:
+    """(first horizon day of the window, its length): the last forecast_days days of the plan, up to the last
+    written day (length 0 when the window starts after it)."""
+    length = min(int(forecast_days), int(plan_days))
+    first = int(plan_days) - length
+    return first, max(0, min(length, int(horizon_days) - first))
 
 
 def z_value(confidence: float) -> float:

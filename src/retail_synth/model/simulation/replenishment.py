@@ -55,6 +55,7 @@ import numpy as np
 
 from retail_synth.model.simulation.world import STORE, World
 from retail_synth.spec import hashing
+from retail_synth.spec.run_config import FORECAST_PAD_DAYS
 
 LAMBDA_GRID = np.geomspace(1e-4, 200.0, 241)      # lines per day covered by the reorder-level table
 EXACT_MAX_MEAN = 100.0                             # compound Poisson computed exactly up to this many lines
@@ -299,8 +300,13 @@ def block_policy(world: World, product_lo: int, product_hi: int) -> Policy:
         # The stationary model is exact enough for slow movers; feedback matters where
         # lead-time demand is a line or more (overlapping orders, lot sizes), so the gain
         # grows with the lines expected over the lead time.
-        gain=inventory.safety_adjust_rate * np.minimum(1.0, 3.0 * lines * world.demand_index.mean() * lead),
+        gain=inventory.safety_adjust_rate * np.minimum(1.0, 3.0 * lines * planned_demand_index(world) * lead),
     )
+
+
+def planned_demand_index(world: World) -> float:
+    """Mean demand index over the plan and its look-ahead: a fixed window, so the gain does not move with end_date."""
+    return float(world.demand_index[:world.warmup_days + world.plan_days + FORECAST_PAD_DAYS].mean())
 
 
 def daily_levels(policy: Policy, day: int, safety_days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -463,7 +463,7 @@ class BlockWalk:
         late = hashing.integers(self.world.seed, "anomaly.late_delivery.days", anomalies.late_delivery_days_min,
                                 anomalies.late_delivery_days_max, pk, lk, epoch)
         chosen = ((hashing.uniform(self.world.seed, "anomaly.late_delivery", pk, lk, epoch) < anomalies.late_delivery_rate)
-                  & (d + late < self.world.n_days) & ~plan.outage.covers(d + late))
+                  & (d + late < self.world.plan_cycle_end(d)) & ~plan.outage.covers(d + late))
         due, late = due[chosen], late[chosen]
         rows = (d + late) % ring
         self.arrivals[rows, due] += arriving[due]
@@ -478,7 +478,7 @@ class BlockWalk:
         world, anomalies = self.world, self.world.config.anomalies
         pk, lk = self.position_keys
         chosen = hashing.uniform(world.seed, "anomaly.shrinkage", pk, lk) < anomalies.shrinkage_rate
-        day = world.warmup_days + hashing.integers(world.seed, "anomaly.shrinkage.day", 0, world.horizon_days - 1, pk, lk)
+        day = world.warmup_days + hashing.integers(world.seed, "anomaly.shrinkage.day", 0, world.plan_days - 1, pk, lk)
         units = hashing.integers(world.seed, "anomaly.shrinkage.units", 1, anomalies.shrinkage_units_max, pk, lk)
         return np.where(chosen, day, -1), units
 

@@ -8,8 +8,10 @@ Its steps follow it in the order it calls them: the calendar, the dimensions
 as arrays, the demand parameters, the orders of each day.
 
 Day indices: simulation day 0 is `warmup_days` before start_date; the written
-horizon is days [warmup_days, warmup_days + horizon_days). Calendar arrays
-run FORECAST_PAD_DAYS further so replenishment can look ahead past the end.
+horizon is days [warmup_days, warmup_days + horizon_days), the plan days
+[warmup_days, warmup_days + plan_days). Calendar arrays run over both and
+FORECAST_PAD_DAYS further, so replenishment can look ahead past the end and
+every array the plan shapes is the same whatever day the horizon ends on.
 """
 
 from __future__ import annotations
@@ -54,8 +56,9 @@ class World:
     start_date: np.datetime64
     warmup_days: int
     horizon_days: int
+    plan_days: int                    # days from start_date the plans are laid over (RunConfig.plan_days)
 
-    # calendar, per simulation day (n_days + FORECAST_PAD_DAYS entries)
+    # calendar, per simulation day (max(n_days, warm-up + plan days) + FORECAST_PAD_DAYS entries)
     days: np.ndarray                  # datetime64[D]
     date_key: np.ndarray              # int32 yyyymmdd
     is_weekend: np.ndarray
@@ -135,6 +138,11 @@ class World:
     def n_days(self) -> int:
         """Simulated days: warm-up plus horizon."""
         return self.warmup_days + self.horizon_days
+
+    def plan_cycle_end(self, day: int) -> int:
+        """The first simulation day after the plan cycle of `day` (cycle k: plan days k * plan_days on; the warm-up
+        belongs to cycle 0)."""
+        return self.warmup_days + (max(day - self.warmup_days, 0) // self.plan_days + 1) * self.plan_days
 
     @property
     def n_products(self) -> int:
@@ -221,7 +229,7 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
     features = calendar.features
     return World(
         seed=int(seed), start_date=np.datetime64(config.start_date, "D"),
-        warmup_days=config.warmup_days, horizon_days=config.horizon_days,
+        warmup_days=config.warmup_days, horizon_days=config.horizon_days, plan_days=config.plan_days,
         days=calendar.days, date_key=features["date_key"].astype(np.int32),
         is_weekend=features["is_weekend"].astype(bool), is_holiday=features["is_holiday"].astype(bool),
         is_peak_season=features["is_peak_season"].astype(bool), is_sale_period=features["is_sale_period"].astype(bool),
@@ -260,7 +268,7 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
 
 @dataclass(frozen=True)
 class SimulationCalendar:
-    """The simulated days and FORECAST_PAD_DAYS more, with their calendar features and demand multiplier."""
+    """The simulated and planned days and FORECAST_PAD_DAYS more, with their calendar features and demand multiplier."""
 
     days: np.ndarray                  # datetime64[D]; day 0 is warmup_days before start_date
     features: dict[str, np.ndarray]   # calendar_features of the days
@@ -278,9 +286,10 @@ class SimulationCalendar:
 
 
 def simulation_calendar(config: RunConfig) -> SimulationCalendar:
-    """Every simulated day and the look-ahead past the last, so replenishment can plan beyond the end."""
+    """Every simulated and planned day and the look-ahead past the last, so replenishment can plan beyond the end."""
     day0 = np.datetime64(config.start_date, "D") - np.timedelta64(config.warmup_days, "D")
-    days = day0 + np.arange(config.simulated_days + FORECAST_PAD_DAYS).astype("timedelta64[D]")
+    total = max(config.simulated_days, config.planned_days) + FORECAST_PAD_DAYS
+    days = day0 + np.arange(total).astype("timedelta64[D]")
     features = calendar_features(days)
     return SimulationCalendar(days, features, day_seasonality(features, config.demand, config.scenario),
                               config.simulated_days)
@@ -474,7 +483,7 @@ class OrderingCustomers:
     customer_by_acquisition: np.ndarray   # int64 customer indices by acquisition day (stable)
     customer_cdf: np.ndarray              # float64 cumulative order rates in that order (normalised)
     customer_guide: np.ndarray            # sampling_guide(customer_cdf)
-    active_mass: np.ndarray               # per simulation day: customer_cdf mass of the customers acquired by then
+    active_mass: np.ndarray               # per calendar day: customer_cdf mass of the customers acquired by then
     order_rate: np.ndarray                # per customer: expected orders on a plain day
     total_rate: float                     # their sum: a plain day's expected orders once every customer is acquired
 
@@ -491,7 +500,7 @@ def ordering_customers(customers: pa.Table, order_rate: np.ndarray, calendar: Si
     cumulative = np.cumsum(order_rate[by_acquisition])
     total_rate = float(cumulative[-1])
     cdf = cumulative / total_rate
-    acquired = np.searchsorted(acquisition_day[by_acquisition], np.arange(calendar.n_days), side="right")
+    acquired = np.searchsorted(acquisition_day[by_acquisition], np.arange(len(calendar.days)), side="right")
     active_mass = np.where(acquired >= len(cdf), 1.0, cdf[np.maximum(acquired - 1, 0)] * (acquired > 0))
     return OrderingCustomers(by_acquisition, cdf, sampling_guide(cdf), active_mass, order_rate, total_rate)
 
@@ -575,14 +584,13 @@ def on_sale_mass(products: ProductArrays, total_days: int) -> np.ndarray:
 
 def demand_index(calendar: SimulationCalendar, ordering: OrderingCustomers, on_sale: np.ndarray) -> np.ndarray:
     """Each calendar day's seasonality, for the customers acquired by then, over the popularity mass on sale."""
-    pad = len(calendar.days) - calendar.n_days
-    active = np.r_[ordering.active_mass, np.full(pad, ordering.active_mass[-1])]
-    return (calendar.seasonality * active / on_sale).astype(np.float64)
+    return (calendar.seasonality * ordering.active_mass / on_sale).astype(np.float64)
 
 
 def daily_orders(seed: int, calendar: SimulationCalendar, ordering: OrderingCustomers) -> np.ndarray:
     """int64 orders placed each simulated day: Poisson around the expected orders of the customers acquired by then."""
-    mean = expected_orders(ordering.total_rate * ordering.active_mass, calendar.seasonality[:calendar.n_days])
+    n_days = calendar.n_days
+    mean = expected_orders(ordering.total_rate * ordering.active_mass[:n_days], calendar.seasonality[:n_days])
     epoch = calendar.epoch
     return np.array([hashing.generator(seed, "demand.orders", int(epoch[d])).poisson(mean[d])
                      for d in range(calendar.n_days)], dtype=np.int64)
