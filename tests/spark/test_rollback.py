@@ -15,11 +15,12 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from retail_synth.checks.validate import FAIL, MISSING, PASS, TOO_SMALL, WARN
+from retail_synth.checks.validate import FAIL, MISSING, PASS, TOO_SMALL, WARN, CheckResult, run_completion
 from retail_synth.cli.main import main
 from retail_synth.spark.delta_tables import COMMIT_METADATA_CONF, Target, replace_table, table_run_id, table_version
 from retail_synth.spark.generate import begin_run
-from retail_synth.spark.run_journal import ROLLED_BACK, RUNNING, RunJournal
+from retail_synth.spark.rollback import roll_back
+from retail_synth.spark.run_journal import ROLLED_BACK, RUN_MARKER, RUNNING, RunJournal
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import load_contract
 from retail_synth.tables.registry import DIMENSION_TABLES, WALK_TABLES, WRITTEN_TABLES
@@ -100,6 +101,7 @@ def copy_of_tiny(tiny_run, tmp_path) -> Path:
 # ---------------------------------------------------------------- in the shared session
 
 CHANNELS, LOCATIONS, DATES, TIMES = "gold_channel_dim", "gold_location_dim", "gold_date_dim", "gold_time_dim"
+PRODUCTS = "gold_product_dim"
 
 
 @pytest.fixture(params=["path", "catalog"])
@@ -143,10 +145,9 @@ def test_rollback_restores_the_runs_tables_drops_the_ones_it_created_and_leaves_
     assert RunJournal(spark, target).last().status == RUNNING
 
     assert main(["rollback", *flags]) == 1
-    left = f"left {LOCATIONS} alone: another writer committed to it since"
-    assert capsys.readouterr().out.strip() == (
-        f"retail-synth: rolled back run {run.run_id}: restored 1 table(s) to their previous version; "
-        f"dropped 1 table(s) the run had created; {left}")
+    outcome = ("restored 1 table(s) to their previous version; dropped 1 table(s) the run had created; "
+               f"left {LOCATIONS} alone: another writer committed to it since")
+    assert capsys.readouterr().out.strip() == f"retail-synth: rolled back run {run.run_id}: {outcome}"
 
     assert_df_equality(target.read(spark, CHANNELS), tiny_run.read(spark, CHANNELS), ignore_row_order=True)
     assert operations(spark, target, CHANNELS)[-2:] == [("CREATE OR REPLACE TABLE AS SELECT", run.run_id),
@@ -157,42 +158,66 @@ def test_rollback_restores_the_runs_tables_drops_the_ones_it_created_and_leaves_
     assert target.read(spark, LOCATIONS).count() == tiny_run.read(spark, LOCATIONS).count() - 1
     assert table_version(spark, target, DATES) == before[DATES]              # the run never touched it
 
-    recorded = RunJournal(spark, target).last()
-    assert (recorded.run_id, recorded.status, recorded.summary["rollback_left"]) == (run.run_id, ROLLED_BACK, [LOCATIONS])
-    assert main(["validate", *flags]) == 1
-    run_complete = [line for line in capsys.readouterr().out.splitlines() if line.split()[1:2] == ["run_complete"]]
-    assert len(run_complete) == 1 and run_complete[0].startswith(FAIL) and run_complete[0].endswith(f"{left})")
+    runs = RunJournal(spark, target).runs()
+    assert (runs[-1].run_id, runs[-1].status, runs[-1].summary["rollback_left"]) == (run.run_id, ROLLED_BACK, [LOCATIONS])
+    assert run_completion(runs) == [CheckResult("run_complete", FAIL, run.run_id, "a completed run recorded",
+                                                outcome)]
+    if target.is_path:      # the whole command once: its verdict on the journal is the same for either kind
+        assert main(["validate", *flags]) == 1
+        run_complete = [line for line in capsys.readouterr().out.splitlines() if line.split()[1:2] == ["run_complete"]]
+        assert len(run_complete) == 1 and run_complete[0].startswith(FAIL) and run_complete[0].endswith(f"({outcome})")
 
 
-BLOCKED, CREATED = WALK_TABLES[0], "gold_channel_dim"     # the first fact whose write is awaited; a dimension
+def test_rollback_removes_what_a_create_stopped_before_its_commit_left(spark, tiny_run, tmp_path):
+    """Delta makes a new table's `_delta_log` before its first commit: a create that fails (or is cancelled)
+    leaves that log, empty, and data files. Not a table, so nothing to restore: its folder goes."""
+    folder = tmp_path / "warehouse"
+    target = Target(output_dir=str(folder))
+    config = resolve(preset="tiny", seed=9)
+    stopped = tiny_run.read(spark, PRODUCTS).withColumn(
+        "product_key", F.when(F.col("product_key") > 0, F.raise_error(F.lit("stopped part-way"))))
+    try:
+        run = begin_run(spark, target, config, dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+        with pytest.raises(Exception, match="stopped part-way"):
+            replace_table(spark, stopped, load_contract(PRODUCTS), target, run.run_id, config.scenario_name)
+    finally:
+        spark.conf.unset(COMMIT_METADATA_CONF)
+    log = folder / PRODUCTS / "_delta_log"
+    assert log.is_dir() and not list(log.glob("*.json")) and list((folder / PRODUCTS).glob("*.parquet"))
+
+    outcome = roll_back(spark, target, run)
+    assert (outcome.restored, outcome.dropped, outcome.foreign) == ([], [PRODUCTS], [])
+    assert sorted(p.name for p in folder.iterdir()) == [RUN_MARKER]
+    assert RunJournal(spark, target).last().status == ROLLED_BACK
 
 
-def test_a_run_failing_part_way_exits_1_and_every_table_is_as_it_was(spark, tiny_state, copy_of_tiny, capsys):
-    """A file where the run would write its first fact makes that write fail after every dimension is written
-    (no mock: anything that makes a table unwritable would do). The run replaced the dimensions and created
-    `CREATED` (removed from the copy first); after the failure they are back as they were, `CREATED` gone."""
-    target = Target(output_dir=str(copy_of_tiny))
-    shutil.rmtree(copy_of_tiny / CREATED)
-    shutil.rmtree(copy_of_tiny / BLOCKED)
-    (copy_of_tiny / BLOCKED).write_text("not a table\n")
+BLOCKED = WALK_TABLES[0]                        # the first fact whose write the run awaits
+HELD = ("gold_date_dim", "gold_time_dim")       # what the target holds before the run: two of tiny's tables
 
-    assert main(["generate", "--preset", "tiny", "--seed", "9", "--quiet", "--output", str(copy_of_tiny)]) == 1
+
+def test_a_run_failing_part_way_exits_1_and_every_table_is_as_it_was(spark, tiny_run, tmp_path, capsys):
+    """A file where the run would write its first fact makes that write fail once every dimension is written
+    (no mock: anything that makes a table unwritable would do). The run replaced the two tables the target
+    held and created the others it wrote; after the failure the two are as they were and the others gone."""
+    folder = tmp_path / "warehouse"
+    for table in HELD:
+        shutil.copytree(Path(tiny_run.output_dir) / table, folder / table)
+    (folder / BLOCKED).write_text("not a table\n")
+    target = Target(output_dir=str(folder))
+
+    assert main(["generate", "--preset", "tiny", "--seed", "9", "--quiet", "--output", str(folder)]) == 1
     last_line = capsys.readouterr().err.strip().splitlines()[-1]
-    said = re.fullmatch(r"retail-synth: run failed: .+; restored (\d+) table\(s\) to their previous version; "
-                        r"dropped 1 table\(s\) the run had created", last_line)
-    assert said, last_line
+    said = re.fullmatch(r"retail-synth: run failed: .+; restored 2 table\(s\) to their previous version; "
+                        r"dropped (\d+) table\(s\) the run had created", last_line)
+    assert said and int(said.group(1)) >= len(DIMENSION_TABLES) - len(HELD), last_line
 
     run = RunJournal(spark, target).last()
     assert run.status == ROLLED_BACK and run.seed == 9
-    assert RunJournal(spark, target).last_complete().run_id == tiny_state[DIMENSION_TABLES[0]][1]
-    untouched = (CREATED, BLOCKED)
-    others = [t for t in WRITTEN_TABLES if t not in untouched]
-    assert table_state(spark, target, others) == {t: tiny_state[t] for t in others}
-    assert not target.exists(spark, CREATED) and (copy_of_tiny / BLOCKED).read_text() == "not a table\n"
-    restored = [t for t in others if operations(spark, target, t)[-1][0] == "RESTORE"]
-    assert int(said.group(1)) == len(restored) and set(DIMENSION_TABLES) - {CREATED} <= set(restored)
-    for table in restored:
-        assert operations(spark, target, table)[-2][1] == run.run_id, table   # replaced by the run, then restored
+    assert target.tables(spark) == sorted(HELD) and (folder / BLOCKED).read_text() == "not a table\n"
+    assert table_state(spark, target, HELD) == table_state(spark, tiny_run, HELD)
+    for table in HELD:                   # replaced by the run, then restored
+        assert operations(spark, target, table)[-2:] == [("CREATE OR REPLACE TABLE AS SELECT", run.run_id),
+                                                         ("RESTORE", None)], table
 
 
 # ---------------------------------------------------------------- in processes of their own
