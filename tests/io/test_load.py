@@ -8,6 +8,8 @@ PostgreSQL and DuckDB are filled from the Parquet snapshot staged once
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from retail_synth.cli.main import main
@@ -40,13 +42,37 @@ def database(request):
     session.discard()
 
 
-def refused(session: DatabaseSession, sql: str) -> bool:
+# What each database says when a statement breaks a constraint of each kind ({table}, {column}, {name}: the
+# table, the key column or the column checked, and the check's name). Only these count as the constraint refusing: a statement
+# refused for any other reason (a typo, a column that is not there) fails the test.
+VIOLATIONS = {
+    "postgresql": {"primary key": r'duplicate key value violates unique constraint "{table}_pkey"',
+                   "foreign key": r'violates foreign key constraint "{table}_{column}_fkey"',
+                   "check": r'violates check constraint "{name}"'},
+    "sqlite": {"primary key": r"UNIQUE constraint failed: {table}\.{column}",
+               "foreign key": r"FOREIGN KEY constraint failed",
+               "check": r"CHECK constraint failed: {name}"},
+    "duckdb": {"primary key": r'Duplicate key "{column}: \d+" violates primary key constraint',
+               "foreign key": r'Violates foreign key constraint because key "{column}: -?\d+" does not exist',
+               "check": r'CHECK constraint failed on table "{table}" with expression CHECK\(\({column} '},
+}
+
+
+def refusal(session: DatabaseSession, sql: str) -> str | None:
+    """The database's error for `sql`, or None when it ran; either way nothing of it stays."""
     try:
         session.execute(sql)
-    except Exception:
+    except Exception as error:
+        return str(error)
+    finally:
         session.rollback()
-        return True
-    return False
+    return None
+
+
+def assert_refused(session: DatabaseSession, sql: str, kind: str, table: str, column: str = "", name: str = "") -> None:
+    error = refusal(session, sql)
+    assert error is not None, f"accepted: {sql}"
+    assert re.search(VIOLATIONS[session.dialect][kind].format(table=table, column=column, name=name), error), error
 
 
 def test_row_counts_equal_the_delta_tables(database, tiny_rows):
@@ -60,20 +86,28 @@ def test_primary_keys_are_unique_and_a_duplicate_is_refused(database):
                                    f"GROUP BY {key} HAVING COUNT(*) > 1) AS d")
         assert duplicates == [(0,)], table
     channels = qualified("gold_channel_dim", database.schema)
-    assert refused(database, f"INSERT INTO {channels} SELECT * FROM {channels} LIMIT 1")
+    rest = ", ".join(c.name for c in load_contract("gold_channel_dim").columns[1:])
+    copy_first = f"INSERT INTO {channels} SELECT channel_key{{}}, {rest} FROM {channels} ORDER BY channel_key LIMIT 1"
+    assert_refused(database, copy_first.format(""), "primary key", "gold_channel_dim", "channel_key")
+    assert refusal(database, copy_first.format(" + 1000")) is None      # the same row under a new key goes in
 
 
 def test_an_orphan_update_is_refused(database):
     sales = qualified("gold_sales_fact", database.schema)
     first = database.rows(f"SELECT MIN(line_item_id) FROM {sales}")[0][0]
-    assert refused(database, f"UPDATE {sales} SET customer_key = -1 WHERE line_item_id = '{first}'")
-    assert refused(database, f"UPDATE {sales} SET date_key = 19000101 WHERE line_item_id = '{first}'")
-    assert not refused(database, f"UPDATE {sales} SET customer_key = customer_key WHERE line_item_id = '{first}'")
+    for column, parent, orphan in (("customer_key", "gold_customer_dim", -1), ("date_key", "gold_date_dim", 19000101)):
+        update = f"UPDATE {sales} SET {column} = {{}} WHERE line_item_id = '{first}'"
+        assert_refused(database, update.format(orphan), "foreign key", "gold_sales_fact", column)
+        other = database.rows(f"SELECT MIN({column}) FROM {qualified(parent, database.schema)} WHERE {column} <> "
+                              f"(SELECT {column} FROM {sales} WHERE line_item_id = '{first}')")[0][0]
+        assert refusal(database, update.format(other)) is None            # another key that is there: accepted
 
 
 def test_an_enforced_contract_check_is_refused(database):
     sales = qualified("gold_sales_fact", database.schema)
-    assert refused(database, f"UPDATE {sales} SET quantity_sold = 0")
+    update = f"UPDATE {sales} SET quantity_sold = {{}}"
+    assert_refused(database, update.format(0), "check", "gold_sales_fact", "quantity_sold", "quantity_sold_positive")
+    assert refusal(database, update.format(1)) is None                    # one sold is within every line's bounds
 
 
 def test_postgresql_columns_types_and_comments_follow_the_contract(loaded_postgres):

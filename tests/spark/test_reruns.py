@@ -6,12 +6,14 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from pyspark.sql import functions as F
 
-from retail_synth.cli.main import main
+import retail_synth
 from retail_synth.spark.delta_tables import Target, table_run_id
+from retail_synth.spark.progress import QUIET, RunProgress
 from retail_synth.spark.run_journal import RunJournal
 from retail_synth.tables.registry import WRITTEN_TABLES
 
@@ -29,36 +31,91 @@ def assert_holds_only_run(spark, target: Target, table: str, run_id: str, rows: 
         assert stamps == {run_id.rsplit("-", 1)[1]}, table
 
 
+class Read(NamedTuple):
+    table: str
+    rows: int
+    stamp: str | None     # the etl_timestamp of the rows read, as run ids spell it: which run's table was read
+
+
 class RowCountPoller(threading.Thread):
-    """Counts the rows of a few tables over and over, as a dashboard reading during a rerun would."""
+    """Reads the rows of a few tables over and over, as a dashboard would during a rerun; keeps every read and error.
+
+    Each read counts the rows and the run they came from in one query, so one snapshot answers both.
+    """
 
     def __init__(self, spark, target: Target, tables: tuple[str, ...]):
         super().__init__(daemon=True)
         self.spark, self.target, self.tables = spark, target, tables
-        self.counts: list[int] = []
+        self.reads: list[Read] = []
+        self.errors: list[BaseException] = []
+        self.rounds, self.ended = 0, False       # rounds read in full; the thread has ended
+        self.round_read = threading.Condition()
         self.stop = threading.Event()
 
     def run(self):
-        while not self.stop.is_set():
-            self.counts += [self.target.read(self.spark, t).count() for t in self.tables]
+        try:
+            while not self.stop.is_set():
+                for table in self.tables:
+                    counted = self.target.read(self.spark, table).select(
+                        F.count(F.lit(1)), F.date_format(F.max("etl_timestamp"), RUN_STAMP)).first()
+                    self.reads.append(Read(table, *counted))
+                with self.round_read:
+                    self.rounds += 1
+                    self.round_read.notify_all()
+        except BaseException as error:       # a failed read fails the test instead of ending the thread quietly
+            self.errors.append(error)
+        finally:
+            with self.round_read:
+                self.ended = True
+                self.round_read.notify_all()
+
+    def read_again(self, timeout: float = 600) -> None:
+        """Return once every table was read in a round begun after this call (or the poller ended)."""
+        with self.round_read:
+            wanted = self.rounds + 2            # the round under way may have begun before the call
+            if not self.round_read.wait_for(lambda: self.rounds >= wanted or self.ended, timeout):
+                self.errors.append(TimeoutError(f"no round of reads in {timeout} s"))
+
+
+class ReadAfterEachReplacement(RunProgress):
+    """The run's (quiet) progress: the writer of a polled table waits, once it is committed, for the poller to
+    read every polled table again. So the poller reads each table replaced while the rerun is still writing."""
+
+    def __init__(self, poller: RowCountPoller):
+        super().__init__(dict.fromkeys(WRITTEN_TABLES, 0), QUIET)
+        self.poller = poller
+
+    def table_written(self, table: str, rows: int, seconds: float) -> None:
+        super().table_written(table, rows, seconds)
+        if table in self.poller.tables:
+            self.poller.read_again()
 
 
 @pytest.mark.spark
 def test_forced_rerun_beside_a_foreign_table_replaces_every_table_and_never_shows_an_empty_one(spark, tiny_run, tmp_path):
     folder = tmp_path / "warehouse"
     shutil.copytree(tiny_run.output_dir, folder)
-    spark.range(3).write.format("delta").save(str(folder / "notes"))       # someone else's table: --force writes anyway
+    spark.range(3).write.format("delta").save(str(folder / "notes"))       # someone else's table: force writes anyway
     target = Target(output_dir=str(folder))
     poller = RowCountPoller(spark, target, ("gold_date_dim", "gold_sales_fact", "gold_inventory_fact"))
     poller.start()
     try:
-        assert main(["generate", "--preset", "tiny", "--seed", "8", "--force", "--quiet", "--output", str(folder)]) == 0
+        poller.read_again()                                                 # the first run's tables, read once
+        retail_synth.generate(target=target, spark=spark, preset="tiny", seed=8, force=True,
+                              progress=ReadAfterEachReplacement(poller))
+        read_during_the_run = len(poller.reads)
     finally:
         poller.stop.set()
         poller.join()
-    assert len(poller.counts) >= 3 and min(poller.counts) > 0
+    assert not poller.errors, poller.errors
+    assert all(read.rows > 0 for read in poller.reads), [read for read in poller.reads if not read.rows]
 
     run = RunJournal(spark, target).last_complete()
+    first, second = (run_id.rsplit("-", 1)[1] for run_id in (table_run_id(spark, tiny_run, "gold_date_dim"), run.run_id))
+    for table in poller.tables:        # each polled table read as the first run left it, and replaced during the rerun
+        stamps = [read.stamp for read in poller.reads[:read_during_the_run] if read.table == table]
+        assert stamps[0] == first and second in stamps, (table, stamps)
+
     assert run.seed == 8 and [t["table"] for t in run.tables] == list(WRITTEN_TABLES)
     for written in run.tables:
         assert_holds_only_run(spark, target, written["table"], run.run_id, written["rows"])

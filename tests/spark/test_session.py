@@ -1,4 +1,4 @@
-"""Session selection without Spark: Connect URLs, the parallelism of a Connect session, the embedded catalog's folders."""
+"""Session selection without Spark: Connect URLs, the task slots of a local master, the embedded catalog's folders."""
 
 import subprocess
 import sys
@@ -11,9 +11,8 @@ from retail_synth.spark.session import (
     THROUGHPUT_COLLECTOR,
     RemoteError,
     check_remote,
-    default_parallelism,
     embedded_conf,
-    is_connect,
+    local_slots,
     remote_from,
 )
 
@@ -45,30 +44,11 @@ def test_local_server_refused_under_spark_submit():
     assert remote_from("sc://host:15002", {"PYSPARK_GATEWAY_PORT": "1234"}) == "sc://host:15002"
 
 
-class _Conf:
-    def __init__(self, values):
-        self.values = values
-
-    def get(self, key, default=None):
-        return self.values.get(key, default)
-
-
-def _connect_session(**conf):
-    """A stand-in for a Connect session: only its module and its conf matter to default_parallelism."""
-    fake = type("SparkSession", (), {"__module__": "pyspark.sql.connect.session"})()
-    fake.conf = _Conf(conf)
-    return fake
-
-
-def test_default_parallelism_of_a_connect_session(monkeypatch):
+def test_task_slots_of_a_local_master(monkeypatch):
+    """What a Connect session without spark.default.parallelism falls back to (its server: tests/spark/test_spark_connect.py)."""
     monkeypatch.setattr("os.cpu_count", lambda: 6)
-    assert is_connect(_connect_session())
-    assert default_parallelism(_connect_session(**{"spark.default.parallelism": "8", "spark.master": "local[2]"})) == 8
-    assert default_parallelism(_connect_session(**{"spark.master": "local[3]"})) == 3
-    assert default_parallelism(_connect_session(**{"spark.master": "local[*]"})) == 6
-    assert default_parallelism(_connect_session(**{"spark.master": "local"})) == 1
-    assert default_parallelism(_connect_session(**{"spark.master": "spark://host:7077"})) == 2
-    assert default_parallelism(_connect_session()) == 2
+    assert [local_slots(m) for m in ("local[3]", "local[*]", "local", "local[4,2]")] == [3, 6, 1, 4]
+    assert local_slots("spark://host:7077") is None and local_slots("yarn") is None
 
 
 def test_embedded_catalog_lives_under_retail_synth_home(tmp_path, monkeypatch):

@@ -1,4 +1,5 @@
-"""Spark Connect: a run over `--remote local[2]` equals the classic run, and validate passes over Connect.
+"""Spark Connect: a run over `--remote local[2]` equals the classic run, validate passes over Connect, and a
+Connect session (no sparkContext) knows its server's task slots.
 
 Both commands run in one subprocess, one after the other on one local Connect
 server: this process already holds the classic session, and one process cannot
@@ -14,6 +15,7 @@ import pytest
 from chispa import assert_df_equality
 
 from retail_synth.tables.registry import WRITTEN_TABLES
+from tests.conftest import SPAWNED_JVM_OPTIONS
 
 COMMANDS_IN_ONE_PROCESS = """\
 import json, sys
@@ -62,3 +64,23 @@ def test_validate_over_connect_passes(over_connect):
     assert len(judged) > 200 and "run_complete" in judged
     assert all(status in ("PASS", "TOO_SMALL") or (status == "WARN" and check.startswith("realism."))
                for check, status in judged.items()), over_connect["validate_lines"]
+
+
+TASK_SLOTS = """\
+from retail_synth.spark.session import default_parallelism, get_spark, is_connect
+spark = get_spark(remote="local[3]", persistent_catalog=False)
+print("connect", is_connect(spark), "slots", default_parallelism(spark), flush=True)
+"""
+
+
+@pytest.mark.spark
+@pytest.mark.own_spark
+def test_a_connect_session_has_the_task_slots_of_its_server(tmp_path):
+    """A real local[3] Connect server: 3 slots, read from the server's configuration (2 is the fallback)."""
+    env = dict(os.environ, RETAIL_SYNTH_HOME=str(tmp_path / "home"))
+    env.pop("SPARK_REMOTE", None)
+    env.setdefault("SPARK_SUBMIT_OPTS", SPAWNED_JVM_OPTIONS)
+    result = subprocess.run([sys.executable, "-c", TASK_SLOTS], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            check=False, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "connect True slots 3" in result.stdout.splitlines(), result.stdout[-3000:]

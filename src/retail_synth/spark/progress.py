@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -98,17 +99,20 @@ class SparkTaskShare:
 
 
 class RunProgress:
-    """Observes a run: the generation job tells it what starts and ends; it never steers the run."""
+    """Observes a run: the generation job tells it what starts and ends; it never steers the run.
+
+    `clock` (seconds, monotonic) times the rate and the ETA; a test gives its own to make them exact.
+    """
 
     def __init__(self, estimates: dict[str, int], mode: str, tasks: TaskShare | None = None, stream=sys.stderr,
-                 line_seconds: float = LINE_SECONDS):
+                 line_seconds: float = LINE_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.estimates, self.mode, self.tasks, self.stream = estimates, mode, tasks, stream
-        self.line_seconds = line_seconds
+        self.line_seconds, self.clock = line_seconds, clock
         self.total = sum(estimates.values())
         self.written: dict[str, int] = {}
         self.writing: set[str] = set()
         self._most_rows = 0
-        self.started = time.perf_counter()
+        self.started = clock()
         self._rate_from = (self.started, 0)     # (when, rows then): where the rate and the ETA count from
         self._stop = threading.Event()
         self._live: Live | None = None
@@ -139,12 +143,12 @@ class RunProgress:
 
     def rows_begin(self) -> None:
         """The run's rows start to flow now (a generation: its walk is over); rate and ETA count from here."""
-        self._rate_from = (time.perf_counter(), self.rows_so_far())
+        self._rate_from = (self.clock(), self.rows_so_far())
 
     def status(self) -> str:
         since, rows_then = self._rate_from
         rows = self.rows_so_far()
-        elapsed, flowed = time.perf_counter() - since, rows - rows_then
+        elapsed, flowed = self.clock() - since, rows - rows_then
         rate = flowed / elapsed if elapsed > 0 else 0.0
         remaining = max(self.total - rows, 0)
         enough = flowed >= ETA_FROM_SHARE * max(self.total - rows_then, 1)

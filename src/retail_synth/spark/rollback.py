@@ -3,13 +3,17 @@
 Only the run's own commits are undone: a table is restored (Delta RESTORE)
 or, if the run created it, dropped, only when every commit since the
 recorded version carries the run's id. A table another writer committed to
-since is left as it is and named, so nobody's work is lost silently.
+since is left as it is and named, so nobody's work is lost silently. A path
+table whose create was stopped before its first commit (a `_delta_log`
+without a commit, files no table refers to) is removed like a created one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from retail_synth.spark.delta_tables import (
     COMMIT_METADATA_CONF,
@@ -18,6 +22,8 @@ from retail_synth.spark.delta_tables import (
     table_version,
 )
 from retail_synth.spark.run_journal import ROLLED_BACK, RunJournal, RunRecord
+
+COMMIT_FILE = re.compile(r"\d{20}\.(json|checkpoint\b.*\.(parquet|json))")     # a Delta log's commits and checkpoints
 
 
 @dataclass
@@ -39,11 +45,21 @@ class Rollback:
         return "; ".join(parts)
 
 
+def uncommitted(target: Target, table: str) -> bool:
+    """A path table that has a `_delta_log` but no commit in it: a create stopped part-way, not yet a table."""
+    log = Path(target.table_path(table)) / "_delta_log" if target.is_path else None
+    return log is not None and log.is_dir() and not any(COMMIT_FILE.fullmatch(f.name) for f in log.iterdir())
+
+
 def roll_back(spark, target: Target, run: RunRecord) -> Rollback:
     """Undo `run`'s commits on every table it recorded, and mark it rolled back in the journal."""
     spark.conf.unset(COMMIT_METADATA_CONF)
     outcome = Rollback()
     for table, prior in run.prior_versions.items():
+        if prior is None and uncommitted(target, table):
+            target.drop(spark, table)
+            outcome.dropped.append(table)
+            continue
         current = table_version(spark, target, table)
         if current is None or current == prior:
             continue
