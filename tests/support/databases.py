@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import warnings
 
 import pytest
 
@@ -21,7 +22,9 @@ def postgres_url(tmp_path_factory):
     second call starts the server the first one initialised. pgserver is in the `test` extra:
     without it the PostgreSQL cases are errors, never skipped.
     """
-    import pgserver
+    with warnings.catch_warnings():      # its import warns where XDG_RUNTIME_DIR is unset (a container): harmless
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+        import pgserver
     folder = tmp_path_factory.mktemp("pg")
     for attempt in range(3):
         try:
