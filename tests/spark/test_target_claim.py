@@ -15,8 +15,10 @@ import pytest
 import retail_synth
 from retail_synth.cli.main import main
 from retail_synth.spark.delta_tables import Target, commits_after
+from retail_synth.spark.generate import RunAborted
 from retail_synth.spark.guard import refusals_in_target
-from retail_synth.spark.run_journal import COMPLETE, RUN_MARKER, RunJournal
+from retail_synth.spark.progress import QUIET, RunProgress
+from retail_synth.spark.run_journal import COMPLETE, ROLLED_BACK, RUN_MARKER, RunJournal
 from retail_synth.spark.target_claim import (
     CLAIM_FILE,
     CLAIM_TABLE,
@@ -111,7 +113,7 @@ from retail_synth.spark.target_claim import TargetClaimed, claim
 root, start, rounds = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 held = []
 for r in range(rounds):
-    time.sleep(max(0.0, start + 0.25 * r - time.time()))
+    time.sleep(max(0.0, start + 0.15 * r - time.time()))
     try:
         held.append(claim(None, Target(output_dir=f"{root}/{r}"), sys.argv[4], heartbeat_seconds=None))
         print(r, "won", flush=True)
@@ -122,7 +124,7 @@ for r in range(rounds):
 
 def test_of_processes_racing_for_each_of_many_targets_exactly_one_wins(tmp_path):
     """Real processes, released at the same instant on a fresh folder: one claims it, every other names that one."""
-    racers, rounds, start = 4, 12, time.time() + 3
+    racers, rounds, start = 4, 10, time.time() + 2.5
     runs = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path), str(start), str(rounds), f"racer{i}"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(racers)]
     outcomes = {}
@@ -187,6 +189,20 @@ def test_generate_rollback_and_clean_are_refused_while_a_live_run_holds_the_targ
             captured = capsys.readouterr()
             assert captured.err.count("\n") == 1 and "being written by tiny-seed7-live" in captured.err, command
         assert files_of(folder) == before
+
+
+class FailingAtTheFirstTable(RunProgress):
+    def table_started(self, table: str) -> None:
+        raise RuntimeError(f"{table} refused by the test")
+
+
+def test_a_run_that_fails_releases_the_claim_after_its_rollback(spark, tmp_path):
+    target = Target(output_dir=str(tmp_path / "w"))
+    with pytest.raises(RunAborted, match="refused by the test"):
+        retail_synth.generate(target=target, spark=spark, preset="tiny",
+                              progress=FailingAtTheFirstTable(dict.fromkeys(WRITTEN_TABLES, 0), QUIET))
+    assert RunJournal(spark, target).last().status == ROLLED_BACK
+    assert current_holder(None, target) is None and (tmp_path / "w" / CLAIM_FILE).is_file()
 
 
 @pytest.mark.usefixtures("spark")

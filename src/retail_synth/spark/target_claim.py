@@ -156,9 +156,9 @@ def _decoded(text: str) -> Holder | None:
     """The holder in a claim file; an empty or torn file (its writer died mid-write) holds nobody."""
     try:
         holder = json.loads(text)["holder"]
+        return Holder(**holder) if holder else None
     except (ValueError, KeyError, TypeError):
         return None
-    return Holder(**holder) if holder else None
 
 
 CLAIM_SCHEMA = T.StructType([
