@@ -5,8 +5,8 @@ over the table, aliased `t`), and of those only the first by primary key
 unless `rows: all`. It then changes them: `set` replaces them by themselves
 with columns recomputed (SQL over the picked row), `add: n` adds n copies
 (changed by `set`, numbered by `copy_number`), `delete` removes them;
-`schema` changes the table's columns instead of its rows, `journal` the run
-journal instead of a table. The corrupted table is SQL over the temp view of
+`retype`, `drop` and `swap` change the table's columns instead of its rows,
+`journal` the run journal instead of a table. The corrupted table is SQL over the temp view of
 the real one (named like the table), so it is resolved before its view takes
 the real one's name, and nothing is written.
 """
@@ -22,7 +22,7 @@ from retail_synth.spec.contracts import Contract, load_contract
 
 CATALOGUE_FILE = Path(__file__).with_name("corruptions.yaml")
 RUNS = ("tiny", "anomaly_heavy")      # the session fixtures `tiny_run` and `anomaly_heavy_run`
-KEYS = {"table", "run", "where", "rows", "set", "add", "delete", "schema", "settings", "journal", "why"}
+KEYS = {"table", "run", "where", "rows", "set", "add", "delete", "retype", "drop", "swap", "settings", "journal", "why"}
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,15 @@ class Corruption:
     set: dict[str, str] = field(default_factory=dict)
     add: int = 0
     delete: bool = False
-    schema: dict[str, object] = field(default_factory=dict)    # retype {column: type}, drop column, swap [a, b]
+    retype: dict[str, str] = field(default_factory=dict)       # {column: type}: the column cast to another type
+    drop: str = ""                          # a column left out
+    swap: tuple[str, ...] = ()              # two columns, each in the other's place
     settings: dict[str, object] = field(default_factory=dict)  # bound settings over the run's (a scenario's promise)
     journal: str = ""                       # the status the run journal's last run is given
+
+    @property
+    def changes_columns(self) -> bool:
+        return bool(self.retype or self.drop or self.swap)
 
     @property
     def contract(self) -> Contract:
@@ -61,31 +67,27 @@ class Corruption:
         return f"SELECT {columns} FROM {rows} AS t"
 
     def corrupted(self, picked: str = "") -> str:
-        """The whole table with the corruption applied (to the rows of SQL `picked`, when given)."""
-        columns = self.contract.column_names
-        if self.schema:
-            return f"SELECT {', '.join(self._schema_columns(columns))} FROM {self.table}"
-        everything = f"SELECT {', '.join(columns)} FROM {self.table}"
+        """The whole table with the corruption applied (to the rows of SQL `picked`, when found elsewhere)."""
+        columns, picked = ", ".join(self.contract.column_names), picked or self.picked()
+        if self.changes_columns:
+            return f"SELECT {', '.join(self._schema_columns(self.contract.column_names))} FROM {self.table}"
+        everything = f"SELECT {columns} FROM {self.table}"
         if self.add:
             return f"{everything} UNION ALL {self.changed(picked)}"
         if self.rows == "all":
-            kept = f"SELECT {', '.join(columns)} FROM {self.table} AS t WHERE NOT coalesce({self.where}, false)"
+            kept = f"{everything} AS t WHERE NOT coalesce({self.where}, false)"
         elif self.contract.primary_key:
-            key = ", ".join(self.contract.primary_key)
-            kept = f"SELECT {', '.join(columns)} FROM {self.table} LEFT ANTI JOIN ({self.picked()}) USING ({key})"
+            kept = f"{everything} LEFT ANTI JOIN ({picked}) USING ({', '.join(self.contract.primary_key)})"
         else:
-            kept = f"{everything} EXCEPT ALL SELECT {', '.join(columns)} FROM ({self.picked()})"
-        return kept if self.delete else f"{kept} UNION ALL {self.changed()}"
+            kept = f"{everything} EXCEPT ALL SELECT {columns} FROM ({picked})"
+        return kept if self.delete else f"{kept} UNION ALL {self.changed(picked)}"
 
     def _schema_columns(self, columns: list[str]) -> list[str]:
-        retype = dict(self.schema.get("retype") or {})
         order = list(columns)
-        if "swap" in self.schema:
-            a, b = self.schema["swap"]      # type: ignore[misc]
-            i, j = order.index(a), order.index(b)
-            order[i], order[j] = b, a
-        return [f"CAST({c} AS {retype[c]}) AS {c}" if c in retype else c
-                for c in order if c != self.schema.get("drop")]
+        if self.swap:
+            a, b = self.swap
+            order[order.index(a)], order[order.index(b)] = b, a
+        return [f"CAST({c} AS {self.retype[c]}) AS {c}" if c in self.retype else c for c in order if c != self.drop]
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ def _corruption(check: str, entry: dict) -> Corruption:
     if unknown:
         raise ValueError(f"{CATALOGUE_FILE.name}, {check}: unknown keys {sorted(unknown)}")
     table = entry.get("table") or check.split(".")[0]
-    corruption = Corruption(check, table, **{k: v for k, v in entry.items() if k != "table"})
+    fields = {k: tuple(v) if k == "swap" else v for k, v in entry.items() if k != "table"}
+    corruption = Corruption(check, table, **fields)
     if corruption.run not in RUNS or corruption.rows not in ("first", "all"):
         raise ValueError(f"{CATALOGUE_FILE.name}, {check}: run {corruption.run!r}, rows {corruption.rows!r}")
     return corruption

@@ -85,7 +85,7 @@ def kind(corruption: Corruption) -> str:
         return "journal"
     if corruption.check.startswith(("quickstart.", "realism.")):
         return "sql"
-    return "schema" if corruption.check.endswith(f".{SCHEMA}") else "contract"
+    return "schema" if corruption.changes_columns else "contract"
 
 
 def family(corruption: Corruption) -> str:
