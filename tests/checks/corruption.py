@@ -85,8 +85,8 @@ class Corruption:
     def _schema_columns(self, columns: list[str]) -> list[str]:
         order = list(columns)
         if self.swap:
-            a, b = self.swap
-            order[order.index(a)], order[order.index(b)] = b, a
+            i, j = (order.index(c) for c in self.swap)
+            order[i], order[j] = order[j], order[i]
         return [f"CAST({c} AS {self.retype[c]}) AS {c}" if c in self.retype else c for c in order if c != self.drop]
 
 
