@@ -56,7 +56,8 @@ INVENTORY_TABLES = (*DIMENSION_TABLES, "gold_sales_fact", "gold_inventory_fact",
 
 @pytest.fixture(scope="module")
 def broken_copy(spark, tiny_run, tmp_path_factory):
-    """A copy of the tiny run with one oversold sales line, one wrong stockout flag and a table gone.
+    """A copy of the tiny run with one oversold sales line, one wrong stockout flag, a customer twice, a stockout
+    of a product that does not exist, a column too many and a table gone.
 
     Its run marker lists only the dimensions and the inventory facts, so only those are validated.
     """
@@ -77,6 +78,12 @@ def broken_copy(spark, tiny_run, tmp_path_factory):
                     "ORDER BY product_key, location_key, date_key LIMIT 1").first()
     spark.sql(f"UPDATE {inventory} SET is_stockout = false WHERE product_key = {row.product_key} "
               f"AND location_key = {row.location_key} AND date_key = {row.date_key}")
+    customers = f"delta.`{copy / 'gold_customer_dim'}`"
+    spark.sql(f"INSERT INTO {customers} SELECT * FROM {customers} ORDER BY customer_key LIMIT 1")
+    stockouts = f"delta.`{copy / 'gold_stockout_events'}`"
+    event = spark.sql(f"SELECT min(stockout_id) AS id FROM {stockouts}").first()["id"]
+    spark.sql(f"UPDATE {stockouts} SET product_key = -1 WHERE stockout_id = '{event}'")
+    spark.sql(f"ALTER TABLE delta.`{copy / 'gold_channel_dim'}` ADD COLUMNS (channel_owner string)")
     shutil.rmtree(copy / "gold_time_dim")
     return copy
 
@@ -94,6 +101,10 @@ def test_validate_names_the_broken_checks_and_exits_1(broken_copy, capsys):
         "quickstart.sale_movements_match_lines",
         "gold_inventory_fact.stockout_flag_exact",
         "quickstart.stockout_episodes_match_snapshots",
+        "gold_sales_fact.schema_matches_contract",          # two of its constraints were dropped for the update
+        "gold_customer_dim.primary_key_unique",
+        "gold_stockout_events.product_key_references_gold_product_dim",
+        "gold_channel_dim.schema_matches_contract",
     } <= failed
     assert status["gold_time_dim"] == MISSING
     assert status["gold_sales_fact.time_key_references_gold_time_dim"] == MISSING

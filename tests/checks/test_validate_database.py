@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from retail_synth.checks.quickstart import load_quickstart
@@ -38,3 +41,53 @@ def test_the_command_prints_one_line_per_check(loaded_duckdb, capsys):
     assert main(["validate", "--database", loaded_duckdb]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == len(every_check()) - len(SPARK_ONLY["duckdb"])
+
+
+CORRUPTED = "quickstart.stockout_peak_flag_matches_calendar"
+
+
+def corrupt(session: DatabaseSession) -> None:
+    """One stockout event flagged in or out of peak season against the calendar (no constraint guards the flag)."""
+    session.execute("UPDATE gold_stockout_events SET peak_season_flag = NOT peak_season_flag "
+                    "WHERE stockout_id = (SELECT min(stockout_id) FROM gold_stockout_events)")
+    session.commit()
+
+
+def failed_lines(capsys) -> list[str]:
+    out = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("PASS ") for line in out)
+    return [line for line in out if not line.startswith(("PASS ", "TOO_SMALL ", "WARN "))]
+
+
+def test_a_corrupted_row_fails_validate_on_a_copy_of_the_duckdb_database(loaded_duckdb, tmp_path, capsys):
+    copy, loaded = tmp_path / "corrupted.duckdb", Path(parse_database_url(loaded_duckdb).file)
+    for file, to in ((loaded, copy), (Path(f"{loaded}.wal"), Path(f"{copy}.wal"))):   # shared: never changed
+        if file.exists():
+            shutil.copy(file, to)
+    session = DatabaseSession(parse_database_url(f"duckdb:///{copy}"))
+    try:
+        corrupt(session)
+    finally:
+        session.close()
+    assert main(["validate", "--database", f"duckdb:///{copy}"]) == 1
+    (line,) = failed_lines(capsys)
+    assert line.split()[:3] == ["FAIL", CORRUPTED, "1"]
+
+
+def test_a_corrupted_row_fails_validate_on_a_copy_of_the_postgres_schema(loaded_postgres, capsys):
+    database = parse_database_url(loaded_postgres)
+    session = DatabaseSession(database, "tiny")
+    try:
+        session.execute("CREATE SCHEMA tiny_corrupted")
+        for table in session.gold_tables():
+            session.execute(f"CREATE TABLE tiny_corrupted.{table} AS SELECT * FROM tiny.{table}")
+        session.execute("SET search_path TO tiny_corrupted")
+        corrupt(session)
+        assert main(["validate", "--database", loaded_postgres, "--schema", "tiny_corrupted"]) == 1
+    finally:
+        session.rollback()
+        session.execute("DROP SCHEMA IF EXISTS tiny_corrupted CASCADE")
+        session.commit()
+        session.close()
+    (line,) = failed_lines(capsys)
+    assert line.split()[:3] == ["FAIL", CORRUPTED, "1"]
