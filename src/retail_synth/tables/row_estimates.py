@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from retail_synth.model.dimensions.calendar import calendar_features
-from retail_synth.model.simulation.forecast import forecast_window
+from retail_synth.model.simulation.forecast import forecast_windows
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.demand_volume import (
     daily_order_rate,
@@ -53,8 +53,8 @@ def drivers(config: RunConfig) -> dict[str, float]:
         "locations": locations,
         "calendar_days": calendar_days,
         "positions": products * locations * horizon,
-        "forecast_positions": products * locations * forecast_window(config.plan_days, horizon,
-                                                                     config.forecast.forecast_days)[1],
+        "forecast_positions": products * locations * sum(
+            days for _, days in forecast_windows(config.plan_days, horizon, config.forecast.forecast_days)),
         "orders": orders,
         "requested_lines": orders * lines_per_order,
         "anomalies": anomaly_count(config),
