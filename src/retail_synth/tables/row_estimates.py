@@ -62,11 +62,13 @@ def drivers(config: RunConfig) -> dict[str, float]:
 
 
 def anomaly_count(config: RunConfig) -> float:
-    """Expected anomaly labels: per-product and per-position rates, about one receipt a review cycle, the outage."""
+    """Expected anomaly labels: per-product and per-position rates in each plan cycle the run spans (a run longer than
+    plan_days draws them again every cycle), about one receipt a review cycle, the outage."""
     a = config.anomalies
     products, locations = config.products.product_count, config.locations.location_count
+    cycles = max(1.0, config.horizon_days / config.plan_days)
     receipts = products * locations * config.horizon_days / config.inventory.review_cycle_days
-    return (products * (a.demand_spike_rate + a.price_error_rate) + products * locations * a.shrinkage_rate
+    return (cycles * (products * (a.demand_spike_rate + a.price_error_rate) + products * locations * a.shrinkage_rate)
             + receipts * a.late_delivery_rate + config.scenario.has_outage)
 
 

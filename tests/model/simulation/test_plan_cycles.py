@@ -15,6 +15,7 @@ import pytest
 from retail_synth.model.simulation.block_forecast import block_forecast
 from retail_synth.model.simulation.disruptions import NO_DAY
 from retail_synth.tables.anomaly_label import labels
+from retail_synth.tables.row_estimates import anomaly_count
 from retail_synth.tables.views import ForecastView
 from tests.support.simulated_worlds import tiny_block, tiny_world
 
@@ -98,3 +99,11 @@ def test_each_cycle_forecasts_its_last_days_the_day_before():
     assert np.array_equal(np.unique(fc.forecast_day), [w + 3, w + 15, w + 27])
     assert (cycle_of(world, fc.forecast_day + 1) == cycle_of(world, fc.day)).all()
     assert len(fc.day) == len(expected) * block.n_positions
+
+
+@pytest.mark.parametrize("extra", [(), (ONE_CYCLE,)], ids=["2.5 cycles", "one cycle"])
+def test_the_label_estimate_counts_every_cycle(extra):
+    # the estimate (the output.max_rows guard, --dry-run) must grow with the cycles as the labels do
+    world, block = tiny_block(*ANOMALIES, *extra)
+    found = len(labels(world.disruptions, block)["kind"])
+    assert 0.7 < found / anomaly_count(world.config) < 1.3
