@@ -40,11 +40,17 @@ def anomaly_ids(kind: np.ndarray, location: np.ndarray, product: np.ndarray, sta
     return ((((kind.astype(np.int64) + 1) << 12 | (location + 1)) << 24 | (product + 1)) << 20) | start_day
 
 
+def _planned(first: np.ndarray, products: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(product, plan cycle) of each planned window [product, cycle] of `products`, product by product."""
+    product, cycle = np.nonzero(first[products] != NO_DAY)
+    return products[product], cycle
+
+
 def labels(plan: Disruptions, r: BlockResult) -> dict[str, np.ndarray]:
     """The block's anomalies as arrays: kind, product and location (indices, NONE), start and end day, magnitude."""
     products = np.arange(r.product_lo, r.product_hi)
-    spiking = products[plan.spike_first[products] != NO_DAY]
-    erring = products[plan.price_error_first[products] != NO_DAY]
+    spiking, spike_cycle = _planned(plan.spike_first, products)
+    erring, error_cycle = _planned(plan.price_error_first, products)
     shrunk, late = r.shrinkage["position"], r.late_receipts["position"]
     has_outage = int(plan.outage_location >= 0 and r.product_lo == 0)
     parts = [
@@ -53,9 +59,10 @@ def labels(plan: Disruptions, r: BlockResult) -> dict[str, np.ndarray]:
          r.shrinkage["day"], r.shrinkage["units"]),
         (1, len(late), r.position_product[late], r.position_location[late], r.late_receipts["due_day"],
          r.late_receipts["arrival_day"], r.late_receipts["arrival_day"] - r.late_receipts["due_day"]),
-        (2, len(spiking), spiking, NONE, plan.spike_first[spiking], plan.spike_last[spiking], plan.spike_factor[spiking]),
-        (3, len(erring), erring, NONE, plan.price_error_first[erring], plan.price_error_last[erring],
-         plan.price_error_factor[erring]),
+        (2, len(spiking), spiking, NONE, plan.spike_first[spiking, spike_cycle], plan.spike_last[spiking, spike_cycle],
+         plan.spike_factor[spiking, spike_cycle]),
+        (3, len(erring), erring, NONE, plan.price_error_first[erring, error_cycle],
+         plan.price_error_last[erring, error_cycle], plan.price_error_factor[erring, error_cycle]),
         (4, has_outage, NONE, plan.outage_location, plan.outage.first, plan.outage.last, plan.outage.days),
     ]
     names = ("kind", "product", "location", "start", "end", "magnitude")

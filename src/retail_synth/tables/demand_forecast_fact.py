@@ -34,7 +34,6 @@ def batches(view: ForecastView, result: BlockResult, etl_timestamp: dt.datetime,
     if fc is None:
         return
     params = view.forecast.params
-    forecast_date = sim_dates(view.days, np.array([fc.forecast_day]))[0]
     for lo, hi in row_chunks(len(fc.day), batch_rows):
         n = hi - lo
         position = fc.position[lo:hi]
@@ -43,7 +42,7 @@ def batches(view: ForecastView, result: BlockResult, etl_timestamp: dt.datetime,
         dk = view.date_key[fc.day[lo:hi]]
         columns = {
             "forecast_id": joined("FC", pk, lk, dk),
-            "forecast_date": np.full(n, forecast_date),
+            "forecast_date": sim_dates(view.days, fc.forecast_day[lo:hi]),
             "product_key": pk,
             "location_key": lk,
             "date_key": dk,

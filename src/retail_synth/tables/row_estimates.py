@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from retail_synth.model.dimensions.calendar import calendar_features
-from retail_synth.model.simulation.forecast import forecast_window
+from retail_synth.model.simulation.forecast import forecast_windows
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.demand_volume import (
     daily_order_rate,
@@ -53,8 +53,8 @@ def drivers(config: RunConfig) -> dict[str, float]:
         "locations": locations,
         "calendar_days": calendar_days,
         "positions": products * locations * horizon,
-        "forecast_positions": products * locations * forecast_window(config.plan_days, horizon,
-                                                                     config.forecast.forecast_days)[1],
+        "forecast_positions": products * locations * sum(
+            days for _, days in forecast_windows(config.plan_days, horizon, config.forecast.forecast_days)),
         "orders": orders,
         "requested_lines": orders * lines_per_order,
         "anomalies": anomaly_count(config),
@@ -62,11 +62,13 @@ def drivers(config: RunConfig) -> dict[str, float]:
 
 
 def anomaly_count(config: RunConfig) -> float:
-    """Expected anomaly labels: per-product and per-position rates, about one receipt a review cycle, the outage."""
+    """Expected anomaly labels: per-product and per-position rates in each plan cycle the run spans (a run longer than
+    plan_days draws them again every cycle), about one receipt a review cycle, the outage."""
     a = config.anomalies
     products, locations = config.products.product_count, config.locations.location_count
+    cycles = max(1.0, config.horizon_days / config.plan_days)
     receipts = products * locations * config.horizon_days / config.inventory.review_cycle_days
-    return (products * (a.demand_spike_rate + a.price_error_rate) + products * locations * a.shrinkage_rate
+    return (cycles * (products * (a.demand_spike_rate + a.price_error_rate) + products * locations * a.shrinkage_rate)
             + receipts * a.late_delivery_rate + config.scenario.has_outage)
 
 

@@ -102,7 +102,7 @@ def test_price_errors_sell_at_their_factor_of_list_price(heavy):
     plan, s = world.disruptions, block.sales
     erring = plan.price_error(s["product"], s["day"])
     assert erring.any()
-    assert np.allclose(1 - s["discount_rate"][erring], plan.price_error_factor[s["product"][erring]])
+    assert np.allclose(1 - s["discount_rate"][erring], plan.price_error_factor_on(s["product"][erring], s["day"][erring]))
     assert not (s["is_promotional"][erring] | s["is_clearance"][erring]).any()
 
 
@@ -117,9 +117,8 @@ def test_a_demand_spike_adds_orders_of_its_product_inside_its_window():
         s = result.sales
         lost_product = result.position_product[result.lost_position]
         lost_day = result.lost_day + result.warmup_days
-        served = plan.spike_first[s["product"]] <= s["day"]
-        served &= s["day"] <= plan.spike_last[s["product"]]
-        lost = (plan.spike_first[lost_product] <= lost_day) & (lost_day <= plan.spike_last[lost_product])
+        served = plan.spiking(s["product"], s["day"])
+        lost = plan.spiking(lost_product, lost_day)
         return int(s["quantity_requested"][served].sum() + result.lost_quantity[lost].sum())
 
     assert len(world.lift_day) > 0 and (world.lift_first_order >= world.orders_per_day[world.lift_day]).all()

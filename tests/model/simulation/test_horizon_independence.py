@@ -86,7 +86,11 @@ def test_world_arrays_are_equal_on_the_common_days(runs):
             assert len(a) <= len(b) and np.array_equal(a, b[:len(a)]), field
         elif field == "disruptions":
             for part in (p.name for p in dataclasses.fields(a)):
-                assert np.array_equal(getattr(a, part), getattr(b, part)) or getattr(a, part) == getattr(b, part), part
+                x, y = getattr(a, part), getattr(b, part)
+                if isinstance(x, np.ndarray) and x.ndim == 2:       # [product, plan cycle]: the longer run has more
+                    assert x.shape[1] <= y.shape[1] and np.array_equal(x, y[:, :x.shape[1]]), part
+                else:
+                    assert np.array_equal(x, y) or x == y, part
         elif isinstance(a, np.ndarray):
             assert a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), field
         else:
@@ -132,8 +136,9 @@ def test_the_forecast_is_equal_on_the_common_days(runs):
     a = block_forecast(ForecastView.of(world).forecast, short)
     b = block_forecast(ForecastView.of(full_world).forecast, full)
     common = b.day < world.n_days
-    assert a.forecast_day == b.forecast_day and 0 < len(a.day) == common.sum() <= len(b.day)
-    for field in ("day", "position", "quantity", "lower", "upper", "revenue", "actual", "actual_revenue", "demand"):
+    assert 0 < len(a.day) == common.sum() <= len(b.day)
+    for field in ("forecast_day", "day", "position", "quantity", "lower", "upper", "revenue", "actual", "actual_revenue",
+                  "demand"):
         assert np.array_equal(getattr(a, field), getattr(b, field)[common]), field
 
 

@@ -15,7 +15,7 @@ position] flattened), beside the actuals of the same cells:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -30,7 +30,7 @@ class ForecastInputs:
     """The run's forecast settings and what a forecast cell's quantity and revenue depend on."""
 
     params: ForecastParams
-    plan_days: int                     # the window is the plan's last forecast_days days (forecast.forecast_window)
+    plan_days: int                     # a window is a plan cycle's last forecast_days days (forecast.forecast_windows)
     launch_day: np.ndarray             # per product: nothing is forecast before it
     end_of_life_day: np.ndarray        # per product: nor from it on
     seasonality: np.ndarray            # per simulation day: the calendar demand multiplier
@@ -41,7 +41,7 @@ class ForecastInputs:
 class BlockForecast:
     """One entry per (window day, position) cell, day-major; the block's positions within a day."""
 
-    forecast_day: int                  # simulation day the forecast is made: the day before the window
+    forecast_day: np.ndarray           # simulation day each cell's forecast is made: the day before its window
     day: np.ndarray                    # simulation day of each cell
     position: np.ndarray               # position of each cell (index into the block's positions)
     quantity: np.ndarray               # forecast units, 2 decimals
@@ -57,11 +57,18 @@ class BlockForecast:
 
 
 def block_forecast(inputs: ForecastInputs, r: BlockResult) -> BlockForecast | None:
-    """The block's forecast window cells; None for a block without positions or a run that ends before the window."""
-    n_pos = r.n_positions
-    h0, length = forecast.forecast_window(inputs.plan_days, r.horizon_days, inputs.params.forecast_days)
-    if n_pos == 0 or length == 0:
+    """The block's forecast window cells, window by window; None for a block without positions or a run that ends
+    before the first window."""
+    windows = forecast.forecast_windows(inputs.plan_days, r.horizon_days, inputs.params.forecast_days)
+    if r.n_positions == 0 or not windows:
         return None
+    parts = [_window_forecast(inputs, r, h0, length) for h0, length in windows]
+    return BlockForecast(**{f.name: np.concatenate([getattr(part, f.name) for part in parts]) for f in fields(BlockForecast)})
+
+
+def _window_forecast(inputs: ForecastInputs, r: BlockResult, h0: int, length: int) -> BlockForecast:
+    """The cells of the window of `length` days from horizon day h0."""
+    n_pos = r.n_positions
     t0 = r.warmup_days + h0                                 # simulation day of the first target day
     target = np.arange(t0, t0 + length)
     fc = _smoothed(inputs, r, t0, target)
@@ -71,7 +78,7 @@ def block_forecast(inputs: ForecastInputs, r: BlockResult) -> BlockForecast | No
     position = np.tile(np.arange(n_pos), length)
     revenue = sale_amounts(inputs.prices, r.position_product[position], day, quantity)[2]
     mape, accuracy, bias = forecast.accuracy(quantity, actual)
-    return BlockForecast(forecast_day=t0 - 1, day=day, position=position, quantity=quantity,
+    return BlockForecast(forecast_day=np.full(len(day), t0 - 1), day=day, position=position, quantity=quantity,
                          lower=fc.lower.reshape(-1), upper=fc.upper.reshape(-1), revenue=revenue, actual=actual,
                          actual_revenue=actual_revenue, demand=demand, mape=mape, accuracy=accuracy, bias=bias)
 

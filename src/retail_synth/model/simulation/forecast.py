@@ -3,11 +3,12 @@
 Window and forecast date
   The forecast covers the last `forecast.forecast_days` days of the plan
   (plan_days from start_date; all plan days when the plan is shorter), so the
-  window does not move with end_date. It is made once, on forecast_date = the
-  day before the window, from the daily demand of at most
-  `forecast.history_days` days before the window. Only window days the run
-  writes are forecast: a run ending before the plan does has a shorter window,
-  or none.
+  window does not move with end_date; a run longer than its plan has one
+  window per plan cycle (the last days of each plan_days from start_date).
+  Each is made once, on forecast_date = the day before its window, from the
+  daily demand of at most `forecast.history_days` days before the window.
+  Only window days the run writes are forecast: a run ending before a window
+  does has a shorter one, or none.
 
 Demand history
   Daily units requested at a position (product x location), lost attempts
@@ -51,12 +52,12 @@ import numpy as np
 
 MODEL_TYPE = "exponential_smoothing"
 
-def forecast_window(plan_days: int, horizon_days: int, forecast_days: int) -> tuple[int, int]:
-    """(first horizon day of the window, its length): the last forecast_days days of the plan, up to the last
-    written day (length 0 when the window starts after it)."""
+def forecast_windows(plan_days: int, horizon_days: int, forecast_days: int) -> list[tuple[int, int]]:
+    """(first horizon day, length) of each forecast window the run writes: the last forecast_days days of every plan
+    cycle, up to the last written day (none of a cycle whose window starts after it)."""
     length = min(int(forecast_days), int(plan_days))
-    first = int(plan_days) - length
-    return first, max(0, min(length, int(horizon_days) - first))
+    firsts = range(int(plan_days) - length, int(horizon_days), int(plan_days))
+    return [(first, min(length, int(horizon_days) - first)) for first in firsts]
 
 
 def z_value(confidence: float) -> float:

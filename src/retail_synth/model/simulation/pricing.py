@@ -62,7 +62,7 @@ def price_terms(prices: World | PriceBook, product: np.ndarray,
     promotional = (promoted & ~clearance & ~error) | shocked
     rate = np.where(clearance, pricing.clearance_discount_rate, np.where(promotional, pricing.promotion_discount_rate, 0.0))
     rate = np.where(shocked, np.maximum(rate, plan.shock_discount_rate), rate)
-    rate = np.where(error, 1.0 - plan.price_error_factor[product], rate)
+    rate = np.where(error, 1.0 - plan.price_error_factor_on(product, day), rate)
     return rate, promotional, clearance
 
 

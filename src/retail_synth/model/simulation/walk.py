@@ -45,6 +45,7 @@ from retail_synth.model.simulation.block_state import (
 )
 from retail_synth.model.simulation.carts import CartBook, hinges_on_low
 from retail_synth.model.simulation.day_record import DayRecord
+from retail_synth.model.simulation.disruptions import by_plan_cycle
 from retail_synth.model.simulation.pricing import price_terms
 from retail_synth.model.simulation.world import World
 from retail_synth.spec import hashing
@@ -474,19 +475,24 @@ class BlockWalk:
         arriving[due] = 0
 
     def _stock_counts(self) -> tuple[np.ndarray, np.ndarray]:
-        """(day of its stock count that finds units missing, units it would write off) per position; -1: none."""
-        world, anomalies = self.world, self.world.config.anomalies
-        pk, lk = self.position_keys
-        chosen = hashing.uniform(world.seed, "anomaly.shrinkage", pk, lk) < anomalies.shrinkage_rate
-        day = world.warmup_days + hashing.integers(world.seed, "anomaly.shrinkage.day", 0, world.plan_days - 1, pk, lk)
-        units = hashing.integers(world.seed, "anomaly.shrinkage.units", 1, anomalies.shrinkage_units_max, pk, lk)
-        return np.where(chosen, day, -1), units
+        """[position, plan cycle] (day of its stock count that finds units missing, units it would write off); -1: none.
+
+        One stock count may find units missing per position and plan cycle (disruptions.by_plan_cycle)."""
+        world, anomalies, seed, plan = self.world, self.world.config.anomalies, self.world.seed, self.world.plan_days
+        keys, cycles = tuple(self.position_keys), world.disruptions.cycles
+        chosen = by_plan_cycle(lambda *ids: hashing.uniform(seed, "anomaly.shrinkage", *ids) < anomalies.shrinkage_rate,
+                               keys, cycles)
+        day = by_plan_cycle(lambda *ids: hashing.integers(seed, "anomaly.shrinkage.day", 0, plan - 1, *ids), keys, cycles)
+        units = by_plan_cycle(lambda *ids: hashing.integers(seed, "anomaly.shrinkage.units", 1,
+                                                            anomalies.shrinkage_units_max, *ids), keys, cycles)
+        return np.where(chosen, world.warmup_days + plan * np.arange(cycles)[None, :] + day, -1), units
 
     def _count_stock(self, d: int) -> np.ndarray:
         """Write off the units today's stock counts find missing (at most what is on hand); the day's adjustments."""
         adjusted = np.zeros(len(self.on_hand), np.int64)
-        counted = np.flatnonzero(self.count_day == d)
-        units = np.minimum(self.count_units[counted], self.on_hand[counted])
+        cycle = self.world.disruptions.cycle(d)
+        counted = np.flatnonzero(self.count_day[:, cycle] == d)
+        units = np.minimum(self.count_units[counted, cycle], self.on_hand[counted])
         counted, units = counted[units > 0], units[units > 0]
         self.on_hand[counted] -= units
         adjusted[counted] = units
