@@ -119,19 +119,31 @@ for r in range(rounds):
         print(r, "won", flush=True)
     except TargetClaimed as refused:
         print(r, "lost", refused.holder.run_id, flush=True)
+sys.stdin.read()    # hold every claim won until the test has heard every racer: a holder gone is stale at once
 """
 
 
 def test_of_processes_racing_for_each_of_many_targets_exactly_one_wins(tmp_path):
-    """Real processes, released at the same instant on a fresh folder: one claims it, every other names that one."""
+    """Real processes, released at the same instant on a fresh folder: one claims it, every other names that one.
+
+    Each racer holds what it won until every racer has reported every round. A racer that
+    exited earlier would leave a stale claim (its process is gone), and a late racer would
+    rightly take it over: that is a run after another, not a race.
+    """
     racers, rounds, start = 4, 10, time.time() + 2.5
     runs = [subprocess.Popen([sys.executable, "-c", RACER, str(tmp_path), str(start), str(rounds), f"racer{i}"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(racers)]
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for i in range(racers)]
     outcomes = {}
-    for i, run in enumerate(runs):
-        out, err = run.communicate(timeout=120)
-        assert run.returncode == 0, err
-        outcomes[f"racer{i}"] = dict(line.split(" ", 1) for line in out.splitlines())
+    try:
+        for i, run in enumerate(runs):
+            lines = [run.stdout.readline() for _ in range(rounds)]
+            assert all(lines), (f"racer{i}", lines, run.stderr.read() if run.poll() is not None else "")
+            outcomes[f"racer{i}"] = dict(line.strip().split(" ", 1) for line in lines)
+    finally:
+        for run in runs:
+            run.communicate(timeout=120)        # closes stdin: the racer releases its claims by exiting
+    assert [run.returncode for run in runs] == [0] * racers
     for r in map(str, range(rounds)):
         winners = [name for name, said in outcomes.items() if said[r] == "won"]
         assert len(winners) == 1, (r, outcomes)
