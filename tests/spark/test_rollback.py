@@ -18,7 +18,7 @@ from pyspark.sql import functions as F
 from retail_synth.checks.validate import FAIL, MISSING, PASS, TOO_SMALL, WARN, CheckResult, run_completion
 from retail_synth.cli.main import main
 from retail_synth.spark.delta_tables import COMMIT_METADATA_CONF, Target, replace_table, table_run_id, table_version
-from retail_synth.spark.generate import begin_run
+from retail_synth.spark.generate import begin_run, run_id_of
 from retail_synth.spark.rollback import roll_back
 from retail_synth.spark.run_journal import ROLLED_BACK, RUN_MARKER, RUNNING, RunJournal
 from retail_synth.spec.configuration import resolve
@@ -132,7 +132,7 @@ def test_rollback_restores_the_runs_tables_drops_the_ones_it_created_and_leaves_
     config = resolve(preset="tiny", seed=9)
     try:
         # What generate does up to a kill: record the run, then replace tables in commits tagged with its id.
-        run = begin_run(spark, target, config, dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+        run = begin_run(spark, target, config, run_id_of(config, dt.datetime.now(dt.timezone.utc).replace(microsecond=0)))
         for table, frame in ((CHANNELS, tiny_run.read(spark, CHANNELS).where("channel_key % 2 = 0")),
                              (TIMES, tiny_run.read(spark, TIMES)), (LOCATIONS, tiny_run.read(spark, LOCATIONS))):
             replace_table(spark, frame, load_contract(table), target, run.run_id, config.scenario_name)
@@ -177,7 +177,7 @@ def test_rollback_removes_what_a_create_stopped_before_its_commit_left(spark, ti
     stopped = tiny_run.read(spark, PRODUCTS).withColumn(
         "product_key", F.when(F.col("product_key") > 0, F.raise_error(F.lit("stopped part-way"))))
     try:
-        run = begin_run(spark, target, config, dt.datetime.now(dt.timezone.utc).replace(microsecond=0))
+        run = begin_run(spark, target, config, run_id_of(config, dt.datetime.now(dt.timezone.utc).replace(microsecond=0)))
         with pytest.raises(Exception, match="stopped part-way"):
             replace_table(spark, stopped, load_contract(PRODUCTS), target, run.run_id, config.scenario_name)
     finally:

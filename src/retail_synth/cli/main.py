@@ -117,7 +117,8 @@ def _add_generate_command(commands) -> None:
          "retail-synth generate --catalog main --schema retail --remote sc://host:15002"],
         [(0, "written (with --dry-run: the plan printed, nothing written)"),
          (1, "the run failed: every table it had replaced was put back"),
-         (2, "bad input, or a target the guard refuses: one line on stderr, nothing written"),
+         (2, ("bad input, a target the guard refuses, or a target another live run is writing:\n"
+              "one line on stderr, nothing written")),
          (130, "interrupted (Ctrl-C or SIGTERM): every table it had replaced was put back")])
     generate.add_argument("--preset",
                           help=f"a built-in preset (list them with `retail-synth presets`; default: {DEFAULT_PRESET})")
@@ -156,10 +157,12 @@ def _add_run_commands(commands) -> None:
     rollback = _command(
         commands, "rollback", "put the tables of an unfinished run back to their previous versions",
         "Put the tables of an unfinished run (one stopped too hard to roll itself back, such as by\n"
-        "SIGKILL) back to their versions before it. A target whose last run finished is left as it is.",
+        "SIGKILL) back to their versions before it, and clear its claim on the target. A target\n"
+        "whose last run finished is left as it is; one a live run is writing is refused.",
         ["retail-synth rollback --output warehouse", "retail-synth rollback --catalog main --schema retail"],
         [(0, "rolled back, or nothing to roll back"),
-         (1, "the rollback was incomplete: the line says what is left"), BAD_INPUT])
+         (1, "the rollback was incomplete: the line says what is left"),
+         (2, "bad input, or a live run is writing the target: one line on stderr, nothing touched")])
     _add_target_arguments(rollback, "roll back")
 
     clean = _command(
@@ -168,7 +171,8 @@ def _add_run_commands(commands) -> None:
         "journal. Tables it did not write, and other files, are never touched.",
         ["retail-synth clean --output warehouse",
          f"retail-synth clean --output warehouse --confirm {CLEAN_TOKEN}"],
-        [(0, "removed"), (2, "no --confirm (or a wrong token): the tables listed, nothing removed; or bad input")])
+        [(0, "removed"), (2, ("no --confirm (or a wrong token): the tables listed, nothing removed; or bad input,\n"
+                              "or a live run is writing the target"))])
     _add_target_arguments(clean, "remove")
     clean.add_argument("--confirm", metavar="TOKEN", help=f"remove them: give {CLEAN_TOKEN}")
 
@@ -377,36 +381,56 @@ def _report(args) -> int:
 
 def _rollback(args) -> int:
     remote, target = remote_of(args), target_from(args)
+    from retail_synth.spark.guard import RunRefused
     from retail_synth.spark.rollback import roll_back
     from retail_synth.spark.run_journal import RUNNING, RunJournal
+    from retail_synth.spark.target_claim import claim, current_holder
 
     spark = _session(target, remote)
     run = RunJournal(spark, target).last()
-    if run is None or run.status != RUNNING:
-        state = f"its last run {run.run_id} is {run.status}" if run else "it records no run"
-        print(f"retail-synth: nothing to roll back in {target.describe()}: {state}")
-        return 0
-    outcome = roll_back(spark, target, run)
+    if (run is None or run.status != RUNNING) and current_holder(spark, target) is None:
+        return _nothing_to_roll_back(target, run)
+    try:        # like a run: refused while a live run holds the target; a stale claim is cleared
+        held = claim(spark, target, "retail-synth rollback")
+    except RunRefused as refused:
+        raise UsageError(str(refused)) from None
+    with held:
+        run = RunJournal(spark, target).last()
+        if run is None or run.status != RUNNING:
+            return _nothing_to_roll_back(target, run)
+        outcome = roll_back(spark, target, run)
     print(f"retail-synth: rolled back run {run.run_id}: {outcome.describe()}")
     return 0 if outcome.complete else 1
 
 
+def _nothing_to_roll_back(target, run) -> int:
+    state = f"its last run {run.run_id} is {run.status}" if run else "it records no run"
+    print(f"retail-synth: nothing to roll back in {target.describe()}: {state}")
+    return 0
+
+
 def _clean(args) -> int:
     remote, target = remote_of(args), target_from(args)
-    from retail_synth.spark.guard import tables_by_owner
+    from retail_synth.spark.guard import RunRefused, tables_by_owner
     from retail_synth.spark.run_journal import JOURNAL_TABLE, RunJournal
+    from retail_synth.spark.target_claim import CLAIM_TABLE, refuse_if_claimed, remove_claim
 
     spark = _session(target, remote)
-    ours = [t for t in tables_by_owner(spark, target)[0] if t != JOURNAL_TABLE]
+    ours = [t for t in tables_by_owner(spark, target)[0] if t not in (JOURNAL_TABLE, CLAIM_TABLE)]
     if args.confirm != CLEAN_TOKEN:
         print(f"retail-synth: {len(ours)} table(s) of retail-synth in {target.describe()}:")
         for table in ours:
             print(f"  {table}")
         wrong = " (the token given is not it)" if args.confirm else ""
         raise UsageError(f"nothing removed: add --confirm {CLEAN_TOKEN} to remove them{wrong}")
+    try:
+        refuse_if_claimed(spark, target)
+    except RunRefused as refused:
+        raise UsageError(str(refused)) from None
     for table in ours:
         target.drop(spark, table)
     RunJournal(spark, target).remove()
+    remove_claim(spark, target)
     print(f"retail-synth: removed {len(ours)} table(s) and the run journal from {target.describe()}")
     return 0
 

@@ -25,6 +25,7 @@ from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spark.progress import QUIET, RunProgress
 from retail_synth.spark.rollback import Rollback, roll_back
 from retail_synth.spark.run_journal import COMPLETE, RunJournal, RunRecord
+from retail_synth.spark.target_claim import claim
 from retail_synth.spark.walk_stage import WalkStage
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig, settings
@@ -94,9 +95,12 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def begin_run(spark, target: Target, config: RunConfig, etl_timestamp: dt.datetime) -> RunRecord:
+def run_id_of(config: RunConfig, etl_timestamp: dt.datetime) -> str:
+    return f"{config.preset}-seed{config.seed}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
+
+
+def begin_run(spark, target: Target, config: RunConfig, run_id: str) -> RunRecord:
     """Record the run and every target table's version before anything is written; tag the run's commits."""
-    run_id = f"{config.preset}-seed{config.seed}-{etl_timestamp:%Y%m%dT%H%M%SZ}"
     target.prepare(spark)
     run = RunRecord(run_id, config.preset, config.seed, config.scenario_name, _now(),
                     {table: table_version(spark, target, table) for table in WRITTEN_TABLES},
@@ -110,22 +114,25 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
     """Write every gold table of `config` to `target`; returns rows and seconds per table.
 
     No guard here: `retail_synth.generate` (spark/job.py) checks the target
-    first. On any failure or interrupt the run's Spark jobs are cancelled,
-    every table it already replaced goes back to its recorded version, and
-    `RunAborted` says what was restored.
+    first. The run claims the target before it touches it (TargetClaimed
+    when another live run holds it) and frees it when it ends. On any
+    failure or interrupt the run's Spark jobs are cancelled, every table it
+    already replaced goes back to its recorded version, and `RunAborted`
+    says what was restored.
     """
     progress = progress or RunProgress(dict.fromkeys(WRITTEN_TABLES, 0), QUIET)
     etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    run = begin_run(spark, target, config, etl_timestamp)
-    try:
-        summary = _write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
-    except BaseException as error:
-        raise RunAborted(error, roll_back(spark, target, run)) from error
-    finally:
-        spark.conf.unset(COMMIT_METADATA_CONF)
-    run.status, run.ended_at, run.summary = COMPLETE, _now(), summary.as_dict()
-    run.rows = summary.rows
-    RunJournal(spark, target).record(run)
+    with claim(spark, target, run_id_of(config, etl_timestamp)) as held:
+        run = begin_run(spark, target, config, held.holder.run_id)
+        try:
+            summary = _write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
+        except BaseException as error:
+            raise RunAborted(error, roll_back(spark, target, run)) from error
+        finally:
+            spark.conf.unset(COMMIT_METADATA_CONF)
+        run.status, run.ended_at, run.summary = COMPLETE, _now(), summary.as_dict()
+        run.rows = summary.rows
+        RunJournal(spark, target).record(run)
     return summary
 
 

@@ -5,7 +5,9 @@ notebook and Python callers all go through it, so no way in skips the guard.
 The guard refuses before anything in the target is touched: the size and the
 protected names before Spark starts, the target's foreign tables once a
 session can list them. `force=True` is the only way past the names and the
-foreign tables; the size limit is lifted by raising `output.max_rows`.
+foreign tables; the size limit is lifted by raising `output.max_rows`. A
+target another live run is writing is refused too (spark/target_claim.py),
+and nothing passes that.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from retail_synth.spark import guard
+from retail_synth.spark import guard, target_claim
 from retail_synth.spark.delta_tables import Target
 from retail_synth.spark.generate import RunSummary, run_generation
 from retail_synth.spark.progress import LINES, LIVE, QUIET, RunProgress, SparkTaskShare
@@ -41,12 +43,14 @@ def plan(config: RunConfig, target: Target, spark=None, *, force: bool = False) 
     """The tables and rows `config` would write to `target`, and the guard's verdict.
 
     Without a session only what the configuration decides (size, protected
-    names); with one, also whether the target holds tables of someone else.
+    names); with one, also whether another live run holds the target and
+    whether it holds tables of someone else.
     """
     estimates = estimated_rows(config)
     refusals = guard.refusals_before_spark(target, sum(estimates.values()), config.output.max_rows,
                                            config.guard.protected_patterns, force)
     if spark is not None:
+        refusals += [r for r in [target_claim.claimed_refusal(spark, target)] if r]
         refusals += guard.refusals_in_target(spark, target, force)
     return Plan(config, target, estimates, tuple(refusals), spark is not None)
 
@@ -84,7 +88,8 @@ def generate(
     has passed, just before the run records itself in the target.
 
     Raises ConfigError for a bad configuration and RunRefused when the guard
-    refuses, both before the target is touched; RunAborted when the run
+    refuses (TargetClaimed when another live run holds the target), both
+    before the target is touched; RunAborted when the run
     stopped part-way, after every table it had replaced was put back.
     """
     if config is None:
@@ -98,6 +103,7 @@ def generate(
     verdict = plan(config, target, force=force)
     guard.refuse(verdict.refusals)                  # decided before Spark starts
     spark = spark if spark is not None else open_session(config, target, remote)
+    target_claim.refuse_if_claimed(spark, target)   # first: a live run's tables in the making are no foreign tables
     guard.refuse(guard.refusals_in_target(spark, target, force))
     verdict = replace(verdict, target_checked=True)
     if on_start is not None:
