@@ -8,6 +8,9 @@ reservations or damage), so quantity_available = quantity_on_hand.
 days_of_supply and stock_cover_days divide by the mean daily units requested
 at the position (first node asked, lost requests included) over the
 TRAILING_DEMAND_DAYS days ending that day; NULL when nothing was requested.
+next_replenishment_date is the walk's next_arrival: the day the earliest
+receipt on its way was expected at the end of that day, so a row never reads
+past its own day (a receipt held back or late later still shows its due day).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_synth.model.simulation.episodes import stockout_duration
-from retail_synth.model.simulation.walk import TRAILING_DEMAND_DAYS, BlockResult
+from retail_synth.model.simulation.walk import NO_ARRIVAL, TRAILING_DEMAND_DAYS, BlockResult
 from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
 from retail_synth.tables.arrow_batches import record_batch, row_chunks
 from retail_synth.tables.keys import sim_dates
@@ -28,7 +31,6 @@ from retail_synth.tables.views import InventoryView
 
 TABLE = "gold_inventory_fact"
 VIEW = InventoryView
-NO_DAY = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,7 @@ class _Days:
     mean_requested: np.ndarray        # mean daily units requested over the trailing days
     stockout_run: np.ndarray          # days the position has been out of stock, that day included (0: in stock)
     last_receipt: np.ndarray          # last day with a receipt up to that day, -1: none
-    next_receipt: np.ndarray          # next day with a receipt after that day, NO_DAY: none
+    next_receipt: np.ndarray          # expected day of the earliest receipt on its way at the end of that day
 
 
 def batches(view: InventoryView, result: BlockResult, etl_timestamp: dt.datetime,
@@ -58,7 +60,7 @@ def batches(view: InventoryView, result: BlockResult, etl_timestamp: dt.datetime
     run_before = np.zeros(n_pos, np.int64)
     for r0, r1 in row_chunks(r.horizon_days * n_pos, batch_rows):
         h0, h1 = r0 // n_pos, (r1 - 1) // n_pos + 1      # horizon days touched by the chunk
-        days = _days(view, r, h0, h1, last_before, run_before)
+        days = _days(r, h0, h1, last_before, run_before)
         complete = r1 // n_pos - h0                      # the state carried on: the chunk's last complete day
         if complete > 0:
             last_before, run_before = days.last_receipt[complete - 1], days.stockout_run[complete - 1]
@@ -66,18 +68,16 @@ def batches(view: InventoryView, result: BlockResult, etl_timestamp: dt.datetime
         yield record_batch(TABLE, _columns(view, r, days, h0, lo, hi), hi - lo, etl_timestamp)
 
 
-def _days(view: InventoryView, r: BlockResult, h0: int, h1: int, last_before: np.ndarray,
-          run_before: np.ndarray) -> _Days:
+def _days(r: BlockResult, h0: int, h1: int, last_before: np.ndarray, run_before: np.ndarray) -> _Days:
     """The state of horizon days h0 .. h1 - 1, given the receipt day and stockout run carried from before h0."""
     day = np.arange(h0, h1) + r.warmup_days
     on_hand = r.on_hand[h0:h1].astype(np.int64)
     stockout = on_hand == 0
     leading = np.logical_and.accumulate(stockout, axis=0)
     run = stockout_duration(stockout).astype(np.int64) + np.where(leading, run_before[None, :], 0)
-    last, nxt = _receipt_days(view, r, day, last_before)
     return _Days(day=day, on_hand=on_hand, in_transit=r.in_transit[h0:h1].astype(np.int64),
-                 mean_requested=_trailing_demand(r, h0, h1, day), stockout_run=run, last_receipt=last,
-                 next_receipt=nxt)
+                 mean_requested=_trailing_demand(r, h0, h1, day), stockout_run=run,
+                 last_receipt=_last_receipt_days(r, day, last_before), next_receipt=r.next_arrival[h0:h1])
 
 
 def _trailing_demand(r: BlockResult, h0: int, h1: int, day: np.ndarray) -> np.ndarray:
@@ -90,18 +90,11 @@ def _trailing_demand(r: BlockResult, h0: int, h1: int, day: np.ndarray) -> np.nd
     return (cum[TRAILING_DEMAND_DAYS:] - cum[: h1 - h0]) / span
 
 
-def _receipt_days(view: InventoryView, r: BlockResult, day: np.ndarray,
-                  last_before: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(last receipt day up to, next receipt day after) each day; -1 and NO_DAY where there is none."""
-    arrivals = r.arrivals
-    look_ahead = arrivals.shape[0] - view.n_days       # the series runs past the last day as far as any order can arrive
-    chunk_arrivals = arrivals[day[0]:day[-1] + 1]
-    last = np.maximum(np.maximum.accumulate(np.where(chunk_arrivals > 0, day[:, None], -1), axis=0),
+def _last_receipt_days(r: BlockResult, day: np.ndarray, last_before: np.ndarray) -> np.ndarray:
+    """The last receipt day up to each day, -1 where there is none."""
+    chunk_arrivals = r.arrivals[day[0]:day[-1] + 1]
+    return np.maximum(np.maximum.accumulate(np.where(chunk_arrivals > 0, day[:, None], -1), axis=0),
                       last_before[None, :])
-    ahead = arrivals[day[0] + 1:day[-1] + look_ahead + 1]
-    ahead_ids = np.arange(day[0] + 1, day[0] + 1 + ahead.shape[0])[:, None]
-    nxt = np.minimum.accumulate(np.where(ahead > 0, ahead_ids, NO_DAY)[::-1], axis=0)[::-1]
-    return last, nxt[: len(day)]
 
 
 def _columns(view: InventoryView, r: BlockResult, days: _Days, h0: int, lo: int, hi: int) -> dict:
@@ -117,7 +110,7 @@ def _columns(view: InventoryView, r: BlockResult, days: _Days, h0: int, lo: int,
     has_demand = days.mean_requested > 0
     safe = np.where(has_demand, days.mean_requested, 1.0)
     cover = (days.on_hand + days.in_transit) / safe
-    has_next = (days.in_transit > 0) & (days.next_receipt < NO_DAY)
+    has_next = days.next_receipt != NO_ARRIVAL
     last = flat(days.last_receipt)
     q = flat(days.on_hand)
     n = hi - lo

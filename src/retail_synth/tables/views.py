@@ -67,7 +67,6 @@ class InventoryView:
     unit_cost: np.ndarray
     base_price: np.ndarray
     end_of_life_day: np.ndarray       # is_discontinued
-    n_days: int                       # simulated days: the arrivals run past them
     overstock_cover_days: int         # inventory.overstock_cover_days
 
     @classmethod

@@ -8,7 +8,9 @@ split is compared on what both know:
   * an episode still open on day k - 1 is open in the first part and goes on
     in the second, from the sums its state carries (R3 of the horizon audit);
   * `arrivals` past a walk's last day is the ring as that walk left it, so
-    the first part's rows past day k are not the one-shot's (R2);
+    the first part's rows past day k are not the one-shot's; the tables read
+    `next_arrival` instead, which each day records from the ring as it then
+    is, and so is the same split or not (R2);
   * recovery copies of carts abandoned before k that are not recovered are
     never ordered and sell nothing: the resumed walk does not hold them.
 """
@@ -31,7 +33,7 @@ from tests.support.simulated_worlds import (
     walked_by_tasks,
 )
 
-HORIZON_SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted")
+HORIZON_SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted", "next_arrival")
 LOST = ("lost_position", "lost_day", "lost_quantity", "lost_revenue")
 STATIC = ("product_lo", "product_hi", "n_locations", "warmup_days", "position_product", "position_location", "lead_time")
 # late deliveries at a rate where receipts already held back once are often due again

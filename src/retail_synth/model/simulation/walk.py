@@ -51,7 +51,9 @@ from retail_synth.model.simulation.world import World
 from retail_synth.spec import hashing
 
 TRAILING_DEMAND_DAYS = 28
-SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted", "arrivals", "requested")
+SERIES = ("on_hand", "in_transit", "reorder_point", "reorder_quantity", "restocked", "adjusted", "arrivals", "requested",
+          "next_arrival")
+NO_ARRIVAL = -1             # next_arrival of a position with nothing in transit
 
 
 class DailySeries:
@@ -123,6 +125,9 @@ class BlockResult:
     reorder_quantity = DailySeries("[horizon day, position] int32 the policy's lot Q of the day (S = R + Q)")
     restocked = DailySeries("[horizon day, position] int32 returned units put back on stock at the start of the day")
     adjusted = DailySeries("[horizon day, position] int32 units written off at the day's stock count (shrinkage)")
+    next_arrival = DailySeries("[horizon day, position] int32 simulation day of the earliest receipt on its way at the "
+                               "end of the day, as then expected (holds already made count, later ones not); "
+                               "NO_ARRIVAL: nothing in transit")
     arrivals = DailySeries("[simulation day - first_day, position] int32 replenishment units arriving at the start of "
                            "the day, over every walked day and the longest lead time + 2 days beyond")
     requested = DailySeries("[horizon day + TRAILING_DEMAND_DAYS - 1, position] int32 units requested at the first "
@@ -560,8 +565,19 @@ class BlockWalk:
             # the stockout episode running through today (runs of the warm-up start on the first horizon day)
             self.episode_start = np.where(stockout, np.where(self.episode_start < 0, d, self.episode_start), -1)
             for name, values in (("on_hand", on_hand), ("in_transit", self.in_transit),
-                                 ("reorder_point", reorder_point), ("reorder_quantity", lot)):
+                                 ("reorder_point", reorder_point), ("reorder_quantity", lot),
+                                 ("next_arrival", self._next_arrival(d))):
                 self.series[name].append(values)
+
+    def _next_arrival(self, d: int) -> np.ndarray:
+        """The first day after d whose ring row holds units for each position, NO_ARRIVAL where none does.
+
+        It reads only what day d knows: a receipt held back or made late on a
+        later day still shows the day it was due.
+        """
+        ring = len(self.arrivals)
+        ahead = self.arrivals[(d + 1 + np.arange(ring - 1)) % ring] > 0      # rows of days d + 1 .. d + ring - 1
+        return np.where(ahead.any(axis=0), d + 1 + ahead.argmax(axis=0), NO_ARRIVAL)
 
     def _today(self, d: int) -> np.ndarray:
         return self.lines_of(range(d, d + 1))
