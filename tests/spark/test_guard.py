@@ -8,6 +8,7 @@ import pytest
 from retail_synth.cli.main import main
 from retail_synth.spark.delta_tables import Target
 from retail_synth.spark.guard import protected_name
+from retail_synth.spark.state_table import STATE_TABLE
 
 PATTERNS = ["prod", "production", "live"]
 
@@ -76,6 +77,7 @@ def test_clean_lists_then_removes_only_its_own_tables(folder_with_foreign_table,
     assert main(["clean", "--output", str(folder_with_foreign_table)]) == 2
     captured = capsys.readouterr()
     assert "gold_sales_fact" in captured.out and "--confirm DELETE_RETAIL_SYNTH_TABLES" in captured.err
+    assert f"  {STATE_TABLE}\n" in captured.out       # the simulation state is the project's: clean removes it too
     assert (folder_with_foreign_table / "gold_sales_fact").is_dir()
     assert main(["clean", "--output", str(folder_with_foreign_table), "--confirm", "yes"]) == 2
     assert (folder_with_foreign_table / "gold_sales_fact").is_dir()

@@ -21,6 +21,7 @@ from retail_synth.spark.delta_tables import COMMIT_METADATA_CONF, Target, replac
 from retail_synth.spark.generate import begin_run, run_id_of
 from retail_synth.spark.rollback import roll_back
 from retail_synth.spark.run_journal import ROLLED_BACK, RUN_MARKER, RUNNING, RunJournal
+from retail_synth.spark.state_table import STATE_TABLE, state_last_day, write_state
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import load_contract
 from retail_synth.tables.registry import DIMENSION_TABLES, WALK_TABLES, WRITTEN_TABLES
@@ -106,7 +107,7 @@ PRODUCTS = "gold_product_dim"
 
 @pytest.fixture(params=["path", "catalog"])
 def small_target(request, spark, tiny_run, tmp_path):
-    """A target of each kind holding three of tiny's tables, and the flags that name it on the command line."""
+    """A target of each kind holding three of tiny's tables and its state, and the flags that name it on the command line."""
     tables = (CHANNELS, LOCATIONS, DATES)
     if request.param == "path":
         folder = tmp_path / "warehouse"
@@ -120,6 +121,8 @@ def small_target(request, spark, tiny_run, tmp_path):
         for table in tables:
             replace_table(spark, tiny_run.read(spark, table), load_contract(table), target,
                           table_run_id(spark, tiny_run, table), "normal-ops")
+    write_state(spark, tiny_run.read(spark, STATE_TABLE), target, table_run_id(spark, tiny_run, STATE_TABLE),
+                state_last_day(spark, tiny_run))
     yield target, flags
     if not target.is_path:
         spark.sql(f"DROP SCHEMA IF EXISTS {target.schema_identifier} CASCADE")
@@ -136,6 +139,7 @@ def test_rollback_restores_the_runs_tables_drops_the_ones_it_created_and_leaves_
         for table, frame in ((CHANNELS, tiny_run.read(spark, CHANNELS).where("channel_key % 2 = 0")),
                              (TIMES, tiny_run.read(spark, TIMES)), (LOCATIONS, tiny_run.read(spark, LOCATIONS))):
             replace_table(spark, frame, load_contract(table), target, run.run_id, config.scenario_name)
+        write_state(spark, tiny_run.read(spark, STATE_TABLE).where("kind = 'position'"), target, run.run_id, 9)
     finally:
         spark.conf.unset(COMMIT_METADATA_CONF)
     # Another writer (its commits carry no run id) deletes a location after the run replaced the table.
@@ -145,13 +149,15 @@ def test_rollback_restores_the_runs_tables_drops_the_ones_it_created_and_leaves_
     assert RunJournal(spark, target).last().status == RUNNING
 
     assert main(["rollback", *flags]) == 1
-    outcome = ("restored 1 table(s) to their previous version; dropped 1 table(s) the run had created; "
+    outcome = ("restored 2 table(s) to their previous version; dropped 1 table(s) the run had created; "
                f"left {LOCATIONS} alone: another writer committed to it since")
     assert capsys.readouterr().out.strip() == f"retail-synth: rolled back run {run.run_id}: {outcome}"
 
     assert_df_equality(target.read(spark, CHANNELS), tiny_run.read(spark, CHANNELS), ignore_row_order=True)
     assert operations(spark, target, CHANNELS)[-2:] == [("CREATE OR REPLACE TABLE AS SELECT", run.run_id),
                                                         ("RESTORE", None)]
+    assert_df_equality(target.read(spark, STATE_TABLE), tiny_run.read(spark, STATE_TABLE), ignore_row_order=True)
+    assert state_last_day(spark, target) == state_last_day(spark, tiny_run)
     assert not target.exists(spark, TIMES)
     assert TIMES not in target.tables(spark)
     assert table_version(spark, target, LOCATIONS) == foreign_version        # the other writer's work stays
@@ -212,7 +218,7 @@ def test_a_run_failing_part_way_exits_1_and_every_table_is_as_it_was(spark, tiny
     assert said and int(said.group(1)) >= len(DIMENSION_TABLES) - len(HELD), last_line
 
     run = RunJournal(spark, target).last()
-    assert run.status == ROLLED_BACK and run.seed == 9
+    assert run.status == ROLLED_BACK and run.seed == 9 and run.prior_versions[STATE_TABLE] is None
     assert target.tables(spark) == sorted(HELD) and (folder / BLOCKED).read_text() == "not a table\n"
     assert table_state(spark, target, HELD) == table_state(spark, tiny_run, HELD)
     for table in HELD:                   # replaced by the run, then restored

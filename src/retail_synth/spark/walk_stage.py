@@ -2,8 +2,9 @@
 
 1. Walk. `spark.range(tasks).mapInArrow(..)`: each task walks its share of
    the product blocks in lock-step (walk.walk_blocks) and yields, per block,
-   its BlockResult and its cart lines, pickled and LZ4-compressed. Nothing is
-   simulated again after this stage.
+   its BlockResult and its cart lines, pickled and LZ4-compressed, and its
+   end state as STATE_SCHEMA rows (LZ4 Arrow IPC, for `_retail_synth_state`).
+   Nothing is simulated again after this stage.
    - barrier (the default): one task per core in a barrier stage, each
      holding only its blocks. The tasks walk 24 weeks at a time and agree on
      the flags of the carts they share (walk.agree_with_tasks); each round is
@@ -49,17 +50,18 @@ from retail_synth.model.simulation.walk import product_blocks, walk_blocks
 from retail_synth.model.simulation.world import World, build_world
 from retail_synth.spark.delta_tables import spark_schema
 from retail_synth.spark.session import default_parallelism
+from retail_synth.spark.state_table import STATE_SPARK_SCHEMA, state_batches, state_payload
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, formatter
 
 BLOCK_ROWS = T.StructType([
     T.StructField("block", T.IntegerType(), False),
-    T.StructField("part", T.StringType(), False),        # RESULT or CART_LINES
+    T.StructField("part", T.StringType(), False),        # RESULT, CART_LINES or STATE
     T.StructField("payload", T.BinaryType(), False),
 ])
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
-RESULT, CART_LINES = "result", "cart_lines"
+RESULT, CART_LINES, STATE = "result", "cart_lines", "state"
 
 
 def pack(value) -> bytes:
@@ -97,17 +99,22 @@ def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barr
         for ids in task_ids:
             for task in ids.column("id").to_pylist():
                 mine = list(range(task, len(blocks), tasks))
-                results = walk_blocks(world, [blocks[b] for b in mine], gather)
+                results = walk_blocks(world, [blocks[b] for b in mine], gather, end_states=True)
                 for block in mine:
                     # packed one part at a time, each freed once packed: the task peaks with its largest block
                     result = next(results)
                     lines, result.cart_lines = result.cart_lines, None  # type: ignore[assignment]  # sent as a part of its own
+                    state, result.end_state = result.end_state, None
+                    if state is None:
+                        raise RuntimeError(f"the walk of block {block} returned no end state")
                     rows = [pack(result)]
                     del result
                     rows.append(pack(lines))
                     del lines
+                    rows.append(state_payload(state))
+                    del state
                     yield pa.RecordBatch.from_pydict(
-                        {"block": [block, block], "part": [RESULT, CART_LINES],
+                        {"block": [block] * 3, "part": [RESULT, CART_LINES, STATE],
                          "payload": rows},
                         schema=BLOCK_ROWS_ARROW,
                     )
@@ -198,6 +205,11 @@ class WalkStage:
 
         lines = self._payloads(CART_LINES).mapInArrow(cart_lines, from_arrow_schema(CART_LINE_SCHEMA))
         return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
+
+    def state_frame(self) -> DataFrame:
+        """Every block's end state as STATE_SCHEMA rows, read from the persisted walk (never from the driver)."""
+        batch_rows = self.batch_rows
+        return self._payloads(STATE).mapInArrow(lambda batches: state_batches(batches, batch_rows), STATE_SPARK_SCHEMA)
 
     def _payloads(self, part: str) -> DataFrame:
         if self.walked is None:

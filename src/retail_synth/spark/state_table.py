@@ -1,0 +1,74 @@
+"""`_retail_synth_state`: the simulation state at the end of a run's last day, which `extend` resumes from.
+
+The walk tasks send each block's end BlockState as rows of
+block_state.STATE_SCHEMA (Arrow IPC, never collected on the driver); they are
+written here in ONE commit that replaces the table, with an explicit schema
+(never inferred) and the run id, so the journal and rollback treat it like a
+gold table and the guard counts it as this project's. It is no gold table:
+validate, report, export and load read the gold tables of the run's summary.
+Rows are keyed by product and location index, so any block size reads it.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+from pyspark.sql.pandas.types import from_arrow_schema
+
+from retail_synth.model.simulation.block_state import STATE_SCHEMA, BlockState, from_arrow, to_arrow
+from retail_synth.spark.delta_tables import RUN_ID_PROPERTY, Target, last_commit_rows, not_null_constraint
+
+STATE_TABLE = "_retail_synth_state"
+LAST_DAY_PROPERTY = "retail_synth.state_last_day"      # the last simulated day index the state ends with
+STATE_SPARK_SCHEMA: T.StructType = from_arrow_schema(STATE_SCHEMA)
+
+
+def state_payload(state: BlockState) -> bytes:
+    """The block's state as STATE_SCHEMA rows in one LZ4-compressed Arrow IPC stream (a walk task's third part)."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, STATE_SCHEMA, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+        writer.write_table(to_arrow(state))
+    return sink.getvalue().to_pybytes()
+
+
+def state_batches(payloads, batch_rows: int):
+    """The STATE_SCHEMA record batches of the payload rows in `payloads` (batches of a `payload` column)."""
+    for batch in payloads:
+        for payload in batch.column("payload").to_pylist():
+            yield from pa.ipc.open_stream(payload).read_all().to_batches(max_chunksize=batch_rows)
+
+
+def write_state(spark, frame, target: Target, run_id: str, last_day: int) -> int:
+    """Replace the state table with `frame`'s STATE_SCHEMA rows in ONE commit; returns the rows written."""
+    columns = [F.col(f.name).cast(f.dataType).alias(f.name) for f in STATE_SPARK_SCHEMA]
+    writer = (frame.select(*columns).writeTo(target.identifier(STATE_TABLE)).using("delta")
+              .tableProperty("comment", "retail-synth's simulation state at the end of the last simulated day "
+                                        "(what extend resumes from); not a gold table.")
+              .tableProperty(RUN_ID_PROPERTY, run_id)
+              .tableProperty(LAST_DAY_PROPERTY, str(last_day)))
+    # Delta makes a table created from a query nullable: the NOT NULL columns are CHECK constraints, as in gold
+    for f in STATE_SPARK_SCHEMA:
+        if not f.nullable:
+            writer = writer.tableProperty(f"delta.constraints.{not_null_constraint(f.name)}", f"{f.name} IS NOT NULL")
+    writer.createOrReplace()
+    return last_commit_rows(spark, STATE_TABLE, target)
+
+
+def state_last_day(spark, target: Target) -> int | None:
+    """The last simulated day the target's state ends with, or None when it holds no state."""
+    if not target.exists(spark, STATE_TABLE):
+        return None
+    properties = spark.sql(f"SHOW TBLPROPERTIES {target.identifier(STATE_TABLE)}").collect()
+    return next((int(p["value"]) for p in properties if p["key"] == LAST_DAY_PROPERTY), None)
+
+
+def read_state(spark, target: Target) -> pa.Table:
+    """Every row of the target's state table, as STATE_SCHEMA (collected on the driver: for tests and extend)."""
+    return target.read(spark, STATE_TABLE).select(*STATE_SPARK_SCHEMA.names).toArrow().cast(STATE_SCHEMA)
+
+
+def read_block_states(spark, target: Target, blocks: list[tuple[int, int]], n_locations: int) -> list[BlockState]:
+    """The state of each block [lo, hi) of `blocks`, whatever block size the run that wrote it walked."""
+    rows = read_state(spark, target)
+    return [from_arrow(rows, lo, hi, n_locations) for lo, hi in blocks]
