@@ -85,7 +85,7 @@ class Disruptions:
 
     def cycle(self, day: int | np.ndarray) -> np.ndarray:
         """The plan cycle of simulation `day` (the warm-up is cycle 0; days past the run count to the last)."""
-        return np.minimum(np.maximum(np.asarray(day) - self.warmup_days, 0) // self.plan_days, self.cycles - 1)
+        return np.minimum(plan_cycle(day, self.warmup_days, self.plan_days), self.cycles - 1)
 
     def spiking(self, product: np.ndarray, day: np.ndarray) -> np.ndarray:
         """bool: `product` is in its demand spike on `day`."""
@@ -119,6 +119,11 @@ def by_plan_cycle(draw: Callable[..., np.ndarray], keys: tuple[np.ndarray, ...],
         return first
     later = draw(*(np.asarray(key)[:, None] for key in keys), np.arange(1, cycles)[None, :])
     return np.concatenate([first, np.asarray(later)], axis=1)
+
+
+def plan_cycle(day: int | np.ndarray, warmup_days: int, plan_days: int) -> np.ndarray:
+    """The plan cycle of simulation `day`: cycle k is the plan days k * plan_days on; the warm-up is cycle 0."""
+    return np.maximum(np.asarray(day) - warmup_days, 0) // plan_days
 
 
 def plan_cycles(horizon_days: int, plan_days: int) -> int:

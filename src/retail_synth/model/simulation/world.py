@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_synth.model.dimensions.calendar import calendar_features
-from retail_synth.model.simulation.disruptions import Disruptions, plan_disruptions
+from retail_synth.model.simulation.disruptions import Disruptions, plan_cycle, plan_disruptions
 from retail_synth.spec import hashing
 from retail_synth.spec.demand_volume import (
     daily_order_rate,
@@ -142,7 +142,7 @@ class World:
     def plan_cycle_end(self, day: int) -> int:
         """The first simulation day after the plan cycle of `day` (cycle k: plan days k * plan_days on; the warm-up
         belongs to cycle 0)."""
-        return self.warmup_days + (max(day - self.warmup_days, 0) // self.plan_days + 1) * self.plan_days
+        return self.warmup_days + (int(plan_cycle(day, self.warmup_days, self.plan_days)) + 1) * self.plan_days
 
     @property
     def n_products(self) -> int:
