@@ -118,6 +118,7 @@ class BlockResult:
     first_day: int = 0                # first walked simulation day (0, or the day a BlockState resumed at)
     stop_day: int = 0                 # the day after the last walked day
     end_state: BlockState | None = None   # the state after the last walked day, when the walk was asked for it
+    start_state: BlockState | None = None  # the state a resumed walk started from (None: from the opening stock)
 
     on_hand = DailySeries("[horizon day, position] int32 on hand at the end of the day")
     in_transit = DailySeries("[horizon day, position] int32 ordered, not yet received, at the end of the day")
@@ -633,13 +634,15 @@ class BlockWalk:
             first_day=self.first_day,
             stop_day=stop,
             end_state=end_state,
+            start_state=self.carried,
         )
 
     def end_state(self) -> BlockState:
         """The block's state after its last walked day (stop_day - 1), for a walk that resumes at stop_day."""
         stop, n_pos = self.stop_day, len(self.on_hand)
         requested = self.series["requested"].array()
-        kept = min(len(requested), max(TRAILING_DEMAND_DAYS - 1, self.world.config.forecast.history_days))
+        forecast = self.world.config.forecast     # a forecast window that began before the stop day reads its history
+        kept = min(len(requested), max(TRAILING_DEMAND_DAYS - 1, forecast.history_days + forecast.forecast_days))
         return BlockState(
             day=stop, product_lo=self.product_lo, product_hi=self.product_hi, n_locations=self.world.n_locations,
             on_hand=self.on_hand.copy(), in_transit=self.in_transit.copy(), hold_until=self.hold_until.copy(),
