@@ -17,6 +17,8 @@ from retail_synth.spark.affinity_table import AFFINITY_TABLE, affinity_frame
 from retail_synth.spark.delta_tables import (
     COMMIT_METADATA_CONF,
     Target,
+    append_rows,
+    merge_rows,
     replace_table,
     spark_schema,
     table_version,
@@ -121,12 +123,21 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
     already replaced goes back to its recorded version, and `RunAborted`
     says what was restored.
     """
+    return journalled_run(config, target, spark, progress, _write_tables)
+
+
+WriteTables = Callable[[RunConfig, Target, object, str, dt.datetime, RunProgress], RunSummary]
+
+
+def journalled_run(config: RunConfig, target: Target, spark, progress: RunProgress | None,
+                   write_tables: WriteTables) -> RunSummary:
+    """`write_tables` under the target's claim, recorded in its journal, every table put back if it fails."""
     progress = progress or RunProgress(dict.fromkeys(WRITTEN_TABLES, 0), QUIET)
     etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     with claim(spark, target, run_id_of(config, etl_timestamp)) as held:
         run = begin_run(spark, target, config, held.holder.run_id)
         try:
-            summary = _write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
+            summary = write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
         except BaseException as error:
             raise RunAborted(error, roll_back(spark, target, run)) from error
         finally:
@@ -137,17 +148,32 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
     return summary
 
 
-class TableWriter:
-    """Replaces one table of the target per call, as one commit tagged with the run, and records its rows and seconds."""
+REPLACE, APPEND, MERGE = "replace", "append", "merge"      # how a run writes a table (extend: spark/extend.py)
 
-    def __init__(self, spark, target: Target, run_id: str, scenario: str, progress: RunProgress):
+
+class TableWriter:
+    """Writes one table of the target per call, as one commit tagged with the run, and records its rows and seconds.
+
+    A generate replaces every table; an extend appends to most and merges
+    into some (`modes`, by table: REPLACE when not named).
+    """
+
+    def __init__(self, spark, target: Target, run_id: str, scenario: str, progress: RunProgress,
+                 modes: dict[str, str] | None = None):
         self.spark, self.target, self.run_id, self.scenario, self.progress = spark, target, run_id, scenario, progress
+        self.modes = modes or {}
         self.written: dict[str, TableSummary] = {}
 
     def __call__(self, name: str, frame) -> None:
         self.progress.table_started(name)
         started = time.perf_counter()
-        rows = replace_table(self.spark, frame, load_contract(name), self.target, self.run_id, self.scenario)
+        contract, mode = load_contract(name), self.modes.get(name, REPLACE)
+        if mode == APPEND:
+            rows = append_rows(self.spark, frame, contract, self.target)
+        elif mode == MERGE:
+            rows = merge_rows(self.spark, frame, contract, self.target, f"_retail_synth_merge_{name}")
+        else:
+            rows = replace_table(self.spark, frame, contract, self.target, self.run_id, self.scenario)
         seconds = time.perf_counter() - started
         self.written[name] = TableSummary(name, rows, round(seconds, 2))
         self.progress.table_written(name, rows, seconds)
@@ -157,7 +183,7 @@ class TableWriter:
         write_state(self.spark, frame, self.target, self.run_id, last_day)
 
 
-def _write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
+def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
                     affinity: Callable[[], object], progress: RunProgress) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
@@ -194,7 +220,7 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
     # The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
     pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
-        _write_in_order(spark, pool, stage, dimensions, write, lambda: affinity_frame(spark, target, config), progress)
+        write_in_order(spark, pool, stage, dimensions, write, lambda: affinity_frame(spark, target, config), progress)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         spark.interruptAll()

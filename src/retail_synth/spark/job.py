@@ -12,6 +12,7 @@ and nothing passes that.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -113,5 +114,55 @@ def generate(
     shown = RunProgress(verdict.estimates, progress, SparkTaskShare(spark) if progress != QUIET else None)
     try:
         return run_generation(config, target, spark, shown)
+    finally:
+        shown.close()
+
+
+def extend(
+    *,
+    target: Target,
+    days: int | None = None,
+    until: dt.date | None = None,
+    assignments: Sequence[str] = (),
+    spark=None,
+    force: bool = False,
+    progress: str | RunProgress = QUIET,
+    remote: str | None = None,
+    on_start: Callable[[Plan], None] | None = None,
+) -> RunSummary:
+    """Add `days` days (or the days until `until`) to the run `target` holds, walked on from its stored state.
+
+    The run's settings come from the target's journal; `assignments` may
+    change only what never changes a row (spark.*, output.*, guard.*).
+    Raises ValueError for days or until that cannot be, RunRefused (an
+    ExtendRefused) when the target cannot be extended as asked, both before
+    the target is touched; RunAborted when the extend stopped part-way,
+    after every table it had changed was put back.
+    """
+    if (days is None) == (until is None):
+        raise ValueError("give the days to add or the day to extend until, not both and not neither")
+    if days is not None and days < 1:
+        raise ValueError(f"days {days}: give 1 or more")
+    if not isinstance(progress, RunProgress) and progress not in (QUIET, LINES, LIVE):
+        raise ValueError(f"progress {progress!r}: give {QUIET!r}, {LINES!r}, {LIVE!r} or a RunProgress")
+    from retail_synth.spark.extend import extension_estimates, extension_of, run_extension
+
+    spark = spark if spark is not None else open_session(load_config(), target, remote)
+    target_claim.refuse_if_claimed(spark, target)
+    extension = extension_of(spark, target, days=days, until=until, assignments=tuple(assignments))
+    config = extension.config
+    estimates = extension_estimates(extension)
+    refusals = guard.refusals_before_spark(target, sum(estimates.values()), config.output.max_rows,
+                                           config.guard.protected_patterns, force)
+    refusals += guard.refusals_in_target(spark, target, force)
+    guard.refuse(refusals)
+    verdict = Plan(config, target, estimates, (), True)
+    if on_start is not None:
+        on_start(verdict)
+    if isinstance(progress, RunProgress):
+        return run_extension(extension, target, spark, progress)
+    shown = RunProgress(estimates, progress, SparkTaskShare(spark) if progress != QUIET else None)
+    try:
+        return run_extension(extension, target, spark, shown)
     finally:
         shown.close()
