@@ -13,6 +13,7 @@ and nothing passes that.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -166,3 +167,47 @@ def extend(
         return run_extension(extension, target, spark, shown)
     finally:
         shown.close()
+
+
+@dataclass(frozen=True)
+class StreamedDay:
+    """One day `stream` added: what the extend wrote, and how far behind its schedule it finished."""
+
+    summary: RunSummary
+    lag_seconds: float          # 0 when the day was written before its slot ended
+
+
+def stream(
+    *,
+    target: Target,
+    day_seconds: float,
+    days: int | None = None,
+    assignments: Sequence[str] = (),
+    spark=None,
+    remote: str | None = None,
+    on_day: Callable[[StreamedDay], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Extend `target` by one day every `day_seconds` seconds, `days` times (None: until interrupted); the days written.
+
+    Each day is one extend: one commit per table, rolled back as a whole if
+    it stops part-way, so a consumer sees whole days. Day i is due
+    i * day_seconds after the start; a day that takes longer puts the next
+    ones behind, which `on_day` is told as the lag.
+    """
+    if day_seconds < 0:
+        raise ValueError(f"day_seconds {day_seconds}: give 0 or more")
+    if days is not None and days < 1:
+        raise ValueError(f"days {days}: give 1 or more")
+    spark = spark if spark is not None else open_session(load_config(), target, remote)
+    started, written = clock(), 0
+    while days is None or written < days:
+        summary = extend(target=target, days=1, assignments=assignments, spark=spark)
+        written += 1
+        due = started + written * day_seconds
+        if on_day is not None:
+            on_day(StreamedDay(summary, round(max(0.0, clock() - due), 2)))
+        if days is None or written < days:
+            sleep(max(0.0, due - clock()))
+    return written
