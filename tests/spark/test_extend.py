@@ -21,7 +21,7 @@ from retail_synth.spark.delta_tables import Target, table_version
 from retail_synth.spark.generate import run_generation
 from retail_synth.spark.job import extend
 from retail_synth.spark.run_journal import COMPLETE, RunJournal
-from retail_synth.spark.state_table import STATE_TABLE
+from retail_synth.spark.state_table import STATE_TABLE, STATE_TABLES
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import load_contract
 from retail_synth.tables.registry import DIMENSION_TABLES, FACT_TABLES, WRITTEN_TABLES
@@ -36,7 +36,7 @@ def split_run(spark, folder, scenario: str | None, *assignments: str) -> tuple[T
     config = resolve(preset="tiny", scenario=scenario, assignments=[*assignments, f"end_date={CUT}"], seed=7)
     target = Target(output_dir=str(folder))
     run_generation(config, target, spark)
-    before = {t: table_version(spark, target, t) for t in (*WRITTEN_TABLES, STATE_TABLE)}
+    before = {t: table_version(spark, target, t) for t in (*WRITTEN_TABLES, *STATE_TABLES)}
     extend(target=target, until=END, spark=spark)
     return target, before
 
@@ -112,7 +112,7 @@ def test_an_extended_target_passes_validate_and_its_history_lists_both_runs(spar
 
 
 def versions(spark, target: Target) -> dict[str, int | None]:
-    return {t: table_version(spark, target, t) for t in (*WRITTEN_TABLES, STATE_TABLE)}
+    return {t: table_version(spark, target, t) for t in (*WRITTEN_TABLES, *STATE_TABLES)}
 
 
 @pytest.fixture

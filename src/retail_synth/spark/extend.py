@@ -43,7 +43,7 @@ from retail_synth.spark.generate import (
 from retail_synth.spark.guard import RunRefused
 from retail_synth.spark.progress import RunProgress
 from retail_synth.spark.run_journal import COMPLETE, RunJournal, RunRecord
-from retail_synth.spark.state_table import STATE_TABLE, state_last_day
+from retail_synth.spark.state_table import PENDING_TABLE, STATE_TABLE, state_last_day
 from retail_synth.spark.walk_stage import Resume, WalkStage
 from retail_synth.spec.configuration import ConfigError
 from retail_synth.spec.continued_config import continued_config
@@ -88,7 +88,7 @@ def extension_of(spark, target: Target, *, days: int | None = None, until: dt.da
         raise ExtendRefused(f"the last run in {target.describe()} ({last.run_id}) is {last.status}, not complete: "
                             "run `retail-synth rollback` first")
     last_day = state_last_day(spark, target)
-    if last_day is None or not last.settings:
+    if last_day is None or state_last_day(spark, target, PENDING_TABLE) != last_day or not last.settings:
         raise ExtendRefused(f"{target.describe()} was written by an older retail-synth without the simulation state "
                             "extend resumes from: generate it again to extend it")
     recorded_end = dt.date.fromisoformat(str(last.settings["end_date"]))
@@ -151,7 +151,7 @@ def _extend_tables(extension: Extension, config: RunConfig, target: Target, spar
     started = time.perf_counter()
     dimensions = build_dimensions(config, etl_timestamp)
     changes = _dimension_changes(extension, dimensions, etl_timestamp)
-    resume = Resume(extension.first_day, target.read(spark, STATE_TABLE))
+    resume = Resume(extension.first_day, target.read(spark, STATE_TABLE), target.read(spark, PENDING_TABLE))
     stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say, resume)
     modes = {**dict.fromkeys(DIMENSION_TABLES, MERGE), **dict.fromkeys(FACT_TABLES, APPEND),
              **dict.fromkeys(REWRITTEN_FACTS, MERGE)}

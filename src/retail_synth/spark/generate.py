@@ -27,7 +27,7 @@ from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spark.progress import QUIET, RunProgress
 from retail_synth.spark.rollback import Rollback, roll_back
 from retail_synth.spark.run_journal import COMPLETE, RunJournal, RunRecord
-from retail_synth.spark.state_table import STATE_TABLE, write_state
+from retail_synth.spark.state_table import STATE_TABLES, write_pending_carts, write_state
 from retail_synth.spark.target_claim import claim
 from retail_synth.spark.walk_stage import WalkStage
 from retail_synth.spec.contracts import load_contract
@@ -106,7 +106,7 @@ def begin_run(spark, target: Target, config: RunConfig, run_id: str) -> RunRecor
     """Record the run and every target table's version before anything is written; tag the run's commits."""
     target.prepare(spark)
     run = RunRecord(run_id, config.preset, config.seed, config.scenario_name, _now(),
-                    {table: table_version(spark, target, table) for table in (*WRITTEN_TABLES, STATE_TABLE)},
+                    {table: table_version(spark, target, table) for table in (*WRITTEN_TABLES, *STATE_TABLES)},
                     settings=settings(config))
     RunJournal(spark, target).record(run)
     spark.conf.set(COMMIT_METADATA_CONF, run_id)
@@ -182,6 +182,10 @@ class TableWriter:
         """Replace the simulation state table (no gold table: neither counted nor reported)."""
         write_state(self.spark, frame, self.target, self.run_id, last_day)
 
+    def pending_carts(self, frame, last_day: int) -> None:
+        """Replace the pending carts table (no gold table: neither counted nor reported)."""
+        write_pending_carts(self.spark, frame, self.target, self.run_id, last_day)
+
 
 def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
                     affinity: Callable[[], object], progress: RunProgress) -> None:
@@ -200,7 +204,8 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
     jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
     decided.result()
     jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
-    jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1)]     # the state extend resumes from
+    jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1),     # what extend resumes from
+             pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
     for job in jobs:
         job.result()
     # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them

@@ -48,13 +48,20 @@ from retail_synth.model.simulation.block_state import STATE_SCHEMA, from_arrow
 from retail_synth.model.simulation.carts import (
     CART_DECISION_SCHEMA,
     CART_LINE_SCHEMA,
+    PENDING_DECISION_SCHEMA,
     decision_table,
+    pending_decisions,
 )
 from retail_synth.model.simulation.walk import BlockResult, product_blocks, walk_blocks
 from retail_synth.model.simulation.world import World, build_world
 from retail_synth.spark.delta_tables import spark_schema
 from retail_synth.spark.session import default_parallelism
-from retail_synth.spark.state_table import STATE_SPARK_SCHEMA, state_batches, state_payload
+from retail_synth.spark.state_table import (
+    PENDING_SPARK_SCHEMA,
+    STATE_SPARK_SCHEMA,
+    state_batches,
+    state_payload,
+)
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, formatter
@@ -67,6 +74,7 @@ BLOCK_ROWS = T.StructType([
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
 RESULT, CART_LINES, STATE = "result", "cart_lines", "state"
 TASK_COLUMN, SLOT_COLUMN = "_walk_task", "_walk_slot"     # an extend's state rows: the walk task that resumes them
+CARRIED_COLUMN = "_carried"     # an extend's cart fold: a pending cart's row carried from the run before, not a line
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,7 @@ class Resume:
 
     first_day: int
     state: DataFrame            # the target's state table (block_state.STATE_SCHEMA), read by the walk tasks
+    pending: DataFrame          # the target's pending carts (carts.PENDING_DECISION_SCHEMA), folded with the new lines
 
 
 def pack(value) -> bytes:
@@ -156,6 +165,20 @@ def _block_rows(mine: list[int], results: Iterator[BlockResult]) -> Iterator[pa.
              "payload": rows},
             schema=BLOCK_ROWS_ARROW,
         )
+
+
+def _with_carried_rows(lines: DataFrame, pending: DataFrame) -> DataFrame:
+    """Cart lines and carried pending-cart rows in one frame (the other's columns NULL), told apart by CARRIED_COLUMN."""
+    line_fields = {f.name: f.dataType for f in from_arrow_schema(CART_LINE_SCHEMA)}
+    pending_fields = {f.name: f.dataType for f in PENDING_SPARK_SCHEMA}
+    names = list(dict.fromkeys([*line_fields, *pending_fields]))
+
+    def padded(frame: DataFrame, own: dict, carried: bool) -> DataFrame:
+        types = {**pending_fields, **line_fields}
+        return frame.select(*[F.col(n) if n in own else F.lit(None).cast(types[n]).alias(n) for n in names],
+                            F.lit(carried).alias(CARRIED_COLUMN))
+
+    return padded(lines, line_fields, False).unionByName(padded(pending, pending_fields, True))
 
 
 class WalkStage:
@@ -266,8 +289,34 @@ class WalkStage:
                 lines = pa.Table.from_batches(received).cast(CART_LINE_SCHEMA)
                 yield from decision_table(lines).to_batches(max_chunksize=batch_rows)
 
+        def decide_with_carried(batches):
+            # a carried cart's row and its recovery copies share a partition (both repartitioned by cart)
+            received = list(batches)
+            if received:
+                rows = pa.Table.from_batches(received)
+                carried = rows[CARRIED_COLUMN].to_numpy(zero_copy_only=False)
+                lines = rows.filter(pa.array(~carried)).select(CART_LINE_SCHEMA.names).cast(CART_LINE_SCHEMA)
+                pending = rows.filter(pa.array(carried)).select(PENDING_DECISION_SCHEMA.names)
+                yield from decision_table(lines, pending).to_batches(max_chunksize=batch_rows)
+
         lines = self._payloads(CART_LINES).mapInArrow(cart_lines, from_arrow_schema(CART_LINE_SCHEMA))
-        return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
+        decisions = from_arrow_schema(CART_DECISION_SCHEMA)
+        if self.resume is None:
+            return lines.repartition(self.partitions, "cart").mapInArrow(decide, decisions)
+        both = _with_carried_rows(lines, self.resume.pending)
+        return both.repartition(self.partitions, "cart").mapInArrow(decide_with_carried, decisions)
+
+    def pending_frame(self) -> DataFrame:
+        """The decision rows of the carts whose recovery comes after the last day (for the next extend)."""
+        if self.decisions is None:
+            raise RuntimeError("decide_carts() comes before the pending carts are read")
+        stop_day, seed, carts = self.days, self.world.seed, self.world.config.carts
+
+        def pending(batches):
+            for batch in batches:
+                yield from pending_decisions(batch, stop_day, seed, carts).to_batches()
+
+        return self.decisions.mapInArrow(pending, PENDING_SPARK_SCHEMA)
 
     def state_frame(self) -> DataFrame:
         """Every block's end state as STATE_SCHEMA rows, read from the persisted walk (never from the driver)."""
@@ -282,7 +331,8 @@ class WalkStage:
     def frame(self, table: str):
         """A DataFrame whose tasks format `table`'s rows from the persisted walk."""
         schema = spark_schema(load_contract(table))
-        produce, etl_timestamp, batch_rows = formatter(table, self.world), self.etl_timestamp, self.batch_rows
+        produce = formatter(table, self.world, self.first_day)
+        etl_timestamp, batch_rows = self.etl_timestamp, self.batch_rows
         if table in CART_TABLES:
             def from_decisions(batches):
                 for batch in batches:
