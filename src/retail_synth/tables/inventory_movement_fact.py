@@ -9,6 +9,9 @@ movement refers to its sales line (line_item_id); a receipt to its purchase
 order PO-<product_key>-<location_key>-<order date_key> (a late receipt's
 order date is its due date less the lead time); a write-off to its stock
 count COUNT-<product_key>-<location_key>-<date_key>. Source 'WMS'.
+A run continued from a state (extend) writes the movements of its own days
+only: no opening, and the returns of lines sold before it that it restocks,
+so the runs together write the rows of one run over all their days.
 """
 
 from __future__ import annotations
