@@ -83,7 +83,6 @@ class MovementView:
     product_key: np.ndarray
     location_key: np.ndarray
     unit_cost: np.ndarray
-    n_days: int                       # a return restocked past the last day is no movement
 
     @classmethod
     def of(cls, world: World) -> MovementView:

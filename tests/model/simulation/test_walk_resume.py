@@ -190,6 +190,7 @@ def test_the_cuts_stop_where_the_state_carries_every_kind_of_event():
     assert any(outage.covers(k) for k in states)
     assert any(len(s.pending["cart"]) for s in states.values())
     assert any(len(s.restocks["day"]) for s in states.values())
+    assert any(len(s.returns["order"]) for s in states.values())
     assert any(s.arrivals["held_back"].any() for s in states.values())
     assert any(len(s.late_receipts["position"]) for s in states.values())
     assert all((s.episode_start >= 0).any() for s in states.values())
@@ -216,5 +217,6 @@ def test_states_as_arrow_rows_restore_the_state_of_any_blocks(world_name):
         assert [from_arrow(to_arrow(state), s.product_lo, s.product_hi, m).equals(s) for s in states] == [[]] * len(states)
         restored = [from_arrow(pa.concat_tables(tables), 0, world.n_products, m)]
         assert differences(one[0], [first, walked(world, whole, states=restored, end_states=True)[0]], (k,)) == []
-        carried.append(len(state.pending["cart"]) * len(state.arrivals["day"]) * len(state.late_receipts["units"]))
-    assert any(carried)       # some cut carries pending carts, receipts on their way and late receipts at once
+        carried.append(len(state.pending["cart"]) * len(state.arrivals["day"]) * len(state.late_receipts["units"])
+                       * len(state.returns["line"]))
+    assert any(carried)       # some cut carries pending carts, receipts on their way, late receipts and returns at once
