@@ -244,9 +244,11 @@ def merge_rows(spark, frame, contract: Contract, target: Target, view: str) -> i
     """
     _contract_columns(frame, contract).createOrReplaceTempView(view)
     on = " AND ".join(f"t.{quoted(k)} = s.{quoted(k)}" for k in contract.primary_key)
-    try:
+    same = " AND ".join(f"t.{quoted(c.name)} <=> s.{quoted(c.name)}" for c in contract.columns
+                        if c.name != "etl_timestamp" and c.name not in contract.primary_key)
+    try:     # a row the extend gives again unchanged is left as it is: the feed shows only real updates
         spark.sql(f"MERGE INTO {target.identifier(contract.table)} t USING {quoted(view)} s ON {on} "
-                  "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")
+                  f"WHEN MATCHED AND NOT ({same}) THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")
     finally:
         spark.catalog.dropTempView(view)
     metrics = spark.sql(f"DESCRIBE HISTORY {target.identifier(contract.table)} LIMIT 1").collect()[0]["operationMetrics"]

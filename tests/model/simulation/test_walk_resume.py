@@ -220,3 +220,26 @@ def test_states_as_arrow_rows_restore_the_state_of_any_blocks(world_name):
         carried.append(len(state.pending["cart"]) * len(state.arrivals["day"]) * len(state.late_receipts["units"])
                        * len(state.returns["line"]))
     assert any(carried)       # some cut carries pending carts, receipts on their way, late receipts and returns at once
+
+
+# tiny runs to 2024-12-14 (simulation day 74); a run that ends earlier has a World of fewer days
+SHORTER_RUNS = {"2024-11-15": 46, "2024-11-30": 61, "2024-12-07": 68}
+
+
+@pytest.mark.parametrize("layout", ["one block", "blocks of 7, 2 tasks"])
+@pytest.mark.parametrize("world_name", ["normal-ops", "anomaly-heavy"])
+@pytest.mark.parametrize("end_date", SHORTER_RUNS)
+def test_a_shorter_run_ends_in_the_state_the_longer_run_has_that_day(world_name, end_date, layout):
+    """What `extend` does: the state a shorter run's World leaves, resumed in the longer run's World, walks the
+    rest as one walk of the longer run. Nothing the walk carries may be cut at the shorter World's last day
+    (a return restocked after it, a recovery ordered after it)."""
+    world, blocks, one = one_shot(world_name, LAYOUTS[layout])
+    shorter = tiny_world(*WORLDS[world_name], f"end_date={end_date}")
+    stop = SHORTER_RUNS[end_date]
+    assert shorter.n_days == stop
+    first = walked(shorter, blocks, LAYOUTS[layout][1], end_states=True)
+    cut = walked(world, blocks, LAYOUTS[layout][1], stop_day=stop, end_states=True)
+    assert [f"{b}: {d}" for b, (a, c) in enumerate(zip(first, cut, strict=True))
+            for d in a.end_state.equals(c.end_state)] == []
+    rest = walked(world, blocks, LAYOUTS[layout][1], states=[r.end_state for r in first], end_states=True)
+    assert [f"{b}: {d}" for b in range(len(blocks)) for d in differences(one[b], [first[b], rest[b]], [stop])] == []

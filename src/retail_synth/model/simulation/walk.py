@@ -536,9 +536,8 @@ class BlockWalk:
         self.sold[today], self.inv_at[today], self.served[today] = s, inv, col
         back = np.flatnonzero(self.returned[today] & (s > 0))
         if len(back):
+            # a restock due after the last simulated day waits in the ring: the end state carries it on
             when = d + self.ret.delay[today][back].astype(np.int64)
-            inside = when < self.world.n_days
-            back, when = back[inside], when[inside]
             where = self.positions[today[back], col[back]]
             np.add.at(self.restock, (when % len(self.restock), where), s[back].astype(np.int32))
 
@@ -693,10 +692,7 @@ class BlockWalk:
         return {name: values[keep] for name, values in late.items()}
 
     def _returns_restocking(self) -> dict[str, np.ndarray]:
-        """The returned sale lines (carried and sold by this walk) restocked on or after the stop day, by sale line.
-
-        Only those restocked inside the simulated days: serve drops the others.
-        """
+        """The returned sale lines (carried and sold by this walk) restocked on or after the stop day, by sale line."""
         day = self._line_days()
         lines = np.flatnonzero(self.returned & (self.sold > 0) & self._walked(day))
         sold = {"order_day": day[lines].astype(np.int64), "order": self.req.order[lines].astype(np.int64),
@@ -706,7 +702,7 @@ class BlockWalk:
                 "restock_day": day[lines].astype(np.int64) + self.ret.delay[lines]}
         carried = self.carried.returns if self.carried is not None else dict.fromkeys(RETURN_FIELDS, NO_CARTS)
         rows = {name: np.concatenate([carried[name], sold[name]]) for name in RETURN_FIELDS}
-        keep = (rows["restock_day"] >= self.stop_day) & (rows["restock_day"] < self.world.n_days)
+        keep = rows["restock_day"] >= self.stop_day
         order = np.lexsort((rows["line"][keep], rows["order"][keep], rows["order_day"][keep]))
         return {name: values[keep][order] for name, values in rows.items()}
 
