@@ -42,7 +42,7 @@ from retail_synth.spark.generate import (
 )
 from retail_synth.spark.guard import RunRefused
 from retail_synth.spark.progress import RunProgress
-from retail_synth.spark.run_journal import COMPLETE, RunJournal, RunRecord
+from retail_synth.spark.run_journal import RUNNING, RunJournal, RunRecord, held_run
 from retail_synth.spark.state_table import PENDING_TABLE, STATE_TABLE, state_last_day
 from retail_synth.spark.walk_stage import Resume, WalkStage
 from retail_synth.spec.configuration import ConfigError
@@ -83,10 +83,13 @@ def extension_of(spark, target: Target, *, days: int | None = None, until: dt.da
     runs = RunJournal(spark, target).runs()
     if not runs:
         raise ExtendRefused(f"{target.describe()} holds no run of retail-synth: generate one first, then extend it")
-    last = runs[-1]
-    if last.status != COMPLETE:
-        raise ExtendRefused(f"the last run in {target.describe()} ({last.run_id}) is {last.status}, not complete: "
-                            "run `retail-synth rollback` first")
+    newest = runs[-1]
+    if newest.status == RUNNING or newest.summary.get("rollback_left"):
+        raise ExtendRefused(f"the last run in {target.describe()} ({newest.run_id}) is unfinished "
+                            f"({newest.status}): run `retail-synth rollback` first")
+    last = held_run(runs)            # the run whose tables the target holds: a rolled-back one left them as they were
+    if last is None:
+        raise ExtendRefused(f"{target.describe()} holds no complete run of retail-synth: generate one first")
     last_day = state_last_day(spark, target)
     if last_day is None or state_last_day(spark, target, PENDING_TABLE) != last_day or not last.settings:
         raise ExtendRefused(f"{target.describe()} was written by an older retail-synth without the simulation state "
