@@ -22,6 +22,7 @@ from retail_synth.spark.generate import run_generation
 from retail_synth.spark.job import extend
 from retail_synth.spark.run_journal import COMPLETE, RunJournal
 from retail_synth.spark.state_table import STATE_TABLE, STATE_TABLES
+from retail_synth.spark.target_claim import claim
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import load_contract
 from retail_synth.tables.registry import DIMENSION_TABLES, FACT_TABLES, WRITTEN_TABLES
@@ -49,7 +50,8 @@ def extended(spark, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def extended_anomaly_heavy(spark, tmp_path_factory):
-    return split_run(spark, tmp_path_factory.mktemp("extended-ah") / "warehouse", "anomaly-heavy", *ANOMALY_HEAVY)  # as anomaly_heavy_run
+    return split_run(spark, tmp_path_factory.mktemp("extended-ah") / "warehouse", "anomaly-heavy",
+                     *ANOMALY_HEAVY)      # as anomaly_heavy_run
 
 
 def same_rows(spark, one: Target, split: Target, table: str) -> None:
@@ -170,3 +172,13 @@ def test_a_target_without_a_run_or_without_the_state_is_refused(spark, copy_of, 
 def test_bad_days_are_refused_before_spark_starts(tmp_path, capsys, flags, says):
     assert main(["extend", "--output", str(tmp_path), *flags]) == 2
     assert says in capsys.readouterr().err
+
+
+def test_an_extend_into_a_target_another_live_run_holds_is_refused(spark, copy_of, capsys):
+    """One writer per target holds for extend too: the claim here is a real one, held as a live run holds it."""
+    before = versions(spark, copy_of)
+    with claim(spark, copy_of, "tiny-seed7-20261205T000000Z"):
+        assert main(["extend", "--output", copy_of.output_dir, "--days", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is being written by tiny-seed7-20261205T000000Z" in err[0], err
+    assert versions(spark, copy_of) == before
