@@ -23,7 +23,7 @@ run: java install
 	$(VENV)/bin/retail-synth generate --preset $(PRESET) --output $(OUTPUT)
 
 test: java install
-	$(PY) -m pytest -q -m "not own_spark" tests --ignore=tests/deployment
+	$(PY) -m pytest -q -m "not own_spark and not long" tests --ignore=tests/deployment
 
 # The docs site: the reference pages regenerated from the code (in CI only checked, so a stale page fails),
 # then built into site/; a broken link or anchor fails the build. mkdocs is pinned to 1.6, so Material's
@@ -38,9 +38,10 @@ lint: install
 	$(VENV)/bin/mypy
 
 # The tests that start Spark processes of their own: a rerun in a new session, SIGINT and SIGKILL of a
-# run, Spark Connect, spark-submit. Minutes each, hence apart from `make test`.
+# run or an extend, Spark Connect, spark-submit; and the long runs of the shared session (a second scenario
+# split by extend, a stream of days). Minutes each, hence apart from `make test`.
 test-processes: java install
-	$(PY) -m pytest -q -m own_spark tests --ignore=tests/deployment
+	$(PY) -m pytest -q -m "own_spark or long" tests --ignore=tests/deployment
 
 # The built wheel in a fresh venv, and a real standalone cluster (a master, two workers): minutes each.
 test-deployment: java install

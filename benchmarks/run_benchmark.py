@@ -11,6 +11,11 @@ to benchmarks/results/<date>-<preset>.json (--json-out FILE to put them elsewher
 
     .venv/bin/python benchmarks/run_benchmark.py --preset small
     .venv/bin/python benchmarks/run_benchmark.py --preset medium --master "local[1]"   # one core, for the speed-up
+    .venv/bin/python benchmarks/run_benchmark.py --preset full --extend-days 7   # then extend the same target
+
+With --extend-days N the generated target is then extended by N days in the
+same session (retail-synth extend), and the extend's seconds are reported
+beside the generate's, as a share of them.
 """
 
 from __future__ import annotations
@@ -131,6 +136,31 @@ def write_ceiling(spark, target: Target, tables: list[dict], scratch: str, parti
     return out
 
 
+def _extend(spark, target: Target, days: int, generated: dict) -> dict:
+    """Extend the generated target by `days` days; its figures, and its seconds as a share of the generate's."""
+    from retail_synth.spark.extend import extension_estimates, extension_of, run_extension
+    from retail_synth.spark.progress import LINES, RunProgress, SparkTaskShare
+
+    extension = extension_of(spark, target, days=days)
+    progress = RunProgress(extension_estimates(extension), LINES, SparkTaskShare(spark), stream=sys.stdout)
+    started = time.perf_counter()
+    summary = run_extension(extension, target, spark, progress).as_dict()
+    progress.close()
+    seconds = time.perf_counter() - started
+    share = summary["seconds"] / generated["seconds"]
+    width = max(len(t["table"]) for t in summary["tables"])
+    print(f"\nextend by {days} days ({extension.first_day - extension.config.warmup_days} days held before)")
+    print(f"{'table':<{width}} {'rows':>12} {'seconds':>8}")
+    for t in summary["tables"]:
+        print(f"{t['table']:<{width}} {t['rows']:>12,} {t['seconds']:>8.1f}")
+    phases = summary["phase_seconds"]
+    print(f"extend: {summary['seconds']:.1f} s ({seconds:.1f} s with the journal and claim) = {share:.1%} of the "
+          f"generate's {generated['seconds']:.1f} s; walk {phases['walk']:.1f} s, carts {phases['carts']:.1f} s, "
+          f"after the walk {phases['after_walk']:.1f} s")
+    return {"days": days, "seconds": summary["seconds"], "seconds_with_journal": round(seconds, 1),
+            "share_of_generate": round(share, 4), "phase_seconds": phases, "tables": summary["tables"]}
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--preset", default="small")
@@ -139,6 +169,8 @@ def main(argv=None) -> int:
     parser.add_argument("--json-out", "--json", dest="json", metavar="FILE",
                         help="where the figures go as JSON (default benchmarks/results/<date>-<preset>.json)")
     parser.add_argument("--master", default="local[*]", help="Spark master of the embedded session (default local[*])")
+    parser.add_argument("--extend-days", type=int, default=0, metavar="N",
+                        help="then extend the generated target by N days and report the extend beside the generate")
     args = parser.parse_args(argv)
     today = time.strftime("%Y-%m-%d", time.gmtime())
     json_out = Path(args.json or RESULTS / f"{today}-{args.preset}.json")
@@ -198,8 +230,10 @@ def main(argv=None) -> int:
     print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "
           f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB "
           f"(largest {memory['largest_python_worker'] / gib:.2f} GiB)")
+    extended = _extend(spark, Target(output_dir=output), args.extend_days, summary) if args.extend_days else None
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps({
+        "extend": extended,
         "preset": args.preset, "date": today, "commit": _commit(), "cores": os.cpu_count(), "set": args.assignments,
         "end_to_end_seconds": round(total, 1), "spark_start_seconds": round(spark_start, 1),
         "generation_seconds": summary["seconds"], "ceiling_seconds": round(ceiling_seconds, 1),

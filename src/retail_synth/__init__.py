@@ -8,6 +8,7 @@ The Python API, the same job as `retail-synth generate` and `retail-synth valida
     target = Target(output_dir="warehouse")          # or Target(catalog="main", schema="retail")
     summary = retail_synth.generate(target=target, preset="tiny", seed=7)
     print(f"{summary.rows:,} rows in {summary.seconds} s, run {summary.run_id}")
+    retail_synth.extend(target=target, days=7)     # the next 7 days, walked on from the stored state
     print(retail_synth.validate(retail_synth.get_spark(), target).tally)
 
 `generate` runs the guard before it touches the target: a protected name
@@ -32,6 +33,8 @@ except PackageNotFoundError:        # run from a source tree that is not install
 # public name -> (module, attribute)
 _EXPORTS = {
     "generate": ("retail_synth.spark.job", "generate"),
+    "extend": ("retail_synth.spark.job", "extend"),
+    "ExtendRefused": ("retail_synth.spark.extend", "ExtendRefused"),
     "plan": ("retail_synth.spark.job", "plan"),
     "Plan": ("retail_synth.spark.job", "Plan"),
     "RunSummary": ("retail_synth.spark.generate", "RunSummary"),
@@ -50,16 +53,18 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "ConfigError", "NothingToValidate", "Plan", "RunAborted", "RunConfig", "RunRefused", "RunSummary", "TableSummary",
-    "Target", "TargetError", "Validation", "__version__", "generate", "get_spark", "load_config", "plan", "validate",
+    "ConfigError", "ExtendRefused", "NothingToValidate", "Plan", "RunAborted", "RunConfig", "RunRefused", "RunSummary",
+    "TableSummary", "Target", "TargetError", "Validation", "__version__", "extend", "generate",
+    "get_spark", "load_config", "plan", "validate",
 ]
 
 if TYPE_CHECKING:
     from retail_synth.checks.validate import NothingToValidate, Validation, validate
     from retail_synth.spark.delta_tables import Target, TargetError
+    from retail_synth.spark.extend import ExtendRefused
     from retail_synth.spark.generate import RunAborted, RunSummary, TableSummary
     from retail_synth.spark.guard import RunRefused
-    from retail_synth.spark.job import Plan, generate, plan
+    from retail_synth.spark.job import Plan, extend, generate, plan
     from retail_synth.spark.session import get_spark
     from retail_synth.spec.configuration import ConfigError, load_config
     from retail_synth.spec.run_config import RunConfig

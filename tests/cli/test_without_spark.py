@@ -54,6 +54,8 @@ def test_every_command_that_needs_spark_names_the_extra_in_one_line(tmp_path):
     commands = [
         ["generate", "--preset", "tiny", "--output", out],
         ["generate", "--preset", "tiny", "--output", out, "--dry-run"],
+        ["extend", "--output", out, "--days", "7"],
+        ["stream", "--output", out, "--day-seconds", "1", "--days", "2"],
         ["validate", "--output", out],
         ["validate", "--database", f"duckdb:///{tmp_path / 'retail.duckdb'}"],
         ["report", "--output", out],

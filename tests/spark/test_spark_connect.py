@@ -16,6 +16,7 @@ from chispa import assert_df_equality
 
 from retail_synth.tables.registry import WRITTEN_TABLES
 from tests.conftest import SPAWNED_JVM_OPTIONS
+from tests.support.simulated_worlds import ANOMALY_HEAVY
 
 COMMANDS_IN_ONE_PROCESS = """\
 import json, sys
@@ -31,17 +32,26 @@ for command in json.loads(sys.argv[1]):
 
 @pytest.fixture(scope="module")
 def over_connect(tiny_run, tmp_path_factory) -> dict:  # noqa: ARG001  the classic run is written before the Connect one
-    """generate tiny with seed 7 over `--remote local[2]`, then validate it over the same server."""
+    """generate tiny with seed 7 over `--remote local[2]`, then validate it over the same server; and the same run
+    split: generated to 2024-11-30, then extended to tiny's end."""
     folder = tmp_path_factory.mktemp("connect")
-    out = folder / "warehouse"
-    commands = [["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(out)],
+    out, split, heavy = folder / "warehouse", folder / "split", folder / "split-anomaly-heavy"
+    heavy_settings = [flag for assignment in ANOMALY_HEAVY for flag in ("--set", assignment)]
+    commands = [["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(split),
+                 "--set", "end_date=2024-11-30", "--quiet"],
+                ["extend", "--remote", "local[2]", "--output", str(split), "--until", "2024-12-14", "--quiet"],
+                ["generate", "--remote", "local[2]", "--preset", "tiny", "--scenario", "anomaly-heavy",
+                 *heavy_settings, "--output", str(heavy), "--set", "end_date=2024-11-30", "--quiet"],
+                ["extend", "--remote", "local[2]", "--output", str(heavy), "--until", "2024-12-14", "--quiet"],
+                ["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(out)],
                 ["validate", "--remote", "local[2]", "--output", str(out)]]
     env = dict(os.environ, RETAIL_SYNTH_HOME=str(folder / "home"))
     env.pop("SPARK_REMOTE", None)
     result = subprocess.run([sys.executable, "-c", COMMANDS_IN_ONE_PROCESS, json.dumps(commands)], cwd=folder,
                             env=env, capture_output=True, text=True, check=False, timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return {"output": out, "validate_lines": result.stdout.split("=== validate\n", 1)[1].splitlines()}
+    return {"output": out, "split": split, "split_anomaly_heavy": heavy,
+            "validate_lines": result.stdout.split("=== validate\n", 1)[1].splitlines()}
 
 
 def _without_etl_timestamp(frame):
@@ -55,6 +65,25 @@ def test_generate_over_connect_equals_the_classic_run(spark, tiny_run, over_conn
         written = spark.read.format("delta").load(str(over_connect["output"] / table))
         assert_df_equality(_without_etl_timestamp(written), _without_etl_timestamp(tiny_run.read(spark, table)),
                            ignore_row_order=True, ignore_nullable=False)
+
+
+@pytest.mark.spark
+@pytest.mark.own_spark
+def test_generate_then_extend_over_connect_equals_one_classic_run(spark, tiny_run, over_connect):
+    for table in WRITTEN_TABLES:
+        written = spark.read.format("delta").load(str(over_connect["split"] / table))
+        assert_df_equality(_without_etl_timestamp(written), _without_etl_timestamp(tiny_run.read(spark, table)),
+                           ignore_row_order=True, ignore_nullable=True)
+
+
+@pytest.mark.spark
+@pytest.mark.own_spark
+def test_the_same_holds_for_anomaly_heavy(spark, anomaly_heavy_run, over_connect):
+    for table in WRITTEN_TABLES:
+        written = spark.read.format("delta").load(str(over_connect["split_anomaly_heavy"] / table))
+        assert_df_equality(_without_etl_timestamp(written),
+                           _without_etl_timestamp(anomaly_heavy_run.read(spark, table)),
+                           ignore_row_order=True, ignore_nullable=True)
 
 
 @pytest.mark.spark

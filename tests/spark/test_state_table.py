@@ -11,6 +11,7 @@ from retail_synth.spark.delta_tables import table_run_id
 from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spark.run_journal import RunJournal
 from retail_synth.spark.state_table import (
+    PENDING_TABLE,
     STATE_SPARK_SCHEMA,
     STATE_TABLE,
     read_block_states,
@@ -40,6 +41,17 @@ def test_a_run_writes_its_end_state_with_the_state_schema_and_the_run_id(spark, 
     run = RunJournal(spark, tiny_run).last()
     assert run.run_id == gold_run and STATE_TABLE in run.prior_versions
     assert STATE_TABLE not in [t["table"] for t in run.tables]
+
+
+def test_a_run_writes_the_carts_whose_recovery_comes_after_its_last_day(spark, tiny_run, walked_states):
+    """`_retail_synth_pending_carts` holds exactly the carts the walk's end states list as pending, one row each."""
+    world, _, expected = walked_states
+    pending = tiny_run.read(spark, PENDING_TABLE).toArrow()
+    carried = np.unique(np.concatenate([e.pending["cart"] for e in expected]))
+    assert len(carried) > 0 and np.array_equal(np.sort(pending["cart"].to_numpy()), carried)
+    assert state_last_day(spark, tiny_run, PENDING_TABLE) == world.n_days - 1
+    assert table_run_id(spark, tiny_run, PENDING_TABLE) == table_run_id(spark, tiny_run, STATE_TABLE)
+    assert PENDING_TABLE in RunJournal(spark, tiny_run).last().prior_versions
 
 
 def test_read_per_block_the_state_equals_the_end_state_of_a_walk_without_spark(spark, tiny_run, walked_states):

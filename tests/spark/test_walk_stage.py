@@ -6,7 +6,7 @@ import pytest
 from chispa import assert_df_equality
 
 from retail_synth.spark.dimension_tables import build_dimensions
-from retail_synth.spark.state_table import STATE_TABLE
+from retail_synth.spark.state_table import STATE_TABLES
 from retail_synth.spark.walk_stage import WalkStage
 from retail_synth.spec.configuration import resolve
 from retail_synth.tables.registry import FACT_TABLES, WRITTEN_TABLES
@@ -26,7 +26,7 @@ def assert_same_tables(spark, first, second, tables=WRITTEN_TABLES):
 @pytest.mark.parametrize("variant", ["spark.partitions=1", "output.products_per_block=7"])
 def test_tables_do_not_depend_on_partitions_or_blocks(spark, tiny_run, tmp_path, variant):
     again = generate_tiny(spark, tmp_path / "warehouse", variant)
-    assert_same_tables(spark, tiny_run, again, (*WRITTEN_TABLES, STATE_TABLE))     # the state is keyed by position
+    assert_same_tables(spark, tiny_run, again, (*WRITTEN_TABLES, *STATE_TABLES))     # the state is keyed by position
 
 
 def walked(spark, *assignments: str) -> WalkStage:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import importlib.util
 import json
 import signal
@@ -23,6 +24,7 @@ from retail_synth.spec.configuration import (
     describe_presets,
     describe_scenarios,
     load_config,
+    parse_assignment,
     resolve,
 )
 
@@ -97,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     _add_generate_command(commands)
+    _add_extend_command(commands)
+    _add_stream_command(commands)
     _add_listing_commands(commands)
     _add_run_commands(commands)
     _add_check_commands(commands)
@@ -138,6 +142,84 @@ def _add_generate_command(commands) -> None:
     generate.add_argument("--dry-run", action="store_true",
                           help="print the plan (tables, estimated rows, target, guard verdict) and write nothing")
     generate.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _add_extend_command(commands) -> None:
+    extend = _command(
+        commands, "extend", "add the next days to the tables a target holds",
+        "Simulate the days after the last one the target holds, from the simulation state its\n"
+        "last run stored, and add them to every table: one commit per table. The run's settings\n"
+        "come from the target; the same seed gives the same tables as one run over all the days.",
+        ["retail-synth extend --output warehouse --days 30",
+         "retail-synth extend --output warehouse --until 2024-12-31",
+         "retail-synth extend --catalog main --schema retail --days 1"],
+        [(0, "extended (with --dry-run: the plan printed, nothing written)"),
+         (1, "the extend failed: every table it had changed was put back"),
+         (2, ("bad input, a target without a complete run to extend, a --set other than the\n"
+              "run's, or a target another live run is writing: one line on stderr, nothing written")),
+         (130, "interrupted (Ctrl-C or SIGTERM): every table it had changed was put back")])
+    span = extend.add_mutually_exclusive_group(required=True)
+    span.add_argument("--days", type=_positive_days, metavar="N", help="the number of days to add")
+    span.add_argument("--until", type=_iso_date, metavar="YYYY-MM-DD", help="the new last day")
+    extend.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+        help="change how the job runs (spark.*, output.*, guard.* only; repeatable)",
+    )
+    _add_target_arguments(extend, "extend")
+    extend.add_argument("--force", action="store_true",
+                        help="extend even where the target holds foreign tables or matches a protected name")
+    extend.add_argument("--dry-run", action="store_true",
+                        help="print the plan (tables, estimated new rows, guard verdict) and write nothing")
+    extend.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def _add_stream_command(commands) -> None:
+    stream = _command(
+        commands, "stream", "add one day at a time to the tables a target holds, on a schedule",
+        "Extend the target by one simulated day every --day-seconds seconds, for --days days or\n"
+        "until Ctrl-C. Each day is one extend: one commit per table, so a streaming reader sees\n"
+        "whole days. A line per day shows the simulated date and how far behind schedule it is.",
+        ["retail-synth stream --output warehouse --day-seconds 60",
+         "retail-synth stream --output warehouse --day-seconds 0 --days 7"],
+        [(0, "streamed every day asked for"),
+         (1, "a day failed: its tables were put back; the days before it stay"),
+         (2, "bad input, or a target extend refuses: one line on stderr, nothing written"),
+         (130, "interrupted (Ctrl-C or SIGTERM): the day being written was put back; the days before it stay")])
+    stream.add_argument("--day-seconds", type=_seconds, required=True, metavar="S",
+                        help="seconds between two simulated days (0: as fast as they are written)")
+    stream.add_argument("--days", type=_positive_days, metavar="N", help="stop after N days (default: until Ctrl-C)")
+    stream.add_argument(
+        "--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+        help="change how the job runs (spark.*, output.*, guard.* only; repeatable)",
+    )
+    _add_target_arguments(stream, "extend")
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not seconds >= 0:
+        raise argparse.ArgumentTypeError(f"{text} seconds: give 0 or more")
+    return seconds
+
+
+def _positive_days(text: str) -> int:
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days: give a whole number, 1 or more") from None
+    if days < 1:
+        raise argparse.ArgumentTypeError(f"{days} days: give 1 or more")
+    return days
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: give YYYY-MM-DD") from None
 
 
 def _add_listing_commands(commands) -> None:
@@ -288,6 +370,91 @@ def _generate(args) -> int:
             return 130 if aborted.interrupted else 1
     _print_summary(summary)
     return 0
+
+
+def _extend(args) -> int:
+    for assignment in args.assignments:
+        parse_assignment(assignment)            # a malformed --set is bad input before Spark starts
+    target = target_from(args)
+    remote = remote_of(args)
+
+    from retail_synth.spark.generate import RunAborted
+    from retail_synth.spark.guard import RunRefused
+    from retail_synth.spark.job import extend
+    from retail_synth.spark.progress import display_mode
+
+    with contextlib.ExitStack() as signals:
+        def announce(plan) -> None:
+            config = plan.config
+            if args.dry_run:
+                _print_plan(plan)
+                raise _DryRun
+            print(f"retail-synth: extending {target.describe()} to {config.end_date} (preset {config.preset}, "
+                  f"scenario {config.scenario_name}, seed {config.seed})", flush=True)
+            signals.enter_context(cancelled_by_signals())
+
+        try:
+            summary = extend(target=target, days=args.days, until=args.until, assignments=args.assignments,
+                             remote=remote, force=args.force, progress=display_mode(args.quiet), on_start=announce)
+        except _DryRun:
+            return 0
+        except RunRefused as refused:
+            raise UsageError(str(refused)) from None
+        except RunAborted as aborted:
+            what = "interrupted" if aborted.interrupted else f"failed: {aborted}"
+            print(f"retail-synth: extend {what}; {aborted.rollback.describe()}", file=sys.stderr)
+            return 130 if aborted.interrupted else 1
+    _print_summary(summary)
+    return 0
+
+
+def _stream(args) -> int:
+    for assignment in args.assignments:
+        parse_assignment(assignment)
+    target = target_from(args)
+    remote = remote_of(args)
+
+    from retail_synth.spark.generate import RunAborted, RunInterrupted
+    from retail_synth.spark.guard import RunRefused
+    from retail_synth.spark.job import stream
+
+    def announce(day) -> None:
+        summary = day.summary
+        print(f"retail-synth: {summary.end_date} written: {summary.rows:,} rows in {summary.seconds:.1f} s, "
+              f"lag {day.lag_seconds:.1f} s", flush=True)
+
+    print(f"retail-synth: streaming into {target.describe()}, a day every {args.day_seconds:g} s"
+          + (f" for {args.days} days" if args.days else " until Ctrl-C"), flush=True)
+    written = 0
+
+    def counted(day) -> None:
+        nonlocal written
+        written += 1
+        announce(day)
+
+    try:
+        with cancelled_by_signals():
+            stream(target=target, day_seconds=args.day_seconds, days=args.days, assignments=args.assignments,
+                   remote=remote, on_day=counted)
+    except RunRefused as refused:
+        if written == 0:
+            raise UsageError(str(refused)) from None
+        print(f"retail-synth: stream stopped after {written} day(s): {refused}", file=sys.stderr)
+        return 1
+    except RunAborted as aborted:
+        what = "interrupted" if aborted.interrupted else f"failed: {aborted}"
+        print(f"retail-synth: stream {what} after {written} day(s); the day in progress: "
+              f"{aborted.rollback.describe()}", file=sys.stderr)
+        return 130 if aborted.interrupted else 1
+    except (RunInterrupted, KeyboardInterrupt):
+        print(f"retail-synth: stream interrupted after {written} day(s), between two days", file=sys.stderr)
+        return 130
+    print(f"retail-synth: streamed {written} day(s)")
+    return 0
+
+
+class _DryRun(Exception):
+    """An extend asked only for its plan: raised once the plan is known, before anything is written."""
 
 
 @contextlib.contextmanager
@@ -706,7 +873,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command is None:
             build_parser().print_help()
             return 2
-        return {"generate": _generate, "presets": _presets, "scenarios": _scenarios, "validate": _validate,
+        return {"generate": _generate, "extend": _extend, "stream": _stream, "presets": _presets,
+                "scenarios": _scenarios, "validate": _validate,
                 "report": _report, "rollback": _rollback, "clean": _clean, "history": _history,
                 "export": _export, "load": _load, "journeys": _journeys}[args.command](args)
     except (ConfigError, UsageError, SqlCheckError) as exc:     # a SQL check file or realism range out of step

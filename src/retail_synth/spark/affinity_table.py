@@ -22,6 +22,9 @@ never NULL here.
                         unit value = mean net_sales_amount / quantity_sold of the pair's lines, else the mean
                         event_value (the day's selling price) of its view and cart events; never negative here
   calculation_date      end_date of the run
+The means are summed in DECIMAL, exactly, so they do not depend on the order Spark
+reads the facts' files in: a table written in two commits (generate, then extend)
+gives the same aggregate as one written in one.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ WITH purchases AS (
   SELECT customer_key, product_key,
          count(*) AS purchase_count,
          max(to_date(cast(date_key AS string), 'yyyyMMdd')) AS last_purchase,
-         avg(net_sales_amount / quantity_sold) AS paid_unit_value,
+         CAST(avg(CAST(net_sales_amount AS DECIMAL(20, 2)) / quantity_sold) AS DOUBLE) AS paid_unit_value,
          avg(CASE WHEN is_return THEN 1.0 ELSE 0.0 END) AS returned_share
   FROM {sales}
   GROUP BY customer_key, product_key
@@ -50,7 +53,7 @@ WITH purchases AS (
          count_if(event_type = 'product_view') AS view_count,
          count_if(event_type = 'add_to_cart') AS cart_add_count,
          max(to_date(event_timestamp)) AS last_event,
-         avg(event_value) AS shown_unit_value
+         CAST(avg(CAST(event_value AS DECIMAL(30, 10))) AS DOUBLE) AS shown_unit_value
   FROM {events}
   WHERE event_type IN ('product_view', 'add_to_cart') AND product_key IS NOT NULL
   GROUP BY customer_key, product_key

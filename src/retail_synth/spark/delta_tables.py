@@ -222,3 +222,34 @@ def table_run_id(spark, target: Target, table: str) -> str | None:
     """
     properties = spark.sql(f"SHOW TBLPROPERTIES {target.identifier(table)}").collect()
     return next((p["value"] for p in properties if p["key"] == RUN_ID_PROPERTY), None)
+
+
+def _contract_columns(frame, contract: Contract):
+    return frame.select(*[F.col(c.name).cast(SPARK_TYPES[c.type]).alias(c.name) for c in contract.columns])
+
+
+def append_rows(spark, frame, contract: Contract, target: Target) -> int:
+    """Append `frame`'s rows to the table in ONE commit (an extend's new days); its schema and constraints stay."""
+    _contract_columns(frame, contract).writeTo(target.identifier(contract.table)).append()
+    return last_commit_rows(spark, contract.table, target)
+
+
+def merge_rows(spark, frame, contract: Contract, target: Target, view: str) -> int:
+    """Insert `frame`'s new rows and replace those whose primary key the table holds, in ONE commit (a MERGE).
+
+    An extend rewrites the rows that describe an entity as of the last day
+    (an open stockout, a cart whose recovery was pending); their change
+    feed shows an update pre- and post-image. `view` names the temporary
+    view the MERGE reads, unique per table so merges can run side by side.
+    """
+    _contract_columns(frame, contract).createOrReplaceTempView(view)
+    on = " AND ".join(f"t.{quoted(k)} = s.{quoted(k)}" for k in contract.primary_key)
+    same = " AND ".join(f"t.{quoted(c.name)} <=> s.{quoted(c.name)}" for c in contract.columns
+                        if c.name != "etl_timestamp" and c.name not in contract.primary_key)
+    try:     # a row the extend gives again unchanged is left as it is: the feed shows only real updates
+        spark.sql(f"MERGE INTO {target.identifier(contract.table)} t USING {quoted(view)} s ON {on} "
+                  f"WHEN MATCHED AND NOT ({same}) THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")
+    finally:
+        spark.catalog.dropTempView(view)
+    metrics = spark.sql(f"DESCRIBE HISTORY {target.identifier(contract.table)} LIMIT 1").collect()[0]["operationMetrics"]
+    return int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))

@@ -17,6 +17,8 @@ from retail_synth.spark.affinity_table import AFFINITY_TABLE, affinity_frame
 from retail_synth.spark.delta_tables import (
     COMMIT_METADATA_CONF,
     Target,
+    append_rows,
+    merge_rows,
     replace_table,
     spark_schema,
     table_version,
@@ -25,7 +27,7 @@ from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spark.progress import QUIET, RunProgress
 from retail_synth.spark.rollback import Rollback, roll_back
 from retail_synth.spark.run_journal import COMPLETE, RunJournal, RunRecord
-from retail_synth.spark.state_table import STATE_TABLE, write_state
+from retail_synth.spark.state_table import STATE_TABLES, write_pending_carts, write_state
 from retail_synth.spark.target_claim import claim
 from retail_synth.spark.walk_stage import WalkStage
 from retail_synth.spec.contracts import load_contract
@@ -104,7 +106,7 @@ def begin_run(spark, target: Target, config: RunConfig, run_id: str) -> RunRecor
     """Record the run and every target table's version before anything is written; tag the run's commits."""
     target.prepare(spark)
     run = RunRecord(run_id, config.preset, config.seed, config.scenario_name, _now(),
-                    {table: table_version(spark, target, table) for table in (*WRITTEN_TABLES, STATE_TABLE)},
+                    {table: table_version(spark, target, table) for table in (*WRITTEN_TABLES, *STATE_TABLES)},
                     settings=settings(config))
     RunJournal(spark, target).record(run)
     spark.conf.set(COMMIT_METADATA_CONF, run_id)
@@ -121,12 +123,21 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
     already replaced goes back to its recorded version, and `RunAborted`
     says what was restored.
     """
+    return journalled_run(config, target, spark, progress, _write_tables)
+
+
+WriteTables = Callable[[RunConfig, Target, object, str, dt.datetime, RunProgress], RunSummary]
+
+
+def journalled_run(config: RunConfig, target: Target, spark, progress: RunProgress | None,
+                   write_tables: WriteTables) -> RunSummary:
+    """`write_tables` under the target's claim, recorded in its journal, every table put back if it fails."""
     progress = progress or RunProgress(dict.fromkeys(WRITTEN_TABLES, 0), QUIET)
     etl_timestamp = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     with claim(spark, target, run_id_of(config, etl_timestamp)) as held:
         run = begin_run(spark, target, config, held.holder.run_id)
         try:
-            summary = _write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
+            summary = write_tables(config, target, spark, run.run_id, etl_timestamp, progress)
         except BaseException as error:
             raise RunAborted(error, roll_back(spark, target, run)) from error
         finally:
@@ -137,17 +148,32 @@ def run_generation(config: RunConfig, target: Target, spark, progress: RunProgre
     return summary
 
 
-class TableWriter:
-    """Replaces one table of the target per call, as one commit tagged with the run, and records its rows and seconds."""
+REPLACE, APPEND, MERGE = "replace", "append", "merge"      # how a run writes a table (extend: spark/extend.py)
 
-    def __init__(self, spark, target: Target, run_id: str, scenario: str, progress: RunProgress):
+
+class TableWriter:
+    """Writes one table of the target per call, as one commit tagged with the run, and records its rows and seconds.
+
+    A generate replaces every table; an extend appends to most and merges
+    into some (`modes`, by table: REPLACE when not named).
+    """
+
+    def __init__(self, spark, target: Target, run_id: str, scenario: str, progress: RunProgress,
+                 modes: dict[str, str] | None = None):
         self.spark, self.target, self.run_id, self.scenario, self.progress = spark, target, run_id, scenario, progress
+        self.modes = modes or {}
         self.written: dict[str, TableSummary] = {}
 
     def __call__(self, name: str, frame) -> None:
         self.progress.table_started(name)
         started = time.perf_counter()
-        rows = replace_table(self.spark, frame, load_contract(name), self.target, self.run_id, self.scenario)
+        contract, mode = load_contract(name), self.modes.get(name, REPLACE)
+        if mode == APPEND:
+            rows = append_rows(self.spark, frame, contract, self.target)
+        elif mode == MERGE:
+            rows = merge_rows(self.spark, frame, contract, self.target, f"_retail_synth_merge_{name}")
+        else:
+            rows = replace_table(self.spark, frame, contract, self.target, self.run_id, self.scenario)
         seconds = time.perf_counter() - started
         self.written[name] = TableSummary(name, rows, round(seconds, 2))
         self.progress.table_written(name, rows, seconds)
@@ -156,8 +182,12 @@ class TableWriter:
         """Replace the simulation state table (no gold table: neither counted nor reported)."""
         write_state(self.spark, frame, self.target, self.run_id, last_day)
 
+    def pending_carts(self, frame, last_day: int) -> None:
+        """Replace the pending carts table (no gold table: neither counted nor reported)."""
+        write_pending_carts(self.spark, frame, self.target, self.run_id, last_day)
 
-def _write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
+
+def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
                     affinity: Callable[[], object], progress: RunProgress) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
@@ -174,7 +204,8 @@ def _write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimension
     jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
     decided.result()
     jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
-    jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1)]     # the state extend resumes from
+    jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1),     # what extend resumes from
+             pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
     for job in jobs:
         job.result()
     # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
@@ -194,7 +225,7 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
     # The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
     pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
-        _write_in_order(spark, pool, stage, dimensions, write, lambda: affinity_frame(spark, target, config), progress)
+        write_in_order(spark, pool, stage, dimensions, write, lambda: affinity_frame(spark, target, config), progress)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         spark.interruptAll()

@@ -12,6 +12,8 @@ and nothing passes that.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -115,3 +117,97 @@ def generate(
         return run_generation(config, target, spark, shown)
     finally:
         shown.close()
+
+
+def extend(
+    *,
+    target: Target,
+    days: int | None = None,
+    until: dt.date | None = None,
+    assignments: Sequence[str] = (),
+    spark=None,
+    force: bool = False,
+    progress: str | RunProgress = QUIET,
+    remote: str | None = None,
+    on_start: Callable[[Plan], None] | None = None,
+) -> RunSummary:
+    """Add `days` days (or the days until `until`) to the run `target` holds, walked on from its stored state.
+
+    The run's settings come from the target's journal; `assignments` may
+    change only what never changes a row (spark.*, output.*, guard.*).
+    Raises ValueError for days or until that cannot be, RunRefused (an
+    ExtendRefused) when the target cannot be extended as asked, both before
+    the target is touched; RunAborted when the extend stopped part-way,
+    after every table it had changed was put back.
+    """
+    if (days is None) == (until is None):
+        raise ValueError("give the days to add or the day to extend until, not both and not neither")
+    if days is not None and days < 1:
+        raise ValueError(f"days {days}: give 1 or more")
+    if not isinstance(progress, RunProgress) and progress not in (QUIET, LINES, LIVE):
+        raise ValueError(f"progress {progress!r}: give {QUIET!r}, {LINES!r}, {LIVE!r} or a RunProgress")
+    from retail_synth.spark.extend import extension_estimates, extension_of, run_extension
+
+    spark = spark if spark is not None else open_session(load_config(), target, remote)
+    target_claim.refuse_if_claimed(spark, target)
+    extension = extension_of(spark, target, days=days, until=until, assignments=tuple(assignments))
+    config = extension.config
+    estimates = extension_estimates(extension)
+    refusals = guard.refusals_before_spark(target, sum(estimates.values()), config.output.max_rows,
+                                           config.guard.protected_patterns, force)
+    refusals += guard.refusals_in_target(spark, target, force)
+    guard.refuse(refusals)
+    verdict = Plan(config, target, estimates, (), True)
+    if on_start is not None:
+        on_start(verdict)
+    if isinstance(progress, RunProgress):
+        return run_extension(extension, target, spark, progress)
+    shown = RunProgress(estimates, progress, SparkTaskShare(spark) if progress != QUIET else None)
+    try:
+        return run_extension(extension, target, spark, shown)
+    finally:
+        shown.close()
+
+
+@dataclass(frozen=True)
+class StreamedDay:
+    """One day `stream` added: what the extend wrote, and how far behind its schedule it finished."""
+
+    summary: RunSummary
+    lag_seconds: float          # 0 when the day was written before its slot ended
+
+
+def stream(
+    *,
+    target: Target,
+    day_seconds: float,
+    days: int | None = None,
+    assignments: Sequence[str] = (),
+    spark=None,
+    remote: str | None = None,
+    on_day: Callable[[StreamedDay], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Extend `target` by one day every `day_seconds` seconds, `days` times (None: until interrupted); the days written.
+
+    Each day is one extend: one commit per table, rolled back as a whole if
+    it stops part-way, so a consumer sees whole days. Day i is due
+    i * day_seconds after the start; a day that takes longer puts the next
+    ones behind, which `on_day` is told as the lag.
+    """
+    if day_seconds < 0:
+        raise ValueError(f"day_seconds {day_seconds}: give 0 or more")
+    if days is not None and days < 1:
+        raise ValueError(f"days {days}: give 1 or more")
+    spark = spark if spark is not None else open_session(load_config(), target, remote)
+    started, written = clock(), 0
+    while days is None or written < days:
+        summary = extend(target=target, days=1, assignments=assignments, spark=spark)
+        written += 1
+        due = started + written * day_seconds
+        if on_day is not None:
+            on_day(StreamedDay(summary, round(max(0.0, clock() - due), 2)))
+        if days is None or written < days:
+            sleep(max(0.0, due - clock()))
+    return written

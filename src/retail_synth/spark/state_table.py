@@ -1,5 +1,9 @@
 """`_retail_synth_state`: the simulation state at the end of a run's last day, which `extend` resumes from.
 
+Beside it, `_retail_synth_pending_carts` holds the decision rows of the carts
+abandoned by that day whose recovery order comes later (carts.pending_decisions):
+the extend's cart fold finishes them. Both are written the same way.
+
 The walk tasks send each block's end BlockState as rows of
 block_state.STATE_SCHEMA (Arrow IPC, never collected on the driver); they are
 written here in ONE commit that replaces the table, with an explicit schema
@@ -17,11 +21,15 @@ from pyspark.sql import types as T
 from pyspark.sql.pandas.types import from_arrow_schema
 
 from retail_synth.model.simulation.block_state import STATE_SCHEMA, BlockState, from_arrow, to_arrow
+from retail_synth.model.simulation.carts import PENDING_DECISION_SCHEMA
 from retail_synth.spark.delta_tables import RUN_ID_PROPERTY, Target, last_commit_rows, not_null_constraint
 
 STATE_TABLE = "_retail_synth_state"
+PENDING_TABLE = "_retail_synth_pending_carts"          # the decision rows of carts whose recovery is still to come
+STATE_TABLES = (STATE_TABLE, PENDING_TABLE)            # what a run leaves for the next: journalled like gold tables
 LAST_DAY_PROPERTY = "retail_synth.state_last_day"      # the last simulated day index the state ends with
 STATE_SPARK_SCHEMA: T.StructType = from_arrow_schema(STATE_SCHEMA)
+PENDING_SPARK_SCHEMA: T.StructType = from_arrow_schema(PENDING_DECISION_SCHEMA)
 
 
 def state_payload(state: BlockState) -> bytes:
@@ -41,25 +49,38 @@ def state_batches(payloads, batch_rows: int):
 
 def write_state(spark, frame, target: Target, run_id: str, last_day: int) -> int:
     """Replace the state table with `frame`'s STATE_SCHEMA rows in ONE commit; returns the rows written."""
-    columns = [F.col(f.name).cast(f.dataType).alias(f.name) for f in STATE_SPARK_SCHEMA]
-    writer = (frame.select(*columns).writeTo(target.identifier(STATE_TABLE)).using("delta")
-              .tableProperty("comment", "retail-synth's simulation state at the end of the last simulated day "
-                                        "(what extend resumes from); not a gold table.")
+    return _replace(spark, frame, target, STATE_TABLE, STATE_SPARK_SCHEMA, run_id, last_day,
+                    "retail-synth's simulation state at the end of the last simulated day (what extend resumes "
+                    "from); not a gold table.")
+
+
+def write_pending_carts(spark, frame, target: Target, run_id: str, last_day: int) -> int:
+    """Replace the pending carts table with `frame`'s PENDING_DECISION_SCHEMA rows in ONE commit."""
+    return _replace(spark, frame, target, PENDING_TABLE, PENDING_SPARK_SCHEMA, run_id, last_day,
+                    "retail-synth's carts abandoned by the last simulated day whose recovery order comes later "
+                    "(what extend finishes); not a gold table.")
+
+
+def _replace(spark, frame, target: Target, table: str, schema: T.StructType, run_id: str, last_day: int,
+             comment: str) -> int:
+    columns = [F.col(f.name).cast(f.dataType).alias(f.name) for f in schema]
+    writer = (frame.select(*columns).writeTo(target.identifier(table)).using("delta")
+              .tableProperty("comment", comment)
               .tableProperty(RUN_ID_PROPERTY, run_id)
               .tableProperty(LAST_DAY_PROPERTY, str(last_day)))
     # Delta makes a table created from a query nullable: the NOT NULL columns are CHECK constraints, as in gold
-    for f in STATE_SPARK_SCHEMA:
+    for f in schema:
         if not f.nullable:
             writer = writer.tableProperty(f"delta.constraints.{not_null_constraint(f.name)}", f"{f.name} IS NOT NULL")
     writer.createOrReplace()
-    return last_commit_rows(spark, STATE_TABLE, target)
+    return last_commit_rows(spark, table, target)
 
 
-def state_last_day(spark, target: Target) -> int | None:
-    """The last simulated day the target's state ends with, or None when it holds no state."""
-    if not target.exists(spark, STATE_TABLE):
+def state_last_day(spark, target: Target, table: str = STATE_TABLE) -> int | None:
+    """The last simulated day the target's state (or pending carts) ends with, or None when it holds none."""
+    if not target.exists(spark, table):
         return None
-    properties = spark.sql(f"SHOW TBLPROPERTIES {target.identifier(STATE_TABLE)}").collect()
+    properties = spark.sql(f"SHOW TBLPROPERTIES {target.identifier(table)}").collect()
     return next((int(p["value"]) for p in properties if p["key"] == LAST_DAY_PROPERTY), None)
 
 

@@ -32,25 +32,36 @@ import base64
 import datetime as dt
 import pickle
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
+from retail_synth.model.simulation.block_state import STATE_SCHEMA, from_arrow
 from retail_synth.model.simulation.carts import (
     CART_DECISION_SCHEMA,
     CART_LINE_SCHEMA,
+    PENDING_DECISION_SCHEMA,
     decision_table,
+    pending_decisions,
 )
-from retail_synth.model.simulation.walk import product_blocks, walk_blocks
+from retail_synth.model.simulation.walk import BlockResult, product_blocks, walk_blocks
 from retail_synth.model.simulation.world import World, build_world
 from retail_synth.spark.delta_tables import spark_schema
 from retail_synth.spark.session import default_parallelism
-from retail_synth.spark.state_table import STATE_SPARK_SCHEMA, state_batches, state_payload
+from retail_synth.spark.state_table import (
+    PENDING_SPARK_SCHEMA,
+    STATE_SPARK_SCHEMA,
+    state_batches,
+    state_payload,
+)
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, formatter
@@ -62,6 +73,17 @@ BLOCK_ROWS = T.StructType([
 ])
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
 RESULT, CART_LINES, STATE = "result", "cart_lines", "state"
+TASK_COLUMN, SLOT_COLUMN = "_walk_task", "_walk_slot"     # an extend's state rows: the walk task that resumes them
+CARRIED_COLUMN = "_carried"     # an extend's cart fold: a pending cart's row carried from the run before, not a line
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where an extend's walk starts: the first new simulation day and the state rows it resumes from."""
+
+    first_day: int
+    state: DataFrame            # the target's state table (block_state.STATE_SCHEMA), read by the walk tasks
+    pending: DataFrame          # the target's pending carts (carts.PENDING_DECISION_SCHEMA), folded with the new lines
 
 
 def pack(value) -> bytes:
@@ -99,27 +121,64 @@ def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barr
         for ids in task_ids:
             for task in ids.column("id").to_pylist():
                 mine = list(range(task, len(blocks), tasks))
-                results = walk_blocks(world, [blocks[b] for b in mine], gather, end_states=True)
-                for block in mine:
-                    # packed one part at a time, each freed once packed: the task peaks with its largest block
-                    result = next(results)
-                    lines, result.cart_lines = result.cart_lines, None  # type: ignore[assignment]  # sent as a part of its own
-                    state, result.end_state = result.end_state, None
-                    if state is None:
-                        raise RuntimeError(f"the walk of block {block} returned no end state")
-                    rows = [pack(result)]
-                    del result
-                    rows.append(pack(lines))
-                    del lines
-                    rows.append(state_payload(state))
-                    del state
-                    yield pa.RecordBatch.from_pydict(
-                        {"block": [block] * 3, "part": [RESULT, CART_LINES, STATE],
-                         "payload": rows},
-                        schema=BLOCK_ROWS_ARROW,
-                    )
+                yield from _block_rows(mine, walk_blocks(world, [blocks[b] for b in mine], gather, end_states=True))
 
     return walk
+
+
+def _resumed_walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool):
+    """The walk of an extend: each task receives the state rows of its blocks (and only those) and walks on from them."""
+    gather = _gathered_by_barrier if barrier else None
+
+    def walk(batches):
+        rows = pa.Table.from_batches(list(batches))
+        found = pc.unique(rows[TASK_COLUMN]).to_pylist()
+        if len(found) != 1:
+            raise RuntimeError(f"a walk task received the state rows of tasks {found}; each task takes its own")
+        mine = list(range(found[0], len(blocks), tasks))
+        states = [from_arrow(rows.select(STATE_SCHEMA.names).cast(STATE_SCHEMA), *blocks[b], world.n_locations)
+                  for b in mine]
+        del rows
+        yield from _block_rows(mine, walk_blocks(world, [blocks[b] for b in mine], gather, states=states,
+                                                 end_states=True))
+
+    return walk
+
+
+def _block_rows(mine: list[int], results: Iterator[BlockResult]) -> Iterator[pa.RecordBatch]:
+    """One BLOCK_ROWS batch per walked block: its result, its cart lines and its end state."""
+    for block in mine:
+        # packed one part at a time, each freed once packed: the task peaks with its largest block
+        result = next(results)
+        lines, result.cart_lines = result.cart_lines, None  # type: ignore[assignment]  # sent as a part of its own
+        state, result.end_state = result.end_state, None
+        if state is None:
+            raise RuntimeError(f"the walk of block {block} returned no end state")
+        rows = [pack(result)]
+        del result
+        rows.append(pack(lines))
+        del lines
+        rows.append(state_payload(state))
+        del state
+        yield pa.RecordBatch.from_pydict(
+            {"block": [block] * 3, "part": [RESULT, CART_LINES, STATE],
+             "payload": rows},
+            schema=BLOCK_ROWS_ARROW,
+        )
+
+
+def _with_carried_rows(lines: DataFrame, pending: DataFrame) -> DataFrame:
+    """Cart lines and carried pending-cart rows in one frame (the other's columns NULL), told apart by CARRIED_COLUMN."""
+    line_fields = {f.name: f.dataType for f in from_arrow_schema(CART_LINE_SCHEMA)}
+    pending_fields = {f.name: f.dataType for f in PENDING_SPARK_SCHEMA}
+    names = list(dict.fromkeys([*line_fields, *pending_fields]))
+
+    def padded(frame: DataFrame, own: dict, carried: bool) -> DataFrame:
+        types = {**pending_fields, **line_fields}
+        return frame.select(*[F.col(n) if n in own else F.lit(None).cast(types[n]).alias(n) for n in names],
+                            F.lit(carried).alias(CARRIED_COLUMN))
+
+    return padded(lines, line_fields, False).unionByName(padded(pending, pending_fields, True))
 
 
 class WalkStage:
@@ -130,13 +189,16 @@ class WalkStage:
     is ready once the step its table reads has run.
     """
 
-    def __init__(self, spark, config: RunConfig, dimensions: dict, etl_timestamp: dt.datetime, progress=print):
+    def __init__(self, spark, config: RunConfig, dimensions: dict, etl_timestamp: dt.datetime, progress=print,
+                 resume: Resume | None = None):
         self.spark = spark
+        self.resume = resume
         self.progress = progress
         self.etl_timestamp = etl_timestamp
         self.batch_rows = config.output.batch_rows
         self.world = build_world(config, dimensions, config.seed)
         self.days = config.simulated_days
+        self.first_day = resume.first_day if resume else 0
         self.partitions = config.spark.partitions or 2 * default_parallelism(spark)
         self.seconds: dict[str, float] = {}
         self.blocks = product_blocks(config.products.product_count, config.output.products_per_block)
@@ -177,9 +239,13 @@ class WalkStage:
     def _persisted_walk(self):
         """The walk's rows, computed once and kept on the executors' disks."""
         barrier = self.exchange == "barrier"
-        walk = _walk_function(self.world, self.blocks, self.tasks, barrier)
-        ids = self.spark.range(0, self.tasks, 1, numPartitions=self.tasks)
-        rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
+        if self.resume is None:
+            walk = _walk_function(self.world, self.blocks, self.tasks, barrier)
+            ids = self.spark.range(0, self.tasks, 1, numPartitions=self.tasks)
+            rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
+        else:
+            walk = _resumed_walk_function(self.world, self.blocks, self.tasks, barrier)
+            rows = self._state_by_task(self.resume.state).mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
         kept = rows.repartition(min(len(self.blocks), self.partitions), "block").persist(StorageLevel.DISK_ONLY)
         try:
             kept.count()
@@ -187,6 +253,26 @@ class WalkStage:
             kept.unpersist()
             raise
         return kept
+
+    def _state_by_task(self, state: DataFrame) -> DataFrame:
+        """The state rows in `tasks` partitions, partition t holding exactly the rows of walk task t's blocks.
+
+        Rows go to the task of their product's block (block b to task b % tasks,
+        as a fresh walk deals them). Each task is given a partitioning value
+        whose hash lands in its own partition, so no partition holds two tasks
+        and none is empty: a barrier task must take part in every exchange.
+        """
+        tasks, size = self.tasks, self.blocks[0][1] - self.blocks[0][0]
+        probe = (self.spark.range(0, 64 * tasks).select("id", F.pmod(F.hash("id"), F.lit(tasks)).alias("partition"))
+                 .groupBy("partition").agg(F.min("id").alias("id")).collect())
+        value = {row["partition"]: row["id"] for row in probe}
+        if len(value) < tasks:
+            raise RuntimeError(f"no partitioning value found for each of {tasks} walk tasks")
+        task = (F.col("product") / F.lit(size)).cast("long") % F.lit(tasks)
+        values = F.array(*[F.lit(value[t]).cast("long") for t in range(tasks)])
+        return (state.select(*STATE_SPARK_SCHEMA.names).withColumn(TASK_COLUMN, task.cast("int"))
+                .withColumn(SLOT_COLUMN, F.element_at(values, F.col(TASK_COLUMN) + 1))
+                .repartition(tasks, SLOT_COLUMN).drop(SLOT_COLUMN))
 
     def _decisions(self):
         """One row per cart (CART_DECISION_SCHEMA), folded from the cart lines of every block."""
@@ -203,8 +289,34 @@ class WalkStage:
                 lines = pa.Table.from_batches(received).cast(CART_LINE_SCHEMA)
                 yield from decision_table(lines).to_batches(max_chunksize=batch_rows)
 
+        def decide_with_carried(batches):
+            # a carried cart's row and its recovery copies share a partition (both repartitioned by cart)
+            received = list(batches)
+            if received:
+                rows = pa.Table.from_batches(received)
+                carried = rows[CARRIED_COLUMN].to_numpy(zero_copy_only=False)
+                lines = rows.filter(pa.array(~carried)).select(CART_LINE_SCHEMA.names).cast(CART_LINE_SCHEMA)
+                pending = rows.filter(pa.array(carried)).select(PENDING_DECISION_SCHEMA.names)
+                yield from decision_table(lines, pending).to_batches(max_chunksize=batch_rows)
+
         lines = self._payloads(CART_LINES).mapInArrow(cart_lines, from_arrow_schema(CART_LINE_SCHEMA))
-        return lines.repartition(self.partitions, "cart").mapInArrow(decide, from_arrow_schema(CART_DECISION_SCHEMA))
+        decisions = from_arrow_schema(CART_DECISION_SCHEMA)
+        if self.resume is None:
+            return lines.repartition(self.partitions, "cart").mapInArrow(decide, decisions)
+        both = _with_carried_rows(lines, self.resume.pending)
+        return both.repartition(self.partitions, "cart").mapInArrow(decide_with_carried, decisions)
+
+    def pending_frame(self) -> DataFrame:
+        """The decision rows of the carts whose recovery comes after the last day (for the next extend)."""
+        if self.decisions is None:
+            raise RuntimeError("decide_carts() comes before the pending carts are read")
+        stop_day, seed, carts = self.days, self.world.seed, self.world.config.carts
+
+        def pending(batches):
+            for batch in batches:
+                yield from pending_decisions(batch, stop_day, seed, carts).to_batches()
+
+        return self.decisions.mapInArrow(pending, PENDING_SPARK_SCHEMA)
 
     def state_frame(self) -> DataFrame:
         """Every block's end state as STATE_SCHEMA rows, read from the persisted walk (never from the driver)."""
@@ -219,7 +331,8 @@ class WalkStage:
     def frame(self, table: str):
         """A DataFrame whose tasks format `table`'s rows from the persisted walk."""
         schema = spark_schema(load_contract(table))
-        produce, etl_timestamp, batch_rows = formatter(table, self.world), self.etl_timestamp, self.batch_rows
+        produce = formatter(table, self.world, self.first_day)
+        etl_timestamp, batch_rows = self.etl_timestamp, self.batch_rows
         if table in CART_TABLES:
             def from_decisions(batches):
                 for batch in batches:

@@ -47,18 +47,20 @@ def _planned(first: np.ndarray, products: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def labels(plan: Disruptions, r: BlockResult) -> dict[str, np.ndarray]:
-    """The block's anomalies as arrays: kind, product and location (indices, NONE), start and end day, magnitude."""
+    """The block's anomalies that end on a day its walk simulated, as arrays: kind, product and location (indices,
+    NONE), start and end day, magnitude."""
     products = np.arange(r.product_lo, r.product_hi)
     spiking, spike_cycle = _planned(plan.spike_first, products)
     erring, error_cycle = _planned(plan.price_error_first, products)
-    shrunk, late = r.shrinkage["position"], r.late_receipts["position"]
+    shrunk, late_receipts = r.shrinkage["position"], _late_receipts(r)
+    late = late_receipts["position"]
     has_outage = int(plan.outage_location >= 0 and r.product_lo == 0)
     parts = [
         # kind, rows, product, location, start day, end day, magnitude
         (0, len(shrunk), r.position_product[shrunk], r.position_location[shrunk], r.shrinkage["day"],
          r.shrinkage["day"], r.shrinkage["units"]),
-        (1, len(late), r.position_product[late], r.position_location[late], r.late_receipts["due_day"],
-         r.late_receipts["arrival_day"], r.late_receipts["arrival_day"] - r.late_receipts["due_day"]),
+        (1, len(late), r.position_product[late], r.position_location[late], late_receipts["due_day"],
+         late_receipts["arrival_day"], late_receipts["arrival_day"] - late_receipts["due_day"]),
         (2, len(spiking), spiking, NONE, plan.spike_first[spiking, spike_cycle], plan.spike_last[spiking, spike_cycle],
          plan.spike_factor[spiking, spike_cycle]),
         (3, len(erring), erring, NONE, plan.price_error_first[erring, error_cycle],
@@ -71,8 +73,16 @@ def labels(plan: Disruptions, r: BlockResult) -> dict[str, np.ndarray]:
                                               (part[1],)) for part in parts])
         for column, name in zip((0, 2, 3, 4, 5, 6), names, strict=True)
     }
-    ended = found["end"] < r.warmup_days + r.horizon_days
+    ended = (found["end"] >= r.first_day) & (found["end"] < r.stop_day)      # the days this walk simulated
     return {name: values[ended] for name, values in found.items()}
+
+
+def _late_receipts(r: BlockResult) -> dict[str, np.ndarray]:
+    """The late receipts a walk may see arrive: those made late before it (its start state's), then its own."""
+    if r.start_state is None:
+        return r.late_receipts
+    carried = r.start_state.late_receipts
+    return {name: np.concatenate([carried[name], values]) for name, values in r.late_receipts.items()}
 
 
 def _descriptions(kind: np.ndarray, magnitude: np.ndarray) -> pa.Array:

@@ -7,6 +7,13 @@ decide (stage, reason, minutes in cart, email funnel) is drawn by
 src/retail_synth/model/simulation/abandonment.py from the cart id, so a
 cart's row does not depend on how the decision table is batched; the stage
 is the one its event session shows.
+
+A row describes its cart as of the run's last day: a cart whose recovery
+order comes after it is not recovered yet. A run continued from a state
+writes the carts of its own days and, again, those of the run before whose
+recovery order comes in it (the pending carts, folded in by
+carts.with_carried), now with their recovery: the continuation MERGEs them
+on abandonment_id.
 """
 
 from __future__ import annotations
@@ -36,9 +43,16 @@ def batches(view: AbandonmentView, decisions: pa.RecordBatch, etl_timestamp: dt.
         yield _abandoned_carts(view, decisions.slice(lo, step), etl_timestamp)
 
 
+def _written(view: AbandonmentView, day: np.ndarray, recovery_day: np.ndarray) -> np.ndarray:
+    """The carts whose row this run writes: those of its days, and (R3) the horizon carts of the run before
+    whose recovery order comes in this run, so their row is written again with its recovery."""
+    first = view.first_written_day
+    return (day >= first) | ((day >= view.warmup_days) & (recovery_day >= first))
+
+
 def _abandoned_carts(view: AbandonmentView, decisions: pa.RecordBatch, etl_timestamp: dt.datetime) -> pa.RecordBatch:
     column = {name: decisions.column(name).to_numpy(zero_copy_only=False) for name in decisions.schema.names}
-    keep = column["abandoned"] & (column["day"] >= view.warmup_days)
+    keep = column["abandoned"] & _written(view, column["day"], column["recovery_day"])
     c = {name: values[keep] for name, values in column.items()}
     day, order = c["day"], c["order"]
     drawn = abandoned_carts(view.abandonment, c["cart"], c["low_items"])

@@ -3,6 +3,8 @@
 Rows are day-major (every position of a day, then the next day), and a batch
 may cut a day anywhere: the two values that look back in time (the last
 receipt day and the running stockout length) are carried from chunk to chunk.
+A walk resumed from a BlockState starts them (and the trailing demand) from
+that state, so its rows are those one walk over both parts writes for its days.
 quantity_reserved and quantity_damaged are always 0 (the simulation keeps no
 reservations or damage), so quantity_available = quantity_on_hand.
 days_of_supply and stock_cover_days divide by the mean daily units requested
@@ -54,10 +56,7 @@ def batches(view: InventoryView, result: BlockResult, etl_timestamp: dt.datetime
     if n_pos == 0:
         return
     # carried across chunks: last receipt day before the chunk, stockout run length before the chunk
-    warmup = r.warmup_days
-    day_ids = np.arange(warmup, dtype=np.int32)[:, None]
-    last_before = np.where(r.arrivals[:warmup] > 0, day_ids, -1).max(axis=0, initial=-1).astype(np.int64)
-    run_before = np.zeros(n_pos, np.int64)
+    last_before, run_before = _carried_in(r)
     for r0, r1 in row_chunks(r.horizon_days * n_pos, batch_rows):
         h0, h1 = r0 // n_pos, (r1 - 1) // n_pos + 1      # horizon days touched by the chunk
         days = _days(r, h0, h1, last_before, run_before)
@@ -68,9 +67,28 @@ def batches(view: InventoryView, result: BlockResult, etl_timestamp: dt.datetime
         yield record_batch(TABLE, _columns(view, r, days, h0, lo, hi), hi - lo, etl_timestamp)
 
 
+def _carried_in(r: BlockResult) -> tuple[np.ndarray, np.ndarray]:
+    """(last receipt day, stockout run length) of each position before the block's first row.
+
+    A walk from the opening stock has them from its warm-up arrivals (a run
+    that began in the warm-up counts from the first horizon day); a resumed
+    walk from the state it started from, then from the warm-up days it walked.
+    """
+    walked = min(r.first_series_day, r.stop_day) - r.first_day      # walked days before the first row (warm-up)
+    day_ids = np.arange(r.first_day, r.first_day + walked, dtype=np.int32)[:, None]
+    last_before = np.where(r.arrivals[:walked] > 0, day_ids, -1).max(axis=0, initial=-1).astype(np.int64)
+    run_before = np.zeros(r.n_positions, np.int64)
+    carried = r.start_state
+    if carried is not None:
+        last_before = np.maximum(last_before, carried.last_receipt_day)
+        run_before = np.where(carried.episode_start >= 0, r.first_series_day - carried.episode_start, 0)
+    return last_before, run_before
+
+
 def _days(r: BlockResult, h0: int, h1: int, last_before: np.ndarray, run_before: np.ndarray) -> _Days:
-    """The state of horizon days h0 .. h1 - 1, given the receipt day and stockout run carried from before h0."""
-    day = np.arange(h0, h1) + r.warmup_days
+    """The state of horizon days h0 .. h1 - 1 (series rows), given the receipt day and stockout run carried from
+    before h0."""
+    day = np.arange(h0, h1) + r.first_series_day
     on_hand = r.on_hand[h0:h1].astype(np.int64)
     stockout = on_hand == 0
     leading = np.logical_and.accumulate(stockout, axis=0)
@@ -82,8 +100,10 @@ def _days(r: BlockResult, h0: int, h1: int, last_before: np.ndarray, run_before:
 
 def _trailing_demand(r: BlockResult, h0: int, h1: int, day: np.ndarray) -> np.ndarray:
     """Mean daily units requested over the TRAILING_DEMAND_DAYS days ending on each day (fewer from day 0)."""
-    # rows h .. h + 27 of `requested` cover the 28 days ending on horizon day h
-    window = r.requested[h0:h1 + TRAILING_DEMAND_DAYS - 1].astype(np.int64)
+    # rows h + skip .. h + skip + 27 of `requested` cover the 28 days ending on series row h (skip: 0 from the
+    # opening stock; a resumed walk's `requested` starts with the longer window its state carried)
+    skip = r.first_series_day - (TRAILING_DEMAND_DAYS - 1) - (r.stop_day - r.requested.shape[0])
+    window = r.requested[h0 + skip:h1 + skip + TRAILING_DEMAND_DAYS - 1].astype(np.int64)
     cum = np.zeros((window.shape[0] + 1, r.n_positions), np.int64)
     np.cumsum(window, axis=0, out=cum[1:])
     span = np.minimum(day + 1, TRAILING_DEMAND_DAYS)[:, None]
@@ -92,7 +112,7 @@ def _trailing_demand(r: BlockResult, h0: int, h1: int, day: np.ndarray) -> np.nd
 
 def _last_receipt_days(r: BlockResult, day: np.ndarray, last_before: np.ndarray) -> np.ndarray:
     """The last receipt day up to each day, -1 where there is none."""
-    chunk_arrivals = r.arrivals[day[0]:day[-1] + 1]
+    chunk_arrivals = r.arrivals[day[0] - r.first_day:day[-1] + 1 - r.first_day]
     return np.maximum(np.maximum.accumulate(np.where(chunk_arrivals > 0, day[:, None], -1), axis=0),
                       last_before[None, :])
 

@@ -52,13 +52,18 @@ def producer(table: str) -> Callable:
     return _module(table).batches
 
 
-def formatter(table: str, world: World) -> Callable[[object, object, int], Iterator[pa.RecordBatch]]:
+def formatter(table: str, world: World, first_day: int = 0) -> Callable[[object, object, int], Iterator[pa.RecordBatch]]:
     """`table`'s batches bound to its view of `world`: formatter(part, etl_timestamp, batch_rows).
 
     The view (the module's VIEW, built by tables/views.py) is built here, once
-    per table, and is all a task formatting the table is sent.
+    per table, and is all a task formatting the table is sent. `first_day` is
+    the run's first simulated day (0, or the day a continuation resumes at);
+    the cart tables' views take it, the walk tables read it from their
+    BlockResult.
     """
     module = _module(table)
+    if load_contract(table).source == "carts":
+        return partial(module.batches, module.VIEW.of(world, first_day))
     return partial(module.batches, module.VIEW.of(world))
 
 

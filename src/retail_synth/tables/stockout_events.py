@@ -3,7 +3,10 @@
 An episode is a maximal run of days a position ends out of stock
 (episodes.episodes); it carries the lost attempts of its days, counted at
 the first node asked. An episode still running on the last horizon day has
-no end date. peak_season_flag is the calendar's flag on the start day.
+no end date. A walk resumed from a BlockState continues the episode its
+state carried (R3 of design/incremental-runs.md): that row has the carried
+start, so the same stockout_id, and replaces the open row the run before wrote.
+peak_season_flag is the calendar's flag on the start day.
 stockout_id = SO-<product_key>-<location_key>-<start date_key>. Source 'WMS'.
 """
 
@@ -15,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyarrow as pa
 
-from retail_synth.model.simulation.episodes import episodes
+from retail_synth.model.simulation.episodes import continued_episodes
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.spec.ids import joined
 from retail_synth.spec.vocabulary import WAREHOUSE_SOURCE
@@ -29,11 +32,12 @@ VIEW = StockoutView
 def batches(view: StockoutView, result: BlockResult, etl_timestamp: dt.datetime, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """The block's stockout episodes, at most batch_rows rows a batch."""
     r = result
-    ep = episodes(r.is_stockout, r.lost_position, r.lost_day, r.lost_quantity, r.lost_revenue)
-    warmup = r.warmup_days
+    first = r.first_series_day
+    ep = continued_episodes(r.is_stockout, r.lost_position, r.lost_day - (first - r.warmup_days), r.lost_quantity,
+                            r.lost_revenue, first, r.start_state)
     for lo, hi in row_chunks(len(ep.position), batch_rows):
         position = ep.position[lo:hi]
-        start, end, is_open = ep.start[lo:hi] + warmup, ep.end[lo:hi] + warmup, ep.is_open[lo:hi]
+        start, end, is_open = ep.start[lo:hi], ep.end[lo:hi], ep.is_open[lo:hi]
         pk = view.product_key[r.position_product[position]]
         lk = view.location_key[r.position_location[position]]
         start_key = view.date_key[start]

@@ -83,7 +83,6 @@ class MovementView:
     product_key: np.ndarray
     location_key: np.ndarray
     unit_cost: np.ndarray
-    n_days: int                       # a return restocked past the last day is no movement
 
     @classmethod
     def of(cls, world: World) -> MovementView:
@@ -158,20 +157,26 @@ class SizeFitView:
 
 @dataclass(frozen=True)
 class AbandonmentView:
-    """gold_cart_abandonment_fact: keys, the first horizon day, and the inputs of abandonment."""
+    """gold_cart_abandonment_fact: keys, the first horizon day, the run's first day, and the inputs of abandonment."""
 
     warmup_days: int                  # carts before it are not rows
+    first_day: int                    # the run's first simulated day: 0, or the day a continuation resumes at
     date_key: np.ndarray
     customer_key: np.ndarray
     channel_key: np.ndarray
     abandonment: AbandonmentInputs
 
+    @property
+    def first_written_day(self) -> int:
+        """The first day whose carts this run writes."""
+        return max(self.first_day, self.warmup_days)
+
     @classmethod
-    def of(cls, world: World) -> AbandonmentView:
+    def of(cls, world: World, first_day: int = 0) -> AbandonmentView:
         declared = world.config.distributions
         inputs = AbandonmentInputs(seed=world.seed, carts=world.config.carts, stages=declared.abandonment_stage,
                                    reasons=declared.abandonment_reason)
-        return _copied(cls, world, abandonment=inputs)
+        return _copied(cls, world, first_day=first_day, abandonment=inputs)
 
 
 @dataclass(frozen=True)
@@ -191,10 +196,11 @@ class EventView:
     sessions: SessionInputs
 
     @classmethod
-    def of(cls, world: World) -> EventView:
+    def of(cls, world: World, first_day: int = 0) -> EventView:
+        """`first_day`: the run's first simulated day (0, or the day a continuation resumes at)."""
         declared = world.config.distributions
         inputs = SessionInputs(
-            seed=world.seed, warmup_days=world.warmup_days, events=world.config.events,
+            seed=world.seed, warmup_days=world.warmup_days, first_day=first_day, events=world.config.events,
             browse_sessions=declared.browse_sessions, abandonment_stage=declared.abandonment_stage,
             source_by_channel=tuple(declared.session_source[str(c)] for c in world.channel_code),
             device_by_channel=tuple(declared.session_device[str(c)] for c in world.channel_code),

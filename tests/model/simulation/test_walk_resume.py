@@ -24,6 +24,7 @@ import pytest
 
 from retail_synth.model.simulation.block_state import STATE_SCHEMA, from_arrow, to_arrow
 from retail_synth.model.simulation.episodes import Episodes, episodes
+from retail_synth.model.simulation.episodes import continued_episodes as resumed_episodes
 from retail_synth.model.simulation.walk import walk_blocks
 from retail_synth.spec.ids import RECOVERED_ORDER_BASE
 from tests.support.simulated_worlds import (
@@ -124,27 +125,10 @@ def cut_episodes(one, last: int) -> Episodes:
 
 
 def continued_episodes(part, carried) -> Episodes:
-    """A resumed part's episodes: one running on its first day continues the stockout its state carried.
-
-    The carried sums go on with the part's lost attempts one by one, in their order.
-    """
+    """A resumed part's episodes: one running on its first day continues the stockout its state carried."""
     shift = part.first_series_day - part.warmup_days
-    e = absolute(episodes(part.is_stockout, part.lost_position, part.lost_day - shift, part.lost_quantity,
-                          part.lost_revenue), part.first_series_day)
-    if carried is None:
-        return e
-    e = replace(e, lost_revenue=e.lost_revenue.astype(np.float64))     # a part without lost attempts sums none
-    lead = (e.start == part.first_series_day) & (carried.episode_start[e.position] >= 0)
-    lead_end = np.full(part.n_positions, -1)
-    lead_end[e.position[lead]] = e.end[lead]
-    mine = part.lost_day + part.warmup_days <= lead_end[part.lost_position]
-    sums = {"lost_attempts": (carried.lost_attempts.copy(), 1), "lost_quantity": (carried.lost_quantity.copy(),
-            part.lost_quantity[mine]), "lost_revenue": (carried.lost_revenue.copy(), part.lost_revenue[mine])}
-    for name, (total, values) in sums.items():
-        np.add.at(total, part.lost_position[mine], values)
-        getattr(e, name)[lead] = total[e.position[lead]]
-    e.start[lead] = carried.episode_start[e.position[lead]]
-    return replace(e, duration=e.end - e.start + 1)
+    return resumed_episodes(part.is_stockout, part.lost_position, part.lost_day - shift, part.lost_quantity,
+                            part.lost_revenue, part.first_series_day, carried)
 
 
 def episode_differences(one, parts) -> list[str]:
@@ -153,7 +137,10 @@ def episode_differences(one, parts) -> list[str]:
     for index, part in enumerate(parts):
         last = part.stop_day
         expected, got = cut_episodes(one, last), continued_episodes(part, carried)
+        # the episodes the part writes: those of its days, and those open before it that it closes on its first day
         overlapping = expected.end >= part.first_series_day
+        if carried is not None:
+            overlapping |= (expected.end == part.first_series_day - 1) & (carried.episode_start[expected.position] >= 0)
         found += [f"{index}.{f.name}" for f in fields(Episodes)
                   if not equal(getattr(expected, f.name)[overlapping], getattr(got, f.name))]
         state, running = part.end_state, expected.position[expected.is_open]
@@ -203,6 +190,7 @@ def test_the_cuts_stop_where_the_state_carries_every_kind_of_event():
     assert any(outage.covers(k) for k in states)
     assert any(len(s.pending["cart"]) for s in states.values())
     assert any(len(s.restocks["day"]) for s in states.values())
+    assert any(len(s.returns["order"]) for s in states.values())
     assert any(s.arrivals["held_back"].any() for s in states.values())
     assert any(len(s.late_receipts["position"]) for s in states.values())
     assert all((s.episode_start >= 0).any() for s in states.values())
@@ -229,5 +217,29 @@ def test_states_as_arrow_rows_restore_the_state_of_any_blocks(world_name):
         assert [from_arrow(to_arrow(state), s.product_lo, s.product_hi, m).equals(s) for s in states] == [[]] * len(states)
         restored = [from_arrow(pa.concat_tables(tables), 0, world.n_products, m)]
         assert differences(one[0], [first, walked(world, whole, states=restored, end_states=True)[0]], (k,)) == []
-        carried.append(len(state.pending["cart"]) * len(state.arrivals["day"]) * len(state.late_receipts["units"]))
-    assert any(carried)       # some cut carries pending carts, receipts on their way and late receipts at once
+        carried.append(len(state.pending["cart"]) * len(state.arrivals["day"]) * len(state.late_receipts["units"])
+                       * len(state.returns["line"]))
+    assert any(carried)       # some cut carries pending carts, receipts on their way, late receipts and returns at once
+
+
+# tiny runs to 2024-12-14 (simulation day 74); a run that ends earlier has a World of fewer days
+SHORTER_RUNS = {"2024-11-15": 46, "2024-11-30": 61, "2024-12-07": 68}
+
+
+@pytest.mark.parametrize("layout", ["one block", "blocks of 7, 2 tasks"])
+@pytest.mark.parametrize("world_name", ["normal-ops", "anomaly-heavy"])
+@pytest.mark.parametrize("end_date", SHORTER_RUNS)
+def test_a_shorter_run_ends_in_the_state_the_longer_run_has_that_day(world_name, end_date, layout):
+    """What `extend` does: the state a shorter run's World leaves, resumed in the longer run's World, walks the
+    rest as one walk of the longer run. Nothing the walk carries may be cut at the shorter World's last day
+    (a return restocked after it, a recovery ordered after it)."""
+    world, blocks, one = one_shot(world_name, LAYOUTS[layout])
+    shorter = tiny_world(*WORLDS[world_name], f"end_date={end_date}")
+    stop = SHORTER_RUNS[end_date]
+    assert shorter.n_days == stop
+    first = walked(shorter, blocks, LAYOUTS[layout][1], end_states=True)
+    cut = walked(world, blocks, LAYOUTS[layout][1], stop_day=stop, end_states=True)
+    assert [f"{b}: {d}" for b, (a, c) in enumerate(zip(first, cut, strict=True))
+            for d in a.end_state.equals(c.end_state)] == []
+    rest = walked(world, blocks, LAYOUTS[layout][1], states=[r.end_state for r in first], end_states=True)
+    assert [f"{b}: {d}" for b in range(len(blocks)) for d in differences(one[b], [first[b], rest[b]], [stop])] == []

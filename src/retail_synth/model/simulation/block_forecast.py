@@ -21,7 +21,7 @@ import numpy as np
 
 from retail_synth.model.simulation import forecast
 from retail_synth.model.simulation.pricing import PriceBook, sale_amounts
-from retail_synth.model.simulation.walk import BlockResult
+from retail_synth.model.simulation.walk import TRAILING_DEMAND_DAYS, BlockResult
 from retail_synth.spec.run_config import ForecastParams
 
 
@@ -59,37 +59,42 @@ class BlockForecast:
 def block_forecast(inputs: ForecastInputs, r: BlockResult) -> BlockForecast | None:
     """The block's forecast window cells, window by window; None for a block without positions or a run that ends
     before the first window."""
-    windows = forecast.forecast_windows(inputs.plan_days, r.horizon_days, inputs.params.forecast_days)
+    first = r.first_series_day - r.warmup_days                # the first horizon day the block's rows hold
+    windows = forecast.forecast_windows(inputs.plan_days, first + r.horizon_days, inputs.params.forecast_days, first)
     if r.n_positions == 0 or not windows:
         return None
-    parts = [_window_forecast(inputs, r, h0, length) for h0, length in windows]
+    parts = [_window_forecast(inputs, r, h0, length, max(0, first - h0)) for h0, length in windows]
     return BlockForecast(**{f.name: np.concatenate([getattr(part, f.name) for part in parts]) for f in fields(BlockForecast)})
 
 
-def _window_forecast(inputs: ForecastInputs, r: BlockResult, h0: int, length: int) -> BlockForecast:
-    """The cells of the window of `length` days from horizon day h0."""
+def _window_forecast(inputs: ForecastInputs, r: BlockResult, h0: int, length: int, skip: int) -> BlockForecast:
+    """The cells of the window of `length` days from horizon day h0, but its first `skip` days (an earlier run's)."""
     n_pos = r.n_positions
     t0 = r.warmup_days + h0                                 # simulation day of the first target day
-    target = np.arange(t0, t0 + length)
-    fc = _smoothed(inputs, r, t0, target)
-    actual, actual_revenue, demand = _actuals(inputs, r, t0, h0, length)
-    quantity = fc.quantity.reshape(-1)
+    target = np.arange(t0 + skip, t0 + length)
+    fc = _smoothed(inputs, r, t0, np.arange(t0, t0 + length))
+    actual, actual_revenue, demand = _actuals(inputs, r, t0 + skip, h0 + skip, length - skip)
+    quantity = fc.quantity[skip:].reshape(-1)
     day = np.repeat(target, n_pos)
-    position = np.tile(np.arange(n_pos), length)
+    position = np.tile(np.arange(n_pos), length - skip)
     revenue = sale_amounts(inputs.prices, r.position_product[position], day, quantity)[2]
     mape, accuracy, bias = forecast.accuracy(quantity, actual)
     return BlockForecast(forecast_day=np.full(len(day), t0 - 1), day=day, position=position, quantity=quantity,
-                         lower=fc.lower.reshape(-1), upper=fc.upper.reshape(-1), revenue=revenue, actual=actual,
-                         actual_revenue=actual_revenue, demand=demand, mape=mape, accuracy=accuracy, bias=bias)
+                         lower=fc.lower[skip:].reshape(-1), upper=fc.upper[skip:].reshape(-1), revenue=revenue,
+                         actual=actual, actual_revenue=actual_revenue, demand=demand, mape=mape, accuracy=accuracy,
+                         bias=bias)
 
 
 def _smoothed(inputs: ForecastInputs, r: BlockResult, t0: int, target: np.ndarray) -> forecast.Forecast:
     """forecast.smoothing_forecast of the block's positions on the target days, from their demand history."""
     params = inputs.params
     product = r.position_product
-    # r.requested row i is simulation day first_row + i (days before day 0 are never used)
-    first_row = r.warmup_days + r.horizon_days - r.requested.shape[0]
-    start = max(t0 - params.history_days, first_row, 0)
+    # r.requested row i is simulation day first_row + i; the history reaches at most TRAILING_DEMAND_DAYS - 1 days
+    # into the warm-up, and days before day 0 are never used (a resumed walk's state carries what it needs)
+    first_row = r.stop_day - r.requested.shape[0]
+    start = max(t0 - params.history_days, r.warmup_days - (TRAILING_DEMAND_DAYS - 1), 0)
+    if start < first_row:
+        raise ValueError(f"the demand history from day {start} is not in the block's requested rows (from {first_row})")
     history = r.requested[start - first_row:t0 - first_row]
     on_sale = ((target[:, None] >= inputs.launch_day[product][None, :])
                & (target[:, None] < inputs.end_of_life_day[product][None, :]))

@@ -21,6 +21,9 @@ ARRIVAL_FIELDS = ("day", "position", "units", "held_back")        # supplier rec
 RESTOCK_FIELDS = ("day", "position", "units")                     # returned units going back on stock on `day`
 LATE_FIELDS = ("position", "due_day", "arrival_day", "units")     # late receipts still travelling (their labels)
 PENDING_FIELDS = ("cart", "product", "low")    # a cart whose recovery order comes later, once per product of the block
+# --- returned sale lines (their 'return' movements are written by the run that restocks them) ---
+RETURN_FIELDS = ("order_day", "order", "line", "position", "units", "restock_day")  # the sale line (its day, order,
+#                                 line), its selling position, the units going back on stock on restock_day
 
 
 @dataclass
@@ -48,6 +51,9 @@ class BlockState:
     late_receipts: dict            # LATE_FIELDS of the receipts made late that arrive on or after `day`
     pending: dict                  # PENDING_FIELDS of the carts abandoned before `day` whose recovery order comes
     #                                later (low: the pooled flag they were decided with), sorted by (cart, product)
+    returns: dict                  # RETURN_FIELDS of the horizon sale lines returned before `day` that restock on or
+    #                                after it (`restocks` is their units by day and position), sorted by (order_day,
+    #                                order, line)
 
     def pending_carts(self) -> tuple[np.ndarray, np.ndarray]:
         """(sorted ids, low flags) of the pending carts."""
@@ -95,7 +101,7 @@ def ring_rows(events: dict, first_day: int, least: int) -> int:
 # index, so the states of any blocks restore the state of any other blocks of the same catalogue
 STATE_SCHEMA = pa.schema(
     [
-        pa.field("kind", pa.string(), nullable=False),   # position | arrival | restock | late | cart
+        pa.field("kind", pa.string(), nullable=False),   # position | arrival | restock | late | cart | return
         ("day", pa.int32()),            # position: the day the next walk starts at; arrival, restock: the day;
         #                                 late: the arrival day; cart: NULL
         ("product", pa.int32()),        # product index (cart: a product of the cart's lines)
@@ -116,6 +122,10 @@ STATE_SCHEMA = pa.schema(
         ("requested", pa.list_(pa.int32())),  # position: units requested from requested_first_day to day - 1
         ("cart", pa.int64()),           # cart
         ("low", pa.bool_()),            # cart
+        # --- return: a returned sale line restocked on `day` at product, location (the selling location), `units` ---
+        ("order_day", pa.int32()),      # return: the sale line's day
+        ("order_number", pa.int32()),   # return: its order (0-based number within the day)
+        ("line_number", pa.int16()),    # return: its line (0-based)
     ]
 )
 POSITION_COLUMNS = ("on_hand", "in_transit", "hold_until", "safety", "last_receipt_day", "episode_start",
@@ -154,13 +164,17 @@ def to_arrow(state: BlockState) -> pa.Table:
         _rows("restock", {**keyed(state.restocks), "day": state.restocks["day"], "units": state.restocks["units"]}),
         _rows("late", {**keyed(late), "day": late["arrival_day"], "due_day": late["due_day"], "units": late["units"]}),
         _rows("cart", {"cart": state.pending["cart"], "product": state.pending["product"], "low": state.pending["low"]}),
+        _rows("return", {**keyed(state.returns), "day": state.returns["restock_day"], "units": state.returns["units"],
+                         "order_day": state.returns["order_day"], "order_number": state.returns["order"],
+                         "line_number": state.returns["line"]}),
     ])
 
 
 def from_arrow(table: pa.Table, product_lo: int, product_hi: int, n_locations: int) -> BlockState:
     """The state of products product_lo .. product_hi - 1 from STATE_SCHEMA rows (of these or any other blocks)."""
     mine = table.filter(pc.and_(pc.greater_equal(table["product"], product_lo), pc.less(table["product"], product_hi)))
-    kinds = {kind: mine.filter(pc.equal(mine["kind"], kind)) for kind in ("position", "arrival", "restock", "late", "cart")}
+    kinds = {kind: mine.filter(pc.equal(mine["kind"], kind))
+             for kind in ("position", "arrival", "restock", "late", "cart", "return")}
     rows = kinds["position"]
     position = _position(rows, product_lo, n_locations)
     n_pos = (product_hi - product_lo) * n_locations
@@ -185,6 +199,9 @@ def from_arrow(table: pa.Table, product_lo: int, product_hi: int, n_locations: i
                               due_day="due_day", arrival_day="day", units="units"),
         pending=_events(kinds["cart"], product_lo, n_locations, PENDING_FIELDS, ("cart", "product"),
                         cart="cart", product="product", low="low"),
+        returns=_events(kinds["return"], product_lo, n_locations, RETURN_FIELDS, ("order_day", "order", "line"),
+                        order_day="order_day", order="order_number", line="line_number", units="units",
+                        restock_day="day"),
     )
 
 
@@ -196,12 +213,12 @@ def _position(rows: pa.Table, product_lo: int, n_locations: int) -> np.ndarray:
     return (_ints(rows, "product") - product_lo) * n_locations + _ints(rows, "location")
 
 
-def _events(rows: pa.Table, product_lo: int, n_locations: int, names: tuple[str, ...], sort: tuple[str, str],
+def _events(rows: pa.Table, product_lo: int, n_locations: int, names: tuple[str, ...], sort: tuple[str, ...],
             **columns: str) -> dict:
     """{name: column} of event rows in the order of `names` (position: from product and location), sorted by `sort`."""
     values = {name: rows[column].to_numpy(zero_copy_only=False) for name, column in columns.items()}
     values = {name: v if v.dtype == bool else v.astype(np.int64) for name, v in values.items()}
     if "position" in names:
         values["position"] = _position(rows, product_lo, n_locations)
-    order = np.lexsort((values[sort[1]], values[sort[0]]))
+    order = np.lexsort(tuple(values[name] for name in reversed(sort)))
     return {name: values[name][order] for name in names}

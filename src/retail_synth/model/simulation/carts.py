@@ -16,7 +16,9 @@ and the pooled flag. Only carts whose draw falls in the uplift band hinge on
 that flag (`hinges_on_low`); the others are decided the same either way.
 After the walk, every block hands over one row per cart line
 (`CartBook.lines`); `decision_table` folds the lines of a cart, from
-whichever blocks, into its one row of CART_DECISION_SCHEMA.
+whichever blocks, into its one row of CART_DECISION_SCHEMA. A run that
+stops while recoveries are pending hands their rows to the next run
+(`pending_decisions`), whose fold completes them with their recovery.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from retail_synth.model.simulation.demand import (
     order_attributes,
     order_days,
     recovery_delay,
+    recovery_delays,
 )
 from retail_synth.model.simulation.pricing import sale_amounts
 from retail_synth.model.simulation.world import World
@@ -239,13 +242,19 @@ class CartBook:
         }
 
 
-def decision_table(lines: pa.Table) -> pa.Table:
-    """Fold cart lines (CART_LINE_SCHEMA; every line of each cart present) into one row per cart.
+def decision_table(lines: pa.Table, carried: pa.Table | None = None) -> pa.Table:
+    """Fold cart lines (CART_LINE_SCHEMA; every line of each cart present) into one row per cart, sorted by cart.
 
     items, products, low_items and cart_value count the original lines; a
     cart is checked out and sold when an original line sold, recovered when
     a copy sold. Money is summed in cents, so the result does not depend on
     which block or task a line came from.
+
+    A walk resumed from a state holds only the recovery copies of the carts
+    abandoned before it (their originals were walked by the run before):
+    `carried` (PENDING_DECISION_SCHEMA, from pending_decisions of that run)
+    gives those carts what was known at abandonment, and this walk's copies
+    their outcome (with_carried).
     """
     c = {name: lines.column(name).to_numpy(zero_copy_only=False) for name in lines.schema.names}
     sort = np.lexsort((c["line"], c["is_recovery"], c["cart"]))
@@ -284,8 +293,71 @@ def decision_table(lines: pa.Table) -> pa.Table:
         "recovered": any_of(copy & (c["sold"] > 0)),
         "recovery_revenue": total(c["sold_cents"], copy) / 100,
     }
+    folded = _decision_rows(columns)
+    return folded if carried is None else with_carried(folded, carried)
+
+
+def _decision_rows(columns: dict) -> pa.Table:
+    """CART_DECISION_SCHEMA rows from a column per field (numpy arrays or Arrow arrays)."""
     return pa.Table.from_arrays(
         [v if isinstance(v, pa.Array) else pa.array(v, type=f.type) for f, v in
          ((f, columns[f.name]) for f in CART_DECISION_SCHEMA)],
         schema=CART_DECISION_SCHEMA,
     )
+
+
+# ---- continuation: the carts a run leaves to the next (abandoned, recovery order still to come)
+# A decision row's outcomes; the other fields are known when the cart is decided, so a run carries them.
+DECISION_OUTCOMES = ("abandoned", "checked_out_sold", "recovery_ordered", "recovery_day", "recovered", "recovery_revenue")
+PENDING_DECISION_SCHEMA = pa.schema([f for f in CART_DECISION_SCHEMA if f.name not in DECISION_OUTCOMES])
+
+
+def pending_decisions(decisions: pa.Table | pa.RecordBatch, stop_day: int, seed: int, carts: CartParams) -> pa.Table:
+    """The decision rows (PENDING_DECISION_SCHEMA) of the carts a run stopping before `stop_day` leaves pending.
+
+    They are the carts abandoned before stop_day whose recovery order comes
+    on or after it (CartBook.pending_recoveries: recovery ordered, cart day
+    + demand.recovery_delays >= stop_day). The next run folds them into its
+    decision table (decision_table(lines, carried=...)): its lines hold only
+    those carts' recovery copies. Any batch of the decision table may be
+    given: a cart's row is selected on its own.
+    """
+    table = decisions if isinstance(decisions, pa.Table) else pa.Table.from_batches([decisions])
+    cart = table.column("cart").to_numpy(zero_copy_only=False)
+    day = table.column("day").to_numpy(zero_copy_only=False).astype(np.int64)
+    ordered = table.column("recovery_ordered").to_numpy(zero_copy_only=False)
+    pending = ordered & (day < stop_day) & (day + recovery_delays(seed, carts, cart) >= stop_day)
+    return table.filter(pa.array(pending)).select(PENDING_DECISION_SCHEMA.names).cast(PENDING_DECISION_SCHEMA)
+
+
+def with_carried(folded: pa.Table, carried: pa.Table) -> pa.Table:
+    """The decision table `folded` from a resumed walk's lines, with the carried pending carts' rows in it.
+
+    A carried cart takes its fields known at abandonment from `carried` (it is
+    abandoned, not checked out, its recovery ordered) and its outcome
+    (recovery_day, recovered, recovery_revenue) from the recovery copies
+    folded here; one whose recovery order is still to come has none yet
+    (recovery_day -1) and is kept, so the next pending_decisions carries it on.
+    """
+    carried = carried.select(PENDING_DECISION_SCHEMA.names).cast(PENDING_DECISION_SCHEMA)
+    cart = folded.column("cart").to_numpy(zero_copy_only=False)
+    carried_cart = carried.column("cart").to_numpy(zero_copy_only=False)
+    is_carried = np.isin(cart, carried_cart)
+    if folded.filter(pa.array(is_carried)).column("items").to_numpy(zero_copy_only=False).any():
+        raise ValueError("a carried cart also has original lines in this walk: it was decided by two runs")
+    at = np.searchsorted(cart, carried_cart)          # the folded row of each carried cart, where it has one
+    walked = np.zeros(len(carried_cart), bool)
+    walked[at < len(cart)] = cart[at[at < len(cart)]] == carried_cart[at < len(cart)]
+
+    def outcome(name: str, none: float) -> np.ndarray:
+        values = np.full(len(carried_cart), none, CART_DECISION_SCHEMA.field(name).type.to_pandas_dtype())
+        values[walked] = folded.column(name).to_numpy(zero_copy_only=False)[at[walked]]
+        return values
+
+    n = len(carried_cart)
+    columns: dict = {name: carried.column(name).combine_chunks() for name in PENDING_DECISION_SCHEMA.names}
+    columns |= {"abandoned": np.ones(n, bool), "checked_out_sold": np.zeros(n, bool),
+                "recovery_ordered": np.ones(n, bool), "recovery_day": outcome("recovery_day", -1),
+                "recovered": outcome("recovered", False), "recovery_revenue": outcome("recovery_revenue", 0.0)}
+    rows = pa.concat_tables([folded.filter(pa.array(~is_carried)), _decision_rows(columns)])
+    return rows.sort_by("cart")

@@ -27,6 +27,7 @@ from retail_synth.spec.ids import (
     SLOTS_PER_DAY,
     SLOTS_PER_HOUR,
 )
+from retail_synth.spec.run_config import CartParams
 from retail_synth.spec.vocabulary import PAYMENT_METHODS
 
 STORE_OPEN_SLOT, STORE_CLOSE_SLOT = 40, 84        # stores take orders 10:00 through 20:45
@@ -279,8 +280,12 @@ def _basket_lines(world: World, segment: np.ndarray, oid: np.ndarray) -> np.ndar
 
 def recovery_delay(world: World, cart: np.ndarray) -> np.ndarray:
     """Days from abandonment to the recovering order of each cart (hashed, so every block agrees)."""
-    carts = world.config.carts
-    return hashing.integers(world.seed, "carts.recovery_delay", carts.recovery_delay_days_min,
+    return recovery_delays(world.seed, world.config.carts, cart)
+
+
+def recovery_delays(seed: int, carts: CartParams, cart: np.ndarray) -> np.ndarray:
+    """recovery_delay from the run's seed and cart parameters alone (carts.pending_decisions reads it so)."""
+    return hashing.integers(seed, "carts.recovery_delay", carts.recovery_delay_days_min,
                             carts.recovery_delay_days_max, cart)
 
 

@@ -10,9 +10,13 @@ units and their revenue at list price.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from retail_synth.model.simulation.block_state import BlockState
 
 
 def stockout_duration(is_stockout: np.ndarray) -> np.ndarray:
@@ -77,3 +81,56 @@ def episodes(
         lost_quantity=np.bincount(episode, np.asarray(lost_quantity, dtype=np.float64), minlength=n).astype(np.int64),
         lost_revenue=np.bincount(episode, np.asarray(lost_revenue, dtype=np.float64), minlength=n),
     )
+
+
+def continued_episodes(
+    is_stockout: np.ndarray,
+    lost_position: np.ndarray,
+    lost_day: np.ndarray,
+    lost_quantity: np.ndarray,
+    lost_revenue: np.ndarray,
+    first_row_day: int,
+    carried: BlockState | None = None,
+) -> Episodes:
+    """Episodes with start and end as simulation days, of flags whose first row is day first_row_day.
+
+    lost_day counts from first_row_day too. A walk resumed from `carried`
+    (its BlockState) finishes the stockouts that state was in (the run before
+    wrote them open): one still out of stock on the first row goes on from
+    the carried start, its lost sums from the carried ones, this walk's
+    attempts added one by one in their order, as episodes() sums one walk's,
+    so the unrounded revenue comes out bitwise as one walk over both parts
+    sums it; one back in stock on the first row ended the day before, with
+    the carried sums. Both are rows of this walk, sorted in by position.
+    """
+    e = episodes(is_stockout, lost_position, lost_day, lost_quantity, lost_revenue)
+    e = replace(e, start=e.start + first_row_day, end=e.end + first_row_day)
+    if carried is None:
+        return e
+    e = replace(e, lost_revenue=e.lost_revenue.astype(np.float64))    # bincount of no attempts sums ints
+    lead = (e.start == first_row_day) & (carried.episode_start[e.position] >= 0)
+    lead_end = np.full(len(carried.episode_start), -1, np.int64)
+    lead_end[e.position[lead]] = e.end[lead]
+    lost_position = np.asarray(lost_position, dtype=np.int64)
+    mine = np.asarray(lost_day, dtype=np.int64) + first_row_day <= lead_end[lost_position]
+    sums = {"lost_attempts": 1, "lost_quantity": np.asarray(lost_quantity)[mine],
+            "lost_revenue": np.asarray(lost_revenue)[mine]}
+    for name, values in sums.items():
+        total = getattr(carried, name).copy()
+        np.add.at(total, lost_position[mine], values)
+        getattr(e, name)[lead] = total[e.position[lead]]
+    e.start[lead] = carried.episode_start[e.position[lead]]
+    return _with_closed(replace(e, duration=e.end - e.start + 1), carried, first_row_day, lead_end)
+
+
+def _with_closed(e: Episodes, carried: BlockState, first_row_day: int, lead_end: np.ndarray) -> Episodes:
+    """`e` and the carried stockouts that ended the day before first_row_day (no episode of `e` goes on with them)."""
+    closed = np.flatnonzero((carried.episode_start >= 0) & (lead_end < 0))
+    start = carried.episode_start[closed]
+    ended = Episodes(position=closed, start=start, end=np.full(len(closed), first_row_day - 1, np.int64),
+                     is_open=np.zeros(len(closed), bool), duration=first_row_day - start,
+                     lost_attempts=carried.lost_attempts[closed], lost_quantity=carried.lost_quantity[closed],
+                     lost_revenue=carried.lost_revenue[closed])
+    both = {f.name: np.concatenate([getattr(e, f.name), getattr(ended, f.name)]) for f in fields(Episodes)}
+    order = np.lexsort((both["start"], both["position"]))
+    return Episodes(**{name: values[order] for name, values in both.items()})

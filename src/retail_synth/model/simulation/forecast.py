@@ -8,7 +8,9 @@ Window and forecast date
   Each is made once, on forecast_date = the day before its window, from the
   daily demand of at most `forecast.history_days` days before the window.
   Only window days the run writes are forecast: a run ending before a window
-  does has a shorter one, or none.
+  does has a shorter one, or none. A cell is written by the run that
+  simulates its target day; a run continuing an earlier one reads the history
+  before its first day from the requested window its BlockState carried.
 
 Demand history
   Daily units requested at a position (product x location), lost attempts
@@ -52,12 +54,18 @@ import numpy as np
 
 MODEL_TYPE = "exponential_smoothing"
 
-def forecast_windows(plan_days: int, horizon_days: int, forecast_days: int) -> list[tuple[int, int]]:
+def forecast_windows(plan_days: int, horizon_days: int, forecast_days: int, first_day: int = 0) -> list[tuple[int, int]]:
     """(first horizon day, length) of each forecast window the run writes: the last forecast_days days of every plan
-    cycle, up to the last written day (none of a cycle whose window starts after it)."""
+    cycle, up to the last written day (none of a cycle whose window starts after it).
+
+    A run that writes horizon days first_day .. horizon_days - 1 (it continues
+    an earlier one) writes the windows that end on or after first_day; one
+    that began before is returned whole (it is made the day before it starts,
+    from the history before it), and the run writes its days from first_day on.
+    """
     length = min(int(forecast_days), int(plan_days))
     firsts = range(int(plan_days) - length, int(horizon_days), int(plan_days))
-    return [(first, min(length, int(horizon_days) - first)) for first in firsts]
+    return [(first, min(length, int(horizon_days) - first)) for first in firsts if first + length > first_day]
 
 
 def z_value(confidence: float) -> float:

@@ -5,8 +5,13 @@ Spark-free and vectorised: `browsing` turns a batch of cart decision rows
 hashed from (seed, stream, cart id, session code[, event position]), so a
 cart's sessions do not depend on how the decision table is batched.
 
-Sessions (a session's code is kind * SESSION_CODE_BASE + browse number)
-  * cart session, one per cart of the horizon (day >= warmup_days): entry
+Sessions (a session's code is kind * SESSION_CODE_BASE + browse number).
+A run writes the sessions of the days it simulates, from its first written
+day (max(first_day, warmup_days)): a cart's cart and browse sessions with the
+cart, a recovery session on its recovery day. So a run continued from a
+state writes the recovery sessions of the carts abandoned before it, and the
+browse sessions of its own carts even when dated before its first day.
+  * cart session, one per cart of the horizon (day >= the first written day): entry
     (page view of the home page, or a search for the first item's product
     type), then product_view + add_to_cart per cart line (line order), then
       - checked out and sold: checkout + purchase (the order's checkout complete);
@@ -14,8 +19,9 @@ Sessions (a session's code is kind * SESSION_CODE_BASE + browse number)
         (abandonment.abandonment_stages, as its abandonment row) is past
         'cart'; never a purchase;
       - neither (checked out but nothing could be sold): checkout, no purchase.
-  * recovery session, one per recovered cart whose recovery_day is in the
-    horizon (the cart itself may be in the warm-up): page view of the
+  * recovery session, one per recovered cart whose recovery_day is on or
+    after the first written day (the cart itself may be in the warm-up, or
+    in the run before): page view of the
     restored cart (from the recovery email), checkout, purchase of the
     recovered order (day = recovery_day, order number =
     demand.recovered_order_numbers, slot = demand.order_slots).
@@ -78,7 +84,8 @@ class SessionInputs:
     """The run's parameters and arrays the sessions are drawn from."""
 
     seed: int
-    warmup_days: int
+    warmup_days: int                             # the first horizon day (start_date): browse sessions start on or after it
+    first_day: int                               # the run's first simulated day (0, or where a continuation resumes)
     events: EventParams
     browse_sessions: Poisson                     # distributions.browse_sessions, per horizon cart
     abandonment_stage: Categorical               # distributions.abandonment_stage
@@ -91,6 +98,11 @@ class SessionInputs:
     end_of_life_day: np.ndarray
     days: np.ndarray                             # datetime64[D] per simulation day
     prices: PriceBook                            # the value of a product event
+
+    @property
+    def first_written_day(self) -> int:
+        """The first day whose sessions this run writes (a browse session is written with its cart)."""
+        return max(self.first_day, self.warmup_days)
 
 
 @dataclass(frozen=True)
@@ -195,9 +207,9 @@ def browsing(inputs: SessionInputs, carts: CartRows) -> Browsing | None:
 
 def _session_rows(inputs: SessionInputs, carts: CartRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(cart row, kind, browse number) of every session of the batch, ordered by cart row, kind and number."""
-    warmup = inputs.warmup_days
-    in_horizon = np.flatnonzero(carts.day >= warmup)
-    recovered = np.flatnonzero(carts.recovered & (carts.recovery_day >= warmup))
+    first = inputs.first_written_day
+    in_horizon = np.flatnonzero(carts.day >= first)
+    recovered = np.flatnonzero(carts.recovered & (carts.recovery_day >= first))
     browse_count = inputs.browse_sessions.draw(inputs.seed, "events.browse_sessions", carts.cart[in_horizon])
     browse_row, browse_number = group_positions(browse_count)
     row = np.concatenate([in_horizon, recovered, in_horizon[browse_row]])

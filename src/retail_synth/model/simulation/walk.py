@@ -39,6 +39,7 @@ from retail_synth.model.simulation.block_state import (
     ARRIVAL_FIELDS,
     LATE_FIELDS,
     RESTOCK_FIELDS,
+    RETURN_FIELDS,
     BlockState,
     future_events,
     ring_rows,
@@ -535,9 +536,8 @@ class BlockWalk:
         self.sold[today], self.inv_at[today], self.served[today] = s, inv, col
         back = np.flatnonzero(self.returned[today] & (s > 0))
         if len(back):
+            # a restock due after the last simulated day waits in the ring: the end state carries it on
             when = d + self.ret.delay[today][back].astype(np.int64)
-            inside = when < self.world.n_days
-            back, when = back[inside], when[inside]
             where = self.positions[today[back], col[back]]
             np.add.at(self.restock, (when % len(self.restock), where), s[back].astype(np.int32))
 
@@ -653,6 +653,7 @@ class BlockWalk:
             restocks=future_events(self.restock, stop, RESTOCK_FIELDS),
             late_receipts=self._late_travelling(),
             pending=self._pending_recoveries(),
+            returns=self._returns_restocking(),
         )
 
     def _episode_state(self, n_pos: int) -> dict[str, np.ndarray]:
@@ -689,6 +690,21 @@ class BlockWalk:
         late = {name: np.concatenate([self.late_travelling[name], made[name]]).astype(np.int64) for name in LATE_FIELDS}
         keep = late["arrival_day"] >= self.stop_day
         return {name: values[keep] for name, values in late.items()}
+
+    def _returns_restocking(self) -> dict[str, np.ndarray]:
+        """The returned sale lines (carried and sold by this walk) restocked on or after the stop day, by sale line."""
+        day = self._line_days()
+        lines = np.flatnonzero(self.returned & (self.sold > 0) & self._walked(day))
+        sold = {"order_day": day[lines].astype(np.int64), "order": self.req.order[lines].astype(np.int64),
+                "line": self.req.line[lines].astype(np.int64),
+                "position": self.positions[lines, self.served[lines]].astype(np.int64),
+                "units": self.sold[lines].astype(np.int64),
+                "restock_day": day[lines].astype(np.int64) + self.ret.delay[lines]}
+        carried = self.carried.returns if self.carried is not None else dict.fromkeys(RETURN_FIELDS, NO_CARTS)
+        rows = {name: np.concatenate([carried[name], sold[name]]) for name in RETURN_FIELDS}
+        keep = rows["restock_day"] >= self.stop_day
+        order = np.lexsort((rows["line"][keep], rows["order"][keep], rows["order_day"][keep]))
+        return {name: values[keep][order] for name, values in rows.items()}
 
     def _pending_recoveries(self) -> dict[str, np.ndarray]:
         """Carts decided before the stop day whose recovery order comes on or after it, per product: carried and new."""

@@ -1,0 +1,180 @@
+"""The extend job: the days after the last one a target holds, walked on from its stored state and added to its tables.
+
+An extend reads the run the target holds (its journal: settings, last day)
+and the simulation state that run left (`_retail_synth_state`), walks the
+new days from that state, and writes each table in ONE commit:
+  facts        the new days' rows appended; gold_stockout_events and
+               gold_cart_abandonment_fact MERGE on their key, since a row
+               there describes an entity as of the last day (an open
+               stockout, a cart whose recovery was still to come) and the
+               extend rewrites it
+  dimensions   only the rows the longer run changes: new dates, products
+               whose is_active moved (a MERGE); unchanged tables get no commit
+  affinity     rebuilt over the whole history (every row depends on the end date)
+  state        replaced by the state after the new last day
+The guard, the claim, the journal and the rollback are generate's
+(generate.journalled_run), so a failed or interrupted extend puts every
+table back as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from retail_synth.spark.affinity_table import AFFINITY_TABLE, affinity_frame
+from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.dimension_tables import build_dimensions
+from retail_synth.spark.generate import (
+    APPEND,
+    MERGE,
+    RunSummary,
+    TableSummary,
+    TableWriter,
+    journalled_run,
+    write_in_order,
+)
+from retail_synth.spark.guard import RunRefused
+from retail_synth.spark.progress import RunProgress
+from retail_synth.spark.run_journal import RUNNING, RunJournal, RunRecord, held_run
+from retail_synth.spark.state_table import PENDING_TABLE, STATE_TABLE, state_last_day
+from retail_synth.spark.walk_stage import Resume, WalkStage
+from retail_synth.spec.configuration import ConfigError
+from retail_synth.spec.continued_config import continued_config
+from retail_synth.spec.contracts import load_contract
+from retail_synth.spec.run_config import RunConfig
+from retail_synth.tables import cart_abandonment_fact, stockout_events
+from retail_synth.tables.registry import DIMENSION_TABLES, FACT_TABLES, WRITTEN_TABLES
+from retail_synth.tables.row_estimates import estimated_rows
+
+REWRITTEN_FACTS = (stockout_events.TABLE, cart_abandonment_fact.TABLE)   # rows as of the last day: merged
+
+
+class ExtendRefused(RunRefused):
+    """The target cannot be extended as asked; one line saying why and what to do. Nothing was touched."""
+
+    def __init__(self, message: str):
+        super().__init__([message])
+
+
+@dataclass(frozen=True)
+class Extension:
+    """What an extend continues and where it goes."""
+
+    previous: RunRecord            # the complete run whose tables the target holds
+    previous_config: RunConfig     # its configuration
+    config: RunConfig              # the longer run: the same settings, a later end date
+    first_day: int                 # simulation day index of the first new day
+
+    @property
+    def new_days(self) -> int:
+        return self.config.simulated_days - self.first_day
+
+
+def extension_of(spark, target: Target, *, days: int | None = None, until: dt.date | None = None,
+                 assignments: tuple[str, ...] = ()) -> Extension:
+    """The extension of the run `target` holds by `days` days or until `until`; ExtendRefused when there is none."""
+    runs = RunJournal(spark, target).runs()
+    if not runs:
+        raise ExtendRefused(f"{target.describe()} holds no run of retail-synth: generate one first, then extend it")
+    newest = runs[-1]
+    if newest.status == RUNNING or newest.summary.get("rollback_left"):
+        raise ExtendRefused(f"the last run in {target.describe()} ({newest.run_id}) is unfinished "
+                            f"({newest.status}): run `retail-synth rollback` first")
+    last = held_run(runs)            # the run whose tables the target holds: a rolled-back one left them as they were
+    if last is None:
+        raise ExtendRefused(f"{target.describe()} holds no complete run of retail-synth: generate one first")
+    last_day = state_last_day(spark, target)
+    if last_day is None or state_last_day(spark, target, PENDING_TABLE) != last_day or not last.settings:
+        raise ExtendRefused(f"{target.describe()} was written by an older retail-synth without the simulation state "
+                            "extend resumes from: generate it again to extend it")
+    recorded_end = dt.date.fromisoformat(str(last.settings["end_date"]))
+    try:
+        previous = continued_config(last.settings, preset=last.preset, scenario=last.scenario, seed=last.seed,
+                                    end_date=recorded_end, assignments=assignments)
+        if until is not None and until <= recorded_end:
+            raise ExtendRefused(f"--until {until} is not after {recorded_end}, the last day {target.describe()} holds")
+        end_date = until if until is not None else recorded_end + dt.timedelta(days=days or 0)
+        config = continued_config(last.settings, preset=last.preset, scenario=last.scenario, seed=last.seed,
+                                  end_date=end_date, assignments=assignments)
+    except ConfigError as error:
+        raise ExtendRefused(str(error)) from None
+    if last_day != previous.simulated_days - 1:
+        raise ExtendRefused(f"the state in {target.describe()} ends on day {last_day}, not on {recorded_end}: "
+                            "generate it again to extend it")
+    return Extension(last, previous, config, last_day + 1)
+
+
+def extension_estimates(extension: Extension) -> dict[str, int]:
+    """Rows an extend adds per table (the affinity aggregate is rewritten whole): for the guard and progress."""
+    after, before = estimated_rows(extension.config), estimated_rows(extension.previous_config)
+    return {t: after[t] if t == AFFINITY_TABLE else max(0, after[t] - before[t]) for t in WRITTEN_TABLES}
+
+
+def run_extension(extension: Extension, target: Target, spark, progress: RunProgress | None = None) -> RunSummary:
+    """Add the extension's days to every table of `target`; returns rows and seconds per table.
+
+    No guard here: `retail_synth.extend` (spark/job.py) checks first. Claim,
+    journal and rollback as `run_generation`.
+    """
+    return journalled_run(extension.config, target, spark, progress, partial(_extend_tables, extension))
+
+
+def changed_rows(before: pa.Table, after: pa.Table, key: str) -> pa.Table:
+    """The rows of `after` that `before` does not hold as they are (new keys, changed values); etl_timestamp aside."""
+    at = pc.index_in(after[key], value_set=before[key])         # each row's row in `before`, null: a new key
+    known = pc.is_valid(at)
+    old = before.take(pc.fill_null(at, 0))
+    differ = pc.invert(known)
+    for name in after.column_names:
+        if name != "etl_timestamp":
+            a, b = after[name], old[name]
+            same = pc.or_kleene(pc.fill_null(pc.equal(a, b), False), pc.and_(pc.is_null(a), pc.is_null(b)))
+            differ = pc.or_(differ, pc.invert(same))
+    return after.filter(differ)
+
+
+def _dimension_changes(extension: Extension, dimensions: dict, etl_timestamp: dt.datetime) -> dict[str, pa.Table]:
+    """Per dimension, the rows the longer run adds or changes; tables without any are left out."""
+    before = build_dimensions(extension.previous_config, etl_timestamp)
+    changes = {name: changed_rows(before[name], dimensions[name], load_contract(name).primary_key[0])
+               for name in DIMENSION_TABLES}
+    return {name: rows for name, rows in changes.items() if rows.num_rows}
+
+
+def _extend_tables(extension: Extension, config: RunConfig, target: Target, spark, run_id: str,
+                   etl_timestamp: dt.datetime, progress: RunProgress) -> RunSummary:
+    """The new days of every table, written as generate's write_in_order tells, each in its own mode."""
+    started = time.perf_counter()
+    dimensions = build_dimensions(config, etl_timestamp)
+    changes = _dimension_changes(extension, dimensions, etl_timestamp)
+    resume = Resume(extension.first_day, target.read(spark, STATE_TABLE), target.read(spark, PENDING_TABLE))
+    stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say, resume)
+    modes = {**dict.fromkeys(DIMENSION_TABLES, MERGE), **dict.fromkeys(FACT_TABLES, APPEND),
+             **dict.fromkeys(REWRITTEN_FACTS, MERGE)}
+    write = TableWriter(spark, target, run_id, config.scenario_name, progress, modes)
+    pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
+    try:
+        write_in_order(spark, pool, stage, changes, write, lambda: affinity_frame(spark, target, config), progress)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        spark.interruptAll()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        stage.close()
+    first_date = config.start_date + dt.timedelta(days=extension.first_day - config.warmup_days)
+    return RunSummary(
+        run_id=run_id, preset=config.preset, scenario=config.scenario_name, seed=config.seed,
+        start_date=first_date, end_date=config.end_date, etl_timestamp=etl_timestamp, target=target.describe(),
+        tables=tuple(write.written.get(name, TableSummary(name, 0, 0.0)) for name in WRITTEN_TABLES),
+        cart_exchange=stage.exchange, walk_tasks=stage.tasks, phase_seconds=stage.seconds,
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
