@@ -33,14 +33,15 @@ REWRITTEN = ("gold_stockout_events", "gold_cart_abandonment_fact")
 
 
 def split_run(spark, folder, scenario: str | None, *assignments: str, seed: int | None = None
-              ) -> tuple[Target, dict[str, int | None]]:
-    """Tiny generated to CUT, then extended to its end: the target and each table's version before the extend."""
+              ) -> tuple[Target, dict[str, int | None], dict[str, int]]:
+    """Tiny generated to CUT, then extended to its end: the target, each table's version before the extend and the
+    rows the extend reported per table."""
     config = resolve(preset="tiny", scenario=scenario, assignments=[*assignments, f"end_date={CUT}"], seed=seed)
     target = Target(output_dir=str(folder))
     run_generation(config, target, spark)
     before = {t: table_version(spark, target, t) for t in (*WRITTEN_TABLES, *STATE_TABLES)}
-    extend(target=target, until=END, spark=spark)
-    return target, before
+    summary = extend(target=target, until=END, spark=spark)
+    return target, before, {t.table: t.rows for t in summary.tables}
 
 
 @pytest.fixture(scope="module")
@@ -83,18 +84,21 @@ def test_the_extend_is_one_commit_per_table_and_its_change_feed_turns_the_old_ta
     Facts: inserts only, except the rewritten rows (an update pre- and post-image each). Dimensions: new rows,
     or none and no commit. The affinity aggregate is rewritten whole (every row depends on the end date).
     """
-    target, before = extended
+    target, before, reported = extended
     version = table_version(spark, target, table)
     assert version - before[table] in (0, 1)
     if version == before[table]:         # nothing to add (a dimension the longer run leaves as it is, no labels)
         old = spark.read.format("delta").option("versionAsOf", before[table]).load(target.table_path(table))
         assert table in (*DIMENSION_TABLES, "gold_anomaly_label") and old.count() == target.read(spark, table).count()
+        assert reported[table] == 0
         return
     changes = (spark.read.format("delta").option("readChangeFeed", "true")
                .option("startingVersion", before[table] + 1).load(target.table_path(table)))
     kinds = {r["_change_type"] for r in changes.select("_change_type").distinct().collect()}
     if table in FACT_TABLES and table not in REWRITTEN:
         assert kinds == {"insert"}
+    if table in FACT_TABLES or table in DIMENSION_TABLES:     # what the extend said it wrote: inserts and updates
+        assert reported[table] == changes.where("_change_type IN ('insert', 'update_postimage')").count()
     columns = load_contract(table).column_names
     old = spark.read.format("delta").option("versionAsOf", before[table]).load(target.table_path(table))
 

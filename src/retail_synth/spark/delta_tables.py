@@ -229,8 +229,14 @@ def _contract_columns(frame, contract: Contract):
 
 
 def append_rows(spark, frame, contract: Contract, target: Target) -> int:
-    """Append `frame`'s rows to the table in ONE commit (an extend's new days); its schema and constraints stay."""
+    """Append `frame`'s rows to the table in ONE commit (an extend's new days); its schema and constraints stay.
+
+    Delta makes no commit for an append of no rows: then none were added.
+    """
+    before = table_version(spark, target, contract.table)
     _contract_columns(frame, contract).writeTo(target.identifier(contract.table)).append()
+    if table_version(spark, target, contract.table) == before:
+        return 0
     return last_commit_rows(spark, contract.table, target)
 
 
@@ -242,6 +248,7 @@ def merge_rows(spark, frame, contract: Contract, target: Target, view: str) -> i
     feed shows an update pre- and post-image. `view` names the temporary
     view the MERGE reads, unique per table so merges can run side by side.
     """
+    before = table_version(spark, target, contract.table)
     _contract_columns(frame, contract).createOrReplaceTempView(view)
     on = " AND ".join(f"t.{quoted(k)} = s.{quoted(k)}" for k in contract.primary_key)
     same = " AND ".join(f"t.{quoted(c.name)} <=> s.{quoted(c.name)}" for c in contract.columns
@@ -251,5 +258,8 @@ def merge_rows(spark, frame, contract: Contract, target: Target, view: str) -> i
                   f"WHEN MATCHED AND NOT ({same}) THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *")
     finally:
         spark.catalog.dropTempView(view)
-    metrics = spark.sql(f"DESCRIBE HISTORY {target.identifier(contract.table)} LIMIT 1").collect()[0]["operationMetrics"]
+    history = spark.sql(f"DESCRIBE HISTORY {target.identifier(contract.table)} LIMIT 1").collect()[0]
+    if int(history["version"]) == before:
+        return 0
+    metrics = history["operationMetrics"]
     return int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
