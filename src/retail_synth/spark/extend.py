@@ -21,14 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from retail_synth.spark.affinity_table import AFFINITY_TABLE, affinity_frame
+from retail_synth.spark.affinity_table import AFFINITY_TABLE
 from retail_synth.spark.delta_tables import Target
 from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spark.generate import (
@@ -38,7 +37,7 @@ from retail_synth.spark.generate import (
     TableSummary,
     TableWriter,
     journalled_run,
-    write_in_order,
+    write_in_threads,
 )
 from retail_synth.spark.guard import RunRefused
 from retail_synth.spark.progress import RunProgress
@@ -159,16 +158,7 @@ def _extend_tables(extension: Extension, config: RunConfig, target: Target, spar
     modes = {**dict.fromkeys(DIMENSION_TABLES, MERGE), **dict.fromkeys(FACT_TABLES, APPEND),
              **dict.fromkeys(REWRITTEN_FACTS, MERGE)}
     write = TableWriter(spark, target, run_id, config.scenario_name, progress, modes)
-    pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
-    try:
-        write_in_order(spark, pool, stage, changes, write, lambda: affinity_frame(spark, target, config), progress)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        spark.interruptAll()
-        raise
-    finally:
-        pool.shutdown(wait=True)
-        stage.close()
+    write_in_threads(config, target, spark, stage, changes, write, progress)
     first_date = config.start_date + dt.timedelta(days=extension.first_day - config.warmup_days)
     return RunSummary(
         run_id=run_id, preset=config.preset, scenario=config.scenario_name, seed=config.seed,

@@ -213,16 +213,14 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
     stage.seconds["after_walk"] = round(time.perf_counter() - after_walk, 2)
 
 
-def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
-                  progress: RunProgress) -> RunSummary:
-    """Every table of the run, written as `_write_in_order` tells; a failure cancels the Spark jobs in flight."""
-    started = time.perf_counter()
-    dimensions = build_dimensions(config, etl_timestamp)
-    stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say)
-    write = TableWriter(spark, target, run_id, config.scenario_name, progress)
-    # Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
-    # planning with another's computation. One more thread than writes: the walk or the carts hold one.
-    # The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
+def write_in_threads(config: RunConfig, target: Target, spark, stage: WalkStage, dimensions, write: TableWriter,
+                     progress: RunProgress) -> None:
+    """`write_in_order` on a pool of threads; a failure or a signal cancels the Spark jobs in flight.
+
+    Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
+    planning with another's computation. One more thread than writes: the walk or the carts hold one.
+    The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
+    """
     pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
         write_in_order(spark, pool, stage, dimensions, write, lambda: affinity_frame(spark, target, config), progress)
@@ -233,6 +231,16 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
     finally:
         pool.shutdown(wait=True)
         stage.close()
+
+
+def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_timestamp: dt.datetime,
+                  progress: RunProgress) -> RunSummary:
+    """Every table of the run, written as `write_in_order` tells; a failure cancels the Spark jobs in flight."""
+    started = time.perf_counter()
+    dimensions = build_dimensions(config, etl_timestamp)
+    stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say)
+    write = TableWriter(spark, target, run_id, config.scenario_name, progress)
+    write_in_threads(config, target, spark, stage, dimensions, write, progress)
 
     return RunSummary(
         run_id=run_id,
