@@ -22,13 +22,26 @@ never NULL here.
                         unit value = mean net_sales_amount / quantity_sold of the pair's lines, else the mean
                         event_value (the day's selling price) of its view and cart events; never negative here
   calculation_date      end_date of the run
-The means are summed in DECIMAL, exactly, so they do not depend on the order Spark
-reads the facts' files in: a table written in two commits (generate, then extend)
-gives the same aggregate as one written in one.
+
+The affinity is computed in two steps. The facts are first summed per pair into
+`_retail_synth_affinity_pairs` (counts, DECIMAL sums of the unit values, the last
+day), a state table like `_retail_synth_state`; the aggregate is then derived from
+those sums and the end date. An extend reads only the new days' facts, adds their
+sums to the held ones and derives the aggregate again: every row depends on the
+end date, but the facts of earlier days are not read again. The sums are DECIMAL and the means
+are divided as Spark's avg() divides them, so the aggregate equals the one a single
+pass over the facts gives, however many commits the facts came in.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import types as T
+
+from retail_synth.spark.delta_tables import Target, table_version
+from retail_synth.spark.state_table import AFFINITY_PAIRS_TABLE, replace_state_table
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables import customer_event_fact, sales_fact
@@ -39,33 +52,64 @@ PURCHASE_WEIGHT, CART_ADD_WEIGHT, VIEW_WEIGHT = 3.0, 1.5, 0.5
 SATURATION_INTERACTIONS = 3.0       # weighted interactions giving 1 - 1/e of the full score
 RECENCY_DAYS = 90.0                 # e-folding time of the score with the days since the last interaction
 
-AFFINITY_SQL = """
+PAIR_SUMS_SQL = """
 WITH purchases AS (
   SELECT customer_key, product_key,
          count(*) AS purchase_count,
-         max(to_date(cast(date_key AS string), 'yyyyMMdd')) AS last_purchase,
-         CAST(avg(CAST(net_sales_amount AS DECIMAL(20, 2)) / quantity_sold) AS DOUBLE) AS paid_unit_value,
-         avg(CASE WHEN is_return THEN 1.0 ELSE 0.0 END) AS returned_share
+         count_if(is_return) AS returned_count,
+         sum(CAST(net_sales_amount AS DECIMAL(20, 2)) / quantity_sold) AS paid_value_sum,
+         max(to_date(cast(date_key AS string), 'yyyyMMdd')) AS last_purchase
   FROM {sales}
   GROUP BY customer_key, product_key
 ), browsing AS (
   SELECT customer_key, product_key,
          count_if(event_type = 'product_view') AS view_count,
          count_if(event_type = 'add_to_cart') AS cart_add_count,
-         max(to_date(event_timestamp)) AS last_event,
-         CAST(avg(CAST(event_value AS DECIMAL(30, 10))) AS DOUBLE) AS shown_unit_value
+         sum(CAST(event_value AS DECIMAL(30, 10))) AS shown_value_sum,
+         max(to_date(event_timestamp)) AS last_event
   FROM {events}
   WHERE event_type IN ('product_view', 'add_to_cart') AND product_key IS NOT NULL
   GROUP BY customer_key, product_key
-), pairs AS (
-  SELECT customer_key, product_key,
-         coalesce(p.purchase_count, 0) AS purchase_count,
-         coalesce(b.view_count, 0) AS view_count,
-         coalesce(b.cart_add_count, 0) AS cart_add_count,
-         datediff(DATE'{end_date}', greatest(p.last_purchase, b.last_event)) AS days_since_last_interaction,
-         coalesce(p.paid_unit_value, b.shown_unit_value, 0.0) AS unit_value,
-         coalesce(p.returned_share, 0.0) AS returned_share
-  FROM purchases p FULL OUTER JOIN browsing b USING (customer_key, product_key)
+)
+SELECT customer_key, product_key,
+       coalesce(p.purchase_count, 0) AS purchase_count,
+       coalesce(p.returned_count, 0) AS returned_count,
+       p.paid_value_sum,
+       coalesce(b.view_count, 0) AS view_count,
+       coalesce(b.cart_add_count, 0) AS cart_add_count,
+       b.shown_value_sum,
+       greatest(p.last_purchase, b.last_event) AS last_interaction
+FROM purchases p FULL OUTER JOIN browsing b USING (customer_key, product_key)
+"""
+
+# sum() keeps a DECIMAL(38, s) sum at scale s, where `+` of two would drop a digit of scale
+ADDED_PAIR_SUMS_SQL = """
+SELECT customer_key, product_key,
+       sum(purchase_count) AS purchase_count, sum(returned_count) AS returned_count,
+       sum(paid_value_sum) AS paid_value_sum, sum(view_count) AS view_count,
+       sum(cart_add_count) AS cart_add_count, sum(shown_value_sum) AS shown_value_sum,
+       max(last_interaction) AS last_interaction
+FROM (SELECT * FROM {held} UNION ALL SELECT * FROM {added})
+GROUP BY customer_key, product_key
+"""
+
+# The means divide as avg() does: the DECIMAL sum by the count as DECIMAL(20, 0), cast to avg's result type
+# (avg over DECIMAL(31, 13) net/quantity: DECIMAL(35, 17); over DECIMAL(30, 10) event values: DECIMAL(34, 14);
+# over 1.0/0.0 return flags, DECIMAL(2, 1): DECIMAL(6, 5)).
+AFFINITY_SQL = """
+WITH pairs AS (
+  SELECT customer_key, product_key, purchase_count, view_count, cart_add_count,
+         datediff(DATE'{end_date}', last_interaction) AS days_since_last_interaction,
+         coalesce(
+           CASE WHEN purchase_count > 0 THEN CAST(CAST(
+             paid_value_sum / CAST(purchase_count AS DECIMAL(20, 0)) AS DECIMAL(35, 17)) AS DOUBLE) END,
+           CASE WHEN view_count + cart_add_count > 0 THEN CAST(CAST(
+             shown_value_sum / CAST(view_count + cart_add_count AS DECIMAL(20, 0)) AS DECIMAL(34, 14)) AS DOUBLE) END,
+           0.0) AS unit_value,
+         CASE WHEN purchase_count > 0 THEN CAST(
+           CAST(returned_count AS DECIMAL(12, 1)) / CAST(purchase_count AS DECIMAL(20, 0)) AS DECIMAL(6, 5))
+           ELSE 0.0 END AS returned_share
+  FROM {pairs}
 ), scored AS (
   SELECT *,
          round((1 - exp(-({purchase_weight} * purchase_count + {cart_add_weight} * cart_add_count
@@ -89,17 +133,64 @@ SELECT customer_key,
 FROM scored
 """
 
+PAIRS_SCHEMA = T.StructType([
+    T.StructField("customer_key", T.IntegerType(), False),
+    T.StructField("product_key", T.IntegerType(), False),
+    T.StructField("purchase_count", T.LongType(), False),
+    T.StructField("returned_count", T.LongType(), False),
+    T.StructField("paid_value_sum", T.DecimalType(38, 13), True),       # NULL: no purchase
+    T.StructField("view_count", T.LongType(), False),
+    T.StructField("cart_add_count", T.LongType(), False),
+    T.StructField("shown_value_sum", T.DecimalType(38, 10), True),      # NULL: no view or cart add
+    T.StructField("last_interaction", T.DateType(), False),
+])
 
-def affinity_frame(spark, target, config: RunConfig):
-    """The affinity aggregate of the run, from its written gold_sales_fact and gold_customer_event_fact."""
-    query = AFFINITY_SQL.format(
-        sales="{sales}", events="{events}", end_date=config.end_date.isoformat(),
-        purchase_weight=PURCHASE_WEIGHT, cart_add_weight=CART_ADD_WEIGHT, view_weight=VIEW_WEIGHT,
-        saturation=SATURATION_INTERACTIONS, recency_days=RECENCY_DAYS,
-    )
-    frame = spark.sql(
-        query,
-        sales=target.read(spark, sales_fact.TABLE),
-        events=target.read(spark, customer_event_fact.TABLE),
-    )
-    return frame.select(*load_contract(AFFINITY_TABLE).column_names)
+
+@dataclass(frozen=True)
+class Affinity:
+    """How a run gets the affinity aggregate: the pair sums first (a state table), then the aggregate from them.
+
+    `held_versions` are the versions of gold_sales_fact and
+    gold_customer_event_fact whose rows the target's pair sums already hold
+    (an extend), or None: sum every fact (a generate). An extend's new rows
+    are the inserts of the commits after them, not the rows after a date: it
+    also adds events of earlier days (those of carts it decided).
+    """
+
+    spark: Any                     # a SparkSession, classic or Connect
+    target: Target
+    config: RunConfig
+    held_versions: dict[str, int] | None = None
+
+    def pair_sums(self):
+        """The pair sums through the run's last day: of every fact, or the held sums plus the new rows'."""
+        facts = {"sales": self._new_rows(sales_fact.TABLE), "events": self._new_rows(customer_event_fact.TABLE)}
+        added = self.spark.sql(PAIR_SUMS_SQL, **facts)
+        if self.held_versions is None:
+            return added
+        return self.spark.sql(ADDED_PAIR_SUMS_SQL, held=self.target.read(self.spark, AFFINITY_PAIRS_TABLE),
+                              added=added)
+
+    def _new_rows(self, table: str):
+        if self.held_versions is None:
+            return self.target.read(self.spark, table)
+        held = self.held_versions[table]
+        if table_version(self.spark, self.target, table) == held:      # the run added no row: no commit to read
+            return self.target.read(self.spark, table).limit(0)
+        return self.target.read_inserted(self.spark, table, held)
+
+    def write_pair_sums(self, run_id: str, last_day: int) -> int:
+        """Replace `_retail_synth_affinity_pairs` with `pair_sums()`, in ONE commit."""
+        return replace_state_table(self.spark, self.pair_sums(), self.target, AFFINITY_PAIRS_TABLE, PAIRS_SCHEMA,
+                                   run_id, last_day, "retail-synth's sums per customer and product behind "
+                                   "gold_customer_product_affinity_agg (what extend adds to); not a gold table.")
+
+    def frame(self):
+        """The affinity aggregate of the run, derived from the written pair sums and the end date."""
+        query = AFFINITY_SQL.format(
+            pairs="{pairs}", end_date=self.config.end_date.isoformat(),
+            purchase_weight=PURCHASE_WEIGHT, cart_add_weight=CART_ADD_WEIGHT, view_weight=VIEW_WEIGHT,
+            saturation=SATURATION_INTERACTIONS, recency_days=RECENCY_DAYS,
+        )
+        frame = self.spark.sql(query, pairs=self.target.read(self.spark, AFFINITY_PAIRS_TABLE))
+        return frame.select(*load_contract(AFFINITY_TABLE).column_names)

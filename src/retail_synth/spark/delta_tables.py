@@ -162,6 +162,17 @@ class Target:
             return spark.read.format("delta").load(self.table_path(table))
         return spark.table(self.identifier(table))
 
+    def read_inserted(self, spark, table: str, after_version: int):
+        """The rows the commits after `after_version` inserted, from the table's change feed, in its own columns.
+
+        Delta reads an append's inserts from the files it added, so this costs
+        what the new rows cost, not what the table does.
+        """
+        reader = (spark.read.format("delta").option("readChangeFeed", "true")
+                  .option("startingVersion", after_version + 1))
+        changes = reader.load(self.table_path(table)) if self.is_path else reader.table(self.identifier(table))
+        return changes.where("_change_type = 'insert'").drop("_change_type", "_commit_version", "_commit_timestamp")
+
     def prepare(self, spark) -> None:
         if self.is_path:
             self.folder.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,9 @@ new days from that state, and writes each table in ONE commit:
                extend rewrites it
   dimensions   only the rows the longer run changes: new dates, products
                whose is_active moved (a MERGE); unchanged tables get no commit
-  affinity     rebuilt over the whole history (every row depends on the end date)
-  state        replaced by the state after the new last day
+  affinity     derived again (every row depends on the end date) from the held
+               pair sums plus the new days' sums (spark/affinity_table.py)
+  state        replaced by the state after the new last day, the pair sums included
 The guard, the claim, the journal and the rollback are generate's
 (generate.journalled_run), so a failed or interrupted extend puts every
 table back as it was.
@@ -27,8 +28,8 @@ from functools import partial
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from retail_synth.spark.affinity_table import AFFINITY_TABLE
-from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.affinity_table import AFFINITY_TABLE, READS, Affinity
+from retail_synth.spark.delta_tables import Target, table_version
 from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spark.generate import (
     APPEND,
@@ -42,7 +43,7 @@ from retail_synth.spark.generate import (
 from retail_synth.spark.guard import RunRefused
 from retail_synth.spark.progress import RunProgress
 from retail_synth.spark.run_journal import RUNNING, RunJournal, RunRecord, held_run
-from retail_synth.spark.state_table import PENDING_TABLE, STATE_TABLE, state_last_day
+from retail_synth.spark.state_table import AFFINITY_PAIRS_TABLE, PENDING_TABLE, STATE_TABLE, state_last_day
 from retail_synth.spark.walk_stage import Resume, WalkStage
 from retail_synth.spec.configuration import ConfigError
 from retail_synth.spec.continued_config import continued_config
@@ -90,7 +91,8 @@ def extension_of(spark, target: Target, *, days: int | None = None, until: dt.da
     if last is None:
         raise ExtendRefused(f"{target.describe()} holds no complete run of retail-synth: generate one first")
     last_day = state_last_day(spark, target)
-    if last_day is None or state_last_day(spark, target, PENDING_TABLE) != last_day or not last.settings:
+    if (last_day is None or not last.settings
+            or any(state_last_day(spark, target, t) != last_day for t in (PENDING_TABLE, AFFINITY_PAIRS_TABLE))):
         raise ExtendRefused(f"{target.describe()} was written by an older retail-synth without the simulation state "
                             "extend resumes from: generate it again to extend it")
     recorded_end = dt.date.fromisoformat(str(last.settings["end_date"]))
@@ -158,7 +160,9 @@ def _extend_tables(extension: Extension, config: RunConfig, target: Target, spar
     modes = {**dict.fromkeys(DIMENSION_TABLES, MERGE), **dict.fromkeys(FACT_TABLES, APPEND),
              **dict.fromkeys(REWRITTEN_FACTS, MERGE)}
     write = TableWriter(spark, target, run_id, config.scenario_name, progress, modes)
-    write_in_threads(config, target, spark, stage, changes, write, progress)
+    held = {table: table_version(spark, target, table) or 0 for table in READS}
+    affinity = Affinity(spark, target, config, held_versions=held)
+    write_in_threads(config, target, spark, stage, changes, write, progress, affinity)
     first_date = config.start_date + dt.timedelta(days=extension.first_day - config.warmup_days)
     return RunSummary(
         run_id=run_id, preset=config.preset, scenario=config.scenario_name, seed=config.seed,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from retail_synth.spark.affinity_table import AFFINITY_TABLE, affinity_frame
+from retail_synth.spark.affinity_table import AFFINITY_TABLE, Affinity
 from retail_synth.spark.delta_tables import (
     COMMIT_METADATA_CONF,
     Target,
@@ -188,11 +188,11 @@ class TableWriter:
 
 
 def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
-                    affinity: Callable[[], object], progress: RunProgress) -> None:
+                   affinity: Affinity, progress: RunProgress) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
     then the block tables while the carts are decided, then the cart tables,
-    then the aggregate that reads the written facts.
+    then the aggregate's pair sums, which read the written facts, then the aggregate.
     """
     walked = pool.submit(stage.walk)
     jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
@@ -208,22 +208,24 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
              pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
     for job in jobs:
         job.result()
-    # reads gold_sales_fact and gold_customer_event_fact as written above, so it is written after them
-    pool.submit(write, AFFINITY_TABLE, affinity()).result()
+    # read gold_sales_fact and gold_customer_event_fact as written above, so they are written after them
+    pool.submit(affinity.write_pair_sums, write.run_id, stage.days - 1).result()
+    pool.submit(write, AFFINITY_TABLE, affinity.frame()).result()
     stage.seconds["after_walk"] = round(time.perf_counter() - after_walk, 2)
 
 
 def write_in_threads(config: RunConfig, target: Target, spark, stage: WalkStage, dimensions, write: TableWriter,
-                     progress: RunProgress) -> None:
+                     progress: RunProgress, affinity: Affinity | None = None) -> None:
     """`write_in_order` on a pool of threads; a failure or a signal cancels the Spark jobs in flight.
 
     Each table is its own Spark job and atomic commit; a few at once overlap one job's commits and
     planning with another's computation. One more thread than writes: the walk or the carts hold one.
     The main thread only waits, so a signal reaches it at once and it can cancel the jobs in flight.
+    `affinity` says where the aggregate's pair sums come from: every fact when None (a generate).
     """
     pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
-        write_in_order(spark, pool, stage, dimensions, write, lambda: affinity_frame(spark, target, config), progress)
+        write_in_order(spark, pool, stage, dimensions, write, affinity or Affinity(spark, target, config), progress)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         spark.interruptAll()

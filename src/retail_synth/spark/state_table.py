@@ -2,7 +2,10 @@
 
 Beside it, `_retail_synth_pending_carts` holds the decision rows of the carts
 abandoned by that day whose recovery order comes later (carts.pending_decisions):
-the extend's cart fold finishes them. Both are written the same way.
+the extend's cart fold finishes them. `_retail_synth_affinity_pairs` holds the
+affinity aggregate's sums per (customer, product) (spark/affinity_table.py), so
+an extend adds the new days' sums instead of reading every fact again. All three
+are written the same way.
 
 The walk tasks send each block's end BlockState as rows of
 block_state.STATE_SCHEMA (Arrow IPC, never collected on the driver); they are
@@ -26,7 +29,8 @@ from retail_synth.spark.delta_tables import RUN_ID_PROPERTY, Target, last_commit
 
 STATE_TABLE = "_retail_synth_state"
 PENDING_TABLE = "_retail_synth_pending_carts"          # the decision rows of carts whose recovery is still to come
-STATE_TABLES = (STATE_TABLE, PENDING_TABLE)            # what a run leaves for the next: journalled like gold tables
+AFFINITY_PAIRS_TABLE = "_retail_synth_affinity_pairs"  # the affinity aggregate's sums per pair, through the last day
+STATE_TABLES = (STATE_TABLE, PENDING_TABLE, AFFINITY_PAIRS_TABLE)   # what a run leaves for the next: journalled like gold tables
 LAST_DAY_PROPERTY = "retail_synth.state_last_day"      # the last simulated day index the state ends with
 STATE_SPARK_SCHEMA: T.StructType = from_arrow_schema(STATE_SCHEMA)
 PENDING_SPARK_SCHEMA: T.StructType = from_arrow_schema(PENDING_DECISION_SCHEMA)
@@ -49,20 +53,21 @@ def state_batches(payloads, batch_rows: int):
 
 def write_state(spark, frame, target: Target, run_id: str, last_day: int) -> int:
     """Replace the state table with `frame`'s STATE_SCHEMA rows in ONE commit; returns the rows written."""
-    return _replace(spark, frame, target, STATE_TABLE, STATE_SPARK_SCHEMA, run_id, last_day,
-                    "retail-synth's simulation state at the end of the last simulated day (what extend resumes "
-                    "from); not a gold table.")
+    return replace_state_table(spark, frame, target, STATE_TABLE, STATE_SPARK_SCHEMA, run_id, last_day,
+                               "retail-synth's simulation state at the end of the last simulated day (what extend "
+                               "resumes from); not a gold table.")
 
 
 def write_pending_carts(spark, frame, target: Target, run_id: str, last_day: int) -> int:
     """Replace the pending carts table with `frame`'s PENDING_DECISION_SCHEMA rows in ONE commit."""
-    return _replace(spark, frame, target, PENDING_TABLE, PENDING_SPARK_SCHEMA, run_id, last_day,
-                    "retail-synth's carts abandoned by the last simulated day whose recovery order comes later "
-                    "(what extend finishes); not a gold table.")
+    return replace_state_table(spark, frame, target, PENDING_TABLE, PENDING_SPARK_SCHEMA, run_id, last_day,
+                               "retail-synth's carts abandoned by the last simulated day whose recovery order comes "
+                               "later (what extend finishes); not a gold table.")
 
 
-def _replace(spark, frame, target: Target, table: str, schema: T.StructType, run_id: str, last_day: int,
-             comment: str) -> int:
+def replace_state_table(spark, frame, target: Target, table: str, schema: T.StructType, run_id: str, last_day: int,
+                        comment: str) -> int:
+    """Replace `table` with `frame`'s rows cast to `schema`, in ONE commit tagged with the run and the last day."""
     columns = [F.col(f.name).cast(f.dataType).alias(f.name) for f in schema]
     writer = (frame.select(*columns).writeTo(target.identifier(table)).using("delta")
               .tableProperty("comment", comment)
