@@ -67,8 +67,8 @@ def test_a_run_keeps_the_pair_sums_as_a_journalled_state_table(spark, tiny_run):
     assert [(f.name, f.dataType) for f in pairs.schema] == [(f.name, f.dataType) for f in PAIRS_SCHEMA]
     assert pairs.count() == tiny_run.read(spark, AFFINITY_TABLE).count()
     assert pairs.where("(purchase_count = 0) <> (paid_value_sum IS NULL)").count() == 0
-    assert state_last_day(spark, tiny_run, AFFINITY_PAIRS_TABLE) == resolve(preset="tiny", seed=7).simulated_days - 1
     assert table_run_id(spark, tiny_run, AFFINITY_PAIRS_TABLE) == table_run_id(spark, tiny_run, "gold_sales_fact")
+    assert state_last_day(spark, tiny_run, AFFINITY_PAIRS_TABLE) == resolve(preset="tiny", seed=7).simulated_days - 1
     run = RunJournal(spark, tiny_run).last()
     assert AFFINITY_PAIRS_TABLE in run.prior_versions
     assert AFFINITY_PAIRS_TABLE not in [t["table"] for t in run.tables]

@@ -1,9 +1,9 @@
 """gold_customer_product_affinity_agg, derived in Spark SQL from the written sales and event facts.
 
 It reads gold_sales_fact and gold_customer_event_fact of the same run back
-from the target (its contract's source is `facts`, which the registry writes
-after every simulated table), hence its counts equal
-counts over those facts by construction. One row per (customer, product) pair
+from the target (its contract's source is `facts`: the registry orders it after
+the simulated tables, and the run starts it once those two are written), hence
+its counts equal counts over those facts by construction. One row per (customer, product) pair
 with at least one purchase, product view or add-to-cart over the horizon; no
 recommendation-only rows are produced, so days_since_last_interaction is
 never NULL here.
@@ -25,12 +25,14 @@ never NULL here.
 
 The affinity is computed in two steps. The facts are first summed per pair into
 `_retail_synth_affinity_pairs` (counts, DECIMAL sums of the unit values, the last
-day), a state table like `_retail_synth_state`; the aggregate is then derived from
-those sums and the end date. An extend reads only the new days' facts, adds their
-sums to the held ones and derives the aggregate again: every row depends on the
-end date, but the facts of earlier days are not read again. The sums are DECIMAL and the means
-are divided as Spark's avg() divides them, so the aggregate equals the one a single
-pass over the facts gives, however many commits the facts came in.
+day; one row per pair), a state table like `_retail_synth_state`; the aggregate
+is then derived from those sums and the end date. An extend sums only the rows
+it added and adds them to the pairs they touch (a few percent of the pairs: the
+rest are copied as they are); every row of the aggregate depends on the end
+date, so it is derived again, but no earlier fact is read again. The sums are
+DECIMAL and the means are divided as Spark's avg() divides them, so the aggregate
+equals the one a single pass over the facts gives, however many commits the
+facts came in.
 """
 
 from __future__ import annotations
@@ -82,14 +84,25 @@ SELECT customer_key, product_key,
 FROM purchases p FULL OUTER JOIN browsing b USING (customer_key, product_key)
 """
 
-# sum() keeps a DECIMAL(38, s) sum at scale s, where `+` of two would drop a digit of scale
+
+# The means divide as avg() does: the DECIMAL sum by the count as DECIMAL(20, 0), cast to avg's result type
+# (avg over DECIMAL(31, 13) net/quantity: DECIMAL(35, 17); over DECIMAL(30, 10) event values: DECIMAL(34, 14);
+# over 1.0/0.0 return flags, DECIMAL(2, 1): DECIMAL(6, 5)).
+# An extend's pair sums: the held rows of the pairs its new rows do not touch as they are (a broadcast anti join,
+# no shuffle of the held table), the touched ones added up with the new sums. sum() keeps a DECIMAL(38, s) sum
+# at scale s, where `+` of two would drop a digit of scale.
 ADDED_PAIR_SUMS_SQL = """
+WITH touched AS (SELECT customer_key, product_key FROM {added})
+SELECT /*+ BROADCAST(t) */ h.* FROM {held} h LEFT ANTI JOIN touched t USING (customer_key, product_key)
+UNION ALL
 SELECT customer_key, product_key,
        sum(purchase_count) AS purchase_count, sum(returned_count) AS returned_count,
        sum(paid_value_sum) AS paid_value_sum, sum(view_count) AS view_count,
        sum(cart_add_count) AS cart_add_count, sum(shown_value_sum) AS shown_value_sum,
        max(last_interaction) AS last_interaction
-FROM (SELECT * FROM {held} UNION ALL SELECT * FROM {added})
+FROM (SELECT /*+ BROADCAST(t) */ h.* FROM {held} h LEFT SEMI JOIN touched t USING (customer_key, product_key)
+      UNION ALL
+      SELECT * FROM {added})
 GROUP BY customer_key, product_key
 """
 
@@ -162,14 +175,16 @@ class Affinity:
     config: RunConfig
     held_versions: dict[str, int] | None = None
 
-    def pair_sums(self):
-        """The pair sums through the run's last day: of every fact, or the held sums plus the new rows'."""
-        facts = {"sales": self._new_rows(sales_fact.TABLE), "events": self._new_rows(customer_event_fact.TABLE)}
-        added = self.spark.sql(PAIR_SUMS_SQL, **facts)
-        if self.held_versions is None:
-            return added
-        return self.spark.sql(ADDED_PAIR_SUMS_SQL, held=self.target.read(self.spark, AFFINITY_PAIRS_TABLE),
-                              added=added)
+    def write_pair_sums(self, run_id: str, last_day: int) -> int:
+        """Replace `_retail_synth_affinity_pairs` with the sums through the run's last day, in ONE commit."""
+        sums = self.spark.sql(PAIR_SUMS_SQL, sales=self._new_rows(sales_fact.TABLE),
+                              events=self._new_rows(customer_event_fact.TABLE))
+        if self.held_versions is not None:
+            sums = self.spark.sql(ADDED_PAIR_SUMS_SQL, held=self.target.read(self.spark, AFFINITY_PAIRS_TABLE),
+                                  added=sums)
+        return replace_state_table(self.spark, sums, self.target, AFFINITY_PAIRS_TABLE, PAIRS_SCHEMA, run_id,
+                                   last_day, "retail-synth's sums per customer and product behind "
+                                   "gold_customer_product_affinity_agg (what extend adds to); not a gold table.")
 
     def _new_rows(self, table: str):
         if self.held_versions is None:
@@ -179,14 +194,8 @@ class Affinity:
             return self.target.read(self.spark, table).limit(0)
         return self.target.read_inserted(self.spark, table, held)
 
-    def write_pair_sums(self, run_id: str, last_day: int) -> int:
-        """Replace `_retail_synth_affinity_pairs` with `pair_sums()`, in ONE commit."""
-        return replace_state_table(self.spark, self.pair_sums(), self.target, AFFINITY_PAIRS_TABLE, PAIRS_SCHEMA,
-                                   run_id, last_day, "retail-synth's sums per customer and product behind "
-                                   "gold_customer_product_affinity_agg (what extend adds to); not a gold table.")
-
     def frame(self):
-        """The affinity aggregate of the run, derived from the written pair sums and the end date."""
+        """The affinity aggregate of the run, from the written pair sums and the end date."""
         query = AFFINITY_SQL.format(
             pairs="{pairs}", end_date=self.config.end_date.isoformat(),
             purchase_weight=PURCHASE_WEIGHT, cart_add_weight=CART_ADD_WEIGHT, view_weight=VIEW_WEIGHT,

@@ -11,7 +11,7 @@ new days from that state, and writes each table in ONE commit:
   dimensions   only the rows the longer run changes: new dates, products
                whose is_active moved (a MERGE); unchanged tables get no commit
   affinity     derived again (every row depends on the end date) from the held
-               pair sums plus the new days' sums (spark/affinity_table.py)
+               pair sums plus the sums of the rows the extend added (spark/affinity_table.py)
   state        replaced by the state after the new last day, the pair sums included
 The guard, the claim, the journal and the rollback are generate's
 (generate.journalled_run), so a failed or interrupted extend puts every

@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
 from retail_synth.spark.affinity_table import AFFINITY_TABLE, Affinity
+from retail_synth.spark.affinity_table import READS as AFFINITY_READS
 from retail_synth.spark.delta_tables import (
     COMMIT_METADATA_CONF,
     Target,
@@ -191,8 +192,8 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
                    affinity: Affinity, progress: RunProgress) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
-    then the block tables while the carts are decided, then the cart tables,
-    then the aggregate's pair sums, which read the written facts, then the aggregate.
+    then the block tables while the carts are decided, then the cart tables;
+    the aggregate starts once the two facts it reads are written.
     """
     walked = pool.submit(stage.walk)
     jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
@@ -201,17 +202,23 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
     progress.rows_begin()
     after_walk = time.perf_counter()
     decided = pool.submit(stage.decide_carts)
-    jobs += [pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES]
+    facts = {name: pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES}
     decided.result()
-    jobs += [pool.submit(write, name, stage.frame(name)) for name in CART_TABLES]
+    facts |= {name: pool.submit(write, name, stage.frame(name)) for name in CART_TABLES}
     jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1),     # what extend resumes from
              pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
-    for job in jobs:
+    for name in AFFINITY_READS:
+        facts[name].result()
+    jobs.append(pool.submit(_write_affinity, affinity, write, stage.days - 1))
+    for job in [*jobs, *facts.values()]:
         job.result()
-    # read gold_sales_fact and gold_customer_event_fact as written above, so they are written after them
-    pool.submit(affinity.write_pair_sums, write.run_id, stage.days - 1).result()
-    pool.submit(write, AFFINITY_TABLE, affinity.frame()).result()
     stage.seconds["after_walk"] = round(time.perf_counter() - after_walk, 2)
+
+
+def _write_affinity(affinity: Affinity, write: TableWriter, last_day: int) -> None:
+    """The pair sums, read from the facts as written, then the aggregate, read from the pair sums."""
+    affinity.write_pair_sums(write.run_id, last_day)
+    write(AFFINITY_TABLE, affinity.frame())
 
 
 def write_in_threads(config: RunConfig, target: Target, spark, stage: WalkStage, dimensions, write: TableWriter,

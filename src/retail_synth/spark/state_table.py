@@ -3,9 +3,8 @@
 Beside it, `_retail_synth_pending_carts` holds the decision rows of the carts
 abandoned by that day whose recovery order comes later (carts.pending_decisions):
 the extend's cart fold finishes them. `_retail_synth_affinity_pairs` holds the
-affinity aggregate's sums per (customer, product) (spark/affinity_table.py), so
-an extend adds the new days' sums instead of reading every fact again. All three
-are written the same way.
+affinity aggregate's sums per (customer, product) (spark/affinity_table.py), to
+which an extend adds the sums of the rows it added. All three are written the same way.
 
 The walk tasks send each block's end BlockState as rows of
 block_state.STATE_SCHEMA (Arrow IPC, never collected on the driver); they are
@@ -82,7 +81,7 @@ def replace_state_table(spark, frame, target: Target, table: str, schema: T.Stru
 
 
 def state_last_day(spark, target: Target, table: str = STATE_TABLE) -> int | None:
-    """The last simulated day the target's state (or pending carts) ends with, or None when it holds none."""
+    """The last simulated day the target's state (pending carts, pair sums) ends with, or None when it holds none."""
     if not target.exists(spark, table):
         return None
     properties = spark.sql(f"SHOW TBLPROPERTIES {target.identifier(table)}").collect()
