@@ -54,7 +54,24 @@ PURCHASE_WEIGHT, CART_ADD_WEIGHT, VIEW_WEIGHT = 3.0, 1.5, 0.5
 SATURATION_INTERACTIONS = 3.0       # weighted interactions giving 1 - 1/e of the full score
 RECENCY_DAYS = 90.0                 # e-folding time of the score with the days since the last interaction
 
-PAIR_SUMS_SQL = """
+# A pair's means, from its sums: divided as avg() divides, the DECIMAL sum by the count as DECIMAL(20, 0), cast to
+# avg's result type (over DECIMAL(31, 13) net/quantity: DECIMAL(35, 17); over DECIMAL(30, 10) event values:
+# DECIMAL(34, 14); over 1.0/0.0 return flags, DECIMAL(2, 1): DECIMAL(6, 5)), so they equal avg() over the facts.
+MEANS_SQL = """
+SELECT *,
+       coalesce(
+         CASE WHEN purchase_count > 0 THEN CAST(CAST(
+           paid_value_sum / CAST(purchase_count AS DECIMAL(20, 0)) AS DECIMAL(35, 17)) AS DOUBLE) END,
+         CASE WHEN view_count + cart_add_count > 0 THEN CAST(CAST(
+           shown_value_sum / CAST(view_count + cart_add_count AS DECIMAL(20, 0)) AS DECIMAL(34, 14)) AS DOUBLE) END,
+         0.0) AS unit_value,
+       CASE WHEN purchase_count > 0 THEN CAST(
+         CAST(returned_count AS DECIMAL(12, 1)) / CAST(purchase_count AS DECIMAL(20, 0)) AS DECIMAL(6, 5))
+         ELSE 0.0 END AS returned_share
+FROM ({sums})
+"""
+
+PAIR_SUMS_SQL = MEANS_SQL.format(sums="""
 WITH purchases AS (
   SELECT customer_key, product_key,
          count(*) AS purchase_count,
@@ -82,19 +99,16 @@ SELECT customer_key, product_key,
        b.shown_value_sum,
        greatest(p.last_purchase, b.last_event) AS last_interaction
 FROM purchases p FULL OUTER JOIN browsing b USING (customer_key, product_key)
-"""
+""")
 
-
-# The means divide as avg() does: the DECIMAL sum by the count as DECIMAL(20, 0), cast to avg's result type
-# (avg over DECIMAL(31, 13) net/quantity: DECIMAL(35, 17); over DECIMAL(30, 10) event values: DECIMAL(34, 14);
-# over 1.0/0.0 return flags, DECIMAL(2, 1): DECIMAL(6, 5)).
 # An extend's pair sums: the held rows of the pairs its new rows do not touch as they are (a broadcast anti join,
-# no shuffle of the held table), the touched ones added up with the new sums. sum() keeps a DECIMAL(38, s) sum
-# at scale s, where `+` of two would drop a digit of scale.
+# no shuffle of the held table), the touched ones added up with the new sums and their means taken again.
+# sum() keeps a DECIMAL(38, s) sum at scale s, where `+` of two would drop a digit of scale.
 ADDED_PAIR_SUMS_SQL = """
 WITH touched AS (SELECT customer_key, product_key FROM {added})
 SELECT /*+ BROADCAST(t) */ h.* FROM {held} h LEFT ANTI JOIN touched t USING (customer_key, product_key)
 UNION ALL
+""" + MEANS_SQL.format(sums="""
 SELECT customer_key, product_key,
        sum(purchase_count) AS purchase_count, sum(returned_count) AS returned_count,
        sum(paid_value_sum) AS paid_value_sum, sum(view_count) AS view_count,
@@ -104,24 +118,12 @@ FROM (SELECT /*+ BROADCAST(t) */ h.* FROM {held} h LEFT SEMI JOIN touched t USIN
       UNION ALL
       SELECT * FROM {added})
 GROUP BY customer_key, product_key
-"""
+""")
 
-# The means divide as avg() does: the DECIMAL sum by the count as DECIMAL(20, 0), cast to avg's result type
-# (avg over DECIMAL(31, 13) net/quantity: DECIMAL(35, 17); over DECIMAL(30, 10) event values: DECIMAL(34, 14);
-# over 1.0/0.0 return flags, DECIMAL(2, 1): DECIMAL(6, 5)).
 AFFINITY_SQL = """
 WITH pairs AS (
-  SELECT customer_key, product_key, purchase_count, view_count, cart_add_count,
-         datediff(DATE'{end_date}', last_interaction) AS days_since_last_interaction,
-         coalesce(
-           CASE WHEN purchase_count > 0 THEN CAST(CAST(
-             paid_value_sum / CAST(purchase_count AS DECIMAL(20, 0)) AS DECIMAL(35, 17)) AS DOUBLE) END,
-           CASE WHEN view_count + cart_add_count > 0 THEN CAST(CAST(
-             shown_value_sum / CAST(view_count + cart_add_count AS DECIMAL(20, 0)) AS DECIMAL(34, 14)) AS DOUBLE) END,
-           0.0) AS unit_value,
-         CASE WHEN purchase_count > 0 THEN CAST(
-           CAST(returned_count AS DECIMAL(12, 1)) / CAST(purchase_count AS DECIMAL(20, 0)) AS DECIMAL(6, 5))
-           ELSE 0.0 END AS returned_share
+  SELECT customer_key, product_key, purchase_count, view_count, cart_add_count, unit_value, returned_share,
+         datediff(DATE'{end_date}', last_interaction) AS days_since_last_interaction
   FROM {pairs}
 ), scored AS (
   SELECT *,
@@ -156,6 +158,8 @@ PAIRS_SCHEMA = T.StructType([
     T.StructField("cart_add_count", T.LongType(), False),
     T.StructField("shown_value_sum", T.DecimalType(38, 10), True),      # NULL: no view or cart add
     T.StructField("last_interaction", T.DateType(), False),
+    T.StructField("unit_value", T.DoubleType(), False),               # the means the aggregate reads
+    T.StructField("returned_share", T.DecimalType(6, 5), False),
 ])
 
 
