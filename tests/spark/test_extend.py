@@ -17,11 +17,12 @@ from pyspark.sql import functions as F
 
 from retail_synth.checks.validate import FAIL, validate
 from retail_synth.cli.main import main
+from retail_synth.spark.affinity_table import PAIRS_SCHEMA
 from retail_synth.spark.delta_tables import Target, table_version
 from retail_synth.spark.generate import run_generation
 from retail_synth.spark.job import extend
 from retail_synth.spark.run_journal import COMPLETE, RunJournal
-from retail_synth.spark.state_table import STATE_TABLE, STATE_TABLES
+from retail_synth.spark.state_table import AFFINITY_PAIRS_TABLE, STATE_TABLE, STATE_TABLES
 from retail_synth.spark.target_claim import claim
 from retail_synth.spec.configuration import resolve
 from retail_synth.spec.contracts import load_contract
@@ -67,6 +68,14 @@ def same_rows(spark, one: Target, split: Target, table: str) -> None:
 @pytest.mark.parametrize("table", WRITTEN_TABLES)
 def test_generate_then_extend_writes_what_one_run_writes(spark, tiny_run, extended, table):
     same_rows(spark, tiny_run, extended[0], table)
+
+
+def test_the_extend_leaves_the_pair_sums_the_one_shot_run_has(spark, tiny_run, extended):
+    """The aggregate of the next extend is derived from them: the touched pairs added up, the others kept."""
+    columns = [f.name for f in PAIRS_SCHEMA]
+    expected = tiny_run.read(spark, AFFINITY_PAIRS_TABLE).select(columns).orderBy("customer_key", "product_key")
+    got = extended[0].read(spark, AFFINITY_PAIRS_TABLE).select(columns).orderBy("customer_key", "product_key")
+    assert_df_equality(got, expected, ignore_nullable=True)
 
 
 @pytest.mark.long
