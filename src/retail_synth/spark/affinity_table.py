@@ -24,12 +24,12 @@ never NULL here.
   calculation_date      end_date of the run
 
 The affinity is computed in two steps. The facts are first summed per pair into
-`_retail_synth_affinity_pairs` (counts, DECIMAL sums of the unit values, the last
-day; one row per pair), a state table like `_retail_synth_state`; the aggregate
-is then derived from those sums and the end date. An extend sums only the rows
-it added and adds them to the pairs they touch (a few percent of the pairs: the
-rest are copied as they are); every row of the aggregate depends on the end
-date, so it is derived again, but no earlier fact is read again. The sums are
+`_retail_synth_affinity_pairs` (counts, DECIMAL sums of the unit values, their
+means, the last day; one row per pair), a state table like `_retail_synth_state`;
+the aggregate is then derived from those and the end date. An extend sums only
+the rows it added and adds them to the pairs they touch (the other pairs are kept
+as they are); every row of the aggregate depends on the end date, so it is
+derived again, but no earlier fact is read again. The sums are
 DECIMAL and the means are divided as Spark's avg() divides them, so the aggregate
 equals the one a single pass over the facts gives, however many commits the
 facts came in.
