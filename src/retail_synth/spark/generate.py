@@ -13,8 +13,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 
-from retail_synth.spark.affinity_table import AFFINITY_TABLE, Affinity
-from retail_synth.spark.affinity_table import READS as AFFINITY_READS
+from retail_synth.spark.affinity_table import AFFINITY_TABLE, READS, Affinity
 from retail_synth.spark.delta_tables import (
     COMMIT_METADATA_CONF,
     Target,
@@ -207,7 +206,7 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
     facts |= {name: pool.submit(write, name, stage.frame(name)) for name in CART_TABLES}
     jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1),     # what extend resumes from
              pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
-    for name in AFFINITY_READS:
+    for name in READS:                  # the facts the aggregate reads
         facts[name].result()
     jobs.append(pool.submit(_write_affinity, affinity, write, stage.days - 1))
     for job in [*jobs, *facts.values()]:
