@@ -43,6 +43,9 @@ STATS_COLUMNS_PROPERTY = "delta.dataSkippingStatsColumns"
 # replacement (or a rollback's RESTORE) reads there as a delete of every old row and an
 # insert of every new one.
 CHANGE_DATA_FEED_PROPERTY = "delta.enableChangeDataFeed"
+# A table with a file_order is written in files of at most this many rows, each sorted by it, so a
+# file's statistics span a narrow range and a MERGE that rewrites the newest rows skips most files.
+ORDERED_FILE_ROWS = 50_000
 COMMIT_METADATA_CONF = "spark.databricks.delta.commitInfo.userMetadata"
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -193,7 +196,10 @@ def replace_table(spark, frame, contract: Contract, target: Target, run_id: str,
     """Replace the table with `frame`'s rows and the contract's schema, comments and constraints, in ONE commit."""
     columns = [F.col(c.name).cast(SPARK_TYPES[c.type]).alias(c.name, metadata={"comment": c.description})
                for c in contract.columns]
-    writer = (frame.select(*columns).writeTo(target.identifier(contract.table)).using("delta")
+    rows = frame.select(*columns)
+    if contract.file_order:
+        rows = rows.sortWithinPartitions(*contract.file_order)
+    writer = (rows.writeTo(target.identifier(contract.table)).using("delta")
               .tableProperty("comment", contract.description)
               .tableProperty(RUN_ID_PROPERTY, run_id)
               .tableProperty(SCENARIO_PROPERTY, scenario)
@@ -201,6 +207,8 @@ def replace_table(spark, frame, contract: Contract, target: Target, run_id: str,
               .tableProperty(CHANGE_DATA_FEED_PROPERTY, "true"))
     for name, predicate in constraints(contract).items():
         writer = writer.tableProperty(f"delta.constraints.{name}", predicate)
+    if contract.file_order:
+        writer = writer.option("maxRecordsPerFile", str(ORDERED_FILE_ROWS))
     writer.createOrReplace()
     return last_commit_rows(spark, contract.table, target)
 
@@ -251,17 +259,20 @@ def append_rows(spark, frame, contract: Contract, target: Target) -> int:
     return last_commit_rows(spark, contract.table, target)
 
 
-def merge_rows(spark, frame, contract: Contract, target: Target, view: str) -> int:
+def merge_rows(spark, frame, contract: Contract, target: Target, view: str, rewritable: str = "TRUE") -> int:
     """Insert `frame`'s new rows and replace those whose primary key the table holds, in ONE commit (a MERGE).
 
     An extend rewrites the rows that describe an entity as of the last day
     (an open stockout, a cart whose recovery was pending); their change
     feed shows an update pre- and post-image. `view` names the temporary
     view the MERGE reads, unique per table so merges can run side by side.
+    `rewritable` is a condition on the table's rows (alias `t`) that every
+    row the frame replaces meets: Delta reads only the files whose
+    statistics allow it. A replaced row outside it would be inserted again.
     """
     before = table_version(spark, target, contract.table)
     _contract_columns(frame, contract).createOrReplaceTempView(view)
-    on = " AND ".join(f"t.{quoted(k)} = s.{quoted(k)}" for k in contract.primary_key)
+    on = " AND ".join([*(f"t.{quoted(k)} = s.{quoted(k)}" for k in contract.primary_key), f"({rewritable})"])
     same = " AND ".join(f"t.{quoted(c.name)} <=> s.{quoted(c.name)}" for c in contract.columns
                         if c.name != "etl_timestamp" and c.name not in contract.primary_key)
     try:     # a row the extend gives again unchanged is left as it is: the feed shows only real updates

@@ -7,7 +7,8 @@ new days from that state, and writes each table in ONE commit:
                gold_cart_abandonment_fact MERGE on their key, since a row
                there describes an entity as of the last day (an open
                stockout, a cart whose recovery was still to come) and the
-               extend rewrites it
+               extend rewrites it; the MERGE reads only the files that may
+               hold such a row (rewritable_rows)
   dimensions   only the rows the longer run changes: new dates, products
                whose is_active moved (a MERGE); unchanged tables get no commit
   affinity     derived again (every row depends on the end date) from the held
@@ -52,8 +53,6 @@ from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables import cart_abandonment_fact, stockout_events
 from retail_synth.tables.registry import DIMENSION_TABLES, FACT_TABLES, WRITTEN_TABLES
 from retail_synth.tables.row_estimates import estimated_rows
-
-REWRITTEN_FACTS = (stockout_events.TABLE, cart_abandonment_fact.TABLE)   # rows as of the last day: merged
 
 
 class ExtendRefused(RunRefused):
@@ -127,6 +126,22 @@ def run_extension(extension: Extension, target: Target, spark, progress: RunProg
     return journalled_run(extension.config, target, spark, progress, partial(_extend_tables, extension))
 
 
+def rewritable_rows(extension: Extension) -> dict[str, str]:
+    """Per fact whose rows describe an entity as of the last day: a condition every row the extend rewrites meets.
+
+    The episodes still open on the last day (NULL end), and the carts whose
+    recovery may come after it: abandoned at most recovery_delay_days_max
+    days before the first new day. Both tables are written sorted by that
+    column (contract file_order), so the MERGE reads only the files that
+    may hold them, instead of every file.
+    """
+    config = extension.config
+    first_day = config.start_date + dt.timedelta(days=extension.first_day - config.warmup_days)
+    oldest_pending = first_day - dt.timedelta(days=config.carts.recovery_delay_days_max)
+    return {stockout_events.TABLE: "t.stockout_end_date_key IS NULL",
+            cart_abandonment_fact.TABLE: f"t.date_key >= {oldest_pending:%Y%m%d}"}
+
+
 def changed_rows(before: pa.Table, after: pa.Table, key: str) -> pa.Table:
     """The rows of `after` that `before` does not hold as they are (new keys, changed values); etl_timestamp aside."""
     at = pc.index_in(after[key], value_set=before[key])         # each row's row in `before`, null: a new key
@@ -157,9 +172,10 @@ def _extend_tables(extension: Extension, config: RunConfig, target: Target, spar
     changes = _dimension_changes(extension, dimensions, etl_timestamp)
     resume = Resume(extension.first_day, target.read(spark, STATE_TABLE), target.read(spark, PENDING_TABLE))
     stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say, resume)
+    rewritable = rewritable_rows(extension)
     modes = {**dict.fromkeys(DIMENSION_TABLES, MERGE), **dict.fromkeys(FACT_TABLES, APPEND),
-             **dict.fromkeys(REWRITTEN_FACTS, MERGE)}
-    write = TableWriter(spark, target, run_id, config.scenario_name, progress, modes)
+             **dict.fromkeys(rewritable, MERGE)}
+    write = TableWriter(spark, target, run_id, config.scenario_name, progress, modes, rewritable)
     held = {table: table_version(spark, target, table) or 0 for table in READS}
     affinity = Affinity(spark, target, config, held_versions=held)
     write_in_threads(config, target, spark, stage, changes, write, progress, affinity)

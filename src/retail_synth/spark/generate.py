@@ -155,13 +155,14 @@ class TableWriter:
     """Writes one table of the target per call, as one commit tagged with the run, and records its rows and seconds.
 
     A generate replaces every table; an extend appends to most and merges
-    into some (`modes`, by table: REPLACE when not named).
+    into some (`modes`, by table: REPLACE when not named), each merge
+    reading only the rows its `rewritable` condition allows (merge_rows).
     """
 
     def __init__(self, spark, target: Target, run_id: str, scenario: str, progress: RunProgress,
-                 modes: dict[str, str] | None = None):
+                 modes: dict[str, str] | None = None, rewritable: dict[str, str] | None = None):
         self.spark, self.target, self.run_id, self.scenario, self.progress = spark, target, run_id, scenario, progress
-        self.modes = modes or {}
+        self.modes, self.rewritable = modes or {}, rewritable or {}
         self.written: dict[str, TableSummary] = {}
 
     def __call__(self, name: str, frame) -> None:
@@ -171,7 +172,8 @@ class TableWriter:
         if mode == APPEND:
             rows = append_rows(self.spark, frame, contract, self.target)
         elif mode == MERGE:
-            rows = merge_rows(self.spark, frame, contract, self.target, f"_retail_synth_merge_{name}")
+            rows = merge_rows(self.spark, frame, contract, self.target, f"_retail_synth_merge_{name}",
+                              self.rewritable.get(name, "TRUE"))
         else:
             rows = replace_table(self.spark, frame, contract, self.target, self.run_id, self.scenario)
         seconds = time.perf_counter() - started

@@ -4,7 +4,9 @@ Each `contracts/<table>.yaml` names the columns (type, nullability,
 description), primary key, foreign keys and row-level quality checks, and
 says which producer fills the table (`source`, one of SOURCES) and where it
 is written among that producer's tables (`write_order`), and about how many
-rows it holds (`row_estimate`, see src/retail_synth/tables/row_estimates.py). The table modules
+rows it holds (`row_estimate`, see src/retail_synth/tables/row_estimates.py). A table whose
+rows an extend rewrites names the columns its files are sorted by
+(`file_order`), so the extend's MERGE skips the files it cannot touch. The table modules
 build their Arrow batches from `arrow_schema`, the pipeline turns the same
 contract into a Spark schema with comments, `validate` runs the checks and
 src/retail_synth/tables/registry.py derives every table list from `source`, so a
@@ -83,6 +85,7 @@ class Contract:
     columns: tuple[Column, ...]
     checks: tuple[Check, ...]
     row_estimate: RowEstimate
+    file_order: tuple[str, ...] = ()     # columns each written file is sorted by (spark/delta_tables.replace_table)
 
     @property
     def column_names(self) -> list[str]:
@@ -120,7 +123,18 @@ def _parse(doc: dict) -> Contract:
             Check(c["name"], c["predicate"], bool(c.get("enforce", False))) for c in doc.get("checks") or []
         ),
         row_estimate=RowEstimate(doc["row_estimate"]["per"], float(doc["row_estimate"]["ratio"])),
+        file_order=_file_order(doc),
     )
+
+
+def _file_order(doc: dict) -> tuple[str, ...]:
+    """The file_order columns: key columns, the only ones Delta keeps the statistics of that skip files."""
+    order = tuple(doc.get("file_order") or ())
+    keys = set(doc.get("primary_key") or ()) | {fk["column"] for fk in doc.get("foreign_keys") or []}
+    for column in order:
+        if column not in keys:
+            raise ValueError(f"{doc['table']}: file_order column {column!r} is not a primary or foreign key column")
+    return order
 
 
 def _source(doc: dict) -> str:
