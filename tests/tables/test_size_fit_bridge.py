@@ -11,7 +11,7 @@ from tests.support.simulated_worlds import tiny_dimensions
 from tests.tables.tiny_tables import tiny_table
 
 
-def test_one_row_per_apparel_sale_line_with_its_return_flag():
+def test_one_row_per_apparel_sale_line_keyed_by_its_line_item_id_with_its_return_flag():
     _, dims = tiny_dimensions()
     fit = tiny_table(size_fit_bridge.TABLE).to_pandas()
     sales = tiny_table(sales_fact.TABLE).to_pandas()
@@ -19,6 +19,7 @@ def test_one_row_per_apparel_sale_line_with_its_return_flag():
     apparel = set(pc.filter(products["product_key"], pc.equal(products["category_level_1"], "apparel")).to_pylist())
     lines = sales[sales.product_key.isin(apparel)].reset_index(drop=True)
     assert len(fit) == len(lines) > 0
+    assert fit.line_item_id.is_unique and (fit.line_item_id.to_numpy() == lines.line_item_id.to_numpy()).all()
     assert (fit.customer_key.to_numpy() == lines.customer_key.to_numpy()).all()
     assert (fit.product_key.to_numpy() == lines.product_key.to_numpy()).all()
     assert (fit.is_returned.to_numpy() == lines.is_return.to_numpy()).all()

@@ -1,4 +1,4 @@
-"""gold_size_fit_bridge: one row per apparel sale line of the block, in sale-line order.
+"""gold_size_fit_bridge: one row per apparel sale line of the block, in sale-line order, keyed by its line_item_id.
 
 src/retail_synth/model/simulation/size_fit.py decides each line's
 recommended, ordered and kept size, fit, fit score and return reason; this
@@ -20,6 +20,7 @@ from retail_synth.model.simulation.size_fit import CHART_SIZES, apparel_lines, s
 from retail_synth.model.simulation.walk import BlockResult
 from retail_synth.spec.vocabulary import FITS, RETURN_REASONS
 from retail_synth.tables.arrow_batches import null_unless, record_batch, row_chunks
+from retail_synth.tables.keys import line_item_ids
 from retail_synth.tables.views import SizeFitView
 
 TABLE = "gold_size_fit_bridge"
@@ -37,7 +38,9 @@ def batches(view: SizeFitView, result: BlockResult, etl_timestamp: dt.datetime,
     for lo, hi in row_chunks(len(rows), batch_rows):
         idx = rows[lo:hi]
         fit = size_fit(view.size_fit, s, idx)
+        _, _, line_item = line_item_ids(view.date_key, s["day"][idx], s["order"][idx], s["line"][idx])
         columns = {
+            "line_item_id": line_item,
             "customer_key": view.customer_key[s["customer"][idx]],
             "product_key": view.product_key[s["product"][idx]],
             "ordered_size": CHART_NAMES[fit.chart, fit.ordered],

@@ -138,8 +138,9 @@ class ForecastView:
 
 @dataclass(frozen=True)
 class SizeFitView:
-    """gold_size_fit_bridge: keys, and the inputs of size_fit."""
+    """gold_size_fit_bridge: keys (a line's line_item_id spelt from date_key), and the inputs of size_fit."""
 
+    date_key: np.ndarray
     customer_key: np.ndarray
     product_key: np.ndarray
     size_fit: SizeFitInputs
