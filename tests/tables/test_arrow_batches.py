@@ -28,7 +28,8 @@ STOCKOUT_ROW = {          # gold_stockout_events has etl_timestamp
     "source_system": "WMS",
 }
 SIZE_FIT_ROW = {          # gold_size_fit_bridge has none
-    "line_item_id": ["TXN-20250101-0000001-01"], "customer_key": [1], "product_key": [2], "ordered_size": ["M"], "kept_size": None, "recommended_size": ["M"],
+    "line_item_id": ["TXN-20250101-0000001-01"],
+    "customer_key": [1], "product_key": [2], "ordered_size": ["M"], "kept_size": None, "recommended_size": ["M"],
     "fit_description": ["perfect"], "fit_score": [0.9], "is_returned": [True], "return_reason": ["changed_mind"],
 }
 
