@@ -171,23 +171,35 @@ def row_checks_query(contract: Contract) -> Query:
 def foreign_keys_query(contracts: list[Contract], present: set[str]) -> Query:
     """ONE query for the orphans of every foreign key of every table.
 
-    The child keys of all foreign keys, each tagged with its parent column,
-    meet all parent keys in a single broadcast anti join (duplicate parent
-    keys cannot multiply child rows there), then are counted per foreign key.
+    The child keys of all foreign keys to dimensions, each tagged with its
+    parent column, meet all dimension keys in a single broadcast anti join
+    (duplicate parent keys cannot multiply child rows there), then are counted
+    per foreign key. A key of a fact (the size-fit bridge's line_item_id) is
+    too many rows to broadcast: each such foreign key is a subquery of its
+    own, a plain anti join.
     """
     links = [(c.table, fk) for c in contracts for fk in c.foreign_keys if fk.table in present]
     if not links:
         return "", []
-    parents = sorted({(fk.table, fk.target_column) for _, fk in links})
+    to_dimension = [load_contract(fk.table).kind == "dimension" for _, fk in links]
+    parents = sorted({(fk.table, fk.target_column) for (_, fk), small in zip(links, to_dimension, strict=True) if small})
     parent_id = {parent: i for i, parent in enumerate(parents)}
     children = "\n  UNION ALL ".join(
         f"SELECT {i} AS link, {parent_id[fk.table, fk.target_column]} AS parent, {fk.column} AS key "
-        f"FROM {table} WHERE {fk.column} IS NOT NULL" for i, (table, fk) in enumerate(links))
+        f"FROM {table} WHERE {fk.column} IS NOT NULL"
+        for i, ((table, fk), small) in enumerate(zip(links, to_dimension, strict=True)) if small)
     parent_keys = "\n  UNION ALL ".join(
         f"SELECT {i} AS parent, {column} AS key FROM {table}" for i, (table, column) in enumerate(parents))
-    counts = ", ".join(f"count_if(link = {i}) AS m{i}" for i in range(len(links)))
-    sql = (f"WITH child_keys AS (\n  {children}\n),\nparent_keys AS (\n  {parent_keys}\n)\n"
-           f"SELECT /*+ BROADCAST(p) */ {counts}\nFROM child_keys AS c LEFT ANTI JOIN parent_keys AS p USING (parent, key)")
+    counts = ", ".join(
+        f"count_if(link = {i}) AS m{i}" if small else
+        f"(SELECT count(*) FROM {table} AS c LEFT ANTI JOIN {fk.table} AS p ON c.{fk.column} = p.{fk.target_column} "
+        f"WHERE c.{fk.column} IS NOT NULL) AS m{i}"
+        for i, ((table, fk), small) in enumerate(zip(links, to_dimension, strict=True)))
+    if parents:
+        sql = (f"WITH child_keys AS (\n  {children}\n),\nparent_keys AS (\n  {parent_keys}\n)\n"
+               f"SELECT /*+ BROADCAST(p) */ {counts}\nFROM child_keys AS c LEFT ANTI JOIN parent_keys AS p USING (parent, key)")
+    else:
+        sql = f"SELECT {counts}"
     return sql, [(f"{table}.{fk.column}_references_{fk.table}", ZERO) for table, fk in links]
 
 

@@ -47,10 +47,11 @@ def check_predicate(predicate: str, dialect: Dialect) -> str:
     return sqlglot.parse_one(predicate, read="spark").sql(dialect=dialect.sqlglot)
 
 
-def foreign_keys(contract: Contract, loaded: list[str], schema: str | None = None) -> list[str]:
-    """The contract's foreign keys to tables of this load, as constraint clauses."""
+def foreign_keys(contract: Contract, loaded: list[str], schema: str | None = None, into_facts: bool = True) -> list[str]:
+    """The contract's foreign keys to tables of this load, as constraint clauses (to dimensions only, unless `into_facts`)."""
     return [f"FOREIGN KEY ({quoted(key.column)}) REFERENCES {qualified(key.table, schema)} ({quoted(key.target_column)})"
-            for key in contract.foreign_keys if key.table in loaded]
+            for key in contract.foreign_keys
+            if key.table in loaded and (into_facts or load_contract(key.table).kind == "dimension")]
 
 
 def add_foreign_keys(contract: Contract, loaded: list[str], schema: str | None = None) -> list[str]:
@@ -68,7 +69,7 @@ def create_table(contract: Contract, dialect: Dialect, loaded: list[str], schema
     if contract.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(quoted(c) for c in contract.primary_key)})")
     if not dialect.keys_after_load:
-        lines += foreign_keys(contract, loaded, schema)
+        lines += foreign_keys(contract, loaded, schema, dialect.keys_into_facts)
     for check in contract.checks:
         if check.enforce:
             lines.append(f"CONSTRAINT {quoted(check.name)} CHECK ({check_predicate(check.predicate, dialect)})")

@@ -18,6 +18,7 @@ class Dialect:
     keeps_comments: bool            # COMMENT ON TABLE/COLUMN is stored
     has_schemas: bool               # tables can be placed in a named schema (--schema)
     keys_after_load: bool = False   # foreign keys are added once the rows are in (ALTER TABLE ... ADD FOREIGN KEY)
+    keys_into_facts: bool = True    # foreign keys whose parent is a fact (the bridge's line_item_id) are declared
 
 
 POSTGRESQL = Dialect(
@@ -33,6 +34,9 @@ DUCKDB = Dialect(
     types={"int": "INTEGER", "bigint": "BIGINT", "string": "VARCHAR", "double": "DOUBLE",
            "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMPTZ"},
     keeps_comments=True, has_schemas=False,
+    # DuckDB refuses every UPDATE of a row another table's foreign key references (it updates by delete and
+    # insert), which would leave the apparel lines of gold_sales_fact read-only; validate checks that key
+    keys_into_facts=False,
 )
 # SQLite has no date, time or boolean storage class: ADBC stores dates and
 # timestamps as ISO-8601 text and booleans as 0/1, which is what these affinities keep.
