@@ -181,7 +181,7 @@ def foreign_keys_query(contracts: list[Contract], present: set[str]) -> Query:
     links = [(c.table, fk) for c in contracts for fk in c.foreign_keys if fk.table in present]
     if not links:
         return "", []
-    to_dimension = [load_contract(fk.table).kind == "dimension" for _, fk in links]
+    to_dimension = [fk.into_dimension for _, fk in links]
     parents = sorted({(fk.table, fk.target_column) for (_, fk), small in zip(links, to_dimension, strict=True) if small})
     parent_id = {parent: i for i, parent in enumerate(parents)}
     children = "\n  UNION ALL ".join(

@@ -51,7 +51,7 @@ def foreign_keys(contract: Contract, loaded: list[str], schema: str | None = Non
     """The contract's foreign keys to tables of this load, as constraint clauses (to dimensions only, unless `into_facts`)."""
     return [f"FOREIGN KEY ({quoted(key.column)}) REFERENCES {qualified(key.table, schema)} ({quoted(key.target_column)})"
             for key in contract.foreign_keys
-            if key.table in loaded and (into_facts or load_contract(key.table).kind == "dimension")]
+            if key.table in loaded and (into_facts or key.into_dimension)]
 
 
 def add_foreign_keys(contract: Contract, loaded: list[str], schema: str | None = None) -> list[str]:

@@ -57,6 +57,11 @@ class ForeignKey:
     table: str
     target_column: str
 
+    @property
+    def into_dimension(self) -> bool:
+        """The parent is a dimension: few rows, integer keys. A fact's key (line_item_id) is neither."""
+        return load_contract(self.table).kind == "dimension"
+
 
 @dataclass(frozen=True)
 class Check:
