@@ -155,3 +155,35 @@ def test_units_per_transaction(spark, gold):
     """Seven units in three orders, one of them of two lines."""
     gold("gold_sales_fact", [line("T1", quantity_sold=2), line("T1"), line("T2"), line("T3", quantity_sold=3)])
     assert measure(spark, "units_per_transaction") == (7 / 3, 3)
+
+
+HORIZON = [{"date_key": 20250101, "calendar_date": dt.date(2025, 1, 1)},
+           {"date_key": 20251231, "calendar_date": dt.date(2025, 12, 31)}]
+SALES_OVER_A_YEAR = [line("T1", date_key=20250101), line("T2", date_key=20251231)]
+
+
+def version(customer: str, key: int, effective: dt.date, acquired: dt.date, store: str = "S1") -> dict:
+    return {"customer_id": customer, "customer_key": key, "effective_date": effective, "acquisition_date": acquired,
+            "nearest_store_id": store}
+
+
+def test_customer_movers_share(spark, gold):
+    """Four customers over a year; one moved once (a version at another store), one changed without moving."""
+    gold("gold_date_dim", HORIZON)
+    gold("gold_sales_fact", SALES_OVER_A_YEAR)
+    old = dt.date(2020, 1, 1)
+    gold("gold_customer_dim", [version("A", 1, old, old), version("A", 10000001, dt.date(2025, 3, 1), old, "S2"),
+                               version("B", 2, old, old), version("B", 10000002, dt.date(2025, 4, 1), old),
+                               version("C", 3, old, old), version("D", 4, old, old)])
+    assert measure(spark, "customer_movers_share") == (Decimal("0.25"), 4)
+
+
+def test_customer_changed_share(spark, gold):
+    """Of four customers over a year, one got a version inside it; one acquired inside it has only its first."""
+    gold("gold_date_dim", HORIZON)
+    gold("gold_sales_fact", SALES_OVER_A_YEAR)
+    old, joined = dt.date(2020, 1, 1), dt.date(2025, 2, 1)
+    gold("gold_customer_dim", [version("A", 1, old, old), version("A", 10000001, dt.date(2025, 3, 1), old),
+                               version("B", 2, old, old), version("C", 3, joined, joined), version("D", 4, old, old)])
+    value, sample = measure(spark, "customer_changed_share")
+    assert (round(float(value), 9), sample) == (0.25, 4)

@@ -87,6 +87,8 @@ class _Widgets:
         return self.values.get(name, self.declared[name])
 
 
+@pytest.mark.spark
+@pytest.mark.long
 def test_notebook_widgets_default_to_the_cli_defaults_and_it_uses_the_session_it_is_given(spark):
     widgets = _Widgets({"preset": "tiny", "catalog": "spark_catalog", "schema": "retail_synth_notebook"})
     namespace = runpy.run_path(str(ROOT / "notebooks" / "generate_retail_data.py"), run_name="__main__",

@@ -8,6 +8,13 @@ from retail_synth.spark.affinity_table import AFFINITY_TABLE
 from retail_synth.spec.configuration import resolve
 
 EVENTS, SALES, CARTS = "gold_customer_event_fact", "gold_sales_fact", "gold_cart_abandonment_fact"
+# A fact's customer_key is the customer's version on its date; the affinity aggregate keys the person by the key of
+# their first version (the earliest effective_date).
+PERSON = """person AS (
+  SELECT v.customer_key, f.first_key
+  FROM {gold_customer_dim} v
+  JOIN (SELECT customer_id, min_by(customer_key, effective_date) AS first_key FROM {gold_customer_dim}
+        GROUP BY customer_id) f USING (customer_id))"""
 
 
 @pytest.fixture(scope="module")
@@ -118,14 +125,15 @@ def test_device_and_geography_are_constant_within_a_session_and_geography_is_the
 
 def test_affinity_counts_equal_the_facts(sql):
     rows = sql(f"""
-        WITH expected AS (
-          SELECT customer_key, product_key, sum(p) AS purchase_count, sum(v) AS view_count, sum(a) AS cart_add_count
+        WITH {PERSON}, expected AS (
+          SELECT first_key AS customer_key, product_key, sum(p) AS purchase_count, sum(v) AS view_count,
+                 sum(a) AS cart_add_count
           FROM (SELECT customer_key, product_key, 1 AS p, 0 AS v, 0 AS a FROM {{{SALES}}}
                 UNION ALL
                 SELECT customer_key, product_key, 0, CAST(event_type = 'product_view' AS INT),
                        CAST(event_type = 'add_to_cart' AS INT)
-                FROM {{{EVENTS}}} WHERE event_type IN ('product_view', 'add_to_cart'))
-          GROUP BY customer_key, product_key)
+                FROM {{{EVENTS}}} WHERE event_type IN ('product_view', 'add_to_cart')) JOIN person USING (customer_key)
+          GROUP BY first_key, product_key)
         SELECT count(*) AS pairs,
                count_if(a.customer_key IS NULL OR x.customer_key IS NULL) AS unmatched,
                count_if(a.purchase_count <> x.purchase_count OR a.view_count <> x.view_count
@@ -149,12 +157,13 @@ def test_affinity_ranks_dates_and_scores(sql):
     assert (gaps, dates, unordered, undated) == (0, 1, 0, 0)
     assert calculation_date == resolve(preset="tiny").end_date
     rows = sql(f"""
+        WITH {PERSON}
         SELECT count_if(days_since_last_interaction <> datediff(calculation_date, last_day))
         FROM {{{AFFINITY_TABLE}}} a JOIN (
-          SELECT customer_key, product_key, max(day) AS last_day FROM (
+          SELECT first_key AS customer_key, product_key, max(day) AS last_day FROM (
             SELECT customer_key, product_key, to_date(cast(date_key AS string), 'yyyyMMdd') AS day FROM {{{SALES}}}
             UNION ALL
             SELECT customer_key, product_key, to_date(event_timestamp) FROM {{{EVENTS}}}
-            WHERE event_type IN ('product_view', 'add_to_cart'))
-          GROUP BY customer_key, product_key) USING (customer_key, product_key)""")
+            WHERE event_type IN ('product_view', 'add_to_cart')) JOIN person USING (customer_key)
+          GROUP BY first_key, product_key) USING (customer_key, product_key)""")
     assert value(rows) == 0

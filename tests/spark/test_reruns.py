@@ -92,6 +92,7 @@ class ReadAfterEachReplacement(RunProgress):
 
 
 @pytest.mark.spark
+@pytest.mark.long
 def test_forced_rerun_beside_a_foreign_table_replaces_every_table_and_never_shows_an_empty_one(spark, tiny_run, tmp_path):
     folder = tmp_path / "warehouse"
     shutil.copytree(tiny_run.output_dir, folder)

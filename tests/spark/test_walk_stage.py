@@ -23,7 +23,8 @@ def assert_same_tables(spark, first, second, tables=WRITTEN_TABLES):
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("variant", ["spark.partitions=1", "output.products_per_block=7"])
+@pytest.mark.parametrize("variant", ["spark.partitions=1",
+                                     pytest.param("output.products_per_block=7", marks=pytest.mark.long)])
 def test_tables_do_not_depend_on_partitions_or_blocks(spark, tiny_run, tmp_path, variant):
     again = generate_tiny(spark, tmp_path / "warehouse", variant)
     assert_same_tables(spark, tiny_run, again, (*WRITTEN_TABLES, *STATE_TABLES))     # the state is keyed by position

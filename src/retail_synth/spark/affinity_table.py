@@ -45,6 +45,7 @@ from pyspark.sql import types as T
 from retail_synth.spark.delta_tables import Target, table_version
 from retail_synth.spark.state_table import AFFINITY_PAIRS_TABLE, replace_state_table
 from retail_synth.spec.contracts import load_contract
+from retail_synth.spec.ids import VERSION_KEY_STRIDE
 from retail_synth.spec.run_config import RunConfig
 from retail_synth.tables import customer_event_fact, sales_fact
 
@@ -71,24 +72,28 @@ SELECT *,
 FROM ({sums})
 """
 
+# A customer is their durable id: every version's pairs add up under the first version's key (the key modulo the
+# version stride), so a recommendation follows the person, and a later version never splits a pair.
+DURABLE_KEY = f"pmod(customer_key, {VERSION_KEY_STRIDE})"
+
 PAIR_SUMS_SQL = MEANS_SQL.format(sums="""
 WITH purchases AS (
-  SELECT customer_key, product_key,
+  SELECT {durable_key} AS customer_key, product_key,
          count(*) AS purchase_count,
          count_if(is_return) AS returned_count,
          sum(CAST(net_sales_amount AS DECIMAL(20, 2)) / quantity_sold) AS paid_value_sum,
          max(to_date(cast(date_key AS string), 'yyyyMMdd')) AS last_purchase
   FROM {sales}
-  GROUP BY customer_key, product_key
+  GROUP BY {durable_key}, product_key
 ), browsing AS (
-  SELECT customer_key, product_key,
+  SELECT {durable_key} AS customer_key, product_key,
          count_if(event_type = 'product_view') AS view_count,
          count_if(event_type = 'add_to_cart') AS cart_add_count,
          sum(CAST(event_value AS DECIMAL(30, 10))) AS shown_value_sum,
          max(to_date(event_timestamp)) AS last_event
   FROM {events}
   WHERE event_type IN ('product_view', 'add_to_cart') AND product_key IS NOT NULL
-  GROUP BY customer_key, product_key
+  GROUP BY {durable_key}, product_key
 )
 SELECT customer_key, product_key,
        coalesce(p.purchase_count, 0) AS purchase_count,
@@ -99,7 +104,7 @@ SELECT customer_key, product_key,
        b.shown_value_sum,
        greatest(p.last_purchase, b.last_event) AS last_interaction
 FROM purchases p FULL OUTER JOIN browsing b USING (customer_key, product_key)
-""")
+""").replace("{durable_key}", DURABLE_KEY)
 
 # An extend's pair sums: the held rows of the pairs its new rows do not touch as they are (a broadcast anti join,
 # no shuffle of the held table), the touched ones added up with the new sums and their means taken again.

@@ -18,6 +18,7 @@ import copy
 import dataclasses
 import datetime as dt
 import difflib
+import itertools
 import math
 import re
 import typing
@@ -38,6 +39,7 @@ from retail_synth.spec.ids import (
     MAX_BASKET_LINES,
     MAX_ORDERS_PER_DAY,
     MAX_RECOVERY_DELAY_DAYS,
+    VERSION_KEY_STRIDE,
 )
 from retail_synth.spec.network import MAX_LOCATIONS, MIN_LOCATIONS, fulfilment_node_ids
 from retail_synth.spec.resources import data_dir, stems
@@ -74,7 +76,7 @@ DEFAULT_SCENARIO = "normal-ops"
 DEFAULT_PRESET = "small"        # generate's preset without --preset, a --config file included (the CLI's and the notebook's)
 
 PRESET_ONLY_KEYS = {"description", "extends"}      # what a preset or scenario file says about itself, not a key
-POSITIVE_WORDS = {"count", "days", "rows", "years", "lines", "block"}
+POSITIVE_WORDS = {"count", "days", "months", "rows", "years", "lines", "block"}
 MAY_BE_ZERO = {"warmup_days"}
 UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
@@ -89,6 +91,10 @@ KEY_RULES = {
     "start_date": (lambda v: FIRST_DATE <= v <= LAST_DATE, f"a date from {FIRST_DATE} to {LAST_DATE}"),
     "end_date": (lambda v: FIRST_DATE <= v <= LAST_DATE, f"a date from {FIRST_DATE} to {LAST_DATE}"),
     "customers.history_years": (lambda v: v <= MAX_HISTORY_YEARS, f"at most {MAX_HISTORY_YEARS}"),
+    "customers.customer_count": (
+        lambda v: v < VERSION_KEY_STRIDE,
+        f"below {VERSION_KEY_STRIDE:,} (a customer_key holds the customer's number and its version)",
+    ),
     "locations.location_count": (
         lambda v: MIN_LOCATIONS <= v <= MAX_LOCATIONS,
         f"between {MIN_LOCATIONS} and {MAX_LOCATIONS} (the reference locations plus the cities we know)",
@@ -418,6 +424,14 @@ def _segment_shares_add_up(_flat: dict, config: dict) -> None:
         raise ConfigError(f"'customers.segments.*.share' must add up to 1, got {each} = {shares:g}")
 
 
+def _spend_floors_ascend(_flat: dict, config: dict) -> None:
+    history = config["customers"]["history"]
+    floors = [(f"customers.history.{k}_spend_floor", history[f"{k}_spend_floor"]) for k in ("loyal", "premium", "vip")]
+    for (lower, low), (upper, high) in itertools.pairwise(floors):
+        if not low < high:
+            raise ConfigError(f"'{upper}' ({high:g}) must be above '{lower}' ({low:g}): the segment ladder climbs")
+
+
 def _replenishment_within_look_ahead(_flat: dict, config: dict) -> None:
     """Replenishment looks lead time plus review cycle ahead; the calendar runs FORECAST_PAD_DAYS past the end."""
     inventory = config["inventory"]
@@ -505,6 +519,7 @@ CROSS_RULES = (
     _min_below_max,
     _dates_in_order,
     _segment_shares_add_up,
+    _spend_floors_ascend,
     _replenishment_within_look_ahead,
     _orders_per_day_fit,
     _plan_within_dates,

@@ -175,5 +175,14 @@ def to_arrow_table(table: str, columns: dict) -> pa.Table:
     extra = [n for n in columns if n not in names]
     if missing or extra:
         raise ValueError(f"{table}: missing columns {missing}, unexpected columns {extra}")
-    arrays = [pa.array(columns[f.name], type=f.type, from_pandas=True) for f in schema]
+    arrays = [_arrow_column(columns[f.name], f.type) for f in schema]
     return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _arrow_column(values: object, kind: pa.DataType) -> pa.Array:
+    """One column in its contract type: Arrow columns are cast (pa.array would walk them value by value)."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values if values.type == kind else values.cast(kind)
+    return pa.array(values, type=kind, from_pandas=True)

@@ -71,3 +71,17 @@ def joined(*parts: str | pa.Array | ArrayLike, sep: str = "-") -> pa.Array:
 def product_ids(product_key: ArrayLike) -> pa.Array:
     """product_id of product keys: PRD-00000042."""
     return joined("PRD", padded(product_key, PRODUCT_KEY_DIGITS))
+
+
+# ---- customer versions (SCD type 2): customer_key = customer number + version number * VERSION_KEY_STRIDE
+VERSION_KEY_STRIDE = 10_000_000     # configuration bounds customer_count below it
+
+
+def first_versions(customers: pa.Table) -> pa.Table:
+    """The first version of every customer from gold_customer_dim rows (its key is the customer's number)."""
+    return customers.filter(pc.less(customers["customer_key"], VERSION_KEY_STRIDE))
+
+
+def durable_customer_keys(customer_key: ArrayLike) -> np.ndarray:
+    """The first version's key of each customer_key: what the affinity aggregate keys a customer by."""
+    return np.asarray(customer_key) % VERSION_KEY_STRIDE

@@ -76,11 +76,34 @@ class ByName(Named[_V]):
 
 
 @dataclass(frozen=True)
+class CustomerHistoryParams:
+    """How customers change during the run (customers.history): segment reviews by ordered spend, moves, opt-ins."""
+
+    review_window_days: int
+    review_every_months: int
+    loyal_spend_floor: float
+    premium_spend_floor: float
+    vip_spend_floor: float
+    demotion_share: float
+    move_yearly_rate: float
+    email_opt_out_yearly_rate: float
+    email_opt_in_yearly_rate: float
+    sms_opt_out_yearly_rate: float
+    sms_opt_in_yearly_rate: float
+
+    def spend_floors(self) -> dict[str, float]:
+        """The rungs of the segment ladder, lowest first, with the ordered spend that reaches each."""
+        return {"regular": 0.0, "loyal": self.loyal_spend_floor, "premium": self.premium_spend_floor,
+                "vip": self.vip_spend_floor}
+
+
+@dataclass(frozen=True)
 class CustomerParams:
     customer_count: int
     segments: Segments
     digital_return_uplift_rate: float
     history_years: int
+    history: CustomerHistoryParams
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,7 @@ def _abandoned_carts(view: AbandonmentView, decisions: pa.RecordBatch, etl_times
     columns = {
         "abandonment_id": abandonment_ids(view.date_key, day, order),
         "cart_id": cart_ids(view.date_key, day, order),
-        "customer_key": view.customer_key[c["customer"]],
+        "customer_key": view.customer_versions.key_on(c["customer"], day),
         "date_key": view.date_key[day],
         "time_key": time_keys(c["slot"]),
         "channel_key": view.channel_key[c["channel"]],

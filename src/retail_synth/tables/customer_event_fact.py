@@ -30,8 +30,8 @@ Attributes constant within a session: channel (the cart's), device_type /
 browser / operating_system (the drawn device profile: APP_IOS -> mobile or
 tablet / app / ios, WEB_DESKTOP -> desktop / chrome, edge, safari or firefox /
 windows or macos, ...), utm_* (the drawn traffic source; recovery sessions
-come from the email), geo_city / geo_region (the customer's, as in
-gold_customer_dim) and geo_country 'US'. location_key is NULL (carts are
+come from the email), geo_city / geo_region (the home of the customer's
+version in effect that day) and geo_country 'US'. location_key is NULL (carts are
 online); referrer_url is the previous event's page_url, the source's site for
 a session's first event, and NULL for direct, email and push visits and app
 events. page_url: the home page, /search?q=<product type of the first item>,
@@ -133,14 +133,15 @@ def _ids_and_keys(view: EventView, browsing: Browsing) -> dict:
     event_date = e.timestamp.astype("datetime64[D]")
     second_of_day = (e.timestamp - event_date).astype(np.int64)
     is_product = (e.type == PRODUCT_VIEW) | (e.type == ADD_TO_CART)
-    home_store = view.location_key[view.customer_home[s.customer]]
+    customer, day = _customer_days(view, browsing)
     return {
         "event_id": joined(order_references("EVT", view.date_key, s.cart_day, s.cart_order).take(take),
                            code.take(take), padded(e.position + 1, EVENT_NUMBER_DIGITS)),
         "session_id": joined(stem, code).take(take),
-        "customer_key": view.customer_key[s.customer][e.session],
+        "customer_key": view.customer_versions.key_on(customer, day),
         "product_key": pa.array(view.product_key[np.maximum(e.product, 0)], mask=~is_product),
-        "location_key": pa.array(home_store[e.session], mask=view.channel_is_digital[s.channel][e.session]),
+        "location_key": pa.array(view.location_key[view.customer_versions.home_on(customer, day)],
+                                 mask=view.channel_is_digital[s.channel][e.session]),
         "channel_key": view.channel_key[s.channel][e.session],
         "date_key": date_keys(event_date),
         "time_key": time_keys(second_of_day // SLOT_SECONDS),
@@ -192,9 +193,17 @@ def _pages(view: EventView, browsing: Browsing) -> dict:
     }
 
 
+def _customer_days(view: EventView, browsing: Browsing) -> tuple[np.ndarray, np.ndarray]:
+    """(customer index, simulation day) of each event: its customer's version is the one in effect that day."""
+    e = browsing.events
+    day = (e.timestamp.astype("datetime64[D]") - np.datetime64(view.days[0], "D")).astype(np.int64)
+    return browsing.sessions.customer[e.session], day
+
+
 def _visitor(view: EventView, browsing: Browsing) -> dict:
-    """The session's traffic source, device and geography, on each of its events."""
+    """The session's traffic source, device and geography (the home city of the customer's version), on each event."""
     s, e = browsing.sessions, browsing.events
+    home = view.customer_versions.home_on(*_customer_days(view, browsing))
     source_parts = list(zip(*SOURCES.values(), strict=True))
 
     def per_event(by_session: np.ndarray) -> np.ndarray:
@@ -207,7 +216,7 @@ def _visitor(view: EventView, browsing: Browsing) -> dict:
         "device_type": per_event(np.asarray([d[0] for d in DEVICES], dtype=object)[s.device]),
         "browser": per_event(np.asarray([d[1] for d in DEVICES], dtype=object)[s.device]),
         "operating_system": per_event(np.asarray([d[2] for d in DEVICES], dtype=object)[s.device]),
-        "geo_city": per_event(view.customer_geo_city[s.customer]),
-        "geo_region": per_event(view.customer_geo_region[s.customer]),
+        "geo_city": np.asarray(view.location_city, dtype=object)[home],
+        "geo_region": np.asarray(view.location_region, dtype=object)[home],
         "geo_country": "US",
     }

@@ -57,7 +57,7 @@ def _columns(view: SalesView, s: dict) -> dict:
         "transaction_id": transaction,
         "line_item_id": line_item,
         "order_number": order_number,
-        "customer_key": view.customer_key[s["customer"]],
+        "customer_key": view.customer_versions.key_on(s["customer"], day),
         "product_key": view.product_key[product],
         "date_key": view.date_key[day],
         "time_key": time_keys(s["slot"]),

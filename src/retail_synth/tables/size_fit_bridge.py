@@ -41,7 +41,7 @@ def batches(view: SizeFitView, result: BlockResult, etl_timestamp: dt.datetime,
         _, _, line_item = line_item_ids(view.date_key, s["day"][idx], s["order"][idx], s["line"][idx])
         columns = {
             "line_item_id": line_item,
-            "customer_key": view.customer_key[s["customer"][idx]],
+            "customer_key": view.customer_versions.key_on(s["customer"][idx], s["day"][idx]),
             "product_key": view.product_key[s["product"][idx]],
             "ordered_size": CHART_NAMES[fit.chart, fit.ordered],
             "kept_size": null_unless(~fit.returned | fit.exchanged,

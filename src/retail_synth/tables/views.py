@@ -20,6 +20,7 @@ import numpy as np
 
 from retail_synth.model.simulation.abandonment import AbandonmentInputs
 from retail_synth.model.simulation.block_forecast import ForecastInputs
+from retail_synth.model.simulation.customer_versions import CustomerVersions
 from retail_synth.model.simulation.disruptions import Disruptions
 from retail_synth.model.simulation.pricing import PriceBook
 from retail_synth.model.simulation.sessions import SessionInputs
@@ -41,7 +42,7 @@ class SalesView:
 
     days: np.ndarray                  # datetime64[D] per simulation day (keys.sim_dates)
     date_key: np.ndarray              # yyyymmdd per simulation day
-    customer_key: np.ndarray
+    customer_versions: CustomerVersions   # customer_key of the version in effect on the line's day
     product_key: np.ndarray
     location_key: np.ndarray
     channel_key: np.ndarray
@@ -141,7 +142,7 @@ class SizeFitView:
     """gold_size_fit_bridge: keys (a line's line_item_id spelt from date_key), and the inputs of size_fit."""
 
     date_key: np.ndarray
-    customer_key: np.ndarray
+    customer_versions: CustomerVersions
     product_key: np.ndarray
     size_fit: SizeFitInputs
 
@@ -163,7 +164,7 @@ class AbandonmentView:
     warmup_days: int                  # carts before it are not rows
     first_day: int                    # the run's first simulated day: 0, or the day a continuation resumes at
     date_key: np.ndarray
-    customer_key: np.ndarray
+    customer_versions: CustomerVersions
     channel_key: np.ndarray
     abandonment: AbandonmentInputs
 
@@ -184,15 +185,15 @@ class AbandonmentView:
 class EventView:
     """gold_customer_event_fact: keys, the customers' geography, product types, and the inputs of sessions."""
 
+    days: np.ndarray                  # datetime64[D] per simulation day: an event's day
     date_key: np.ndarray
-    customer_key: np.ndarray
+    customer_versions: CustomerVersions   # key and home store of the version in effect on the event's day
     product_key: np.ndarray
     location_key: np.ndarray
     channel_key: np.ndarray
     channel_is_digital: np.ndarray    # per channel: no location_key online
-    customer_home: np.ndarray         # per customer: home store location index
-    customer_geo_city: np.ndarray
-    customer_geo_region: np.ndarray
+    location_city: np.ndarray         # per location: a customer's geo_city is the home store's
+    location_region: np.ndarray
     product_type: np.ndarray          # per product: search terms
     sessions: SessionInputs
 

@@ -126,11 +126,11 @@ def test_products_are_internally_consistent(products):
         assert r["color_family"] in MATERIALS[r["material_primary"]][2]
         assert r["sustainability_flag"] == MATERIALS[r["material_primary"]][3]
         assert r["launch_date"] < REFERENCE_DAY
-        if r["is_active"]:
-            assert r["end_of_life_date"] is None
+        if r["is_active"]:      # a product reaching end of life on the last day is inactive from the day after
+            assert r["end_of_life_date"] is None or (r["end_of_life_date"] - REFERENCE_DAY).days == 89
         else:
-            assert 0 <= (r["end_of_life_date"] - REFERENCE_DAY).days < 90
-    assert sum(not r["is_active"] for r in rows) == 150
+            assert 0 <= (r["end_of_life_date"] - REFERENCE_DAY).days < 89
+    assert sum(r["end_of_life_date"] is not None for r in rows) == 150
     assert {r["category_level_1"] for r in rows} == {"apparel", "accessories", "footwear"}
 
 

@@ -5,6 +5,7 @@ import numpy as np
 from retail_synth.model.simulation import demand
 from retail_synth.spec import vocabulary
 from retail_synth.spec.distributions import Zipf
+from retail_synth.spec.ids import RECOVERED_ORDER_BASE
 from tests.support.simulated_worlds import tiny_world
 
 DECLARED = (
@@ -50,9 +51,12 @@ def test_order_attributes_drawn_again_are_those_of_the_generated_lines():
     for name in demand.ORDER_ATTRIBUTES:
         got, generated = again[name], getattr(requests, name)
         assert got.dtype == generated.dtype and np.array_equal(got, generated), name
-    # the nodes a line asks were chosen with the customer generation drew: the same customer
+    # the nodes a line asks were chosen with the customer generation drew, from the home of the version in effect
+    # on the day of the order (a recovered cart's: its cart's day)
     customer = again["customer"]
-    first_node = np.where(requests.is_digital, world.customer_nodes[customer][:, 0], world.customer_home[customer])
+    ordered = np.where(requests.is_recovery, requests.day - requests.order // RECOVERED_ORDER_BASE, requests.day)
+    home = world.customer_versions.home_on(customer, ordered)
+    first_node = np.where(requests.is_digital, world.location_nodes[home][:, 0], home)
     assert np.array_equal(requests.nodes[:, 0], first_node)
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from retail_synth.spec.configuration import resolve, scenario_names
+from retail_synth.spec.ids import first_versions
 from retail_synth.tables.anomaly_label import labels
 from tests.support.simulated_worlds import (
     ANOMALY_HEAVY,
@@ -136,7 +137,8 @@ def test_customers_acquired_inside_the_horizon_order_only_from_then_on():
     growth = ("scenario.growth_monthly_rate=0.5",)
     _, dims = tiny_dimensions(*growth)
     world, block = tiny_block(*growth)
-    acquired = (dims["gold_customer_dim"]["acquisition_date"].to_numpy().astype("datetime64[D]") - world.days[0]).astype(int)
+    acquisition = first_versions(dims["gold_customer_dim"])["acquisition_date"].to_numpy().astype("datetime64[D]")
+    acquired = (acquisition - world.days[0]).astype(int)
     assert (acquired >= world.warmup_days).sum() > 0
     assert (acquired[block.sales["customer"]] <= block.sales["day"]).all()
     assert world.active_mass[world.warmup_days] < world.active_mass[-1] == 1.0

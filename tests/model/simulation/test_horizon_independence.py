@@ -13,15 +13,17 @@ import dataclasses
 from functools import lru_cache
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 from retail_synth.model.dimensions.run_dimensions import build_dimensions
 from retail_synth.model.simulation.block_forecast import block_forecast
+from retail_synth.model.simulation.customer_history import simulated_world
 from retail_synth.model.simulation.replenishment import block_policy
 from retail_synth.model.simulation.walk import SERIES, simulate_block
-from retail_synth.model.simulation.world import build_world
 from retail_synth.spec.configuration import resolve, scenario_names
+from retail_synth.spec.ids import VERSION_KEY_STRIDE
 from retail_synth.tables.views import ForecastView
 from tests.support.simulated_worlds import ETL_TIMESTAMP
 
@@ -38,7 +40,7 @@ def walked(scenario: str, *assignments: str):
     """(config, dimensions, World, the whole catalogue walked as one block) of tiny under `scenario`."""
     config = resolve(preset="tiny", scenario=scenario, assignments=list(assignments))
     dims = build_dimensions(config, ETL_TIMESTAMP)
-    world = build_world(config, dims, config.seed)
+    world, _ = simulated_world(config, dims, config.seed)
     return config, dims, world, simulate_block(world, 0, world.n_products)
 
 
@@ -66,10 +68,18 @@ def test_dimension_rows_of_the_common_days_are_equal(runs):
         if table == "gold_date_dim":        # the short one ends earlier: its rows are the first of the long one
             b = b.filter(pc.is_in(b["date_key"], a["date_key"]))
             assert a.num_rows == b.num_rows > 0
-        if table == "gold_product_dim":     # is_active is as of each run's last day; the plan is the same
+        if table == "gold_product_dim":     # is_active is as of each run's last day (false from the day after end of life)
             eol = a["end_of_life_date"].to_numpy(zero_copy_only=False)
-            assert np.array_equal(a["is_active"].to_numpy(), np.isnat(eol) | (eol > np.datetime64(short.end_date)))
+            assert np.array_equal(a["is_active"].to_numpy(), np.isnat(eol) | (eol >= np.datetime64(short.end_date)))
             a, b = a.drop_columns(["is_active"]), b.drop_columns(["is_active"])
+        if table == "gold_customer_dim":    # the short run's versions are the long one's that start by its end
+                                            # (and the first versions of customers acquired after it),
+            end = pa.scalar(short.end_date, pa.date32())     # open where the long run's next one starts after it
+            b = b.filter(pc.or_(pc.less_equal(b["effective_date"], end), pc.less(b["customer_key"], VERSION_KEY_STRIDE)))
+            open_then = pc.fill_null(pc.greater_equal(b["expiration_date"], end), True)
+            assert a["is_current"].to_pylist() == open_then.to_pylist()
+            assert a["expiration_date"].to_pylist() == pc.if_else(open_then, None, b["expiration_date"]).to_pylist()
+            a, b = (t.drop_columns(["expiration_date", "is_current"]) for t in (a, b))
         assert a.equals(b), table
 
 
@@ -84,6 +94,11 @@ def test_world_arrays_are_equal_on_the_common_days(runs):
             assert np.array_equal(a, b[:n]), field
         elif field in PER_CALENDAR_DAY:
             assert len(a) <= len(b) and np.array_equal(a, b[:len(a)]), field
+        elif field == "customer_versions":          # the long run's versions that start in the short run's days
+            starts = (b.lookup & 0xFFFFFFFF) - 1
+            kept = starts < n
+            for part in ("lookup", "key", "home"):
+                assert np.array_equal(getattr(a, part), getattr(b, part)[kept]), part
         elif field == "disruptions":
             for part in (p.name for p in dataclasses.fields(a)):
                 x, y = getattr(a, part), getattr(b, part)

@@ -12,6 +12,7 @@ from retail_synth.model.dimensions.calendar import (
     calendar_features,
 )
 from retail_synth.model.simulation.world import BOTTOMS_CHART, STORE, day_seasonality
+from retail_synth.spec.ids import first_versions
 from retail_synth.spec.vocabulary import APPAREL_SIZES, WAIST_SIZES
 from tests.support.simulated_worlds import tiny_dimensions, tiny_world
 
@@ -41,7 +42,7 @@ def test_black_friday_and_cyber_monday_have_their_own_demand_factors():
 def test_world_sizes_come_from_the_dimensions():
     _, dims = tiny_dimensions()
     world = tiny_world()
-    products, customers = dims["gold_product_dim"].to_pandas(), dims["gold_customer_dim"].to_pandas()
+    products, customers = dims["gold_product_dim"].to_pandas(), first_versions(dims["gold_customer_dim"]).to_pandas()
     apparel = (products.category_level_1 == "apparel").to_numpy()
     assert np.array_equal(world.product_size_chart >= 0, apparel)
     bottoms = (products.category_level_2 == "bottoms").to_numpy()

@@ -1,4 +1,7 @@
-"""Customers: segment, home city next to a store, preferences and loyalty.
+"""Customers: segment, home city next to a store, preferences and loyalty, and their versions.
+
+`build_customer_dim` draws each customer's first version; `customer_versions`
+writes every version the run's customer history decided (SCD type 2).
 
 Names come from pools built once per seed with Faker and are indexed by
 hashed customer keys, so generation stays vectorised (Faker manages about
@@ -17,6 +20,7 @@ import pyarrow.compute as pc
 from faker import Faker
 
 from retail_synth.model.dimensions.products import CATEGORY_LEVEL_2, SUBCATEGORIES
+from retail_synth.model.simulation.customer_history import CustomerHistory
 from retail_synth.spec import hashing
 from retail_synth.spec.contracts import to_arrow_table
 from retail_synth.spec.run_config import DistributionParams, Segment
@@ -34,6 +38,7 @@ SEGMENT_PROFILES = {
     "regular": (150.0, 500.0, "bronze", 0.50, 0.20),
     "new": (20.0, 150.0, "none", 0.60, 0.15),
 }
+TIER_OF_SEGMENT = {segment: profile[2] for segment, profile in SEGMENT_PROFILES.items()}
 STORE_FORMAT_WEIGHTS = {"flagship": 3.0, "standard": 1.5, "outlet": 1.0}   # relative catchment size
 
 
@@ -103,6 +108,7 @@ def build_customer_dim(
         "acquisition_date": acquisition_date,
         **_preference_columns(seed, keys, distributions),
         **_home_columns(seed, keys, locations),
+        "segment_spend": pa.nulls(customer_count, pa.float64()),
         "effective_date": acquisition_date,
         "expiration_date": pa.nulls(customer_count, pa.date32()),
         "is_current": np.ones(customer_count, dtype=bool),
@@ -185,3 +191,38 @@ def _home_columns(seed: int, keys: np.ndarray, locations: pa.Table) -> dict[str,
         "geo_city": stores["city"].take(home),
         "nearest_store_id": stores["location_id"].take(home),
     }
+
+
+def customer_versions(first: pa.Table, history: CustomerHistory, locations: pa.Table, segment_names: tuple,
+                      days: np.ndarray) -> pa.Table:
+    """Every version of every customer: the first version's row with what each change changed.
+
+    A version's customer_key numbers it (history.keys); effective_date is the
+    first version's acquisition_date, else the day the change took effect;
+    expiration_date is the day before the next version's, and only the last
+    version of a customer is current.
+    """
+    rows = first.take(pa.array(history.customer))
+    later = history.number > 0
+    effective = np.where(later, np.asarray(days, dtype="datetime64[D]")[np.maximum(history.first_day, 0)],
+                         rows["acquisition_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]"))
+    last = np.append(history.customer[1:] != history.customer[:-1], True)
+    expiration = pa.array(np.append(effective[1:], effective[:1]) - np.timedelta64(1, "D"), pa.date32(), mask=last)
+    segment = pa.array(history.segment.astype(np.int32))
+    home = pa.array(history.home)
+    changed = {
+        "customer_key": history.keys(first["customer_key"].to_numpy().astype(np.int64)),
+        "segment": pa.array(list(segment_names), pa.string()).take(segment),
+        "loyalty_tier": pa.array([TIER_OF_SEGMENT[s] for s in segment_names], pa.string()).take(segment),
+        "geo_region": locations["region"].take(home),
+        "geo_city": locations["city"].take(home),
+        "nearest_store_id": locations["location_id"].take(home),
+        "email_subscribe_flag": history.email,
+        "sms_subscribe_flag": history.sms,
+        "segment_spend": pa.array(np.round(history.spend, 2), pa.float64(), mask=np.isnan(history.spend)),
+        "effective_date": effective,
+        "expiration_date": expiration,
+        "is_current": last,
+    }
+    columns = {name: changed.get(name, rows[name]) for name in rows.column_names}
+    return to_arrow_table("gold_customer_dim", columns)

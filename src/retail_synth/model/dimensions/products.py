@@ -171,7 +171,8 @@ def build_product_dim(
     """The catalogue; (1 - active_share) of it reaches end of life inside the plan (plan_days from reference_day).
 
     is_active is as of the last of the `written_days` days from reference_day (default: the plan's last day),
-    so a run that ends before the plan does shows the products it has not yet seen discontinued as active.
+    false from the day after end_of_life_date (a type-1 change an extend applies in place), so a run that ends
+    before the plan does shows the products it has not yet seen discontinued as active.
 
     Brands (and with them price tiers) and the price jitter follow their declarations in `distributions`.
     Each product gets a type, then a material its type is made of and a brand;
@@ -299,5 +300,5 @@ def _life_cycle_columns(seed: int, keys: np.ndarray, reference_day: datetime.dat
         "season_code": _season_code(launch_date),
         "launch_date": launch_date,
         "end_of_life_date": np.where(discontinued, reference + end_offset.astype("timedelta64[D]"), np.datetime64("NaT")),
-        "is_active": ~(discontinued & (end_offset < written_days)),
+        "is_active": ~(discontinued & (end_offset + 1 < written_days)),     # false from the day after end of life
     }

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 import pyarrow as pa
 
 from retail_synth.model.dimensions.calendar import build_date_dim
 from retail_synth.model.dimensions.channels import build_channel_dim
-from retail_synth.model.dimensions.customers import build_customer_dim
+from retail_synth.model.dimensions.customers import build_customer_dim, customer_versions
 from retail_synth.model.dimensions.locations import build_location_dim
 from retail_synth.model.dimensions.products import build_product_dim
 from retail_synth.model.dimensions.time_of_day import build_time_dim
+from retail_synth.model.simulation.customer_history import simulated_world
 from retail_synth.spec.run_config import RunConfig
 
 
@@ -57,10 +58,11 @@ def date_dim_range(config: RunConfig) -> tuple[dt.date, dt.date]:
 
 
 def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> Dimensions:
-    """Every dimension table of the run; customers live near the stores of its locations."""
+    """Every dimension table of the run; customers live near the stores of its locations, with every version
+    the run's customer history decided (it reads the demand, so the World is built from their first versions)."""
     first_day, last_day = date_dim_range(config)
     locations = build_location_dim(config.locations.location_count, config.seed, etl_timestamp)
-    return Dimensions(
+    dimensions = Dimensions(
         gold_date_dim=build_date_dim(first_day, last_day, etl_timestamp),
         gold_time_dim=build_time_dim(),
         gold_channel_dim=build_channel_dim(etl_timestamp),
@@ -88,3 +90,6 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> Dimension
             plan_days=config.plan_days,
         ),
     )
+    world, history = simulated_world(config, dimensions, config.seed)
+    versions = customer_versions(dimensions.gold_customer_dim, history, locations, world.segment_names, world.days)
+    return replace(dimensions, gold_customer_dim=versions)

@@ -198,31 +198,16 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
     (sorted cart ids whose recovery order was placed): the orders of the
     recovery lookback are drawn again for them.
     """
-    seed = world.seed
     drawn_from = max(0, first_day - world.config.carts.recovery_delay_days_max)
-    epoch_all = world.epoch_day
     owner = np.full(world.n_products + 1, -1, dtype=np.int32)     # the last entry: a line that found no product
     for index, (lo, hi) in enumerate(blocks):
         owner[lo:hi] = index
     kept: dict[int, list[tuple[np.ndarray, ...]]] = {index: [] for index in range(len(blocks))}
     for d0, d1 in _day_chunks(world, drawn_from):
-        counts = world.orders_per_day[d0:d1]
-        total = int(counts.sum())
-        if total == 0:
+        lines = _order_lines(world, d0, d1)
+        if lines is None:
             continue
-        day = np.repeat(np.arange(d0, d1, dtype=np.int32), counts)
-        first = np.repeat(np.cumsum(counts) - counts, counts)
-        order = (np.arange(total) - first).astype(np.int32)
-        oid = order_ids(epoch_all[day], order)
-        customer = order_customers(world, oid, day)
-        segment = world.customer_segment[customer]
-        basket = _basket_lines(world, segment, oid)
-
-        line_order = np.repeat(np.arange(total), basket)
-        line_first = np.repeat(np.cumsum(basket) - basket, basket)
-        line = (np.arange(len(line_order)) - line_first).astype(np.int16)
-        line_day = day[line_order]
-        product = _draw_products(world, seed, line_ids(oid[line_order], line), line_day)
+        total, order, customer, line_order, line, line_day, product = lines
         block = owner[product]
         elsewhere = (block < 0) & (product < world.n_products)       # a line of a block another task walks
         shared = (np.bincount(line_order, weights=elsewhere, minlength=total) > 0)[line_order]
@@ -240,6 +225,68 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
         day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts, strict=True))
         requests = _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared))
         yield requests if first_day == 0 else _from_day(world, requests, first_day, pending)
+
+
+def _order_lines(world: World, d0: int, d1: int) -> tuple | None:
+    """The regular order lines of days [d0, d1): (orders, order number and customer per order, then per line its
+    order's position, line number, day and product; -1: none on sale), or None when no order was placed."""
+    counts = world.orders_per_day[d0:d1]
+    total = int(counts.sum())
+    if total == 0:
+        return None
+    day = np.repeat(np.arange(d0, d1, dtype=np.int32), counts)
+    first = np.repeat(np.cumsum(counts) - counts, counts)
+    order = (np.arange(total) - first).astype(np.int32)
+    oid = order_ids(world.epoch_day[day], order)
+    customer = order_customers(world, oid, day)
+    basket = _basket_lines(world, world.customer_segment[customer], oid)
+    line_order = np.repeat(np.arange(total), basket)
+    line_first = np.repeat(np.cumsum(basket) - basket, basket)
+    line = (np.arange(len(line_order)) - line_first).astype(np.int16)
+    line_day = day[line_order]
+    product = _draw_products(world, world.seed, line_ids(oid[line_order], line), line_day)
+    return total, order, customer, line_order, line, line_day, product
+
+
+def ordered_spend(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(day, customer, value) of what each customer ordered each day, sorted by day then customer:
+    list price x units requested over every line.
+
+    Every line counts, served, short or lost to a stockout, abandoned or not,
+    and each demand-lift order; a recovered cart's reorder is its cart again
+    and does not count twice. The walk decides what stock allowed; this is
+    known before it, so the customer history can be decided on the driver.
+    """
+    n_customers = len(world.customer_key)
+    lift_day, lift_order, lift_line, lift_customer, lift_product, _ = _lift_lines(world, 0, world.n_products)
+    parts = []
+    for d0, d1 in _day_chunks(world):
+        lines = _order_lines(world, d0, d1)
+        day, customer, value = [lift_day[:0]], [lift_customer[:0]], [np.zeros(0)]
+        if lines is not None:
+            _, order, customer_of, line_order, line, line_day, product = lines
+            day.append(line_day)
+            customer.append(customer_of[line_order])
+            value.append(_line_value(world, line_day, order[line_order], line, product))
+        lifted = (lift_day >= d0) & (lift_day < d1)
+        day.append(lift_day[lifted])
+        customer.append(lift_customer[lifted])
+        value.append(_line_value(world, lift_day[lifted], lift_order[lifted], lift_line[lifted], lift_product[lifted]))
+        # day-major (day, customer) cells of the chunk: summed and in order without a sort
+        cell = (np.concatenate(day).astype(np.int64) - d0) * n_customers + np.concatenate(customer)
+        total = np.bincount(cell, np.concatenate(value), minlength=(d1 - d0) * n_customers)
+        spent = np.flatnonzero(total)
+        parts.append((spent // n_customers + d0, spent % n_customers, total[spent]))
+    days, customers, values = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return days.astype(np.int32), customers.astype(np.int64), values
+
+
+def _line_value(world: World, day: np.ndarray, order: np.ndarray, line: np.ndarray, product: np.ndarray) -> np.ndarray:
+    """List price x units requested of each line (0 for a line that found no product on sale)."""
+    lid = line_ids(order_ids(world.epoch_day[day], order), line)
+    units = world.quantity_units[hashing.choice(world.seed, "demand.quantity", world.quantity_weights, lid)]
+    found = product >= 0
+    return np.where(found, units * world.base_price[np.where(found, product, 0)], 0.0)
 
 
 def _from_day(world: World, requests: Requests, first_day: int, pending: np.ndarray) -> Requests:
@@ -376,10 +423,11 @@ def _attributes(world: World, day: np.ndarray, order: np.ndarray, line: np.ndarr
     lid = line_ids(order_ids(world.epoch_day[day], order), line)
     attributes = order_attributes(world, day, order, np.full(len(day), -1, np.int64), np.zeros(len(day), bool))
     is_digital = attributes["is_digital"]
-    width = world.customer_nodes.shape[1]
-    nodes = np.full((len(day), width), -1, dtype=np.int16)
-    nodes[:, 0] = world.customer_home[customer]
-    nodes[is_digital] = world.customer_nodes[customer[is_digital]]
+    # a store order goes to the home store, a digital one to its city's nodes: the home of the version of that day
+    home = world.customer_versions.home_on(customer, day)
+    nodes = np.full((len(day), world.location_nodes.shape[1]), -1, dtype=np.int16)
+    nodes[:, 0] = home
+    nodes[is_digital] = world.location_nodes[home[is_digital]]
     # the World's normalised weights in declared order: the shares the replenishment model plans with
     quantity = world.quantity_units[hashing.choice(seed, "demand.quantity", world.quantity_weights, lid)].astype(np.int16)
     return Requests(

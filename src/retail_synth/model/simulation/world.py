@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_synth.model.dimensions.calendar import calendar_features
+from retail_synth.model.simulation.customer_versions import CustomerVersions
 from retail_synth.model.simulation.disruptions import Disruptions, plan_cycle, plan_disruptions
 from retail_synth.spec import hashing
 from retail_synth.spec.demand_volume import (
@@ -31,7 +32,7 @@ from retail_synth.spec.demand_volume import (
     expected_orders,
 )
 from retail_synth.spec.distributions import Categorical, LogNormal, Zipf
-from retail_synth.spec.ids import MAX_ORDERS_PER_DAY
+from retail_synth.spec.ids import MAX_ORDERS_PER_DAY, first_versions
 from retail_synth.spec.run_config import (
     FORECAST_PAD_DAYS,
     ByName,
@@ -77,8 +78,8 @@ class World:
     customer_guide: np.ndarray        # sampling_guide(customer_cdf)
     active_mass: np.ndarray           # float64 per simulation day: customer_cdf mass of customers acquired by then
     customer_channel: np.ndarray      # int8 preferred channel index
-    customer_home: np.ndarray         # int16 home store location index
-    customer_nodes: np.ndarray        # int16 [C, n_nodes] digital fulfilment nodes, nearest first
+    customer_home: np.ndarray         # int16 home store location index of the first version (the demand plan's)
+    customer_versions: CustomerVersions   # each customer's versions: key and home store from their first day
     segment_names: tuple
     segment_orders_per_day: np.ndarray
     segment_basket_max: np.ndarray    # int64 largest basket (lines) of each segment (distributions.basket_lines)
@@ -105,9 +106,10 @@ class World:
     customer_size_tops: np.ndarray    # int8 index into APPAREL_SIZES (size_profile_tops)
     customer_size_bottoms: np.ndarray # int8 index into WAIST_SIZES (size_profile_bottoms)
 
-    # customer events (gold_customer_event_fact), read from the dimensions
-    customer_geo_city: np.ndarray     # object (str) geo_city of gold_customer_dim
-    customer_geo_region: np.ndarray   # object (str) geo_region of gold_customer_dim
+    # customer events (gold_customer_event_fact): a customer lives in the home store's city
+    location_city: np.ndarray         # object (str) city of each location
+    location_region: np.ndarray       # object (str) region of each location
+    location_nodes: np.ndarray        # int16 [location, node] digital fulfilment nodes of its city, nearest first
     product_type: np.ndarray          # object (str) category_level_3 of gold_product_dim (search terms)
 
     # channels
@@ -212,10 +214,11 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
     channels = channel_arrays(dims["gold_channel_dim"])
     locations = location_arrays(dims["gold_location_dim"])
     segments = segment_arrays(config.customers, config.distributions.basket_lines)
-    customers = customer_arrays(dims["gold_customer_dim"], seed, segments, channels, locations)
+    first = first_versions(dims["gold_customer_dim"])      # who orders and how much: the first version (the propensity)
+    customers = customer_arrays(first, seed, segments, channels, locations)
     products = product_arrays(dims["gold_product_dim"], seed, config.distributions.product_popularity, calendar.day0)
 
-    ordering = ordering_customers(dims["gold_customer_dim"], segments.segment_orders_per_day[customers.customer_segment],
+    ordering = ordering_customers(first, segments.segment_orders_per_day[customers.customer_segment],
                                   calendar, config.warmup_days)
     quantities = quantity_arrays(config.distributions.quantity)
     demand = location_demand(config, segments, customers, channels, ordering, quantities.mean_quantity,
@@ -239,7 +242,7 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
         customer_by_acquisition=ordering.customer_by_acquisition, customer_cdf=ordering.customer_cdf,
         customer_guide=ordering.customer_guide, active_mass=ordering.active_mass,
         customer_channel=customers.customer_channel, customer_home=customers.customer_home,
-        customer_nodes=customers.customer_nodes,
+        customer_versions=CustomerVersions.single(customers.customer_key, customers.customer_home),
         segment_names=segments.segment_names, segment_orders_per_day=segments.segment_orders_per_day,
         segment_basket_max=segments.segment_basket_max, segment_return_probability=segments.segment_return_probability,
         product_key=products.product_key, base_price=products.base_price, unit_cost=products.unit_cost,
@@ -250,8 +253,8 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
         location_id=locations.location_id, state_tax_rate=locations.state_tax_rate,
         product_size_chart=products.product_size_chart,
         customer_size_tops=customers.customer_size_tops, customer_size_bottoms=customers.customer_size_bottoms,
-        customer_geo_city=customers.customer_geo_city, customer_geo_region=customers.customer_geo_region,
-        product_type=products.product_type,
+        location_city=locations.city, location_region=locations.region,
+        location_nodes=locations.nodes_by_location, product_type=products.product_type,
         channel_key=channels.channel_key, channel_code=channels.channel_code,
         channel_is_digital=channels.channel_is_digital,
         location_units_per_day=demand.location_units_per_day, location_return_rate=demand.location_return_rate,
@@ -319,6 +322,7 @@ class LocationArrays:
     location_id: np.ndarray           # object (str)
     state_tax_rate: np.ndarray
     region: np.ndarray                # object (str): where a regional disruption strikes
+    city: np.ndarray                  # object (str)
     nodes_by_location: np.ndarray     # int16 [location, node]: the digital fulfilment nodes, nearest first
 
     @property
@@ -337,7 +341,8 @@ def location_arrays(locations: pa.Table) -> LocationArrays:
         location_type=location_type,
         location_id=np.asarray(_column(locations, "location_id"), dtype=object),
         state_tax_rate=_column(locations, "state_tax_rate").astype(np.float64),
-        region=_column(locations, "region"),
+        region=np.asarray(_column(locations, "region"), dtype=object),
+        city=np.asarray(_column(locations, "city"), dtype=object),
         nodes_by_location=_nearest_nodes(locations, location_type),
     )
 
@@ -382,8 +387,6 @@ class CustomerArrays:
     customer_nodes: np.ndarray        # int16 [C, n_nodes] digital fulfilment nodes, nearest first
     customer_size_tops: np.ndarray    # int8 index into APPAREL_SIZES
     customer_size_bottoms: np.ndarray # int8 index into WAIST_SIZES
-    customer_geo_city: np.ndarray     # object (str)
-    customer_geo_region: np.ndarray   # object (str)
 
 
 def customer_arrays(customers: pa.Table, seed: int, segments: SegmentArrays, channels: ChannelArrays,
@@ -404,8 +407,6 @@ def customer_arrays(customers: pa.Table, seed: int, segments: SegmentArrays, cha
         customer_nodes=locations.nodes_by_location[home],
         customer_size_tops=np.array([tops[s] for s in _column(customers, "size_profile_tops")], dtype=np.int8),
         customer_size_bottoms=np.array([bottoms[s] for s in _column(customers, "size_profile_bottoms")], dtype=np.int8),
-        customer_geo_city=np.asarray(_column(customers, "geo_city"), dtype=object),
-        customer_geo_region=np.asarray(_column(customers, "geo_region"), dtype=object),
     )
 
 
