@@ -249,34 +249,30 @@ def _order_lines(world: World, d0: int, d1: int) -> tuple | None:
 
 
 def ordered_spend(world: World) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(day, customer, value) of what each customer ordered each day, sorted by day then customer:
-    list price x units requested over every line.
+    """(day, customer, value) of every order, sorted by day: list price x units requested over its lines.
 
     Every line counts, served, short or lost to a stockout, abandoned or not,
     and each demand-lift order; a recovered cart's reorder is its cart again
     and does not count twice. The walk decides what stock allowed; this is
     known before it, so the customer history can be decided on the driver.
     """
-    n_customers = len(world.customer_key)
     lift_day, lift_order, lift_line, lift_customer, lift_product, _ = _lift_lines(world, 0, world.n_products)
     parts = []
     for d0, d1 in _day_chunks(world):
-        lines = _order_lines(world, d0, d1)
-        day, customer, value = [lift_day[:0]], [lift_customer[:0]], [np.zeros(0)]
-        if lines is not None:
-            _, order, customer_of, line_order, line, line_day, product = lines
-            day.append(line_day)
-            customer.append(customer_of[line_order])
-            value.append(_line_value(world, line_day, order[line_order], line, product))
         lifted = (lift_day >= d0) & (lift_day < d1)
-        day.append(lift_day[lifted])
-        customer.append(lift_customer[lifted])
-        value.append(_line_value(world, lift_day[lifted], lift_order[lifted], lift_line[lifted], lift_product[lifted]))
-        # day-major (day, customer) cells of the chunk: summed and in order without a sort
-        cell = (np.concatenate(day).astype(np.int64) - d0) * n_customers + np.concatenate(customer)
-        total = np.bincount(cell, np.concatenate(value), minlength=(d1 - d0) * n_customers)
-        spent = np.flatnonzero(total)
-        parts.append((spent // n_customers + d0, spent % n_customers, total[spent]))
+        day = [lift_day[lifted]]
+        customer = [lift_customer[lifted]]
+        value = [_line_value(world, lift_day[lifted], lift_order[lifted], lift_line[lifted], lift_product[lifted])]
+        lines = _order_lines(world, d0, d1)
+        if lines is not None:
+            total, order, customer_of, line_order, line, line_day, product = lines
+            day.insert(0, np.repeat(np.arange(d0, d1, dtype=np.int32), world.orders_per_day[d0:d1]))
+            customer.insert(0, customer_of)
+            value.insert(0, np.bincount(line_order, _line_value(world, line_day, order[line_order], line, product),
+                                        minlength=total))
+        days = np.concatenate(day)
+        by_day = np.argsort(days, kind="stable")          # a day's orders, then its lift orders
+        parts.append((days[by_day], np.concatenate(customer)[by_day], np.concatenate(value)[by_day]))
     days, customers, values = (np.concatenate(column) for column in zip(*parts, strict=True))
     return days.astype(np.int32), customers.astype(np.int64), values
 
