@@ -5,11 +5,12 @@ customer_key, while customer_id stays. The changes are decided here, on the
 driver, before the walk, as a story of their own over the simulated days:
 
 - on the first day of January and every `review_every_months` months
-  after, a customer acquired at least `review_window_days` earlier is reviewed: the ordered spend of that window
-  (list price x units requested, served or not: `demand.ordered_spend`)
-  lifts them up the ladder regular < loyal < premium < vip as soon as it
-  reaches a rung's floor, and drops them only below `demotion_share` of their
-  rung's floor. 'new' customers join the ladder at their first review.
+  after, a customer acquired at least `review_window_days` earlier is
+  reviewed: the ordered spend of that window (list price x units requested,
+  served or not: `demand.ordered_spend`) lifts them up the ladder
+  regular < loyal < premium < vip as soon as it reaches a rung's floor, and
+  drops them only below `demotion_share` of their rung's floor. 'new'
+  customers join the ladder at their first review.
   Spend is what they ordered, not what stock let them buy: that is known
   before the walk, so no exchange between tasks is needed.
 - moves and opt-in changes are Poisson processes at their yearly rates, each
@@ -38,7 +39,6 @@ from retail_synth.spec.ids import VERSION_KEY_STRIDE, first_versions
 from retail_synth.spec.run_config import CustomerHistoryParams, RunConfig
 
 MAX_VERSIONS = (2**31 - 1) // VERSION_KEY_STRIDE     # versions of one customer an int32 customer_key can number
-NEW_SEGMENT = "new"
 
 
 @dataclass(frozen=True)
