@@ -8,12 +8,12 @@ import pyarrow as pa
 
 from retail_synth.model.dimensions.run_dimensions import build_dimensions
 from retail_synth.model.simulation.carts import CART_LINE_SCHEMA, decision_table
-from retail_synth.model.simulation.customer_history import simulated_world
 from retail_synth.model.simulation.walk import (
     product_blocks,
     simulate_block,
     walk_blocks,
 )
+from retail_synth.model.simulation.world import build_world
 from retail_synth.spec.configuration import resolve
 
 ETL_TIMESTAMP = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)     # the dimensions' etl_timestamp: no simulation reads it
@@ -35,7 +35,7 @@ def tiny_dimensions(*assignments: str):
 def tiny_world(*assignments: str):
     """The tiny preset's World, with its customers' history."""
     config, dims = tiny_dimensions(*assignments)
-    return simulated_world(config, dims, config.seed)[0]
+    return build_world(config, dims, config.seed)
 
 
 @lru_cache(maxsize=4)

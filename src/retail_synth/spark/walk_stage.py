@@ -52,9 +52,8 @@ from retail_synth.model.simulation.carts import (
     decision_table,
     pending_decisions,
 )
-from retail_synth.model.simulation.customer_history import simulated_world
 from retail_synth.model.simulation.walk import BlockResult, product_blocks, walk_blocks
-from retail_synth.model.simulation.world import World
+from retail_synth.model.simulation.world import World, build_world
 from retail_synth.spark.delta_tables import spark_schema
 from retail_synth.spark.session import default_parallelism
 from retail_synth.spark.state_table import (
@@ -197,7 +196,7 @@ class WalkStage:
         self.progress = progress
         self.etl_timestamp = etl_timestamp
         self.batch_rows = config.output.batch_rows
-        self.world, _ = simulated_world(config, dimensions, config.seed)
+        self.world = build_world(config, dimensions, config.seed)
         self.days = config.simulated_days
         self.first_day = resume.first_day if resume else 0
         self.partitions = config.spark.partitions or 2 * default_parallelism(spark)

@@ -81,7 +81,3 @@ def first_versions(customers: pa.Table) -> pa.Table:
     """The first version of every customer from gold_customer_dim rows (its key is the customer's number)."""
     return customers.filter(pc.less(customers["customer_key"], VERSION_KEY_STRIDE))
 
-
-def durable_customer_keys(customer_key: ArrayLike) -> np.ndarray:
-    """The first version's key of each customer_key: what the affinity aggregate keys a customer by."""
-    return np.asarray(customer_key) % VERSION_KEY_STRIDE

@@ -19,9 +19,9 @@ import pytest
 
 from retail_synth.model.dimensions.run_dimensions import build_dimensions
 from retail_synth.model.simulation.block_forecast import block_forecast
-from retail_synth.model.simulation.customer_history import simulated_world
 from retail_synth.model.simulation.replenishment import block_policy
 from retail_synth.model.simulation.walk import SERIES, simulate_block
+from retail_synth.model.simulation.world import build_world
 from retail_synth.spec.configuration import resolve, scenario_names
 from retail_synth.spec.ids import VERSION_KEY_STRIDE
 from retail_synth.tables.views import ForecastView
@@ -40,7 +40,7 @@ def walked(scenario: str, *assignments: str):
     """(config, dimensions, World, the whole catalogue walked as one block) of tiny under `scenario`."""
     config = resolve(preset="tiny", scenario=scenario, assignments=list(assignments))
     dims = build_dimensions(config, ETL_TIMESTAMP)
-    world, _ = simulated_world(config, dims, config.seed)
+    world = build_world(config, dims, config.seed)
     return config, dims, world, simulate_block(world, 0, world.n_products)
 
 

@@ -19,7 +19,7 @@ from retail_synth.model.dimensions.customers import build_customer_dim, customer
 from retail_synth.model.dimensions.locations import build_location_dim
 from retail_synth.model.dimensions.products import build_product_dim
 from retail_synth.model.dimensions.time_of_day import build_time_dim
-from retail_synth.model.simulation.customer_history import simulated_world
+from retail_synth.model.simulation.customer_history import simulated_history
 from retail_synth.spec.run_config import RunConfig
 
 
@@ -90,6 +90,6 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> Dimension
             plan_days=config.plan_days,
         ),
     )
-    world, history = simulated_world(config, dimensions, config.seed)
+    world, history = simulated_history(config, dimensions)
     versions = customer_versions(dimensions.gold_customer_dim, history, locations, world.segment_names, world.days)
     return replace(dimensions, gold_customer_dim=versions)

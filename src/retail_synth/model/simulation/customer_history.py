@@ -26,7 +26,7 @@ the days before it, so a shorter run's versions are a prefix of a longer one's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -54,21 +54,16 @@ class CustomerHistory:
     sms: np.ndarray           # bool sms_subscribe_flag
     spend: np.ndarray         # float64 the ordered spend of the review that opened the version; NaN for other changes
 
-    def __len__(self) -> int:
-        return len(self.customer)
-
     def keys(self, customer_number: np.ndarray) -> np.ndarray:
         """customer_key of each version: the customer's number plus its version number times VERSION_KEY_STRIDE."""
         return (customer_number[self.customer] + self.number.astype(np.int64) * VERSION_KEY_STRIDE).astype(np.int32)
 
 
-def simulated_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> tuple[World, CustomerHistory]:
-    """The World of a run with its customers' history in it, and that history (the rows of gold_customer_dim)."""
-    world = build_world(config, dims, seed)
-    history = decide_history(world, config.customers.history, first_versions(dims["gold_customer_dim"]))
-    versions = CustomerVersions(lookup=CustomerVersions.lookup_keys(history.customer, history.first_day),
-                                key=history.keys(world.customer_key), home=history.home)
-    return replace(world, customer_versions=versions), history
+def simulated_history(config: RunConfig, dims: Mapping[str, pa.Table]) -> tuple[World, CustomerHistory]:
+    """The customers' history of a run (the rows of gold_customer_dim), decided in the World of their first
+    versions (the demand does not depend on the others), and that World."""
+    world = build_world(config, dims, config.seed)
+    return world, decide_history(world, config.customers.history, first_versions(dims["gold_customer_dim"]))
 
 
 def decide_history(world: World, params: CustomerHistoryParams, customers: pa.Table) -> CustomerHistory:

@@ -1,7 +1,8 @@
 """The version of a customer in effect on a day: the lookup that the walk and the table modules share.
 
-customer_history decides the versions; the World carries this small index
-of them (key and home store per version) to the tasks.
+customer_history decides the versions, gold_customer_dim records them, and
+the World carries this small index of that table (key and home store per
+version) to the tasks.
 """
 
 from __future__ import annotations
@@ -23,11 +24,6 @@ class CustomerVersions:
     def lookup_keys(customer: np.ndarray, first_day: np.ndarray) -> np.ndarray:
         """The sort key of versions by (customer index, first day; -1 for a first version)."""
         return (np.asarray(customer, dtype=np.int64) << 32) | (np.asarray(first_day, dtype=np.int64) + 1)
-
-    @classmethod
-    def single(cls, key: np.ndarray, home: np.ndarray) -> CustomerVersions:
-        """One version per customer: its first, in effect on every day."""
-        return cls(lookup=cls.lookup_keys(np.arange(len(key)), np.full(len(key), -1)), key=key, home=home)
 
     def index(self, customer: np.ndarray, day: np.ndarray) -> np.ndarray:
         """The version in effect for each (customer index, simulation day)."""

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from retail_synth.model.dimensions.calendar import calendar_features
 from retail_synth.model.simulation.customer_versions import CustomerVersions
@@ -32,7 +33,7 @@ from retail_synth.spec.demand_volume import (
     expected_orders,
 )
 from retail_synth.spec.distributions import Categorical, LogNormal, Zipf
-from retail_synth.spec.ids import MAX_ORDERS_PER_DAY, first_versions
+from retail_synth.spec.ids import MAX_ORDERS_PER_DAY, VERSION_KEY_STRIDE, first_versions
 from retail_synth.spec.run_config import (
     FORECAST_PAD_DAYS,
     ByName,
@@ -242,7 +243,7 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
         customer_by_acquisition=ordering.customer_by_acquisition, customer_cdf=ordering.customer_cdf,
         customer_guide=ordering.customer_guide, active_mass=ordering.active_mass,
         customer_channel=customers.customer_channel, customer_home=customers.customer_home,
-        customer_versions=CustomerVersions.single(customers.customer_key, customers.customer_home),
+        customer_versions=version_arrays(dims["gold_customer_dim"], customers, locations, calendar.day0),
         segment_names=segments.segment_names, segment_orders_per_day=segments.segment_orders_per_day,
         segment_basket_max=segments.segment_basket_max, segment_return_probability=segments.segment_return_probability,
         product_key=products.product_key, base_price=products.base_price, unit_cost=products.unit_cost,
@@ -408,6 +409,23 @@ def customer_arrays(customers: pa.Table, seed: int, segments: SegmentArrays, cha
         customer_size_tops=np.array([tops[s] for s in _column(customers, "size_profile_tops")], dtype=np.int8),
         customer_size_bottoms=np.array([bottoms[s] for s in _column(customers, "size_profile_bottoms")], dtype=np.int8),
     )
+
+
+def version_arrays(versions: pa.Table, customers: CustomerArrays, locations: LocationArrays,
+                   day0: np.datetime64) -> CustomerVersions:
+    """Every row of gold_customer_dim as the walk and the table modules look it up: its customer, first day, key
+    and home store. The dimension is the one record of the customers' history (customer_history decides it)."""
+    key = _column(versions, "customer_key").astype(np.int64)
+    by_key = np.argsort(customers.customer_key, kind="stable")
+    customer = by_key[np.searchsorted(customers.customer_key[by_key], key % VERSION_KEY_STRIDE)]
+    later = key >= VERSION_KEY_STRIDE
+    first_day = np.where(later, _day_index(versions["effective_date"], day0, 0), -1)
+    moved_to = pc.index_in(versions["nearest_store_id"], pa.array(locations.location_id, pa.string())).to_numpy(
+        zero_copy_only=False)
+    home = np.where(later, moved_to, customers.customer_home[customer])      # a first version's: _home_stores
+    lookup = CustomerVersions.lookup_keys(customer, first_day)
+    order = np.argsort(lookup, kind="stable")
+    return CustomerVersions(lookup=lookup[order], key=key[order].astype(np.int32), home=home[order].astype(np.int16))
 
 
 def _home_stores(customers: pa.Table, seed: int, customer_key: np.ndarray, locations: LocationArrays) -> np.ndarray:
