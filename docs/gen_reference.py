@@ -406,6 +406,13 @@ def _sample(header: dict[str, str]) -> str:
     return f"{int(header['min_sample']):,}" if "min_sample" in header else ""
 
 
+def _range(declared: dict) -> str:
+    """A realism figure's range as the checks page shows it; none: an information figure."""
+    if "value_min" not in declared:
+        return "information"
+    return f"{declared['value_min']:g} to {declared['value_max']:g}"
+
+
 def checks_page() -> str:
     ranges = yaml.safe_load(DEFAULTS.read_text())["realism"]
     quickstart = [sql_header(p) for p in sorted((CONTRACTS / "quickstart").glob("*.sql"))]
@@ -425,10 +432,11 @@ def checks_page() -> str:
                   for h in quickstart]),
            "\n## Realism figures\n\n",
            ("Each range is configuration, `realism.<figure>` in `conf/defaults.yaml`, so a run that models "
-            "another kind of retailer may change it. A figure outside its range is `WARN`, never a failure.\n\n"),
+            "another kind of retailer may change it. A figure outside its range is `WARN`, never a failure; "
+            "a figure without a published range is `INFO`, shown and not judged.\n\n"),
            table(["figure", "what it measures", "range", "minimum sample", "source"],
                  [[code(h["check"]), inline(h.get("description", "")),
-                   f"{ranges[h['check']]['value_min']:g} to {ranges[h['check']]['value_max']:g}", _sample(h),
+                   _range(ranges[h["check"]]), _sample(h),
                    inline(ranges[h["check"]]["source"])] for h in realism])]
     return "".join(out)
 

@@ -15,9 +15,10 @@ from retail_synth.checks.realism import (
     parse_realism,
     realism_figures,
 )
+from retail_synth.checks.validate import INFO, TOO_SMALL, WARN, judged, realism_checks
 from retail_synth.spark.delta_tables import spark_schema
 from retail_synth.spark.run_journal import RunRecord, run_settings
-from retail_synth.spec.configuration import defaults, resolve
+from retail_synth.spec.configuration import ConfigError, defaults, resolve
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import settings
 
@@ -59,6 +60,19 @@ def test_ranges_follow_the_run_and_default_for_older_runs():
     assert bounds["inventory_turnover"] == "3 <= value <= 6"
     assert {f.query.check: str(f.bound) for f in realism_figures(run_settings(older))}["peak_day_rank"] == \
         "1 <= value <= 5"
+
+
+def test_a_figure_without_a_published_range_is_information_never_judged():
+    checks = {c.name: c for c in realism_checks(run_settings(None))}
+    information, ranged = checks["realism.store_sale_day_share"], checks["realism.stockout_rate"]
+    assert str(information.bound) == "information"
+    for value in (0.0, 0.02, 1.0):
+        result = judged(information, {"value": value, "sample": 10_000})
+        assert (result.status, result.passed, result.value) == (INFO, True, value)
+    assert judged(information, {"value": 0.02, "sample": 10}).status == TOO_SMALL
+    assert judged(ranged, {"value": 0.5, "sample": 10_000}).status == WARN      # a ranged figure is still judged
+    with pytest.raises(ConfigError, match=r"unknown configuration key 'realism\.store_sale_day_share\.value_min'"):
+        resolve(preset="tiny", assignments=["realism.store_sale_day_share.value_min=0.1"])
 
 
 # ---------------------------------------------------------------- each query on hand-made tables
@@ -187,3 +201,57 @@ def test_customer_changed_share(spark, gold):
                                version("B", 2, old, old), version("C", 3, joined, joined), version("D", 4, old, old)])
     value, sample = measure(spark, "customer_changed_share")
     assert (round(float(value), 9), sample) == (0.25, 4)
+
+
+STORES = [{"location_key": 1, "location_type": "store", "store_format": "standard", "selling_sqft": 4000.0},
+          {"location_key": 2, "location_type": "store", "store_format": "standard", "selling_sqft": 6000.0},
+          {"location_key": 3, "location_type": "store", "store_format": "outlet", "selling_sqft": 5000.0},
+          {"location_key": 4, "location_type": "warehouse", "store_format": None, "selling_sqft": 0.0}]
+
+
+def test_sales_per_sqft(spark, gold):
+    """A year of two standard stores (10,000 sq ft): 3,000 kept, a refunded return not, an exchange kept; other
+    formats and a warehouse do not count."""
+    gold("gold_date_dim", HORIZON)
+    gold("gold_location_dim", STORES)
+    sale = {"date_key": 20250101, "net_sales_amount": 1000.0}
+    gold("gold_sales_fact", [line("T1", location_key=1, **sale), line("T2", location_key=2, **sale),
+                             line("T3", location_key=2, is_return=True, **sale),
+                             line("T4", location_key=1, is_return=True, is_exchange=True, **sale),
+                             line("T5", location_key=3, **sale), line("T6", location_key=4, **sale),
+                             line("T7", location_key=1, date_key=20251231, net_sales_amount=0.0)])
+    value, sample = measure(spark, "sales_per_sqft_standard")
+    assert (round(float(value), 9), sample) == (round(3000 * 365 / 365 / 10000, 9), 5)
+    value, sample = measure(spark, "sales_per_sqft_outlet")
+    assert (round(float(value), 9), sample) == (round(1000 / 5000, 9), 1)
+
+
+def test_store_sale_day_share(spark, gold):
+    """Two stores x two products x two days (a warehouse's rows do not count); three store product-days sell, one twice."""
+    gold("gold_location_dim", STORES)
+    gold("gold_inventory_fact", [{"date_key": d, "product_key": p, "location_key": s}
+                                 for d in (20250101, 20250102) for p in (1, 2) for s in (1, 2, 4)])
+    gold("gold_sales_fact", [line("T1", date_key=20250101, product_key=1, location_key=1),
+                             line("T2", date_key=20250101, product_key=1, location_key=1),
+                             line("T3", date_key=20250102, product_key=1, location_key=1),
+                             line("T4", date_key=20250101, product_key=2, location_key=2),
+                             line("T5", date_key=20250101, product_key=2, location_key=4)])
+    assert measure(spark, "store_sale_day_share") == (Decimal("0.375"), 8)
+
+
+def test_store_days_between_sales(spark, gold):
+    """Positions selling on days 1, 3, 7 (3 days apart on average), on days 1 and 11 (10), and once (none)."""
+    days = {n: 20250100 + n for n in (1, 3, 7, 11)}
+    gold("gold_date_dim", [{"date_key": key, "calendar_date": dt.date(2025, 1, n)} for n, key in days.items()])
+    gold("gold_location_dim", STORES)
+    gold("gold_sales_fact", [line("T1", date_key=days[1], product_key=1, location_key=1),
+                             line("T2", date_key=days[3], product_key=1, location_key=1),
+                             line("T3", date_key=days[7], product_key=1, location_key=1),
+                             line("T4", date_key=days[7], product_key=1, location_key=1),
+                             line("T5", date_key=days[1], product_key=2, location_key=1),
+                             line("T6", date_key=days[11], product_key=2, location_key=1),
+                             line("T7", date_key=days[1], product_key=1, location_key=2),
+                             line("T8", date_key=days[1], product_key=3, location_key=4),
+                             line("T9", date_key=days[3], product_key=3, location_key=4)])
+    value, sample = measure(spark, "store_days_between_sales")
+    assert (float(value), sample) == (6.5, 2)

@@ -4,6 +4,7 @@ import dataclasses
 import datetime as dt
 import pickle
 import re
+import types
 import typing
 from pathlib import Path
 
@@ -86,12 +87,12 @@ def test_bad_input_is_one_line_naming_the_problem(assignment, expected):
 
 def test_realism_ranges_are_set_like_any_key(tmp_path):
     config = resolve(preset="tiny", assignments=["realism.peak_day_rank.value_max=10"])
-    assert config.realism["peak_day_rank"] == RealismRange(1.0, 10.0, defaults()["realism"]["peak_day_rank"]["source"])
+    assert config.realism["peak_day_rank"] == RealismRange(defaults()["realism"]["peak_day_rank"]["source"], 1.0, 10.0)
     assert config.realism["inventory_turnover"].value_max == 6.0
     layer = tmp_path / "strict.yaml"
     layer.write_text("realism:\n  stockout_rate: {value_max: 0.08, source: our own target}\n")
     strict = resolve(config_file=str(layer)).realism["stockout_rate"]
-    assert strict == RealismRange(0.05, 0.08, "our own target")
+    assert strict == RealismRange("our own target", 0.05, 0.08)
 
 
 def _sections(tree: dict, prefix: str = ""):
@@ -176,6 +177,8 @@ def test_resolve_returns_a_typed_frozen_run_config_that_pickles():
 def _annotation_matches(kind, default) -> bool:
     if isinstance(default, list):
         return typing.get_origin(kind) is tuple and typing.get_args(kind)[0] is type(default[0])
+    if typing.get_origin(kind) in (typing.Union, types.UnionType):      # an optional number: a RealismRange's bound
+        return type(default) in typing.get_args(kind)
     return kind is type(default)
 
 
@@ -192,8 +195,10 @@ def test_every_declared_key_is_a_field_of_the_type_of_its_default():
                 members = defaults()
                 for part in f"{prefix}{f.name}".split("."):
                     members = members[part]
-                for name in members:
-                    yield from fields_of(kind.member, f"{prefix}{f.name}.{name}.")
+                for name, declared in members.items():      # a member may leave out a field with a default
+                    yield from ((key, member_kind) for key, member_kind
+                                in fields_of(kind.member, f"{prefix}{f.name}.{name}.")
+                                if key.rsplit(".", 1)[1] in declared)
             else:
                 yield f"{prefix}{f.name}", kind
 

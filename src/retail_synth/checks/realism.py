@@ -5,7 +5,8 @@ returns one row with `value` and `sample`, like a statistical quickstart
 check, but carries no bound: its range is configuration (`realism.<figure>`
 in conf/defaults.yaml, with the publication it comes from), so a scenario or
 `--set` can move it. A figure outside its range is a warning about realism,
-never a broken invariant. `validate` and `report` read both through here.
+never a broken invariant; a figure no publication gives a range for is
+declared with its source only, and reported as information. `validate` and `report` read both through here.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from retail_synth.spec.run_config import RealismRange
 
 REALISM_DIR = data_dir("contracts", "realism")
 SECTION = "realism"
+INFORMATION = Bound("information", ())     # the bound of a figure without a published range: reported, never judged
 
 
 class RealismError(SqlCheckError):
@@ -49,6 +51,9 @@ class RealismFigure:
 
     @property
     def bound(self) -> Bound:
+        """The range as a bound; an information figure's has no condition (validate reports it as INFO)."""
+        if self.range.is_information:
+            return INFORMATION
         return parse_bound(f"{self.range.value_min:g} <= value <= {self.range.value_max:g}")
 
 
@@ -67,9 +72,12 @@ def configured_ranges(settings: Mapping[str, Any]) -> dict[str, RealismRange]:
     """The `realism.<figure>` ranges of flat settings (dotted keys, as configuration.flatten gives)."""
     prefix = f"{SECTION}."
     figures = {key[len(prefix):].rsplit(".", 1)[0] for key in settings if key.startswith(prefix)}
-    return {figure: RealismRange(float(settings[f"{prefix}{figure}.value_min"]),
-                                 float(settings[f"{prefix}{figure}.value_max"]),
-                                 str(settings[f"{prefix}{figure}.source"]))
+    def bound(figure: str, side: str) -> float | None:
+        value = settings.get(f"{prefix}{figure}.{side}")
+        return None if value is None else float(value)
+
+    return {figure: RealismRange(str(settings[f"{prefix}{figure}.source"]), bound(figure, "value_min"),
+                                 bound(figure, "value_max"))
             for figure in sorted(figures)}
 
 

@@ -37,7 +37,7 @@ from retail_synth.spark.run_journal import (
 )
 from retail_synth.spec.contracts import Contract, load_contract
 
-PASS, FAIL, MISSING, TOO_SMALL, WARN = "PASS", "FAIL", "MISSING", "TOO_SMALL", "WARN"
+PASS, FAIL, MISSING, TOO_SMALL, WARN, INFO = "PASS", "FAIL", "MISSING", "TOO_SMALL", "WARN", "INFO"
 ZERO = parse_bound("value = 0")
 PARALLEL_QUERIES = 4
 
@@ -50,7 +50,8 @@ class NothingToValidate(Exception):
 class CheckResult:
     check: str              # quickstart.<name>, realism.<figure>, <table>.<contract check>, run_complete
     status: str             # PASS, FAIL, MISSING (a table the check needs is not there), TOO_SMALL (sample below
-                            # min_sample) or WARN (a realism figure outside its published range)
+                            # min_sample), WARN (a realism figure outside its published range) or INFO (a realism
+                            # figure without a published range: reported, not judged)
     value: object           # the figure measured; None when nothing could be measured
     bound: str
     detail: str = ""
@@ -59,8 +60,9 @@ class CheckResult:
     @property
     def passed(self) -> bool:
         """Only invariants fail a run: a check too small to test has too few observations to judge, and a
-        realism WARN says the data looks less like published retail figures, not that a promise is broken."""
-        return self.status in (PASS, TOO_SMALL, WARN)
+        realism WARN says the data looks less like published retail figures, not that a promise is broken, and
+        an INFO figure has no range to judge."""
+        return self.status in (PASS, TOO_SMALL, WARN, INFO)
 
 
 @dataclass
@@ -89,6 +91,8 @@ def _number(value):
 
 def _measured(check: str, value, bound: Bound, detail: str = "", outside: str = FAIL, source: str = "") -> CheckResult:
     value = _number(value)
+    if not bound.conditions:         # a realism figure without a published range
+        return CheckResult(check, INFO, value, str(bound), detail, source)
     return CheckResult(check, PASS if bound.holds(value) else outside, value, str(bound), detail, source)
 
 

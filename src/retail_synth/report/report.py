@@ -194,7 +194,8 @@ def realism_section(spark, tables: list[str], read, settings: dict[str, object])
         "Realism",
         "Each figure of contracts/realism/ against the range published retail statistics give (realism.* in "
         "conf/defaults.yaml, as this run configured it). WARN: outside the range, so the data looks less like "
-        "retail there; it never fails validate. TOO_SMALL: too few observations to judge.",
+        "retail there; it never fails validate. INFO: no publication gives a range, so the figure is shown, "
+        "not judged. TOO_SMALL: too few observations to judge.",
         table=(("figure", "value", "range", "status", "source"),
                [(r.check, format_value(r.value), r.bound, r.status, r.source) for r in results]),
         note=f"Not in this run: {', '.join(absent)}." if absent else "",

@@ -76,7 +76,7 @@ DEFAULT_SCENARIO = "normal-ops"
 DEFAULT_PRESET = "small"        # generate's preset without --preset, a --config file included (the CLI's and the notebook's)
 
 PRESET_ONLY_KEYS = {"description", "extends"}      # what a preset or scenario file says about itself, not a key
-POSITIVE_WORDS = {"count", "days", "months", "rows", "years", "lines", "block"}
+POSITIVE_WORDS = {"count", "customers", "days", "months", "rows", "years", "lines", "block"}
 MAY_BE_ZERO = {"warmup_days"}
 UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
@@ -548,11 +548,12 @@ def _typed(cls: type[_D], tree: dict, prefix: str = "") -> _D:
     """An instance of dataclass `cls` from a validated tree whose keys are its field names."""
     hints = typing.get_type_hints(cls)
     names = [f.name for f in dataclasses.fields(cls)]
-    undeclared = sorted(set(tree) - set(names)) + sorted(set(names) - set(tree))
+    optional = {f.name for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    undeclared = sorted(set(tree) - set(names)) + sorted(set(names) - set(tree) - optional)
     if undeclared:
         raise ConfigError(f"'{prefix}{undeclared[0]}' is in conf/defaults.yaml or {cls.__name__}, not in both")
     values = {}
-    for name in names:
+    for name in [n for n in names if n in tree]:        # a field with a default may be left out (a RealismRange's bounds)
         kind, value = hints[name], tree[name]
         if kind is DistributionParams:
             value = declared_distributions(value)
@@ -560,7 +561,7 @@ def _typed(cls: type[_D], tree: dict, prefix: str = "") -> _D:
             value = _typed(kind, value, f"{prefix}{name}.")
         elif kind in (Segments, Realism):
             value = kind({member: _typed(kind.member, v, f"{prefix}{name}.{member}.") for member, v in value.items()})
-        elif kind is float:
+        elif kind is float or (kind == float | None and value is not None):
             value = float(value)
         elif typing.get_origin(kind) is tuple:
             value = tuple(float(v) for v in value) if typing.get_args(kind)[0] is float else tuple(value)

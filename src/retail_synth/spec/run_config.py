@@ -100,6 +100,7 @@ class CustomerHistoryParams:
 @dataclass(frozen=True)
 class CustomerParams:
     customer_count: int
+    standard_store_customers: int
     segments: Segments
     digital_return_uplift_rate: float
     history_years: int
@@ -254,11 +255,18 @@ class AnomalyParams:
 
 @dataclass(frozen=True)
 class RealismRange:
-    """The published range of one realism figure, and where it comes from (docs/validation.md, "The realism scorecard")."""
+    """The published range of one realism figure, and where it comes from (docs/validation.md, "The realism scorecard").
 
-    value_min: float
-    value_max: float
+    An information figure has no range (both None): no publication gives one, so it is reported, never judged.
+    """
+
     source: str
+    value_min: float | None = None
+    value_max: float | None = None
+
+    @property
+    def is_information(self) -> bool:
+        return self.value_min is None and self.value_max is None
 
 
 class Realism(Named[RealismRange]):

@@ -205,7 +205,7 @@ def test_states_as_arrow_rows_restore_the_state_of_any_blocks(world_name):
     state, from which the one-block walk resumes to the one-shot's rows; and the other way round."""
     world, whole, one = one_shot(world_name, LAYOUTS["one block"])
     sevens, m, carried = catalogue_blocks(world, 7), world.n_locations, []
-    for k in (52, 60, 64):
+    for k in (52, 60, 66):
         first = walked(world, whole, stop_day=k, end_states=True)[0]
         state = first.end_state
         states = [r.end_state for r in walked(world, sevens, stop_day=k, end_states=True)]

@@ -19,12 +19,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from faker import Faker
 
+from retail_synth.model.dimensions.catchment import STORE_FORMAT_WEIGHTS, within_reach
 from retail_synth.model.dimensions.products import CATEGORY_LEVEL_2, SUBCATEGORIES
 from retail_synth.model.simulation.customer_history import CustomerHistory
 from retail_synth.spec import hashing
 from retail_synth.spec.contracts import to_arrow_table
+from retail_synth.spec.distributions import Categorical
 from retail_synth.spec.run_config import DistributionParams, Segment
-from retail_synth.spec.vocabulary import APPAREL_SIZES, CHANNEL_CODES, WAIST_SIZES
+from retail_synth.spec.vocabulary import APPAREL_SIZES, CHANNEL_CODES, DIGITAL_CHANNEL_CODES, WAIST_SIZES
 
 NAME_POOL_SIZE = 1000
 EMAIL_DOMAINS = ("example.com", "example.net", "example.org")
@@ -39,7 +41,6 @@ SEGMENT_PROFILES = {
     "new": (20.0, 150.0, "none", 0.60, 0.15),
 }
 TIER_OF_SEGMENT = {segment: profile[2] for segment, profile in SEGMENT_PROFILES.items()}
-STORE_FORMAT_WEIGHTS = {"flagship": 3.0, "standard": 1.5, "outlet": 1.0}   # relative catchment size
 
 
 @lru_cache(maxsize=4)
@@ -81,10 +82,13 @@ def build_customer_dim(
     distributions: DistributionParams,
     growth_monthly_rate: float = 0.0,
     plan_days: int = 0,
+    standard_store_customers: int | None = None,
 ) -> pa.Table:
     """Customers living in store cities; acquired before reference_day, 'new' ones recently.
 
     Channels and size profiles follow their declarations in `distributions`.
+    Customers beyond the stores' reach (catchment.within_reach; None: every
+    customer is within reach) prefer a digital channel.
     With growth, the base grows by growth_monthly_rate a month over the
     plan from reference_day: the share acquired inside the plan gets
     acquisition dates spread as exponential growth would bring them.
@@ -106,7 +110,7 @@ def build_customer_dim(
         **_name_columns(seed, keys),
         **_segment_columns(seed, keys, list(segments), segment),
         "acquisition_date": acquisition_date,
-        **_preference_columns(seed, keys, distributions),
+        **_preference_columns(seed, keys, distributions, _reached(seed, keys, locations, standard_store_customers)),
         **_home_columns(seed, keys, locations),
         "segment_spend": pa.nulls(customer_count, pa.float64()),
         "effective_date": acquisition_date,
@@ -161,14 +165,32 @@ def _name_columns(seed: int, keys: np.ndarray) -> dict[str, np.ndarray | pa.Arra
     return {"first_name": first_name, "last_name": last_name, "email": email}
 
 
-def _preference_columns(seed: int, keys: np.ndarray, distributions: DistributionParams) -> dict[str, np.ndarray]:
+def _reached(seed: int, keys: np.ndarray, locations: pa.Table, standard_store_customers: int | None) -> np.ndarray:
+    if standard_store_customers is None:
+        return np.ones(len(keys), bool)
+    formats = locations.filter(pc.equal(locations["location_type"], "store"))["store_format"].to_pylist()
+    return within_reach(seed, keys, len(keys), formats, standard_store_customers)
+
+
+def _online(preferred: Categorical) -> Categorical:
+    """The preferred-channel declaration among the digital channels only: a customer no store reaches."""
+    kept = [(label, weight) for label, weight in zip(preferred.labels, preferred.weights, strict=True)
+            if label in DIGITAL_CHANNEL_CODES]
+    total = sum(weight for _, weight in kept)
+    return Categorical(tuple(label for label, _ in kept),
+                       tuple(weight / total if total > 0 else 1 / len(kept) for _, weight in kept))
+
+
+def _preference_columns(seed: int, keys: np.ndarray, distributions: DistributionParams,
+                        reached: np.ndarray) -> dict[str, np.ndarray]:
     """Acquisition and preferred channel, preferred category and profile sizes, as declared in `distributions`."""
     category_weights = [SUBCATEGORIES[c][1] for c in CATEGORY_LEVEL_2]
+    channel = distributions.preferred_channel.draw_from(CHANNEL_CODES, seed, "customer.preferred_channel", keys)
+    online = _online(distributions.preferred_channel).draw_from(CHANNEL_CODES, seed, "customer.preferred_channel",
+                                                                 keys)
     return {
         "acquisition_channel": distributions.acquisition_channel.draw_labels(seed, "customer.acquisition_channel", keys),
-        "preferred_channel": np.array(CHANNEL_CODES)[
-            distributions.preferred_channel.draw_from(CHANNEL_CODES, seed, "customer.preferred_channel", keys)
-        ],
+        "preferred_channel": np.array(CHANNEL_CODES)[np.where(reached, channel, online)],
         "preferred_category": np.array(CATEGORY_LEVEL_2)[
             hashing.choice(seed, "customer.preferred_category", category_weights, keys)
         ],

@@ -43,11 +43,13 @@ STATES = {
 
 OUTLET_SHARE = 0.25                      # share of extra stores that are outlets
 
-# (location_type, store_format) -> (total sqft low, high, selling share of total)
+# (location_type, store_format) -> (total sqft low, high, selling share of total). Specialty apparel sizes:
+# a mall store of about 6,200 (J.Crew) to 7,000 sq ft (Abercrombie & Fitch), a factory outlet of about 4,000
+# to a warehouse outlet of 8,000 (eMarketer), a flagship like Express's 30,000 sq ft on Times Square (NREI, 2012)
 _FLOOR_AREA = {
-    ("store", "flagship"): (35_000, 60_000, 0.80),
-    ("store", "standard"): (12_000, 25_000, 0.75),
-    ("store", "outlet"): (15_000, 30_000, 0.85),
+    ("store", "flagship"): (20_000, 40_000, 0.80),
+    ("store", "standard"): (5_000, 10_000, 0.75),
+    ("store", "outlet"): (5_000, 12_000, 0.80),
     ("warehouse", None): (300_000, 600_000, 0.0),
     ("dc", None): (600_000, 1_000_000, 0.0),
 }

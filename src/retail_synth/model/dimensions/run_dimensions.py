@@ -88,6 +88,7 @@ def build_dimensions(config: RunConfig, etl_timestamp: dt.datetime) -> Dimension
             distributions=config.distributions,
             growth_monthly_rate=config.scenario.growth_monthly_rate,
             plan_days=config.plan_days,
+            standard_store_customers=config.customers.standard_store_customers,
         ),
     )
     world, history = simulated_history(config, dimensions)

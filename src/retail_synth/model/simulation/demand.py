@@ -393,8 +393,15 @@ def order_attributes(world: World, day: np.ndarray, order: np.ndarray, cart: np.
     n_channels = len(world.channel_code)
     preferred = world.customer_channel[customer].astype(np.int64)
     loyal = hashing.uniform(seed, "demand.channel", source) < world.config.demand.channel_loyalty_rate
-    other = np.floor(hashing.uniform(seed, "demand.channel_other", source) * max(n_channels - 1, 1)).astype(np.int64)
+    draw = hashing.uniform(seed, "demand.channel_other", source)
+    other = np.floor(draw * max(n_channels - 1, 1)).astype(np.int64)
     other = other + (other >= preferred)
+    online = ~world.customer_in_reach[customer]
+    if online.any():        # a customer no store reaches prefers a digital channel and switches to another one
+        digital = np.flatnonzero(world.channel_is_digital)
+        rank = np.searchsorted(digital, preferred[online])
+        pick = np.floor(draw[online] * max(len(digital) - 1, 1)).astype(np.int64)
+        other[online] = digital[np.minimum(pick + (pick >= rank), len(digital) - 1)]
     channel = np.where(loyal | (n_channels == 1), preferred, other).astype(np.int16)
     is_digital = world.channel_is_digital[channel]
     payments = world.config.distributions.payment_method

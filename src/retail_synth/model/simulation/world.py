@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from retail_synth.model.dimensions.calendar import calendar_features
+from retail_synth.model.dimensions.catchment import within_reach
 from retail_synth.model.simulation.customer_versions import CustomerVersions
 from retail_synth.model.simulation.disruptions import Disruptions, plan_cycle, plan_disruptions
 from retail_synth.spec import hashing
@@ -79,6 +80,7 @@ class World:
     customer_guide: np.ndarray        # sampling_guide(customer_cdf)
     active_mass: np.ndarray           # float64 per simulation day: customer_cdf mass of customers acquired by then
     customer_channel: np.ndarray      # int8 preferred channel index
+    customer_in_reach: np.ndarray     # bool: lives within reach of a store; else orders online only (catchment.py)
     customer_home: np.ndarray         # int16 home store location index of the first version (the demand plan's)
     customer_versions: CustomerVersions   # each customer's versions: key and home store from their first day
     segment_names: tuple
@@ -216,7 +218,7 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
     locations = location_arrays(dims["gold_location_dim"])
     segments = segment_arrays(config.customers, config.distributions.basket_lines)
     first = first_versions(dims["gold_customer_dim"])      # who orders and how much: the first version (the propensity)
-    customers = customer_arrays(first, seed, segments, channels, locations)
+    customers = customer_arrays(first, seed, segments, channels, locations, config.customers)
     products = product_arrays(dims["gold_product_dim"], seed, config.distributions.product_popularity, calendar.day0)
 
     ordering = ordering_customers(first, segments.segment_orders_per_day[customers.customer_segment],
@@ -242,7 +244,8 @@ def build_world(config: RunConfig, dims: Mapping[str, pa.Table], seed: int) -> W
         customer_key=customers.customer_key, customer_segment=customers.customer_segment,
         customer_by_acquisition=ordering.customer_by_acquisition, customer_cdf=ordering.customer_cdf,
         customer_guide=ordering.customer_guide, active_mass=ordering.active_mass,
-        customer_channel=customers.customer_channel, customer_home=customers.customer_home,
+        customer_channel=customers.customer_channel, customer_in_reach=customers.customer_in_reach,
+        customer_home=customers.customer_home,
         customer_versions=version_arrays(dims["gold_customer_dim"], customers, locations, calendar.day0),
         segment_names=segments.segment_names, segment_orders_per_day=segments.segment_orders_per_day,
         segment_basket_max=segments.segment_basket_max, segment_return_probability=segments.segment_return_probability,
@@ -324,6 +327,7 @@ class LocationArrays:
     state_tax_rate: np.ndarray
     region: np.ndarray                # object (str): where a regional disruption strikes
     city: np.ndarray                  # object (str)
+    store_format: np.ndarray          # object (str; None for a warehouse or DC)
     nodes_by_location: np.ndarray     # int16 [location, node]: the digital fulfilment nodes, nearest first
 
     @property
@@ -344,6 +348,7 @@ def location_arrays(locations: pa.Table) -> LocationArrays:
         state_tax_rate=_column(locations, "state_tax_rate").astype(np.float64),
         region=np.asarray(_column(locations, "region"), dtype=object),
         city=np.asarray(_column(locations, "city"), dtype=object),
+        store_format=np.asarray(_column(locations, "store_format"), dtype=object),
         nodes_by_location=_nearest_nodes(locations, location_type),
     )
 
@@ -384,6 +389,7 @@ class CustomerArrays:
     customer_key: np.ndarray          # int32
     customer_segment: np.ndarray      # int8 index into segment_names
     customer_channel: np.ndarray      # int8 preferred channel index
+    customer_in_reach: np.ndarray     # bool: lives within reach of a store (catchment.within_reach)
     customer_home: np.ndarray         # int16 home store location index
     customer_nodes: np.ndarray        # int16 [C, n_nodes] digital fulfilment nodes, nearest first
     customer_size_tops: np.ndarray    # int8 index into APPAREL_SIZES
@@ -391,7 +397,7 @@ class CustomerArrays:
 
 
 def customer_arrays(customers: pa.Table, seed: int, segments: SegmentArrays, channels: ChannelArrays,
-                    locations: LocationArrays) -> CustomerArrays:
+                    locations: LocationArrays, reach: CustomerParams) -> CustomerArrays:
     """Each customer's segment, preferred channel, home store and its nodes, profile sizes and city."""
     segment_of = {s: i for i, s in enumerate(segments.segment_names)}
     channel_of = {c: i for i, c in enumerate(channels.channel_code)}
@@ -399,10 +405,13 @@ def customer_arrays(customers: pa.Table, seed: int, segments: SegmentArrays, cha
     bottoms = {size: i for i, size in enumerate(WAIST_SIZES)}
     customer_key = _column(customers, "customer_key").astype(np.int32)
     home = _home_stores(customers, seed, customer_key, locations)
+    store_formats = list(locations.store_format[locations.stores])
     return CustomerArrays(
         customer_key=customer_key,
         customer_segment=np.array([segment_of[s] for s in _column(customers, "segment")], dtype=np.int8),
         customer_channel=np.array([channel_of[c] for c in _column(customers, "preferred_channel")], dtype=np.int8),
+        customer_in_reach=within_reach(seed, customer_key, reach.customer_count, store_formats,
+                                       reach.standard_store_customers),
         customer_home=home,
         # customers live in their home store's city: their digital nodes are that city's nearest nodes
         customer_nodes=locations.nodes_by_location[home],
@@ -553,7 +562,8 @@ def location_demand(config: RunConfig, segments: SegmentArrays, customers: Custo
     """A customer's store lines go to the home store, the digital lines that reach stock to its first node."""
     basket_mean = segments.segment_basket_mean[customers.customer_segment]
     lines_per_day = ordering.order_rate * basket_mean              # per customer
-    p_store = _store_share(config.demand.channel_loyalty_rate, channels, customers.customer_channel)
+    p_store = _store_share(config.demand.channel_loyalty_rate, channels, customers.customer_channel,
+                           customers.customer_in_reach)
     store = lines_per_day * p_store
     digital = lines_per_day * (1 - p_store) * _digital_conversion(config.carts)
     home, first_node = customers.customer_home, customers.customer_nodes[:, 0]
@@ -569,16 +579,18 @@ def location_demand(config: RunConfig, segments: SegmentArrays, customers: Custo
     )
 
 
-def _store_share(loyalty: float, channels: ChannelArrays, customer_channel: np.ndarray) -> np.ndarray:
+def _store_share(loyalty: float, channels: ChannelArrays, customer_channel: np.ndarray,
+                 in_reach: np.ndarray) -> np.ndarray:
     """Each customer's chance that an order goes through a store channel: the preferred channel with
-    probability `loyalty`, otherwise any other channel alike."""
+    probability `loyalty`, otherwise any other channel alike; never, for a customer no store reaches."""
     k = len(channels.channel_code)
     n_store_channels = int((~channels.channel_is_digital).sum())
-    return np.where(
+    share = np.where(
         ~channels.channel_is_digital[customer_channel],
         loyalty + (1 - loyalty) * (n_store_channels - 1) / max(k - 1, 1),
         (1 - loyalty) * n_store_channels / max(k - 1, 1),
     )
+    return np.where(in_reach, share, 0.0)
 
 
 def _digital_conversion(carts: CartParams) -> float:
