@@ -11,6 +11,7 @@ from retail_synth.checks.quickstart import load_quickstart
 from retail_synth.checks.realism import load_realism
 from retail_synth.checks.validate import (
     FAIL,
+    INFO,
     MISSING,
     PASS,
     TOO_SMALL,
@@ -24,6 +25,7 @@ from retail_synth.checks.validate import (
 from retail_synth.cli.main import main
 from retail_synth.spark.dimension_tables import DIMENSION_TABLES
 from retail_synth.spark.run_journal import RUN_MARKER, run_settings
+from retail_synth.spec.configuration import defaults
 
 
 def test_validate_passes_on_the_tiny_run(tiny_validation):
@@ -35,8 +37,11 @@ def test_validate_passes_on_the_tiny_run(tiny_validation):
         [line for line in invariants if not line.startswith(PASS)]
     realism = {line.split()[1]: line for line in lines if line.split()[1].startswith("realism.")}
     assert set(realism) == {f"realism.{q.check}" for q in load_realism()}
+    information = {f"realism.{c}" for c, r in defaults()["realism"].items() if "value_min" not in r}
+    assert information and all(line.split()[0] in (INFO, TOO_SMALL) and "  information  " in line
+                               for check, line in realism.items() if check in information), list(realism.values())
     assert all(line.split()[0] in (PASS, WARN, TOO_SMALL) and " <= value <= " in line and "  source: " in line
-               for line in realism.values()), list(realism.values())
+               for check, line in realism.items() if check not in information), list(realism.values())
     checks = {line.split()[1] for line in lines}
     assert {
         "run_complete",

@@ -272,7 +272,7 @@ def _add_check_commands(commands) -> None:
                               "queries, and score their realism",
         "Check a target's gold tables against their contracts (schema, keys, row checks), the\n"
         "quickstart SQL checks and the run's scenario promises, and score the realism figures\n"
-        "against published ranges. WARN and TOO_SMALL are not failures. With --database, run the\n"
+        "against published ranges. WARN, INFO and TOO_SMALL are not failures. With --database, run the\n"
         "quickstart checks and realism figures on a database that `load` filled.",
         ["retail-synth validate --output warehouse",
          "retail-synth validate --catalog main --schema retail --json",

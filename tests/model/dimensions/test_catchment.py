@@ -23,7 +23,7 @@ def test_the_stores_reach_as_many_customers_as_their_catchments_hold():
 
 def test_customers_beyond_reach_prefer_a_digital_channel_and_never_order_in_a_store():
     setting = "customers.standard_store_customers=10"      # tiny's 10 stores reach about 152 of its 500 customers
-    config, dims = tiny_dimensions(setting)
+    _, dims = tiny_dimensions(setting)
     world = tiny_world(setting)
     reached = world.customer_in_reach
     assert 100 < reached.sum() < 200
