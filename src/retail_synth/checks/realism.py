@@ -6,7 +6,8 @@ check, but carries no bound: its range is configuration (`realism.<figure>`
 in conf/defaults.yaml, with the publication it comes from), so a scenario or
 `--set` can move it. A figure outside its range is a warning about realism,
 never a broken invariant; a figure no publication gives a range for is
-declared with its source only, and reported as information. `validate` and `report` read both through here.
+declared with its source only, and reported as information (INFO).
+`validate` and `report` read both through here.
 """
 
 from __future__ import annotations

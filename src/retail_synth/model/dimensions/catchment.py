@@ -1,4 +1,4 @@
-"""Which customers live within reach of a store, and which store: a store serves a catchment of its format's size.
+"""Which customers live within reach of a store: each store serves a catchment of its format's size.
 
 A chain's web shop reaches the whole country while each store reaches the
 customers around it. So the stores' catchments hold at most
