@@ -15,7 +15,7 @@ import pytest
 from chispa import assert_df_equality
 from pyspark.sql import functions as F
 
-from retail_synth.checks.validate import FAIL, MISSING, PASS, TOO_SMALL, WARN, CheckResult, run_completion
+from retail_synth.checks.validate import FAIL, INFO, MISSING, PASS, TOO_SMALL, WARN, CheckResult, run_completion
 from retail_synth.cli.main import main
 from retail_synth.spark.delta_tables import COMMIT_METADATA_CONF, Target, replace_table, table_run_id, table_version
 from retail_synth.spark.generate import begin_run, run_id_of
@@ -262,7 +262,7 @@ def test_sigkill_leaves_an_incomplete_run_that_validate_reports_and_rollback_res
     assert main(["validate", "--output", str(copy_of_tiny)]) == 1
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("FAIL") and " run_complete " in line and "incomplete" in line for line in lines)
-    judged = [line.split()[1] for line in lines if line.split()[:1] in ([PASS], [FAIL], [WARN], [MISSING], [TOO_SMALL])]
+    judged = [line.split()[1] for line in lines if line.split()[:1] in ([PASS], [FAIL], [WARN], [INFO], [MISSING], [TOO_SMALL])]
     assert judged == ["run_complete"], lines     # the tables mix two runs: nothing else is judged
 
     assert main(["rollback", "--output", str(copy_of_tiny)]) == 0
