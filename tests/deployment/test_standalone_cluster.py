@@ -23,6 +23,8 @@ import pyspark
 import pytest
 from packaging.requirements import Requirement
 
+from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.run_journal import RunJournal
 from retail_synth.spark.session import ivy_cache_dir
 from retail_synth.tables.registry import WRITTEN_TABLES
 from tests.conftest import NORMAL_OPS_EMPTY, generate_tiny
@@ -122,31 +124,58 @@ def standalone_cluster(tmp_path):
                 process.wait()
 
 
-def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, standalone_cluster, executor_python, tmp_path):
-    assert subprocess.run([str(executor_python), "-c", "import retail_synth"], cwd=tmp_path, env=clean_environment(),
+def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf: str) -> Path:
+    """tiny (seed SEED) submitted through `make submit` with the spark-submit options `conf`; returns its output.
+
+    The executors run the executor venv's Python (without this project), and
+    both workers must have run an executor of the one application, which finished.
+    """
+    assert subprocess.run([str(executor_python), "-c", "import retail_synth"], cwd=folder, env=clean_environment(),
                           capture_output=True, check=False).returncode != 0, "the executors' Python has the project"
-    calls = tmp_path / "executor-python.calls"
-    executor = tmp_path / "executor-python"      # records that the executors ran it, then is the executor venv's Python
+    calls = folder / "executor-python.calls"
+    executor = folder / "executor-python"      # records that the executors ran it, then is the executor venv's Python
     executor.write_text(f'#!/bin/sh\necho "$*" >> {calls}\nexec {executor_python} "$@"\n')
     executor.chmod(0o755)
 
-    out = tmp_path / "cluster-run"
-    options = (f"--conf spark.pyspark.python={executor} --conf spark.driver.host=127.0.0.1 "
-               "--executor-memory 1g --conf spark.executor.cores=1 --conf spark.sql.shuffle.partitions=2")
+    out = folder / "cluster-run"
+    options = " ".join([f"--conf spark.pyspark.python={executor} --conf spark.driver.host=127.0.0.1",
+                        "--executor-memory 1g --conf spark.executor.cores=1 --conf spark.sql.shuffle.partitions=2",
+                        *conf])
     submitted = subprocess.run(
-        ["make", "--no-print-directory", "submit", f"MASTER={standalone_cluster.url}",
+        ["make", "--no-print-directory", "submit", f"MASTER={cluster.url}",
          f"ARGS=generate --preset tiny --seed {SEED} --quiet --output {out}", f"SUBMIT_OPTS={options}"],
-        cwd=ROOT, env=standalone_cluster.env, capture_output=True, text=True, check=False, timeout=1500,
+        cwd=ROOT, env=cluster.env, capture_output=True, text=True, check=False, timeout=1500,
     )
     assert submitted.returncode == 0, submitted.stdout[-2000:] + submitted.stderr[-5000:]
 
-    apps = standalone_cluster.status()["completedapps"]
+    apps = cluster.status()["completedapps"]
     assert [app["state"] for app in apps] == ["FINISHED"]
-    for work_dir in standalone_cluster.work_dirs:
+    for work_dir in cluster.work_dirs:
         assert list(work_dir.glob("app-*/*/stderr")), f"{work_dir.name} ran no executor"
     assert "pyspark" in calls.read_text()
+    return out
 
-    local = generate_tiny(spark, tmp_path / "local-run", seed=SEED)
+
+def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, standalone_cluster, executor_python, tmp_path):
+    out = submitted_tiny(standalone_cluster, executor_python, tmp_path)
+    assert_same_as_a_local_run(spark, out, tmp_path)
+
+
+def test_with_dynamic_allocation_the_walk_runs_in_stages_of_several_tasks_and_writes_the_same_tables(
+        spark, standalone_cluster, executor_python, tmp_path):
+    """Dynamic allocation refuses barrier stages: the walk takes the staged exchange, in more than one task."""
+    out = submitted_tiny(standalone_cluster, executor_python, tmp_path,
+                         "--conf spark.dynamicAllocation.enabled=true",
+                         "--conf spark.dynamicAllocation.shuffleTracking.enabled=true",
+                         "--conf spark.dynamicAllocation.minExecutors=0 --conf spark.dynamicAllocation.maxExecutors=2")
+    run = RunJournal(spark, Target(output_dir=str(out))).last_complete()
+    assert (run.summary["cart_exchange"], run.summary["walk_tasks"]) == ("stages", 2), run.summary
+    assert run.summary["phase_seconds"]["rounds"] > 0
+    assert_same_as_a_local_run(spark, out, tmp_path)
+
+
+def assert_same_as_a_local_run(spark, out: Path, folder: Path) -> None:
+    local = generate_tiny(spark, folder / "local-run", seed=SEED)
     for table in WRITTEN_TABLES:
         on_cluster = spark.read.format("delta").load(str(out / table)).drop(*WALL_CLOCK_COLUMNS)
         here = spark.read.format("delta").load(f"{local.output_dir}/{table}").drop(*WALL_CLOCK_COLUMNS)

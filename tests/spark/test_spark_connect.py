@@ -14,6 +14,8 @@ import sys
 import pytest
 from chispa import assert_df_equality
 
+from retail_synth.spark.delta_tables import Target
+from retail_synth.spark.run_journal import RunJournal
 from retail_synth.tables.registry import WRITTEN_TABLES
 from tests.conftest import SPAWNED_JVM_OPTIONS
 from tests.support.simulated_worlds import ANOMALY_HEAVY
@@ -33,16 +35,18 @@ for command in json.loads(sys.argv[1]):
 @pytest.fixture(scope="module")
 def over_connect(tiny_run, tmp_path_factory) -> dict:  # noqa: ARG001  the classic run is written before the Connect one
     """generate tiny with seed 7 over `--remote local[2]`, then validate it over the same server; and the same run
-    split: generated to 2024-11-30, then extended to tiny's end."""
+    split: generated to 2024-11-30, then extended to tiny's end (anomaly-heavy: walked in stages)."""
     folder = tmp_path_factory.mktemp("connect")
     out, split, heavy = folder / "warehouse", folder / "split", folder / "split-anomaly-heavy"
     heavy_settings = [flag for assignment in ANOMALY_HEAVY for flag in ("--set", assignment)]
+    staged = ["--set", "spark.walk_blocks_per_task=1"]      # the staged exchange: 4 tasks of one block each
     commands = [["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(split),
                  "--set", "end_date=2024-11-30", "--quiet"],
                 ["extend", "--remote", "local[2]", "--output", str(split), "--until", "2024-12-14", "--quiet"],
                 ["generate", "--remote", "local[2]", "--preset", "tiny", "--scenario", "anomaly-heavy",
-                 *heavy_settings, "--output", str(heavy), "--set", "end_date=2024-11-30", "--quiet"],
-                ["extend", "--remote", "local[2]", "--output", str(heavy), "--until", "2024-12-14", "--quiet"],
+                 *heavy_settings, *staged, "--output", str(heavy), "--set", "end_date=2024-11-30", "--quiet"],
+                ["extend", "--remote", "local[2]", "--output", str(heavy), "--until", "2024-12-14", *staged,
+                 "--quiet"],
                 ["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(out)],
                 ["validate", "--remote", "local[2]", "--output", str(out)]]
     env = dict(os.environ, RETAIL_SYNTH_HOME=str(folder / "home"))
@@ -78,7 +82,9 @@ def test_generate_then_extend_over_connect_equals_one_classic_run(spark, tiny_ru
 
 @pytest.mark.spark
 @pytest.mark.own_spark
-def test_the_same_holds_for_anomaly_heavy(spark, anomaly_heavy_run, over_connect):
+def test_the_same_holds_for_anomaly_heavy_walked_in_stages(spark, anomaly_heavy_run, over_connect):
+    runs = RunJournal(spark, Target(output_dir=str(over_connect["split_anomaly_heavy"]))).runs()
+    assert [(run.summary["cart_exchange"], run.summary["walk_tasks"]) for run in runs] == [("stages", 4)] * 2
     for table in WRITTEN_TABLES:
         written = spark.read.format("delta").load(str(over_connect["split_anomaly_heavy"] / table))
         assert_df_equality(_without_etl_timestamp(written),

@@ -7,7 +7,7 @@ from chispa import assert_df_equality
 
 from retail_synth.spark.dimension_tables import build_dimensions
 from retail_synth.spark.state_table import STATE_TABLES
-from retail_synth.spark.walk_stage import WalkStage
+from retail_synth.spark.walk_stage import WalkStage, walk_tasks
 from retail_synth.spec.configuration import resolve
 from retail_synth.tables.registry import FACT_TABLES, WRITTEN_TABLES
 from tests.conftest import generate_tiny
@@ -37,6 +37,35 @@ def walked(spark, *assignments: str) -> WalkStage:
     stage.walk()
     stage.decide_carts()
     return stage
+
+
+@pytest.mark.parametrize(("exchange", "blocks", "cores", "cap", "chosen"), [
+    ("barrier", 20, 2, 10, ("barrier", 2)),
+    ("barrier", 21, 2, 10, ("stages", 3)),       # the barrier's 2 tasks would hold 11 blocks each
+    ("barrier", 4, 1, 10, ("in_task", 1)),       # one core, and one task may hold every block
+    ("barrier", 40, 1, 10, ("stages", 4)),       # one core: the 4 tasks run one after another
+    ("stages", 4, 2, 1, ("stages", 4)),
+    ("stages", 4, 8, 10, ("stages", 4)),         # never more tasks than blocks
+    ("stages", 4, 1, 10, ("in_task", 1)),        # nothing to exchange
+    ("in_task", 40, 2, 10, ("in_task", 1)),      # as configured: one task holds every block
+])
+def test_the_walk_takes_as_many_tasks_as_the_cap_on_blocks_needs(exchange, blocks, cores, cap, chosen):
+    assert walk_tasks(exchange, blocks, cores, cap) == chosen
+
+
+@pytest.mark.spark
+def test_staged_tasks_make_the_tables_of_one_task(spark):
+    """Four tasks of one block each on two cores: rounds of ordinary stages, in waves."""
+    one_task = walked(spark, "spark.cart_exchange=in_task")
+    staged = walked(spark, "spark.walk_blocks_per_task=1")
+    try:
+        assert (staged.exchange, staged.tasks) == ("stages", 4) and staged.rounds > 1
+        for table in FACT_TABLES:
+            assert_df_equality(one_task.frame(table), staged.frame(table), ignore_row_order=True)
+        assert_df_equality(one_task.state_frame(), staged.state_frame(), ignore_row_order=True)
+    finally:
+        one_task.close()
+        staged.close()
 
 
 @pytest.mark.spark

@@ -12,6 +12,16 @@
      Spark's barrier call polls once a second, so a round costs about 1 s:
      full takes 26 rounds for its 790 days. Where only one task can walk
      (one core, one block, `spark.partitions=1`), it walks as in_task.
+   - stages: rounds of ordinary Spark stages (model/simulation/rounds.py), as
+     many tasks as it takes to hold at most `spark.walk_blocks_per_task`
+     blocks each. A round's tasks hand their blocks' states to the next
+     round through a local checkpoint, and report the shared carts they
+     found low as a few rows the driver pools. Once every day is agreed on,
+     one more stage walks each task's blocks with every flag known. No task
+     waits for another, so the tasks may outnumber the cores, and executors
+     may come and go (dynamic allocation). The walk takes this exchange
+     wherever barrier stages are refused, and where the barrier's tasks
+     would hold more blocks than the cap.
    - in_task: one task walks every block; the daily pool of low carts is a
      union inside that task.
 2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
@@ -52,6 +62,7 @@ from retail_synth.model.simulation.carts import (
     decision_table,
     pending_decisions,
 )
+from retail_synth.model.simulation.rounds import RoundPlan, Rounds, agree_in_rounds, walk_agreed, walk_round
 from retail_synth.model.simulation.walk import BlockResult, product_blocks, walk_blocks
 from retail_synth.model.simulation.world import World, build_world
 from retail_synth.spark.delta_tables import spark_schema
@@ -73,6 +84,14 @@ BLOCK_ROWS = T.StructType([
 ])
 BLOCK_ROWS_ARROW = to_arrow_schema(BLOCK_ROWS)
 RESULT, CART_LINES, STATE = "result", "cart_lines", "state"
+ROUND_ROWS = T.StructType([       # what a round of the staged exchange reads and writes, per task
+    T.StructField("task", T.IntegerType(), False),
+    T.StructField("kind", T.StringType(), False),        # TASK (a task's marker), STATE (a block's) or FOUND
+    T.StructField("block", T.IntegerType(), False),      # STATE: the block (-1 otherwise)
+    T.StructField("payload", T.BinaryType(), False),     # STATE: its BlockState packed; FOUND: the cart ids packed
+])
+ROUND_ROWS_ARROW = to_arrow_schema(ROUND_ROWS)
+TASK, FOUND = "task", "found"
 TASK_COLUMN, SLOT_COLUMN = "_walk_task", "_walk_slot"     # an extend's state rows: the walk task that resumes them
 CARRIED_COLUMN = "_carried"     # an extend's cart fold: a pending cart's row carried from the run before, not a line
 
@@ -94,13 +113,88 @@ def pack(value) -> bytes:
                         protocol=5)
 
 
+def unpack(payload: bytes):
+    """The value `pack` made `payload` of."""
+    head, arrays = pickle.loads(payload)
+    return pickle.loads(head, buffers=[pa.decompress(packed, decompressed_size=size, codec="lz4")
+                                       for size, packed in arrays])     # mutable buffers: writeable arrays
+
+
 def unpacked(batches):
     """The values packed in the payload rows of `batches`, one at a time."""
     for batch in batches:
         for payload in batch.column("payload").to_pylist():
-            head, arrays = pickle.loads(payload)
-            yield pickle.loads(head, buffers=[pa.decompress(packed, decompressed_size=size, codec="lz4")
-                                              for size, packed in arrays])     # mutable buffers: writeable arrays
+            yield unpack(payload)
+
+
+def _round_rows(task: int, kind: str, blocks: list[int], payloads: list[bytes]) -> pa.RecordBatch:
+    return pa.RecordBatch.from_pydict({"task": [task] * len(payloads), "kind": [kind] * len(payloads),
+                                       "block": blocks, "payload": payloads}, schema=ROUND_ROWS_ARROW)
+
+
+def _task_and_states(batches) -> tuple[int, list | None]:
+    """(the task a round's partition belongs to, its blocks' states in block order; None: none yet)."""
+    rows = pa.Table.from_batches(list(batches), schema=ROUND_ROWS_ARROW)
+    found = pc.unique(rows["task"]).to_pylist()
+    if len(found) != 1:
+        raise RuntimeError(f"a walk task received the rows of tasks {found}; each task takes its own")
+    states = rows.filter(pc.equal(rows["kind"], STATE)).sort_by("block")
+    return found[0], (list(unpacked(states.to_batches())) or None)
+
+
+def _round_function(world: World, dealt: list[list[tuple[int, int]]], plan: RoundPlan):
+    """The function each task of a round runs: its finds and its blocks' states at plan.resume, as ROUND_ROWS."""
+    tasks = len(dealt)
+
+    def run(batches):
+        task, states = _task_and_states(batches)
+        found, handed = walk_round(world, dealt[task], states, plan, task)
+        yield _round_rows(task, FOUND, [-1], [pack(found)])
+        if handed is not None:
+            for index, state in enumerate(handed):
+                yield _round_rows(task, STATE, [task + index * tasks], [pack(state)])
+
+    return run
+
+
+def _agreed_walk_function(world: World, dealt: list[list[tuple[int, int]]], agreed: np.ndarray):
+    """The function each task of the staged exchange's last stage runs: its blocks, walked with every flag agreed."""
+    tasks = len(dealt)
+
+    def walk(batches):
+        task, states = _task_and_states(batches)
+        mine = list(range(task, task + len(dealt[task]) * tasks, tasks))
+        yield from _block_rows(mine, walk_agreed(world, dealt[task], agreed, states))
+
+    return walk
+
+
+def _states_as_round_rows(world: World, blocks: list[tuple[int, int]], tasks: int):
+    """An extend's state rows (STATE_SCHEMA, with TASK_COLUMN) as the ROUND_ROWS a staged walk starts from."""
+
+    def convert(batches):
+        rows = pa.Table.from_batches(list(batches))
+        for task in pc.unique(rows[TASK_COLUMN]).to_pylist():
+            mine = rows.filter(pc.equal(rows[TASK_COLUMN], task)).select(STATE_SCHEMA.names).cast(STATE_SCHEMA)
+            for block in range(task, len(blocks), tasks):
+                yield _round_rows(task, STATE, [block], [pack(from_arrow(mine, *blocks[block], world.n_locations))])
+
+    return convert
+
+
+def walk_tasks(exchange: str, blocks: int, cores: int, blocks_per_task: int) -> tuple[str, int]:
+    """(the exchange the walk takes, its tasks) for `exchange` as configured.
+
+    barrier runs one task per core, and needs at most `blocks_per_task`
+    blocks in each: where they would hold more, the walk takes the staged
+    exchange, in as many tasks as the cap takes (or one per core, if more).
+    Where one task is enough (one core, or the cap allows it), it walks in_task.
+    """
+    needed = -(-blocks // blocks_per_task)
+    if exchange == "barrier" and needed > cores:
+        exchange = "stages"
+    tasks = {"barrier": cores, "stages": min(blocks, max(cores, needed))}.get(exchange, 1)
+    return ("in_task", 1) if tasks < 2 else (exchange, tasks)
 
 
 def _gathered_by_barrier(cart_ids: np.ndarray) -> list[np.ndarray]:
@@ -202,11 +296,12 @@ class WalkStage:
         self.partitions = config.spark.partitions or 2 * default_parallelism(spark)
         self.seconds: dict[str, float] = {}
         self.blocks = product_blocks(config.products.product_count, config.output.products_per_block)
-        exchange = config.spark.cart_exchange
-        tasks = min(len(self.blocks), default_parallelism(spark), config.spark.partitions or len(self.blocks))
-        if exchange == "barrier" and tasks < 2:
-            exchange = "in_task"
-        self.exchange, self.tasks = exchange, (tasks if exchange == "barrier" else 1)
+        self.blocks_per_task = config.spark.walk_blocks_per_task
+        cores = min(len(self.blocks), default_parallelism(spark), config.spark.partitions or len(self.blocks))
+        self.exchange, self.tasks = walk_tasks(config.spark.cart_exchange, len(self.blocks), cores,
+                                               self.blocks_per_task)
+        self.rounds = 0                             # rounds of the staged exchange (set by walk())
+        self._slots: dict[int, int] = {}            # task -> a partitioning value that lands in its partition
         self.walked: DataFrame | None = None        # set by walk()
         self.decisions: DataFrame | None = None     # set by decide_carts()
 
@@ -220,12 +315,13 @@ class WalkStage:
         except Exception as error:       # a cluster without barrier stages (e.g. dynamic allocation)
             if self.exchange != "barrier" or "barrier" not in str(error).lower():
                 raise
+            self.exchange, self.tasks = walk_tasks("stages", len(self.blocks), self.tasks, self.blocks_per_task)
             self.progress(f"barrier stages are not available here ({str(error).splitlines()[0][:160]}); "
-                          "walking every block in one task instead")
-            self.exchange, self.tasks = "in_task", 1
+                          f"walking in {self.tasks} tasks in rounds of stages instead")
             self.walked = self._persisted_walk()
         self.seconds["walk"] = round(time.perf_counter() - started, 2)
-        self.progress(f"walked in {self.seconds['walk']:.1f} s")
+        rounds = f" ({self.rounds} rounds: {self.seconds['rounds']:.1f} s)" if self.exchange == "stages" else ""
+        self.progress(f"walked in {self.seconds['walk']:.1f} s{rounds}")
 
     def decide_carts(self) -> None:
         """Fold the walked cart lines into the cart decision table and keep it."""
@@ -239,7 +335,9 @@ class WalkStage:
     def _persisted_walk(self):
         """The walk's rows, computed once and kept on the executors' disks."""
         barrier = self.exchange == "barrier"
-        if self.resume is None:
+        if self.exchange == "stages":
+            rows = self._staged_walk()
+        elif self.resume is None:
             walk = _walk_function(self.world, self.blocks, self.tasks, barrier)
             ids = self.spark.range(0, self.tasks, 1, numPartitions=self.tasks)
             rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
@@ -254,6 +352,64 @@ class WalkStage:
             raise
         return kept
 
+    def _staged_walk(self) -> DataFrame:
+        """The walk's BLOCK_ROWS by the staged exchange: rounds until every day is agreed, then one walk stage."""
+        tasks, world = self.tasks, self.world
+        dealt = [self.blocks[task::tasks] for task in range(tasks)]
+        markers = self.spark.range(0, tasks, 1, numPartitions=tasks).select(
+            F.col("id").cast("int").alias("task"), F.lit(TASK).alias("kind"), F.lit(-1).alias("block"),
+            F.lit(b"").cast("binary").alias("payload"))
+        initial = None
+        if self.resume is not None:
+            initial = (self._state_by_task(self.resume.state)
+                       .mapInArrow(_states_as_round_rows(world, self.blocks, tasks), ROUND_ROWS)
+                       .localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY))
+        states = [initial]                      # the states the next round starts from (None: the opening stock)
+
+        def run_round(plan: RoundPlan) -> list[np.ndarray]:
+            started = time.perf_counter()
+            rows = self._by_task(markers if states[0] is None else markers.unionByName(states[0]))
+            out = (rows.mapInArrow(_round_function(world, dealt, plan), ROUND_ROWS)
+                   .localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY))
+            reports = out.where(F.col("kind") == FOUND).select("task", "payload").collect()
+            found = {row["task"]: unpack(row["payload"]) for row in reports}
+            if sorted(found) != list(range(tasks)):
+                raise RuntimeError(f"a round heard from tasks {sorted(found)} of {tasks}")
+            states[0] = out.where(F.col("kind") == STATE) if plan.resume > plan.start else states[0]
+            round_seconds.append(time.perf_counter() - started)
+            return [found[task] for task in range(tasks)]
+
+        def report(rounds: Rounds) -> None:
+            self.progress(f"  round {rounds.rounds}: days agreed through {rounds.resume:,} of {rounds.stop_day:,} "
+                          f"({round_seconds[-1]:.1f} s)")
+
+        round_seconds: list[float] = []
+        rounds = agree_in_rounds(world, tasks, run_round, self.first_day, progress=report)
+        self.rounds = rounds.rounds
+        self.seconds["rounds"] = round(sum(round_seconds), 2)
+        rows = self._by_task(markers if initial is None else markers.unionByName(initial))
+        return rows.mapInArrow(_agreed_walk_function(world, dealt, rounds.agreed), BLOCK_ROWS)
+
+    def _by_task(self, rows: DataFrame) -> DataFrame:
+        """`rows` (with a `task` column) in `tasks` partitions, partition t holding exactly task t's rows.
+
+        Each task is given a partitioning value whose hash lands in its own
+        partition, so no partition holds two tasks and none is empty: a
+        barrier task must take part in every exchange, and a round's task
+        must report.
+        """
+        tasks = self.tasks
+        if len(self._slots) != tasks:          # probed once per task count
+            probe = (self.spark.range(0, 64 * tasks)
+                     .select("id", F.pmod(F.hash("id"), F.lit(tasks)).alias("partition"))
+                     .groupBy("partition").agg(F.min("id").alias("id")).collect())
+            self._slots = {row["partition"]: row["id"] for row in probe}
+            if len(self._slots) < tasks:
+                raise RuntimeError(f"no partitioning value found for each of {tasks} walk tasks")
+        values = F.array(*[F.lit(self._slots[t]).cast("long") for t in range(tasks)])
+        return (rows.withColumn(SLOT_COLUMN, F.element_at(values, F.col("task").cast("int") + 1))
+                .repartition(tasks, SLOT_COLUMN).drop(SLOT_COLUMN))
+
     def _state_by_task(self, state: DataFrame) -> DataFrame:
         """The state rows in `tasks` partitions, partition t holding exactly the rows of walk task t's blocks.
 
@@ -263,16 +419,9 @@ class WalkStage:
         and none is empty: a barrier task must take part in every exchange.
         """
         tasks, size = self.tasks, self.blocks[0][1] - self.blocks[0][0]
-        probe = (self.spark.range(0, 64 * tasks).select("id", F.pmod(F.hash("id"), F.lit(tasks)).alias("partition"))
-                 .groupBy("partition").agg(F.min("id").alias("id")).collect())
-        value = {row["partition"]: row["id"] for row in probe}
-        if len(value) < tasks:
-            raise RuntimeError(f"no partitioning value found for each of {tasks} walk tasks")
         task = (F.col("product") / F.lit(size)).cast("long") % F.lit(tasks)
-        values = F.array(*[F.lit(value[t]).cast("long") for t in range(tasks)])
-        return (state.select(*STATE_SPARK_SCHEMA.names).withColumn(TASK_COLUMN, task.cast("int"))
-                .withColumn(SLOT_COLUMN, F.element_at(values, F.col(TASK_COLUMN) + 1))
-                .repartition(tasks, SLOT_COLUMN).drop(SLOT_COLUMN))
+        rows = state.select(*STATE_SPARK_SCHEMA.names).withColumn(TASK_COLUMN, task.cast("int"))
+        return self._by_task(rows.withColumn("task", F.col(TASK_COLUMN))).drop("task")
 
     def _decisions(self):
         """One row per cart (CART_DECISION_SCHEMA), folded from the cart lines of every block."""

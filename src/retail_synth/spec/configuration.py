@@ -76,7 +76,7 @@ DEFAULT_SCENARIO = "normal-ops"
 DEFAULT_PRESET = "small"        # generate's preset without --preset, a --config file included (the CLI's and the notebook's)
 
 PRESET_ONLY_KEYS = {"description", "extends"}      # what a preset or scenario file says about itself, not a key
-POSITIVE_WORDS = {"count", "customers", "days", "months", "rows", "years", "lines", "block"}
+POSITIVE_WORDS = {"count", "customers", "days", "months", "rows", "years", "lines", "block", "blocks"}
 MAY_BE_ZERO = {"warmup_days"}
 UNIT_INTERVAL_SUFFIXES = ("_rate", "_share", "_probability")
 FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
@@ -115,7 +115,7 @@ KEY_RULES = {
     "anomalies.demand_spike_factor_min": (lambda v: v >= 1, "a multiplier of at least 1"),
     "anomalies.price_error_factor_min": (lambda v: 0 < v < 1, "a multiple of list price strictly between 0 and 1"),
     "anomalies.price_error_factor_max": (lambda v: 0 < v < 1, "a multiple of list price strictly between 0 and 1"),
-    "spark.cart_exchange": (lambda v: v in ("barrier", "in_task"), "one of barrier, in_task"),
+    "spark.cart_exchange": (lambda v: v in ("barrier", "stages", "in_task"), "one of barrier, stages, in_task"),
     "spark.driver_memory": (
         lambda v: re.fullmatch(r"[1-9][0-9]*[kmgt]?", v.lower()) is not None,
         "a JVM memory size such as 512m or 4g",

@@ -204,6 +204,7 @@ class SparkParams:
     driver_memory: str
     partitions: int
     cart_exchange: str
+    walk_blocks_per_task: int
 
 
 @dataclass(frozen=True)

@@ -153,16 +153,18 @@ NOT_HELD = np.zeros(0, np.int32)      # a WalkLines field the walk does not hold
 NOT_HELD.flags.writeable = False
 
 
-def _day_chunks(world: World, first_day: int = 0) -> list[tuple[int, int]]:
-    """Day ranges from `first_day` on whose lines fit CHUNK_LINES (estimated with the largest basket)."""
+def _day_chunks(world: World, first_day: int = 0, stop_day: int | None = None) -> list[tuple[int, int]]:
+    """Day ranges from `first_day` to `stop_day` (default: the last day) whose lines fit CHUNK_LINES (estimated
+    with the largest basket)."""
     lines = world.orders_per_day * int(world.segment_basket_max.max())
+    stop = world.n_days if stop_day is None else stop_day
     chunks, start, acc = [], first_day, 0
-    for d in range(first_day, world.n_days):
+    for d in range(first_day, stop):
         if acc and acc + lines[d] > CHUNK_LINES:
             chunks.append((start, d))
             start, acc = d, 0
         acc += int(lines[d])
-    chunks.append((start, world.n_days))
+    chunks.append((start, stop))
     return chunks
 
 
@@ -183,7 +185,7 @@ def _draw_products(world: World, seed: int, lid: np.ndarray, day: np.ndarray) ->
 
 
 def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int = 0,
-                    pending: np.ndarray = NO_CARTS) -> Iterator[Requests]:
+                    pending: np.ndarray = NO_CARTS, stop_day: int | None = None) -> Iterator[Requests]:
     """All order lines of each block [lo, hi) from `first_day` on (warm-up and horizon), in the blocks' order.
 
     The lines of every order are drawn once for all `blocks` and dealt to the
@@ -196,14 +198,17 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
     A walk resuming at `first_day` gets the lines of that day on, and of the
     carts abandoned before it only the recovery copies of the `pending` ones
     (sorted cart ids whose recovery order was placed): the orders of the
-    recovery lookback are drawn again for them.
+    recovery lookback are drawn again for them. A walk that stops before
+    `stop_day` gets no line of that day or later, so a round of the staged
+    exchange (rounds.py) draws only the days it walks.
     """
+    stop = world.n_days if stop_day is None else stop_day
     drawn_from = max(0, first_day - world.config.carts.recovery_delay_days_max)
     owner = np.full(world.n_products + 1, -1, dtype=np.int32)     # the last entry: a line that found no product
     for index, (lo, hi) in enumerate(blocks):
         owner[lo:hi] = index
     kept: dict[int, list[tuple[np.ndarray, ...]]] = {index: [] for index in range(len(blocks))}
-    for d0, d1 in _day_chunks(world, drawn_from):
+    for d0, d1 in _day_chunks(world, drawn_from, stop):
         lines = _order_lines(world, d0, d1)
         if lines is None:
             continue
@@ -221,9 +226,9 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
 
     for index, (lo, hi) in enumerate(blocks):
         parts = kept.pop(index)      # a block's drawn lines are freed once its requests are out
-        parts.append(_lift_lines(world, lo, hi, drawn_from))
+        parts.append(_lift_lines(world, lo, hi, drawn_from, stop))
         day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts, strict=True))
-        requests = _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared))
+        requests = _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared), stop)
         yield requests if first_day == 0 else _from_day(world, requests, first_day, pending)
 
 
@@ -298,10 +303,11 @@ def order_customers(world: World, oid: np.ndarray, day: np.ndarray) -> np.ndarra
     return world.customer_by_acquisition[guided_search(world.customer_cdf, world.customer_guide, u)].astype(np.int32)
 
 
-def _lift_lines(world: World, product_lo: int, product_hi: int, first_day: int = 0) -> tuple:
+def _lift_lines(world: World, product_lo: int, product_hi: int, first_day: int = 0, stop_day: int | None = None) -> tuple:
     """The single-line orders a demand lift adds to products of the block (World.lift_*) from `first_day` on."""
+    stop = world.n_days if stop_day is None else stop_day
     mine = np.flatnonzero((world.lift_product >= product_lo) & (world.lift_product < product_hi)
-                          & (world.lift_day >= first_day))
+                          & (world.lift_day >= first_day) & (world.lift_day < stop))
     counts = world.lift_orders[mine]
     total = int(counts.sum())
     entry = np.repeat(mine, counts)
@@ -332,7 +338,7 @@ def recovery_delays(seed: int, carts: CartParams, cart: np.ndarray) -> np.ndarra
                             carts.recovery_delay_days_max, cart)
 
 
-def _with_recovery_copies(world: World, regular: Requests) -> Requests:
+def _with_recovery_copies(world: World, regular: Requests, stop_day: int | None = None) -> Requests:
     """Append, for every digital line, its copy on the cart's recovery day.
 
     Whether a copy is really ordered depends on the cart being abandoned and
@@ -346,7 +352,7 @@ def _with_recovery_copies(world: World, regular: Requests) -> Requests:
     cart[digital] = order_ids(world.epoch_day[regular.day[digital]], regular.order[digital])
     delay = recovery_delay(world, cart[digital])
     recovery_day = regular.day[digital] + delay
-    inside = recovery_day < world.n_days
+    inside = recovery_day < (world.n_days if stop_day is None else stop_day)
     src, delay, recovery_day = digital[inside], delay[inside], recovery_day[inside]
     order = recovered_order_numbers(delay, regular.order[src]).astype(np.int32)
     oid = order_ids(world.epoch_day[recovery_day], order)

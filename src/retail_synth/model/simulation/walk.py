@@ -182,16 +182,19 @@ def product_blocks(product_count: int, products_per_block: int) -> list[tuple[in
 
 def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
                 lookahead_days: int = LOOKAHEAD_DAYS, *, states: Sequence[BlockState] | None = None,
-                stop_day: int | None = None, end_states: bool = False) -> Iterator[BlockResult]:
+                stop_day: int | None = None, end_states: bool = False,
+                agreed_low: np.ndarray = NO_CARTS) -> Iterator[BlockResult]:
     """Walk `blocks` in lock-step over the days [first_day, stop_day); yields each block's result at the end.
 
     first_day is 0 (from the opening stock), or the day `states` (one per
     block, of the same products) resume at; stop_day defaults to the last
     simulated day + 1. With `end_states`, each result carries the block's
     BlockState after the walk, which a later walk resumes from.
-    Without `gather`, every block that holds a line of a cart walks here.
-    With it, other tasks walk the other blocks, and `gather` exchanges cart
-    ids with all of them (agree_with_tasks).
+    Without `gather`, every block that holds a line of a cart walks here, or
+    the other tasks already agreed on the flags of the carts they share:
+    `agreed_low` are the shared carts found low (any days; rounds.py finds
+    them). With `gather`, other tasks walk the other blocks at the same
+    time, and `gather` exchanges cart ids with all of them (agree_with_tasks).
     """
     days = range(resumed_day(blocks, states), world.n_days if stop_day is None else stop_day)
     pending = np.unique(np.concatenate([NO_CARTS, *(state.pending["cart"] for state in states or ())]))
@@ -199,7 +202,7 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | No
              for index, ((lo, hi), requests)
              in enumerate(zip(blocks, demand.blocks_requests(world, blocks, days.start, pending), strict=True))]
     if gather is None:
-        walk_days(walks, days, NO_CARTS)
+        walk_days(walks, days, agreed_low)
     else:
         agree_with_tasks(world, walks, gather, lookahead_days, days)
     while walks:
@@ -268,18 +271,28 @@ def agree_with_tasks(world: World, walks: list[BlockWalk], gather: Gather, looka
             saved[first] = [walk.checkpoint(range(first, span.stop)) for walk in walks]
             found.append(walk_days(walks, range(first, min(first + CHECKPOINT_DAYS, span.stop)), others))
         now = list(gather(np.unique(np.concatenate([NO_CARTS, *found]))))
-        pooled = np.unique(np.concatenate([NO_CARTS, *now]))
-        # what each task pooled as it walked: its own finds with the others' of the round before
-        walked_with = [np.concatenate([found_by, *before[:task], *before[task + 1:]])
-                       for task, found_by in enumerate(now)]
-        differ = np.unique(np.concatenate([NO_CARTS, *(np.setxor1d(pooled, carts) for carts in walked_with)]))
-        changed = differ[hinges_on_low(world, differ)]
-        agreed = int(demand.order_days(world, changed).min()) if len(changed) else span.stop
+        pooled, agreed = agreement(world, now, before, span.stop)
         for walk in walks:
             walk.carts.settle(walk.lines_of(range(span.start, agreed)), pooled)
-        resume = span.start + (agreed - span.start) // CHECKPOINT_DAYS * CHECKPOINT_DAYS if len(changed) else agreed
+        resume = span.start + (agreed - span.start) // CHECKPOINT_DAYS * CHECKPOINT_DAYS if agreed < span.stop else agreed
         saved = {day: state for day, state in saved.items() if day >= resume}
         before = [carts[demand.order_days(world, carts) >= resume] for carts in now]
+
+
+def agreement(world: World, now: Sequence[np.ndarray], before: Sequence[np.ndarray], stop: int) -> tuple[np.ndarray, int]:
+    """(every task's finds pooled, the first day some task walked differently from them; `stop` if none).
+
+    `now` holds each task's shared carts found low in a round that walked up
+    to `stop`, `before` each task's finds of the round before (from the
+    round's first day on), both in task order. A task pooled, as it walked,
+    its own finds with the OTHERS' of the round before; only a cart that
+    hinges on its flag (carts.hinges_on_low) can make it walk differently.
+    """
+    pooled = np.unique(np.concatenate([NO_CARTS, *now]))
+    walked_with = [np.concatenate([found_by, *before[:task], *before[task + 1:]]) for task, found_by in enumerate(now)]
+    differ = np.unique(np.concatenate([NO_CARTS, *(np.setxor1d(pooled, carts) for carts in walked_with)]))
+    changed = differ[hinges_on_low(world, differ)]
+    return pooled, (int(demand.order_days(world, changed).min()) if len(changed) else stop)
 
 
 def simulate_block(world: World, product_lo: int, product_hi: int) -> BlockResult:
@@ -655,6 +668,14 @@ class BlockWalk:
             pending=self._pending_recoveries(),
             returns=self._returns_restocking(),
         )
+
+    def state_at(self, day: int) -> BlockState:
+        """The block's state at the start of `day`, once the walk has walked every day before it (and none after)."""
+        stop, self.stop_day = self.stop_day, day
+        try:
+            return self.end_state()
+        finally:
+            self.stop_day = stop
 
     def _episode_state(self, n_pos: int) -> dict[str, np.ndarray]:
         """Lost attempts, units and revenue of the stockout each position is in at the end (zeros: in stock).
