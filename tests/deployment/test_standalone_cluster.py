@@ -125,7 +125,8 @@ def standalone_cluster(tmp_path):
 
 
 def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf: str) -> Path:
-    """tiny (seed SEED) submitted through `make submit` with the spark-submit options `conf`; returns its output.
+    """tiny (seed SEED, its walk in 2 tasks) submitted through `make submit` with the spark-submit options `conf`;
+    returns its output.
 
     The executors run the executor venv's Python (without this project), and
     both workers must have run an executor of the one application, which finished.
@@ -143,7 +144,8 @@ def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf:
                         *conf])
     submitted = subprocess.run(
         ["make", "--no-print-directory", "submit", f"MASTER={cluster.url}",
-         f"ARGS=generate --preset tiny --seed {SEED} --quiet --output {out}", f"SUBMIT_OPTS={options}"],
+         f"ARGS=generate --preset tiny --seed {SEED} --quiet --output {out} --set spark.walk_blocks_per_task=2",
+         f"SUBMIT_OPTS={options}"],
         cwd=ROOT, env=cluster.env, capture_output=True, text=True, check=False, timeout=1500,
     )
     assert submitted.returncode == 0, submitted.stdout[-2000:] + submitted.stderr[-5000:]
@@ -158,12 +160,14 @@ def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf:
 
 def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, standalone_cluster, executor_python, tmp_path):
     out = submitted_tiny(standalone_cluster, executor_python, tmp_path)
+    run = RunJournal(spark, Target(output_dir=str(out))).last_complete()
+    assert (run.summary["cart_exchange"], run.summary["walk_tasks"]) == ("barrier", 2), run.summary
     assert_same_as_a_local_run(spark, out, tmp_path)
 
 
 def test_with_dynamic_allocation_the_walk_runs_in_stages_of_several_tasks_and_writes_the_same_tables(
         spark, standalone_cluster, executor_python, tmp_path):
-    """Dynamic allocation refuses barrier stages: the walk takes the staged exchange, in more than one task."""
+    """Dynamic allocation refuses barrier stages: the walk takes the staged exchange, in the same 2 tasks."""
     out = submitted_tiny(standalone_cluster, executor_python, tmp_path,
                          "--conf spark.dynamicAllocation.enabled=true",
                          "--conf spark.dynamicAllocation.shuffleTracking.enabled=true",

@@ -47,7 +47,9 @@ def split_run(spark, folder, scenario: str | None, *assignments: str, seed: int 
 
 @pytest.fixture(scope="module")
 def extended(spark, tmp_path_factory):
-    return split_run(spark, tmp_path_factory.mktemp("extended") / "warehouse", None, seed=7)     # as tiny_run
+    # as tiny_run, but walked in two barrier tasks (tiny_run walks in one): the resumed walk's barrier exchange
+    return split_run(spark, tmp_path_factory.mktemp("extended") / "warehouse", None, "spark.walk_blocks_per_task=2",
+                     seed=7)
 
 
 @pytest.fixture(scope="module")
@@ -118,6 +120,11 @@ def test_the_extend_is_one_commit_per_table_and_its_change_feed_turns_the_old_ta
         .unionAll(of("update_postimage")).unionAll(of("insert"))
     now = target.read(spark, table).select(columns)
     assert replayed.exceptAll(now).count() == 0 and now.exceptAll(replayed).count() == 0
+
+
+def test_both_runs_of_the_split_walked_in_two_barrier_tasks(spark, extended):
+    runs = RunJournal(spark, extended[0]).runs()
+    assert [(run.summary["cart_exchange"], run.summary["walk_tasks"]) for run in runs] == [("barrier", 2)] * 2
 
 
 def test_an_extended_target_passes_validate_and_its_history_lists_both_runs(spark, extended):

@@ -35,7 +35,8 @@ for command in json.loads(sys.argv[1]):
 @pytest.fixture(scope="module")
 def over_connect(tiny_run, tmp_path_factory) -> dict:  # noqa: ARG001  the classic run is written before the Connect one
     """generate tiny with seed 7 over `--remote local[2]`, then validate it over the same server; and the same run
-    split: generated to 2024-11-30, then extended to tiny's end (anomaly-heavy: walked in stages)."""
+    split: generated to 2024-11-30, then extended to tiny's end (anomaly-heavy: walked in stages). The whole run
+    walks in two barrier tasks."""
     folder = tmp_path_factory.mktemp("connect")
     out, split, heavy = folder / "warehouse", folder / "split", folder / "split-anomaly-heavy"
     heavy_settings = [flag for assignment in ANOMALY_HEAVY for flag in ("--set", assignment)]
@@ -47,7 +48,8 @@ def over_connect(tiny_run, tmp_path_factory) -> dict:  # noqa: ARG001  the class
                  *heavy_settings, *staged, "--output", str(heavy), "--set", "end_date=2024-11-30", "--quiet"],
                 ["extend", "--remote", "local[2]", "--output", str(heavy), "--until", "2024-12-14", *staged,
                  "--quiet"],
-                ["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(out)],
+                ["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(out),
+                 "--set", "spark.walk_blocks_per_task=2"],       # two barrier tasks
                 ["validate", "--remote", "local[2]", "--output", str(out)]]
     env = dict(os.environ, RETAIL_SYNTH_HOME=str(folder / "home"))
     env.pop("SPARK_REMOTE", None)
@@ -65,6 +67,8 @@ def _without_etl_timestamp(frame):
 @pytest.mark.spark
 @pytest.mark.own_spark
 def test_generate_over_connect_equals_the_classic_run(spark, tiny_run, over_connect):
+    run = RunJournal(spark, Target(output_dir=str(over_connect["output"]))).last_complete()
+    assert (run.summary["cart_exchange"], run.summary["walk_tasks"]) == ("barrier", 2)
     for table in WRITTEN_TABLES:
         written = spark.read.format("delta").load(str(over_connect["output"] / table))
         assert_df_equality(_without_etl_timestamp(written), _without_etl_timestamp(tiny_run.read(spark, table)),

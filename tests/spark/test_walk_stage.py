@@ -41,13 +41,13 @@ def walked(spark, *assignments: str) -> WalkStage:
 
 @pytest.mark.parametrize(("exchange", "blocks", "cores", "cap", "chosen"), [
     ("barrier", 20, 2, 10, ("barrier", 2)),
-    ("barrier", 21, 2, 10, ("stages", 3)),       # the barrier's 2 tasks would hold 11 blocks each
-    ("barrier", 4, 1, 10, ("in_task", 1)),       # one core, and one task may hold every block
-    ("barrier", 40, 1, 10, ("stages", 4)),       # one core: the 4 tasks run one after another
+    ("barrier", 20, 8, 10, ("barrier", 2)),       # no more tasks than the cap needs
+    ("barrier", 21, 2, 10, ("stages", 3)),        # 3 tasks needed, 2 cores: barrier cannot run them at once
+    ("barrier", 8, 2, 10, ("in_task", 1)),        # the catalogue fits one task: no exchange
+    ("barrier", 40, 1, 10, ("stages", 4)),        # one core: the 4 tasks run one after another
     ("stages", 4, 2, 1, ("stages", 4)),
-    ("stages", 4, 8, 10, ("stages", 4)),         # never more tasks than blocks
-    ("stages", 4, 1, 10, ("in_task", 1)),        # nothing to exchange
-    ("in_task", 40, 2, 10, ("in_task", 1)),      # as configured: one task holds every block
+    ("stages", 4, 2, 10, ("in_task", 1)),
+    ("in_task", 40, 2, 10, ("in_task", 1)),       # as configured: one task holds every block
 ])
 def test_the_walk_takes_as_many_tasks_as_the_cap_on_blocks_needs(exchange, blocks, cores, cap, chosen):
     assert walk_tasks(exchange, blocks, cores, cap) == chosen
@@ -71,7 +71,7 @@ def test_staged_tasks_make_the_tables_of_one_task(spark):
 @pytest.mark.spark
 def test_barrier_tasks_make_the_tables_of_one_task(spark):
     one_task = walked(spark, "spark.cart_exchange=in_task")
-    barrier = walked(spark, "output.products_per_block=7")      # the default exchange
+    barrier = walked(spark, "output.products_per_block=7", "spark.walk_blocks_per_task=5")   # 9 blocks: 2 tasks
     try:
         assert (one_task.exchange, one_task.tasks) == ("in_task", 1)
         assert barrier.exchange == "barrier" and barrier.tasks > 1

@@ -4,26 +4,27 @@
    the product blocks in lock-step (walk.walk_blocks) and yields, per block,
    its BlockResult and its cart lines, pickled and LZ4-compressed, and its
    end state as STATE_SCHEMA rows (LZ4 Arrow IPC, for `_retail_synth_state`).
-   Nothing is simulated again after this stage.
-   - barrier (the default): one task per core in a barrier stage, each
-     holding only its blocks. The tasks walk 24 weeks at a time and agree on
-     the flags of the carts they share (walk.agree_with_tasks); each round is
-     one `BarrierTaskContext.allGather` of the shared carts found low.
-     Spark's barrier call polls once a second, so a round costs about 1 s:
-     full takes 26 rounds for its 790 days. Where only one task can walk
-     (one core, one block, `spark.partitions=1`), it walks as in_task.
-   - stages: rounds of ordinary Spark stages (model/simulation/rounds.py), as
-     many tasks as it takes to hold at most `spark.walk_blocks_per_task`
-     blocks each. A round's tasks hand their blocks' states to the next
-     round through a local checkpoint, and report the shared carts they
-     found low as a few rows the driver pools. Once every day is agreed on,
-     one more stage walks each task's blocks with every flag known. No task
-     waits for another, so the tasks may outnumber the cores, and executors
-     may come and go (dynamic allocation). The walk takes this exchange
-     wherever barrier stages are refused, and where the barrier's tasks
-     would hold more blocks than the cap.
-   - in_task: one task walks every block; the daily pool of low carts is a
-     union inside that task.
+   Nothing is simulated again after this stage. The walk runs in the fewest
+   tasks that hold at most `spark.walk_blocks_per_task` blocks each
+   (walk_tasks): an exchange walks each day several times over, so more
+   tasks cost more than they share out. Tasks that share carts agree on
+   their flags by `spark.cart_exchange`:
+   - barrier (the default): the tasks run at once in a barrier stage. They
+     walk 24 weeks at a time and agree on the flags of the carts they share
+     (walk.agree_with_tasks); each round is one `BarrierTaskContext.allGather`
+     of the shared carts found low. Spark's barrier call polls once a second,
+     so a round costs about 1 s.
+   - stages: rounds of ordinary Spark stages (model/simulation/rounds.py). A
+     round's tasks hand their blocks' states to the next round through a
+     local checkpoint, and report the shared carts they found low as a few
+     rows the driver pools. Once every day is agreed on, one more stage walks
+     each task's blocks with every flag known. No task waits for another, so
+     the tasks may outnumber the cores, and executors may come and go
+     (dynamic allocation). The walk takes this exchange where barrier stages
+     are refused, and where the barrier's tasks would outnumber the cores.
+   - in_task: one task walks every block, whatever the cap; the daily pool of
+     low carts is a union inside that task. Where one task holds every block,
+     the walk runs so whatever the exchange.
 2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
    ends the barrier stage) and persisted on the executors' local disks, so
    the driver never holds a fact row and the walk runs once per run.
@@ -183,18 +184,19 @@ def _states_as_round_rows(world: World, blocks: list[tuple[int, int]], tasks: in
 
 
 def walk_tasks(exchange: str, blocks: int, cores: int, blocks_per_task: int) -> tuple[str, int]:
-    """(the exchange the walk takes, its tasks) for `exchange` as configured.
+    """(the exchange the walk takes, its tasks): the fewest tasks that hold at most `blocks_per_task` blocks each.
 
-    barrier runs one task per core, and needs at most `blocks_per_task`
-    blocks in each: where they would hold more, the walk takes the staged
-    exchange, in as many tasks as the cap takes (or one per core, if more).
-    Where one task is enough (one core, or the cap allows it), it walks in_task.
+    An exchange walks each day several times over (its rounds), so more tasks
+    than the cap needs cost more than they share out; one task, where the
+    catalogue fits it, walks with no exchange at all. barrier needs its tasks
+    running at once: where they outnumber `cores`, the walk takes stages.
     """
-    needed = -(-blocks // blocks_per_task)
+    needed = min(blocks, -(-blocks // blocks_per_task))
+    if exchange == "in_task" or needed < 2:
+        return "in_task", 1
     if exchange == "barrier" and needed > cores:
         exchange = "stages"
-    tasks = {"barrier": cores, "stages": min(blocks, max(cores, needed))}.get(exchange, 1)
-    return ("in_task", 1) if tasks < 2 else (exchange, tasks)
+    return exchange, needed
 
 
 def _gathered_by_barrier(cart_ids: np.ndarray) -> list[np.ndarray]:

@@ -32,7 +32,7 @@ from retail_synth.model.simulation.block_state import BlockState
 from retail_synth.model.simulation.walk import NO_CARTS, BlockResult, BlockWalk, agreement, walk_blocks, walk_days
 from retail_synth.model.simulation.world import World
 
-ROUND_DAYS = 56       # days a round walks past the first day not agreed on
+ROUND_DAYS = 112      # days a round walks past the first day not agreed on (16 weeks)
 
 
 @dataclass(frozen=True)
