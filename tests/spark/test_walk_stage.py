@@ -53,31 +53,26 @@ def test_the_walk_takes_as_many_tasks_as_the_cap_on_blocks_needs(exchange, block
     assert walk_tasks(exchange, blocks, cores, cap) == chosen
 
 
-@pytest.mark.spark
-def test_staged_tasks_make_the_tables_of_one_task(spark):
-    """Four tasks of one block each on two cores: rounds of ordinary stages, in waves."""
-    one_task = walked(spark, "spark.cart_exchange=in_task")
-    staged = walked(spark, "spark.walk_blocks_per_task=1")
-    try:
-        assert (staged.exchange, staged.tasks) == ("stages", 4) and staged.rounds > 1
-        for table in FACT_TABLES:
-            assert_df_equality(one_task.frame(table), staged.frame(table), ignore_row_order=True)
-        assert_df_equality(one_task.state_frame(), staged.state_frame(), ignore_row_order=True)
-    finally:
-        one_task.close()
-        staged.close()
+@pytest.fixture(scope="module")
+def one_task(spark):
+    stage = walked(spark, "spark.cart_exchange=in_task")
+    assert (stage.exchange, stage.tasks) == ("in_task", 1)
+    yield stage
+    stage.close()
 
 
 @pytest.mark.spark
-def test_barrier_tasks_make_the_tables_of_one_task(spark):
-    one_task = walked(spark, "spark.cart_exchange=in_task")
-    barrier = walked(spark, "output.products_per_block=7", "spark.walk_blocks_per_task=5")   # 9 blocks: 2 tasks
+@pytest.mark.parametrize(("assignments", "exchange", "tasks"), [
+    (("output.products_per_block=7", "spark.walk_blocks_per_task=5"), "barrier", 2),     # 9 blocks
+    (("spark.walk_blocks_per_task=1",), "stages", 4),       # 4 tasks on 2 cores: rounds of stages, in waves
+])
+def test_tasks_that_exchange_make_the_tables_of_one_task(spark, one_task, assignments, exchange, tasks):
+    exchanged = walked(spark, *assignments)
     try:
-        assert (one_task.exchange, one_task.tasks) == ("in_task", 1)
-        assert barrier.exchange == "barrier" and barrier.tasks > 1
+        assert (exchanged.exchange, exchanged.tasks) == (exchange, tasks)
+        assert exchanged.rounds > 1 or exchange == "barrier"
         for table in FACT_TABLES:
-            assert_df_equality(one_task.frame(table), barrier.frame(table), ignore_row_order=True)
-        assert_df_equality(one_task.state_frame(), barrier.state_frame(), ignore_row_order=True)
+            assert_df_equality(one_task.frame(table), exchanged.frame(table), ignore_row_order=True)
+        assert_df_equality(one_task.state_frame(), exchanged.state_frame(), ignore_row_order=True)
     finally:
-        one_task.close()
-        barrier.close()
+        exchanged.close()
