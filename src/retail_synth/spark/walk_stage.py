@@ -63,7 +63,7 @@ from retail_synth.model.simulation.carts import (
     decision_table,
     pending_decisions,
 )
-from retail_synth.model.simulation.rounds import RoundPlan, Rounds, agree_in_rounds, walk_agreed, walk_round
+from retail_synth.model.simulation.rounds import RoundPlan, Rounds, agree_in_rounds, task_blocks, walk_agreed, walk_round
 from retail_synth.model.simulation.walk import BlockResult, product_blocks, walk_blocks
 from retail_synth.model.simulation.world import World, build_world
 from retail_synth.spark.delta_tables import spark_schema
@@ -357,7 +357,7 @@ class WalkStage:
     def _staged_walk(self) -> DataFrame:
         """The walk's BLOCK_ROWS by the staged exchange: rounds until every day is agreed, then one walk stage."""
         tasks, world = self.tasks, self.world
-        dealt = [self.blocks[task::tasks] for task in range(tasks)]
+        dealt = task_blocks(self.blocks, tasks)
         markers = self.spark.range(0, tasks, 1, numPartitions=tasks).select(
             F.col("id").cast("int").alias("task"), F.lit(TASK).alias("kind"), F.lit(-1).alias("block"),
             F.lit(b"").cast("binary").alias("payload"))
