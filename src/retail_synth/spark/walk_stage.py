@@ -25,6 +25,10 @@
    - in_task: one task walks every block, whatever the cap; the daily pool of
      low carts is a union inside that task. Where one task holds every block,
      the walk runs so whatever the exchange.
+   No task holds the daily series of more blocks than the cap at once: a task
+   with more (in_task) first walks them all recording nothing, to find the
+   flags of the carts its blocks share, then walks them the cap at a time
+   (walk.walk_apart).
 2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
    ends the barrier stage) and persisted on the executors' local disks, so
    the driver never holds a fact row and the walk runs once per run.
@@ -158,14 +162,14 @@ def _round_function(world: World, dealt: list[list[tuple[int, int]]], plan: Roun
     return run
 
 
-def _agreed_walk_function(world: World, dealt: list[list[tuple[int, int]]], agreed: np.ndarray):
+def _agreed_walk_function(world: World, dealt: list[list[tuple[int, int]]], agreed: np.ndarray, series_blocks: int):
     """The function each task of the staged exchange's last stage runs: its blocks, walked with every flag agreed."""
     tasks = len(dealt)
 
     def walk(batches):
         task, states = _task_and_states(batches)
         mine = list(range(task, task + len(dealt[task]) * tasks, tasks))
-        yield from _block_rows(mine, walk_agreed(world, dealt[task], agreed, states))
+        yield from _block_rows(mine, walk_agreed(world, dealt[task], agreed, states, series_blocks))
 
     return walk
 
@@ -209,7 +213,7 @@ def _gathered_by_barrier(cart_ids: np.ndarray) -> list[np.ndarray]:
     return [every.pop(context.partitionId()), *every]
 
 
-def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool):
+def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool, series_blocks: int):
     """The function each walk task runs: its blocks, every day in lock-step, then one row per block and part."""
     gather = _gathered_by_barrier if barrier else None
 
@@ -217,12 +221,14 @@ def _walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barr
         for ids in task_ids:
             for task in ids.column("id").to_pylist():
                 mine = list(range(task, len(blocks), tasks))
-                yield from _block_rows(mine, walk_blocks(world, [blocks[b] for b in mine], gather, end_states=True))
+                yield from _block_rows(mine, walk_blocks(world, [blocks[b] for b in mine], gather, end_states=True,
+                                                         series_blocks=series_blocks))
 
     return walk
 
 
-def _resumed_walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool):
+def _resumed_walk_function(world: World, blocks: list[tuple[int, int]], tasks: int, barrier: bool,
+                           series_blocks: int):
     """The walk of an extend: each task receives the state rows of its blocks (and only those) and walks on from them."""
     gather = _gathered_by_barrier if barrier else None
 
@@ -236,7 +242,7 @@ def _resumed_walk_function(world: World, blocks: list[tuple[int, int]], tasks: i
                   for b in mine]
         del rows
         yield from _block_rows(mine, walk_blocks(world, [blocks[b] for b in mine], gather, states=states,
-                                                 end_states=True))
+                                                 end_states=True, series_blocks=series_blocks))
 
     return walk
 
@@ -340,11 +346,11 @@ class WalkStage:
         if self.exchange == "stages":
             rows = self._staged_walk()
         elif self.resume is None:
-            walk = _walk_function(self.world, self.blocks, self.tasks, barrier)
+            walk = _walk_function(self.world, self.blocks, self.tasks, barrier, self.blocks_per_task)
             ids = self.spark.range(0, self.tasks, 1, numPartitions=self.tasks)
             rows = ids.mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
         else:
-            walk = _resumed_walk_function(self.world, self.blocks, self.tasks, barrier)
+            walk = _resumed_walk_function(self.world, self.blocks, self.tasks, barrier, self.blocks_per_task)
             rows = self._state_by_task(self.resume.state).mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
         kept = rows.repartition(min(len(self.blocks), self.partitions), "block").persist(StorageLevel.DISK_ONLY)
         try:
@@ -390,7 +396,7 @@ class WalkStage:
         self.rounds = rounds.rounds
         self.seconds["rounds"] = round(sum(round_seconds), 2)
         rows = self._by_task(markers if initial is None else markers.unionByName(initial))
-        return rows.mapInArrow(_agreed_walk_function(world, dealt, rounds.agreed), BLOCK_ROWS)
+        return rows.mapInArrow(_agreed_walk_function(world, dealt, rounds.agreed, self.blocks_per_task), BLOCK_ROWS)
 
     def _by_task(self, rows: DataFrame) -> DataFrame:
         """`rows` (with a `task` column) in `tasks` partitions, partition t holding exactly task t's rows.

@@ -21,6 +21,13 @@ def test_rounds_walk_what_one_task_walks(tasks, round_days):
     assert differences(alone, by_block(walk_in_rounds(world, catalogue_blocks(world, 7), tasks, round_days))) == []
 
 
+def test_rounds_then_blocks_walked_apart_walk_what_one_task_walks():
+    world = tiny_world(*ANOMALIES)
+    alone = walked_in_blocks(world, 7)
+    apart = by_block(walk_in_rounds(world, catalogue_blocks(world, 7), 2, 28, series_blocks=1))
+    assert differences(alone, apart) == []
+
+
 def test_rounds_agree_day_by_day_and_end():
     """Each round agrees at least one day more, far fewer rounds than days; its states are at the day it resumes."""
     world = tiny_world(*ANOMALIES)

@@ -40,6 +40,28 @@ def test_tasks_that_share_carts_walk_what_one_task_walks(tasks, lookahead_days):
     assert 1 < exchanges < world.n_days / 3        # rounds, yet far fewer than days
 
 
+@pytest.mark.parametrize("series_blocks", [1, 3])
+def test_blocks_walked_apart_walk_what_the_lock_step_walks(series_blocks):
+    """A walk that holds the series of a few blocks at a time: the same results and end states, from day 0 or resumed."""
+    world = tiny_world("anomalies.shrinkage_rate=0.02", "anomalies.late_delivery_rate=0.05")
+    blocks = catalogue_blocks(world, 7)
+    for first in (None, 58):
+        states = None if first is None else [r.end_state for r in walk_blocks(world, blocks, stop_day=first,
+                                                                              end_states=True)]
+        together = list(walk_blocks(world, blocks, states=states, end_states=True))
+        apart = list(walk_blocks(world, blocks, states=states, end_states=True, series_blocks=series_blocks))
+        assert differences(together, apart) == []
+        assert [d for a, b in zip(together, apart, strict=True) for d in a.end_state.equals(b.end_state)] == []
+
+
+def test_blocks_walked_apart_without_their_flags_would_walk_otherwise():
+    """Each block alone, hearing no flag of the carts it shares with the others: the rows differ."""
+    world = tiny_world()
+    blocks = catalogue_blocks(world, 7)
+    alone = [result for block in blocks for result in walk_blocks(world, [block])]
+    assert differences(walked_in_blocks(world, 7), alone) != []
+
+
 def test_without_the_exchange_the_tasks_would_walk_otherwise():
     """Each task hearing only itself: the shared carts' flags miss the other task's items, and the rows differ."""
     world = tiny_world()

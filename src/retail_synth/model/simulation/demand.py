@@ -185,7 +185,8 @@ def _draw_products(world: World, seed: int, lid: np.ndarray, day: np.ndarray) ->
 
 
 def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int = 0,
-                    pending: np.ndarray = NO_CARTS, stop_day: int | None = None) -> Iterator[Requests]:
+                    pending: np.ndarray = NO_CARTS, stop_day: int | None = None,
+                    apart: bool = False) -> Iterator[Requests]:
     """All order lines of each block [lo, hi) from `first_day` on (warm-up and horizon), in the blocks' order.
 
     The lines of every order are drawn once for all `blocks` and dealt to the
@@ -201,6 +202,9 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
     recovery lookback are drawn again for them. A walk that stops before
     `stop_day` gets no line of that day or later, so a round of the staged
     exchange (rounds.py) draws only the days it walks.
+    With `apart`, a line is `shared` when its order has lines in any other
+    block, among `blocks` or not: each block can then walk on its own once
+    every such cart's flag is known (walk.walk_blocks' series_blocks).
     """
     stop = world.n_days if stop_day is None else stop_day
     drawn_from = max(0, first_day - world.config.carts.recovery_delay_days_max)
@@ -215,6 +219,8 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
         total, order, customer, line_order, line, line_day, product = lines
         block = owner[product]
         elsewhere = (block < 0) & (product < world.n_products)       # a line of a block another task walks
+        if apart:
+            elsewhere = elsewhere | (block != block[_first_lines(line_order, total)][line_order])
         shared = (np.bincount(line_order, weights=elsewhere, minlength=total) > 0)[line_order]
         by_block = np.argsort(block, kind="stable")
         ends = np.cumsum(np.bincount(block + 1, minlength=len(blocks) + 1))
@@ -230,6 +236,11 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
         day, order, line, customer, product, shared = (np.concatenate(c) for c in zip(*parts, strict=True))
         requests = _with_recovery_copies(world, _attributes(world, day, order, line, customer, product, shared), stop)
         yield requests if first_day == 0 else _from_day(world, requests, first_day, pending)
+
+
+def _first_lines(line_order: np.ndarray, total: int) -> np.ndarray:
+    """Index of the first line of each of `total` orders (lines sorted by order; an order without lines: clipped)."""
+    return np.minimum(np.searchsorted(line_order, np.arange(total)), max(len(line_order) - 1, 0))
 
 
 def _order_lines(world: World, d0: int, d1: int) -> tuple | None:

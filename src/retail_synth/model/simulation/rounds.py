@@ -95,6 +95,8 @@ def walk_round(world: World, blocks: list[tuple[int, int]], states: Sequence[Blo
     requests = demand.blocks_requests(world, blocks, plan.start, pending, stop_day=plan.stop)
     walks = [BlockWalk(world, lo, hi, lines, start=states[index] if states else None, stop_day=plan.stop)
              for index, ((lo, hi), lines) in enumerate(zip(blocks, requests, strict=True))]
+    for walk in walks:
+        walk.recording = False                      # a round hands over states and flags, never series
     others = plan.others(task)
     if plan.resume > plan.start:
         walk_days(walks, range(plan.start, plan.resume), others)
@@ -105,9 +107,9 @@ def walk_round(world: World, blocks: list[tuple[int, int]], states: Sequence[Blo
 
 
 def walk_agreed(world: World, blocks: list[tuple[int, int]], agreed: np.ndarray,
-                states: Sequence[BlockState] | None = None) -> Iterator[BlockResult]:
+                states: Sequence[BlockState] | None = None, series_blocks: int = 0) -> Iterator[BlockResult]:
     """The blocks' results, walked from their first day with every shared cart's flag agreed (Rounds.agreed)."""
-    return walk_blocks(world, blocks, states=states, end_states=True, agreed_low=agreed)
+    return walk_blocks(world, blocks, states=states, end_states=True, agreed_low=agreed, series_blocks=series_blocks)
 
 
 RunRound = Callable[[RoundPlan], Sequence[np.ndarray]]    # a round's plan -> every task's finds, in task order
@@ -131,7 +133,7 @@ def task_blocks(blocks: list[tuple[int, int]], tasks: int) -> list[list[tuple[in
 
 
 def walk_in_rounds(world: World, blocks: list[tuple[int, int]], tasks: int,
-                   round_days: int = ROUND_DAYS) -> Iterator[BlockResult]:
+                   round_days: int = ROUND_DAYS, series_blocks: int = 0) -> Iterator[BlockResult]:
     """Every block's result, its tasks run one after another in this process (tests, benchmarks/scale.py)."""
     dealt = task_blocks(blocks, tasks)
     states: list[list[BlockState] | None] = [None] * tasks
@@ -145,4 +147,4 @@ def walk_in_rounds(world: World, blocks: list[tuple[int, int]], tasks: int,
 
     agreed = agree_in_rounds(world, tasks, run_round, round_days=round_days).agreed
     for task in range(tasks):
-        yield from walk_agreed(world, dealt[task], agreed)
+        yield from walk_agreed(world, dealt[task], agreed, series_blocks=series_blocks)

@@ -183,7 +183,7 @@ def product_blocks(product_count: int, products_per_block: int) -> list[tuple[in
 def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | None = None,
                 lookahead_days: int = LOOKAHEAD_DAYS, *, states: Sequence[BlockState] | None = None,
                 stop_day: int | None = None, end_states: bool = False,
-                agreed_low: np.ndarray = NO_CARTS) -> Iterator[BlockResult]:
+                agreed_low: np.ndarray = NO_CARTS, series_blocks: int = 0) -> Iterator[BlockResult]:
     """Walk `blocks` in lock-step over the days [first_day, stop_day); yields each block's result at the end.
 
     first_day is 0 (from the opening stock), or the day `states` (one per
@@ -195,18 +195,51 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | No
     `agreed_low` are the shared carts found low (any days; rounds.py finds
     them). With `gather`, other tasks walk the other blocks at the same
     time, and `gather` exchanges cart ids with all of them (agree_with_tasks).
+    With `series_blocks` (and no `gather`), the daily series of at most that
+    many blocks are held at once (walk_apart): worth its second walk only where
+    a task's blocks are many.
     """
     days = range(resumed_day(blocks, states), world.n_days if stop_day is None else stop_day)
     pending = np.unique(np.concatenate([NO_CARTS, *(state.pending["cart"] for state in states or ())]))
+    apart = gather is None and 0 < series_blocks < len(blocks)
     walks = [BlockWalk(world, lo, hi, requests, start=states[index] if states else None, stop_day=days.stop)
              for index, ((lo, hi), requests)
-             in enumerate(zip(blocks, demand.blocks_requests(world, blocks, days.start, pending), strict=True))]
+             in enumerate(zip(blocks, demand.blocks_requests(world, blocks, days.start, pending, apart=apart),
+                              strict=True))]
+    if apart:
+        yield from walk_apart(walks, days, agreed_low, series_blocks, end_states)
+        return
     if gather is None:
         walk_days(walks, days, agreed_low)
     else:
         agree_with_tasks(world, walks, gather, lookahead_days, days)
     while walks:
         yield walks.pop(0).result(end_states)     # popped: a block's state is freed once its result is out
+
+
+def walk_apart(walks: list[BlockWalk], days: range, agreed_low: np.ndarray, series_blocks: int,
+               end_states: bool) -> Iterator[BlockResult]:
+    """Walk `days` twice: all blocks in lock-step recording nothing, then `series_blocks` at a time, recording.
+
+    The first walk only finds which carts spanning blocks are low (their lines
+    drawn `apart`: shared by any two blocks); with every such flag known, no
+    group of blocks depends on another, so each walks alone from the state it
+    started from and only its own daily series are in memory.
+    """
+    saved = [walk.checkpoint(days) for walk in walks]
+    for walk in walks:
+        walk.recording = False
+    flags = np.union1d(agreed_low, walk_days(walks, days, agreed_low))
+    for walk, state in zip(walks, saved, strict=True):
+        walk.restore(state)
+        walk.recording = True
+    del saved
+    while walks:
+        group = walks[:series_blocks]
+        del walks[:series_blocks]
+        walk_days(group, days, flags)
+        while group:
+            yield group.pop(0).result(end_states)
 
 
 def resumed_day(blocks: list[tuple[int, int]], states: Sequence[BlockState] | None) -> int:
@@ -392,6 +425,7 @@ class BlockWalk:
         self.pending: dict = {"cart": NO_CARTS, "product": NO_CARTS, "low": np.zeros(0, bool)}
         self.series = {name: DayRecord(n_pos) for name in SERIES}
         self.series["requested"].append_zeros(max(0, -self.window))
+        self.recording = True        # False: the days walked leave no series but `requested` (a walk for flags or states)
 
     def _resume(self, state: BlockState) -> None:
         """Replace the opening stock by `state`: its arrays, its future events in the rings, its requested window."""
@@ -458,10 +492,12 @@ class BlockWalk:
         self.on_hand += arriving
         self.in_transit -= arriving
         self.on_hand += restocking
-        self.series["arrivals"].append(arriving)
-        if d >= self.world.warmup_days:
-            self.series["restocked"].append(restocking)
-            self.series["adjusted"].append(self._count_stock(d))
+        adjusted = self._count_stock(d) if d >= self.world.warmup_days else None
+        if self.recording:
+            self.series["arrivals"].append(arriving)
+            if adjusted is not None:
+                self.series["restocked"].append(restocking)
+                self.series["adjusted"].append(adjusted)
         arriving[:] = 0         # the ring row now waits for day d + len(ring)
         self.held_back[row] = False
         restocking[:] = 0
@@ -573,15 +609,16 @@ class BlockWalk:
             self.arrivals[(d + lead) % len(self.arrivals), place] += qty.astype(np.int32)
             self.in_transit[place] += qty
             self.hold_until[place] = -1
-        if d >= self.window:
+        if d >= self.window:                    # recorded always: a state carries the last weeks of it
             self.series["requested"].append(self.requested_today)
         if d >= self.world.warmup_days:
             # the stockout episode running through today (runs of the warm-up start on the first horizon day)
             self.episode_start = np.where(stockout, np.where(self.episode_start < 0, d, self.episode_start), -1)
-            for name, values in (("on_hand", on_hand), ("in_transit", self.in_transit),
-                                 ("reorder_point", reorder_point), ("reorder_quantity", lot),
-                                 ("next_arrival", self._next_arrival(d))):
-                self.series[name].append(values)
+            if self.recording:
+                for name, values in (("on_hand", on_hand), ("in_transit", self.in_transit),
+                                     ("reorder_point", reorder_point), ("reorder_quantity", lot),
+                                     ("next_arrival", self._next_arrival(d))):
+                    self.series[name].append(values)
 
     def _next_arrival(self, d: int) -> np.ndarray:
         """The first day after d whose ring row holds units for each position, NO_ARRIVAL where none does.
