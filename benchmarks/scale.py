@@ -1,10 +1,13 @@
 """Projection to a cluster: the walk as N tasks, run one at a time here, projected onto N cores.
 
-For each N the walk is run in this process exactly as the staged cart exchange
-runs it on a cluster (model/simulation/rounds.py: the same rounds, the same
-plans, the same pooling), but its N tasks run one after another. Each task's
-CPU seconds and peak memory (tracemalloc: what numpy allocates) are measured
-in every round and in the last walk. The wall time on N cores is projected as
+For each N the walk is run in this process exactly as a cart exchange runs it
+on a cluster, but its N tasks run one after another: `--exchange pilot` (the
+default; model/simulation/pilot.py) the pilot walk in one task, then every
+task's walk with the flags it found; `--exchange stages` the staged exchange's
+rounds (model/simulation/rounds.py: the same plans, the same pooling), then
+every task's last walk. Each task's CPU seconds and peak memory (tracemalloc:
+what numpy allocates) are measured in every round (the pilot counts as one)
+and in the last walk. The wall time on N cores is projected as
 
     walk      = sum over rounds of (the slowest task of the round + the exchange's cost of a round)
                 + the slowest task of the last walk
@@ -13,7 +16,8 @@ in every round and in the last walk. The wall time on N cores is projected as
 
 The exchange's cost of a round is measured here too: a tiny run in stages on the
 embedded Spark (local[2]), whose rounds walk almost nothing, gives the seconds
-Spark spends on a round itself (two small stages, a local checkpoint, a collect).
+Spark spends on a round itself (two small stages, a local checkpoint, a collect);
+the pilot is counted at that cost too.
 N = 1 is one task walking every block (in_task): no rounds.
 
     .venv/bin/python benchmarks/scale.py --preset full --benchmark benchmarks/results/<date>-full.json
@@ -37,6 +41,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retail_synth.model.dimensions.run_dimensions import build_dimensions
+from retail_synth.model.simulation.pilot import pilot_flags
 from retail_synth.model.simulation.rounds import (
     ROUND_DAYS,
     RoundPlan,
@@ -94,6 +99,24 @@ def walk_as_tasks(world, blocks, tasks: int, round_days: int = ROUND_DAYS) -> di
     return {"rounds": rounds, "last_walk": {"seconds": [s for s, _ in last], "peak_bytes": [p for _, p in last]}}
 
 
+PILOT: dict = {}     # the pilot's (CPU seconds, peak bytes, flags): the same for every N, so walked once
+
+
+def walk_after_pilot(world, blocks, tasks: int) -> dict:
+    """The pilot exchange's one walk in one task, then the last walk's per-task CPU seconds and peak bytes."""
+    if tasks == 1:
+        return walk_as_tasks(world, blocks, 1)
+    if not PILOT:
+        PILOT["walk"] = measured(lambda: pilot_flags(world, blocks))
+        print(f"    pilot: {PILOT['walk'][0]:.1f} s, {len(PILOT['walk'][2]):,} carts two blocks share found low",
+              flush=True)
+    seconds, peak, flags = PILOT["walk"]
+    last = [measured(lambda dealt=dealt: [r.sales for r in walk_agreed(world, dealt, flags)])[:2]
+            for dealt in task_blocks(blocks, tasks)]
+    return {"rounds": [{"start": 0, "resume": 0, "stop": world.n_days, "seconds": [seconds], "peak_bytes": [peak]}],
+            "last_walk": {"seconds": [s for s, _ in last], "peak_bytes": [p for _, p in last]}}
+
+
 def round_cost() -> float:
     """Seconds Spark spends on one round of the staged exchange, beyond walking: tiny in 4 tasks on local[2]."""
     from retail_synth.spark.session import get_spark
@@ -134,6 +157,8 @@ def main(argv=None) -> int:
     parser.add_argument("--round-seconds", type=float, default=None,
                         help="the exchange's cost of a round (default: measured on the embedded Spark)")
     parser.add_argument("--round-days", type=int, default=ROUND_DAYS, help="days a round walks past the agreed ones")
+    parser.add_argument("--exchange", choices=("pilot", "stages"), default="pilot",
+                        help="pilot: the pilot walk in one task, then every task; stages: rounds (default pilot)")
     parser.add_argument("--json-out", metavar="FILE")
     args = parser.parse_args(argv)
     counts = sorted({int(n) for n in args.tasks.split(",")})
@@ -156,7 +181,8 @@ def main(argv=None) -> int:
     runs, rows = {}, []
     for tasks in counts:
         print(f"  N = {tasks}", flush=True)
-        runs[tasks] = walk_as_tasks(world, blocks, tasks, args.round_days)
+        runs[tasks] = (walk_after_pilot(world, blocks, tasks) if args.exchange == "pilot"
+                       else walk_as_tasks(world, blocks, tasks, args.round_days))
         rows.append(projection(runs[tasks], tasks, exchange, rest_core_seconds))
     tracemalloc.stop()
     one = next((r["projected_seconds"] for r in rows if r["tasks"] == 1), None)
@@ -171,7 +197,8 @@ def main(argv=None) -> int:
               f"{row.get('efficiency', 0):>10.1%} {row['peak_task_gib']:>13.3f}")
     out = Path(args.json_out) if args.json_out else RESULTS / f"{dt.date.today()}-scale-{args.preset}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"preset": args.preset, "products_per_block": size, "blocks": len(blocks),
+    out.write_text(json.dumps({"preset": args.preset, "exchange": args.exchange, "products_per_block": size,
+                               "blocks": len(blocks),
                                "round_seconds": exchange, "rest_core_seconds": rest_core_seconds,
                                "benchmark": bench.get("commit"), "projection": rows, "runs": runs}, indent=1))
     print(f"written to {out}")

@@ -49,13 +49,14 @@ def split_run(spark, folder, scenario: str | None, *assignments: str, seed: int 
 def extended(spark, tmp_path_factory):
     # as tiny_run, but walked in two barrier tasks (tiny_run walks in one): the resumed walk's barrier exchange
     return split_run(spark, tmp_path_factory.mktemp("extended") / "warehouse", None, "spark.walk_blocks_per_task=2",
-                     seed=7)
+                     "spark.cart_exchange=barrier", seed=7)
 
 
 @pytest.fixture(scope="module")
 def extended_anomaly_heavy(spark, tmp_path_factory):
+    # as anomaly_heavy_run (one task), but walked in 4 tasks after the pilot walk: the resumed pilot
     return split_run(spark, tmp_path_factory.mktemp("extended-ah") / "warehouse", "anomaly-heavy",
-                     *ANOMALY_HEAVY)      # as anomaly_heavy_run
+                     *ANOMALY_HEAVY, "spark.cart_exchange=pilot", "spark.walk_blocks_per_task=1")
 
 
 def same_rows(spark, one: Target, split: Target, table: str) -> None:
@@ -125,6 +126,12 @@ def test_the_extend_is_one_commit_per_table_and_its_change_feed_turns_the_old_ta
 def test_both_runs_of_the_split_walked_in_two_barrier_tasks(spark, extended):
     runs = RunJournal(spark, extended[0]).runs()
     assert [(run.summary["cart_exchange"], run.summary["walk_tasks"]) for run in runs] == [("barrier", 2)] * 2
+
+
+def test_both_runs_of_the_anomaly_heavy_split_walked_in_four_tasks_after_the_pilot(spark, extended_anomaly_heavy):
+    runs = RunJournal(spark, extended_anomaly_heavy[0]).runs()
+    assert [(run.summary["cart_exchange"], run.summary["walk_tasks"]) for run in runs] == [("pilot", 4)] * 2
+    assert all(run.summary["phase_seconds"]["pilot"] > 0 for run in runs)
 
 
 def test_an_extended_target_passes_validate_and_its_history_lists_both_runs(spark, extended):

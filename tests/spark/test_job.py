@@ -121,7 +121,7 @@ def test_the_run_summary_is_typed_frozen_and_what_the_run_wrote(spark, tiny_writ
     config = retail_synth.load_config(preset="tiny", seed=7)
     assert (summary.start_date, summary.end_date) == (config.start_date, config.end_date)
     assert isinstance(summary.etl_timestamp, dt.datetime) and summary.target == str(Path(target.output_dir).resolve())
-    assert summary.cart_exchange in ("barrier", "in_task") and summary.walk_tasks >= 1
+    assert summary.cart_exchange in ("barrier", "pilot", "in_task") and summary.walk_tasks >= 1
     assert set(summary.phase_seconds) == {"walk", "carts", "after_walk"}
     assert summary.seconds >= max(summary.phase_seconds.values())
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -49,7 +49,7 @@ def over_connect(tiny_run, tmp_path_factory) -> dict:  # noqa: ARG001  the class
                 ["extend", "--remote", "local[2]", "--output", str(heavy), "--until", "2024-12-14", *staged,
                  "--quiet"],
                 ["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(out),
-                 "--set", "spark.walk_blocks_per_task=2"],       # two barrier tasks
+                 "--set", "spark.walk_blocks_per_task=2", "--set", "spark.cart_exchange=barrier"],   # two barrier tasks
                 ["validate", "--remote", "local[2]", "--output", str(out)]]
     env = dict(os.environ, RETAIL_SYNTH_HOME=str(folder / "home"))
     env.pop("SPARK_REMOTE", None)

@@ -47,6 +47,7 @@ def walked(spark, *assignments: str) -> WalkStage:
     ("barrier", 40, 1, 10, ("stages", 4)),        # one core: the 4 tasks run one after another
     ("stages", 4, 2, 1, ("stages", 4)),
     ("stages", 4, 2, 10, ("in_task", 1)),
+    ("pilot", 40, 2, 10, ("pilot", 4)),           # the pilot's tasks need not run at once
     ("in_task", 40, 2, 10, ("in_task", 1)),       # as configured: one task holds every block
 ])
 def test_the_walk_takes_as_many_tasks_as_the_cap_on_blocks_needs(exchange, blocks, cores, cap, chosen):
@@ -63,8 +64,9 @@ def one_task(spark):
 
 @pytest.mark.spark
 @pytest.mark.parametrize(("assignments", "exchange", "tasks"), [
-    (("output.products_per_block=7", "spark.walk_blocks_per_task=5"), "barrier", 2),     # 9 blocks
+    (("spark.cart_exchange=barrier", "output.products_per_block=7", "spark.walk_blocks_per_task=5"), "barrier", 2),
     (("spark.walk_blocks_per_task=1",), "stages", 4),       # 4 tasks on 2 cores: rounds of stages, in waves
+    (("spark.cart_exchange=pilot", "spark.walk_blocks_per_task=1"), "pilot", 4),
     # 9 blocks in one task, their series 2 blocks at a time after a walk that finds the shared carts' flags
     (("spark.cart_exchange=in_task", "output.products_per_block=7", "spark.walk_blocks_per_task=2"), "in_task", 1),
 ])

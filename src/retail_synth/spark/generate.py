@@ -73,7 +73,7 @@ class RunSummary:
     etl_timestamp: dt.datetime
     target: str                         # the target's description: a resolved folder, or catalog.schema
     tables: tuple[TableSummary, ...]    # in WRITTEN_TABLES order
-    cart_exchange: str                  # barrier, stages or in_task, as the walk ran it
+    cart_exchange: str                  # barrier, pilot, stages or in_task, as the walk ran it
     walk_tasks: int
     phase_seconds: dict[str, float]     # walk, carts, after_walk
     seconds: float                      # the whole run, Spark's start not included

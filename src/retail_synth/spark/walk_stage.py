@@ -22,6 +22,11 @@
      the tasks may outnumber the cores, and executors may come and go
      (dynamic allocation). The walk takes this exchange where barrier stages
      are refused, and where the barrier's tasks would outnumber the cores.
+   - pilot: one task walks every block in lock-step recording nothing, a few
+     months of demand at a time, and reports the flags of the carts two blocks
+     share (model/simulation/pilot.py); the driver collects them, and one
+     stage walks each task's blocks with them, as the staged exchange's last
+     stage does. Each day is walked twice in all; no task waits for another.
    - in_task: one task walks every block, whatever the cap; the daily pool of
      low carts is a union inside that task. Where one task holds every block,
      the walk runs so whatever the exchange.
@@ -67,6 +72,7 @@ from retail_synth.model.simulation.carts import (
     decision_table,
     pending_decisions,
 )
+from retail_synth.model.simulation.pilot import pilot_flags
 from retail_synth.model.simulation.rounds import RoundPlan, Rounds, agree_in_rounds, task_blocks, walk_agreed, walk_round
 from retail_synth.model.simulation.walk import BlockResult, product_blocks, walk_blocks
 from retail_synth.model.simulation.world import World, build_world
@@ -97,6 +103,7 @@ ROUND_ROWS = T.StructType([       # what a round of the staged exchange reads an
 ])
 ROUND_ROWS_ARROW = to_arrow_schema(ROUND_ROWS)
 TASK, FOUND = "task", "found"
+FOLD_ORDERS = 250_000     # orders whose cart lines one task of the cart decisions folds at once (bounds its memory)
 TASK_COLUMN, SLOT_COLUMN = "_walk_task", "_walk_slot"     # an extend's state rows: the walk task that resumes them
 CARRIED_COLUMN = "_carried"     # an extend's cart fold: a pending cart's row carried from the run before, not a line
 
@@ -158,6 +165,26 @@ def _round_function(world: World, dealt: list[list[tuple[int, int]]], plan: Roun
         if handed is not None:
             for index, state in enumerate(handed):
                 yield _round_rows(task, STATE, [task + index * tasks], [pack(state)])
+
+    return run
+
+
+def _pilot_function(world: World, blocks: list[tuple[int, int]], resumed: bool):
+    """The function the pilot's one task runs: the flags of the carts two blocks share, as one FOUND row.
+
+    Resumed, it reads the state rows of every block (STATE_SCHEMA); else its input is a single marker row.
+    """
+
+    def run(batches):
+        states = None
+        if resumed:
+            rows = pa.Table.from_batches(list(batches)).select(STATE_SCHEMA.names).cast(STATE_SCHEMA)
+            states = [from_arrow(rows, lo, hi, world.n_locations) for lo, hi in blocks]
+            del rows
+        else:
+            for _ in batches:
+                pass
+        yield _round_rows(0, FOUND, [-1], [pack(pilot_flags(world, blocks, states))])
 
     return run
 
@@ -328,8 +355,9 @@ class WalkStage:
                           f"walking in {self.tasks} tasks in rounds of stages instead")
             self.walked = self._persisted_walk()
         self.seconds["walk"] = round(time.perf_counter() - started, 2)
-        rounds = f" ({self.rounds} rounds: {self.seconds['rounds']:.1f} s)" if self.exchange == "stages" else ""
-        self.progress(f"walked in {self.seconds['walk']:.1f} s{rounds}")
+        exchanged = {"stages": f" ({self.rounds} rounds: {self.seconds.get('rounds', 0):.1f} s)",
+                     "pilot": f" (the pilot walk: {self.seconds.get('pilot', 0):.1f} s)"}.get(self.exchange, "")
+        self.progress(f"walked in {self.seconds['walk']:.1f} s{exchanged}")
 
     def decide_carts(self) -> None:
         """Fold the walked cart lines into the cart decision table and keep it."""
@@ -343,7 +371,7 @@ class WalkStage:
     def _persisted_walk(self):
         """The walk's rows, computed once and kept on the executors' disks."""
         barrier = self.exchange == "barrier"
-        if self.exchange == "stages":
+        if self.exchange in ("stages", "pilot"):
             rows = self._staged_walk()
         elif self.resume is None:
             walk = _walk_function(self.world, self.blocks, self.tasks, barrier, self.blocks_per_task)
@@ -361,7 +389,7 @@ class WalkStage:
         return kept
 
     def _staged_walk(self) -> DataFrame:
-        """The walk's BLOCK_ROWS by the staged exchange: rounds until every day is agreed, then one walk stage."""
+        """The walk's BLOCK_ROWS by stages: the shared flags (rounds, or the pilot), then one walk stage."""
         tasks, world = self.tasks, self.world
         dealt = task_blocks(self.blocks, tasks)
         markers = self.spark.range(0, tasks, 1, numPartitions=tasks).select(
@@ -372,6 +400,33 @@ class WalkStage:
             initial = (self._state_by_task(self.resume.state)
                        .mapInArrow(_states_as_round_rows(world, self.blocks, tasks), ROUND_ROWS)
                        .localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY))
+        if self.exchange == "pilot":
+            agreed = self._piloted_flags()
+        else:
+            agreed = self._flags_in_rounds(markers, initial)
+        rows = self._by_task(markers if initial is None else markers.unionByName(initial))
+        return rows.mapInArrow(_agreed_walk_function(world, dealt, agreed, self.blocks_per_task), BLOCK_ROWS)
+
+    def _piloted_flags(self) -> np.ndarray:
+        """The flags of every cart two blocks share, found by the pilot walk in one task (pilot.py)."""
+        started = time.perf_counter()
+        if self.resume is None:
+            source = self.spark.range(0, 1, 1, numPartitions=1)
+        else:
+            source = self.resume.state.select(*STATE_SPARK_SCHEMA.names).coalesce(1)
+        function = _pilot_function(self.world, self.blocks, self.resume is not None)
+        reports = source.mapInArrow(function, ROUND_ROWS).select("payload").collect()
+        if len(reports) != 1:
+            raise RuntimeError(f"the pilot walk reported {len(reports)} times; it reports once")
+        flags = unpack(reports[0]["payload"])
+        self.seconds["pilot"] = round(time.perf_counter() - started, 2)
+        self.progress(f"  pilot walk: {len(flags):,} carts two blocks share found low ({self.seconds['pilot']:.1f} s)")
+        return flags
+
+    def _flags_in_rounds(self, markers: DataFrame, initial: DataFrame | None) -> np.ndarray:
+        """The flags of every cart two walk tasks share, agreed in rounds of stages (rounds.py)."""
+        tasks, world = self.tasks, self.world
+        dealt = task_blocks(self.blocks, tasks)
         states = [initial]                      # the states the next round starts from (None: the opening stock)
 
         def run_round(plan: RoundPlan) -> list[np.ndarray]:
@@ -395,8 +450,7 @@ class WalkStage:
         rounds = agree_in_rounds(world, tasks, run_round, self.first_day, progress=report)
         self.rounds = rounds.rounds
         self.seconds["rounds"] = round(sum(round_seconds), 2)
-        rows = self._by_task(markers if initial is None else markers.unionByName(initial))
-        return rows.mapInArrow(_agreed_walk_function(world, dealt, rounds.agreed, self.blocks_per_task), BLOCK_ROWS)
+        return rounds.agreed
 
     def _by_task(self, rows: DataFrame) -> DataFrame:
         """`rows` (with a `task` column) in `tasks` partitions, partition t holding exactly task t's rows.
@@ -458,10 +512,13 @@ class WalkStage:
 
         lines = self._payloads(CART_LINES).mapInArrow(cart_lines, from_arrow_schema(CART_LINE_SCHEMA))
         decisions = from_arrow_schema(CART_DECISION_SCHEMA)
+        # a partition's carts are folded at once: as many partitions as keep each to about FOLD_ORDERS orders
+        orders = int(self.world.orders_per_day[self.first_day:].sum())
+        partitions = max(self.partitions, -(-orders // FOLD_ORDERS))
         if self.resume is None:
-            return lines.repartition(self.partitions, "cart").mapInArrow(decide, decisions)
+            return lines.repartition(partitions, "cart").mapInArrow(decide, decisions)
         both = _with_carried_rows(lines, self.resume.pending)
-        return both.repartition(self.partitions, "cart").mapInArrow(decide_with_carried, decisions)
+        return both.repartition(partitions, "cart").mapInArrow(decide_with_carried, decisions)
 
     def pending_frame(self) -> DataFrame:
         """The decision rows of the carts whose recovery comes after the last day (for the next extend)."""

@@ -115,7 +115,8 @@ KEY_RULES = {
     "anomalies.demand_spike_factor_min": (lambda v: v >= 1, "a multiplier of at least 1"),
     "anomalies.price_error_factor_min": (lambda v: 0 < v < 1, "a multiple of list price strictly between 0 and 1"),
     "anomalies.price_error_factor_max": (lambda v: 0 < v < 1, "a multiple of list price strictly between 0 and 1"),
-    "spark.cart_exchange": (lambda v: v in ("barrier", "stages", "in_task"), "one of barrier, stages, in_task"),
+    "spark.cart_exchange": (lambda v: v in ("barrier", "pilot", "stages", "in_task"),
+                            "one of barrier, pilot, stages, in_task"),
     "spark.driver_memory": (
         lambda v: re.fullmatch(r"[1-9][0-9]*[kmgt]?", v.lower()) is not None,
         "a JVM memory size such as 512m or 4g",

@@ -13,7 +13,7 @@ the block boundaries and whichever blocks share its task.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -186,7 +186,7 @@ def _draw_products(world: World, seed: int, lid: np.ndarray, day: np.ndarray) ->
 
 def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int = 0,
                     pending: np.ndarray = NO_CARTS, stop_day: int | None = None,
-                    apart: bool = False) -> Iterator[Requests]:
+                    groups: Sequence[int] | None = None) -> Iterator[Requests]:
     """All order lines of each block [lo, hi) from `first_day` on (warm-up and horizon), in the blocks' order.
 
     The lines of every order are drawn once for all `blocks` and dealt to the
@@ -202,9 +202,10 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
     recovery lookback are drawn again for them. A walk that stops before
     `stop_day` gets no line of that day or later, so a round of the staged
     exchange (rounds.py) draws only the days it walks.
-    With `apart`, a line is `shared` when its order has lines in any other
-    block, among `blocks` or not: each block can then walk on its own once
-    every such cart's flag is known (walk.walk_blocks' series_blocks).
+    With `groups` (one group number per block), a line is also `shared` when
+    its order has lines in a block of another group: each group can then walk
+    on its own once every such cart's flag is known (walk.walk_apart, one
+    group a block; pilot.py, one group a task).
     """
     stop = world.n_days if stop_day is None else stop_day
     drawn_from = max(0, first_day - world.config.carts.recovery_delay_days_max)
@@ -219,8 +220,9 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
         total, order, customer, line_order, line, line_day, product = lines
         block = owner[product]
         elsewhere = (block < 0) & (product < world.n_products)       # a line of a block another task walks
-        if apart:
-            elsewhere = elsewhere | (block != block[_first_lines(line_order, total)][line_order])
+        if groups is not None:
+            group = np.where(block >= 0, np.asarray(groups, np.int64)[block], -1)
+            elsewhere = elsewhere | (group != group[_first_lines(line_order, total)][line_order])
         shared = (np.bincount(line_order, weights=elsewhere, minlength=total) > 0)[line_order]
         by_block = np.argsort(block, kind="stable")
         ends = np.cumsum(np.bincount(block + 1, minlength=len(blocks) + 1))

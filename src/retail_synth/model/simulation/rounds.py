@@ -29,7 +29,7 @@ import numpy as np
 
 from retail_synth.model.simulation import demand
 from retail_synth.model.simulation.block_state import BlockState
-from retail_synth.model.simulation.walk import NO_CARTS, BlockResult, BlockWalk, agreement, walk_blocks, walk_days
+from retail_synth.model.simulation.walk import NO_CARTS, BlockResult, agreement, block_walks, walk_blocks, walk_days
 from retail_synth.model.simulation.world import World
 
 ROUND_DAYS = 112      # days a round walks past the first day not agreed on (16 weeks)
@@ -91,10 +91,7 @@ def walk_round(world: World, blocks: list[tuple[int, int]], states: Sequence[Blo
     """
     if states is not None and {state.day for state in states} != {plan.start}:
         raise ValueError(f"a round starting at day {plan.start} received states of other days")
-    pending = np.unique(np.concatenate([NO_CARTS, *(state.pending["cart"] for state in states or ())]))
-    requests = demand.blocks_requests(world, blocks, plan.start, pending, stop_day=plan.stop)
-    walks = [BlockWalk(world, lo, hi, lines, start=states[index] if states else None, stop_day=plan.stop)
-             for index, ((lo, hi), lines) in enumerate(zip(blocks, requests, strict=True))]
+    walks = block_walks(world, blocks, states, range(plan.start, plan.stop))
     for walk in walks:
         walk.recording = False                      # a round hands over states and flags, never series
     others = plan.others(task)

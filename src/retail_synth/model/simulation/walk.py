@@ -200,12 +200,8 @@ def walk_blocks(world: World, blocks: list[tuple[int, int]], gather: Gather | No
     a task's blocks are many.
     """
     days = range(resumed_day(blocks, states), world.n_days if stop_day is None else stop_day)
-    pending = np.unique(np.concatenate([NO_CARTS, *(state.pending["cart"] for state in states or ())]))
     apart = gather is None and 0 < series_blocks < len(blocks)
-    walks = [BlockWalk(world, lo, hi, requests, start=states[index] if states else None, stop_day=days.stop)
-             for index, ((lo, hi), requests)
-             in enumerate(zip(blocks, demand.blocks_requests(world, blocks, days.start, pending, apart=apart),
-                              strict=True))]
+    walks = block_walks(world, blocks, states, days, groups=range(len(blocks)) if apart else None)
     if apart:
         yield from walk_apart(walks, days, agreed_low, series_blocks, end_states)
         return
@@ -222,7 +218,7 @@ def walk_apart(walks: list[BlockWalk], days: range, agreed_low: np.ndarray, seri
     """Walk `days` twice: all blocks in lock-step recording nothing, then `series_blocks` at a time, recording.
 
     The first walk only finds which carts spanning blocks are low (their lines
-    drawn `apart`: shared by any two blocks); with every such flag known, no
+    drawn with a group a block: shared by any two blocks); with every such flag known, no
     group of blocks depends on another, so each walks alone from the state it
     started from and only its own daily series are in memory.
     """
@@ -240,6 +236,18 @@ def walk_apart(walks: list[BlockWalk], days: range, agreed_low: np.ndarray, seri
         walk_days(group, days, flags)
         while group:
             yield group.pop(0).result(end_states)
+
+
+def block_walks(world: World, blocks: list[tuple[int, int]], states: Sequence[BlockState] | None, days: range,
+                groups: Sequence[int] | None = None) -> list[BlockWalk]:
+    """A BlockWalk of each block over `days`, from its state at days.start (None: the opening stock at day 0).
+
+    The demand of those days is drawn once for all blocks (demand.blocks_requests, `groups` as there).
+    """
+    pending = np.unique(np.concatenate([NO_CARTS, *(state.pending["cart"] for state in states or ())]))
+    requests = demand.blocks_requests(world, blocks, days.start, pending, stop_day=days.stop, groups=groups)
+    return [BlockWalk(world, lo, hi, lines, start=states[index] if states else None, stop_day=days.stop)
+            for index, ((lo, hi), lines) in enumerate(zip(blocks, requests, strict=True))]
 
 
 def resumed_day(blocks: list[tuple[int, int]], states: Sequence[BlockState] | None) -> int:
