@@ -125,8 +125,8 @@ def standalone_cluster(tmp_path):
 
 
 def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf: str) -> Path:
-    """tiny (seed SEED, its walk in 2 barrier tasks where barrier stages run) submitted through `make submit` with the spark-submit options `conf`;
-    returns its output.
+    """tiny (seed SEED, its walk in 2 barrier tasks where barrier stages run) submitted through `make submit`
+    with the spark-submit options `conf`; returns its output.
 
     The executors run the executor venv's Python (without this project), and
     both workers must have run an executor of the one application, which finished.
@@ -144,8 +144,8 @@ def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf:
                         *conf])
     submitted = subprocess.run(
         ["make", "--no-print-directory", "submit", f"MASTER={cluster.url}",
-         f"ARGS=generate --preset tiny --seed {SEED} --quiet --output {out} --set spark.walk_blocks_per_task=2 "
-         "--set spark.cart_exchange=barrier",
+         (f"ARGS=generate --preset tiny --seed {SEED} --quiet --output {out} --set spark.walk_blocks_per_task=2 "
+          "--set spark.cart_exchange=barrier"),
          f"SUBMIT_OPTS={options}"],
         cwd=ROOT, env=cluster.env, capture_output=True, text=True, check=False, timeout=1500,
     )

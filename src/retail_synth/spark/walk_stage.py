@@ -400,10 +400,7 @@ class WalkStage:
             initial = (self._state_by_task(self.resume.state)
                        .mapInArrow(_states_as_round_rows(world, self.blocks, tasks), ROUND_ROWS)
                        .localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY))
-        if self.exchange == "pilot":
-            agreed = self._piloted_flags()
-        else:
-            agreed = self._flags_in_rounds(markers, initial)
+        agreed = self._piloted_flags() if self.exchange == "pilot" else self._flags_in_rounds(markers, initial)
         rows = self._by_task(markers if initial is None else markers.unionByName(initial))
         return rows.mapInArrow(_agreed_walk_function(world, dealt, agreed, self.blocks_per_task), BLOCK_ROWS)
 

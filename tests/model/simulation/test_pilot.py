@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from retail_synth.model.simulation.pilot import pilot_flags, walk_with_pilot
 from retail_synth.model.simulation.demand import order_days
+from retail_synth.model.simulation.pilot import pilot_flags, walk_with_pilot
 from retail_synth.model.simulation.rounds import task_blocks, walk_agreed
 from retail_synth.model.simulation.walk import walk_blocks
 from tests.model.simulation.test_walk import differences
