@@ -66,9 +66,11 @@ def one_task(spark):
 @pytest.mark.parametrize(("assignments", "exchange", "tasks"), [
     (("spark.cart_exchange=barrier", "output.products_per_block=7", "spark.walk_blocks_per_task=5"), "barrier", 2),
     (("spark.walk_blocks_per_task=1",), "stages", 4),       # 4 tasks on 2 cores: rounds of stages, in waves
-    (("spark.cart_exchange=pilot", "spark.walk_blocks_per_task=1"), "pilot", 4),
+    # (make test walks the pilot in test_extend's anomaly-heavy split run; these two run with the long tests)
+    pytest.param(("spark.cart_exchange=pilot", "spark.walk_blocks_per_task=1"), "pilot", 4, marks=pytest.mark.long),
     # 9 blocks in one task, their series 2 blocks at a time after a walk that finds the shared carts' flags
-    (("spark.cart_exchange=in_task", "output.products_per_block=7", "spark.walk_blocks_per_task=2"), "in_task", 1),
+    pytest.param(("spark.cart_exchange=in_task", "output.products_per_block=7", "spark.walk_blocks_per_task=2"),
+                 "in_task", 1, marks=pytest.mark.long),
 ])
 def test_tasks_that_exchange_make_the_tables_of_one_task(spark, one_task, assignments, exchange, tasks):
     exchanged = walked(spark, *assignments)
