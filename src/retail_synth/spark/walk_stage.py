@@ -400,7 +400,7 @@ class WalkStage:
             initial = (self._state_by_task(self.resume.state)
                        .mapInArrow(_states_as_round_rows(world, self.blocks, tasks), ROUND_ROWS)
                        .localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY))
-        agreed = self._piloted_flags() if self.exchange == "pilot" else self._flags_in_rounds(markers, initial)
+        agreed = self._piloted_flags() if self.exchange == "pilot" else self._flags_in_rounds(dealt, markers, initial)
         rows = self._by_task(markers if initial is None else markers.unionByName(initial))
         return rows.mapInArrow(_agreed_walk_function(world, dealt, agreed, self.blocks_per_task), BLOCK_ROWS)
 
@@ -420,10 +420,10 @@ class WalkStage:
         self.progress(f"  pilot walk: {len(flags):,} carts two blocks share found low ({self.seconds['pilot']:.1f} s)")
         return flags
 
-    def _flags_in_rounds(self, markers: DataFrame, initial: DataFrame | None) -> np.ndarray:
+    def _flags_in_rounds(self, dealt: list[list[tuple[int, int]]], markers: DataFrame,
+                         initial: DataFrame | None) -> np.ndarray:
         """The flags of every cart two walk tasks share, agreed in rounds of stages (rounds.py)."""
         tasks, world = self.tasks, self.world
-        dealt = task_blocks(self.blocks, tasks)
         states = [initial]                      # the states the next round starts from (None: the opening stock)
 
         def run_round(plan: RoundPlan) -> list[np.ndarray]:

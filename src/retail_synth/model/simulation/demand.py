@@ -204,8 +204,8 @@ def blocks_requests(world: World, blocks: list[tuple[int, int]], first_day: int 
     exchange (rounds.py) draws only the days it walks.
     With `groups` (one group number per block), a line is also `shared` when
     its order has lines in a block of another group: each group can then walk
-    on its own once every such cart's flag is known (walk.walk_apart, one
-    group a block; pilot.py, one group a task).
+    on its own once every such cart's flag is known (walk.walk_apart and
+    pilot.py: one group a block).
     """
     stop = world.n_days if stop_day is None else stop_day
     drawn_from = max(0, first_day - world.config.carts.recovery_delay_days_max)
