@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,12 +74,18 @@ def _parent(pid: int) -> int:
 
 
 class MemoryWatch(threading.Thread):
-    """Samples the RSS of the driver, the JVM and the Python workers every half second."""
+    """Samples the RSS of the driver, the JVM and the Python workers every half second.
+
+    Besides the peaks of the whole run it keeps each phase's (`phase` is set
+    from the progress lines), so a peak can be traced to the step that made it.
+    """
 
     def __init__(self):
         super().__init__(daemon=True)
         self.jvm_pid = 0
+        self.phase = "start"
         self.peak = {"python_driver": 0, "jvm": 0, "python_workers": 0, "largest_python_worker": 0}
+        self.phase_peaks: dict[str, dict[str, int]] = {}
         self._halt = threading.Event()
 
     def run(self):
@@ -94,12 +101,39 @@ class MemoryWatch(threading.Thread):
                         workers.append(_rss_bytes(int(entry)))
             sample = {"python_driver": _rss_bytes(me), "jvm": _rss_bytes(self.jvm_pid) if self.jvm_pid else 0,
                       "python_workers": sum(workers), "largest_python_worker": max(workers, default=0)}
+            phase = self.phase_peaks.setdefault(self.phase, dict.fromkeys(sample, 0))
             for key, value in sample.items():
                 self.peak[key] = max(self.peak[key], value)
+                phase[key] = max(phase[key], value)
 
     def stop(self):
         self._halt.set()
         self.join()
+
+
+class PhaseStream:
+    """stdout, which also tells the MemoryWatch the run's phase from the progress lines it passes on."""
+
+    MARKS = (("walking ", "walk"), ("  round ", "walk: rounds"), ("  pilot walk", "walk: last stage"),
+             ("walked in", "cart decisions"))
+
+    def __init__(self, watch: MemoryWatch):
+        self.watch = watch
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            for prefix, phase in self.MARKS:
+                if line.startswith(prefix):
+                    self.watch.phase = phase
+            if re.match(r"[\d,]+ carts decided in ", line):
+                self.watch.phase = "writing"
+            agreed = re.search(r"days agreed through ([\d,]+) of ([\d,]+)", line)
+            if agreed and agreed[1] == agreed[2]:      # the last round: the last stage walks next
+                self.watch.phase = "walk: last stage"
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
 
 
 def write_ceiling(spark, target: Target, tables: list[dict], scratch: str, partitions: int) -> list[dict]:
@@ -193,11 +227,12 @@ def main(argv=None) -> int:
                       master=args.master, persistent_catalog=False)
     watch.jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
     spark_start = time.perf_counter() - started
-    progress = RunProgress(estimated_rows(config), LINES, SparkTaskShare(spark), stream=sys.stdout)   # as generate shows it
+    progress = RunProgress(estimated_rows(config), LINES, SparkTaskShare(spark), stream=PhaseStream(watch))   # as generate shows it
     summary = run_generation(config, Target(output_dir=output), spark, progress).as_dict()
     progress.close()
     total = time.perf_counter() - started
     memory = dict(watch.peak)
+    phase_memory = {phase: dict(peaks) for phase, peaks in watch.phase_peaks.items()}
 
     partitions = config.spark.partitions or 2 * spark.sparkContext.defaultParallelism
     ceiling = [] if args.no_ceiling else write_ceiling(spark, Target(output_dir=output), summary["tables"],
@@ -230,11 +265,14 @@ def main(argv=None) -> int:
               else "the dimensions are written meanwhile")
     print(f"phases: walk {phases['walk']:.1f} s ({summary['walk_tasks']} task(s), cart exchange "
           f"{summary['cart_exchange']}; {beside}), then cart decisions "
-          f"{phases['carts']:.1f} s (the block tables are written meanwhile); from the end of the walk to the "
+          f"{phases['carts']:.1f} s (alone: every fact table waits on them); from the end of the walk to the "
           f"last table written {phases['after_walk']:.1f} s")
     print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "
           f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB "
           f"(largest {memory['largest_python_worker'] / gib:.2f} GiB)")
+    for phase, peaks in phase_memory.items():
+        print(f"  {phase:<16} JVM {peaks['jvm'] / gib:.2f} GiB, largest Python worker "
+              f"{peaks['largest_python_worker'] / gib:.2f} GiB, Python driver {peaks['python_driver'] / gib:.2f} GiB")
     extended = _extend(spark, Target(output_dir=output), args.extend_days, summary) if args.extend_days else None
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps({
@@ -245,6 +283,7 @@ def main(argv=None) -> int:
         "rows": rows, "walk_tasks": summary["walk_tasks"],
         "master": args.master, "phase_seconds": summary["phase_seconds"], "cart_exchange": summary["cart_exchange"],
         "tables": summary["tables"], "ceiling": ceiling, "peak_memory_bytes": memory,
+        "phase_peak_memory_bytes": phase_memory,
     }, indent=2))
     print(f"figures written to {json_out}")
     if not args.output:

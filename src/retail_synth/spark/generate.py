@@ -32,7 +32,7 @@ from retail_synth.spark.target_claim import claim
 from retail_synth.spark.walk_stage import WalkStage
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig, settings
-from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, WRITTEN_TABLES
+from retail_synth.tables.registry import FACT_TABLES, WRITTEN_TABLES
 
 
 class RunInterrupted(BaseException):
@@ -193,8 +193,12 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
                    affinity: Affinity, progress: RunProgress) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
-    then the block tables while the carts are decided, then the cart tables;
+    then the carts are decided, then the block and cart tables together;
     the aggregate starts once the two facts it reads are written.
+
+    The carts are decided alone: the cart tables wait on them, and a block
+    table's task beside them would hold a core for as long as it formats a
+    partition. The facts the aggregate reads go first.
     """
     walked = pool.submit(stage.walk)
     jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
@@ -202,10 +206,9 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
     walked.result()
     progress.rows_begin()
     after_walk = time.perf_counter()
-    decided = pool.submit(stage.decide_carts)
-    facts = {name: pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES}
-    decided.result()
-    facts |= {name: pool.submit(write, name, stage.frame(name)) for name in CART_TABLES}
+    pool.submit(stage.decide_carts).result()
+    first = (*READS, *(name for name in FACT_TABLES if name not in READS))    # the aggregate waits on READS
+    facts = {name: pool.submit(write, name, stage.frame(name)) for name in first}
     jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1),     # what extend resumes from
              pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
     for name in READS:                  # the facts the aggregate reads
