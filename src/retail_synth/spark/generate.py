@@ -33,6 +33,7 @@ from retail_synth.spark.walk_stage import WalkStage
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig, settings
 from retail_synth.tables.registry import FACT_TABLES, WRITTEN_TABLES
+from retail_synth.tables.row_estimates import estimated_rows
 
 
 class RunInterrupted(BaseException):
@@ -189,16 +190,23 @@ class TableWriter:
         write_pending_carts(self.spark, frame, self.target, self.run_id, last_day)
 
 
+def largest_first(config: RunConfig) -> tuple[str, ...]:
+    """The fact tables, the largest estimate first: the longest write starts first and does not end the run alone."""
+    estimates = estimated_rows(config)
+    return tuple(sorted(FACT_TABLES, key=lambda name: -estimates[name]))
+
+
 def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
-                   affinity: Affinity, progress: RunProgress) -> None:
+                   affinity: Affinity, progress: RunProgress, facts_order: tuple[str, ...] = FACT_TABLES) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
-    then the carts are decided, then the block and cart tables together;
-    the aggregate starts once the two facts it reads are written.
+    then the carts are decided, then the fact tables together, in
+    `facts_order`; the aggregate starts once the two facts it reads are
+    written.
 
     The carts are decided alone: the cart tables wait on them, and a block
     table's task beside them would hold a core for as long as it formats a
-    partition. The facts the aggregate reads go first.
+    block.
     """
     walked = pool.submit(stage.walk)
     jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
@@ -207,8 +215,7 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
     progress.rows_begin()
     after_walk = time.perf_counter()
     pool.submit(stage.decide_carts).result()
-    first = (*READS, *(name for name in FACT_TABLES if name not in READS))    # the aggregate waits on READS
-    facts = {name: pool.submit(write, name, stage.frame(name)) for name in first}
+    facts = {name: pool.submit(write, name, stage.frame(name)) for name in facts_order}
     jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1),     # what extend resumes from
              pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
     for name in READS:                  # the facts the aggregate reads
@@ -236,7 +243,8 @@ def write_in_threads(config: RunConfig, target: Target, spark, stage: WalkStage,
     """
     pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
-        write_in_order(spark, pool, stage, dimensions, write, affinity or Affinity(spark, target, config), progress)
+        write_in_order(spark, pool, stage, dimensions, write, affinity or Affinity(spark, target, config), progress,
+                       largest_first(config))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         spark.interruptAll()
