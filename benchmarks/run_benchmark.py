@@ -65,6 +65,16 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds `pid` has used so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def _parent(pid: int) -> int:
     try:
         with open(f"/proc/{pid}/stat") as handle:
@@ -77,7 +87,10 @@ class MemoryWatch(threading.Thread):
     """Samples the RSS of the driver, the JVM and the Python workers every half second.
 
     Besides the peaks of the whole run it keeps each phase's (`phase` is set
-    from the progress lines), so a peak can be traced to the step that made it.
+    from the progress lines), so a peak can be traced to the step that made it,
+    and the CPU seconds the driver, the JVM and the workers used in each phase:
+    over the phase's wall time, the cores it kept busy (a task's Python worker
+    and its JVM thread run at once, so even `local[1]` can keep more than one).
     """
 
     def __init__(self):
@@ -86,10 +99,13 @@ class MemoryWatch(threading.Thread):
         self.phase = "start"
         self.peak = {"python_driver": 0, "jvm": 0, "python_workers": 0, "largest_python_worker": 0}
         self.phase_peaks: dict[str, dict[str, int]] = {}
+        self.phase_cpu: dict[str, list[float]] = {}     # phase -> [CPU seconds, wall seconds]
+        self._cpu: dict[int, float] = {}                # pid -> CPU seconds when last seen
         self._halt = threading.Event()
 
     def run(self):
         me = os.getpid()
+        last = (time.perf_counter(), 0.0)
         while not self._halt.wait(0.5):
             workers = []
             for entry in os.listdir("/proc"):
@@ -99,6 +115,15 @@ class MemoryWatch(threading.Thread):
                         pid, hops = _parent(pid), hops + 1
                     if pid == self.jvm_pid:
                         workers.append(_rss_bytes(int(entry)))
+                        self._cpu[int(entry)] = _cpu_seconds(int(entry)) or self._cpu.get(int(entry), 0.0)
+            for pid in (me, self.jvm_pid):
+                if pid:
+                    self._cpu[pid] = _cpu_seconds(pid) or self._cpu.get(pid, 0.0)
+            now = (time.perf_counter(), sum(self._cpu.values()))
+            spent = self.phase_cpu.setdefault(self.phase, [0.0, 0.0])
+            spent[0] += now[1] - last[1]
+            spent[1] += now[0] - last[0]
+            last = now
             sample = {"python_driver": _rss_bytes(me), "jvm": _rss_bytes(self.jvm_pid) if self.jvm_pid else 0,
                       "python_workers": sum(workers), "largest_python_worker": max(workers, default=0)}
             phase = self.phase_peaks.setdefault(self.phase, dict.fromkeys(sample, 0))
@@ -227,12 +252,15 @@ def main(argv=None) -> int:
                       master=args.master, persistent_catalog=False)
     watch.jvm_pid = int(spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid())
     spark_start = time.perf_counter() - started
-    progress = RunProgress(estimated_rows(config), LINES, SparkTaskShare(spark), stream=PhaseStream(watch))   # as generate shows it
+    # as generate shows it
+    progress = RunProgress(estimated_rows(config), LINES, SparkTaskShare(spark), stream=PhaseStream(watch))
     summary = run_generation(config, Target(output_dir=output), spark, progress).as_dict()
     progress.close()
     total = time.perf_counter() - started
     memory = dict(watch.peak)
     phase_memory = {phase: dict(peaks) for phase, peaks in watch.phase_peaks.items()}
+    phase_cpu = {phase: {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1)}
+                 for phase, (cpu, wall) in watch.phase_cpu.items()}
 
     partitions = config.spark.partitions or 2 * spark.sparkContext.defaultParallelism
     ceiling = [] if args.no_ceiling else write_ceiling(spark, Target(output_dir=output), summary["tables"],
@@ -265,14 +293,17 @@ def main(argv=None) -> int:
               else "the dimensions are written meanwhile")
     print(f"phases: walk {phases['walk']:.1f} s ({summary['walk_tasks']} task(s), cart exchange "
           f"{summary['cart_exchange']}; {beside}), then cart decisions "
-          f"{phases['carts']:.1f} s (alone: every fact table waits on them); from the end of the walk to the "
+          f"{phases['carts']:.1f} s (the block tables are written meanwhile); from the end of the walk to the "
           f"last table written {phases['after_walk']:.1f} s")
     print(f"peak memory: Python driver {memory['python_driver'] / gib:.2f} GiB, JVM (driver + local executors) "
           f"{memory['jvm'] / gib:.2f} GiB, Python workers {memory['python_workers'] / gib:.2f} GiB "
           f"(largest {memory['largest_python_worker'] / gib:.2f} GiB)")
     for phase, peaks in phase_memory.items():
+        cpu = phase_cpu.get(phase, {"cpu_seconds": 0.0, "wall_seconds": 0.0})
+        busy = cpu["cpu_seconds"] / cpu["wall_seconds"] if cpu["wall_seconds"] else 0.0
         print(f"  {phase:<16} JVM {peaks['jvm'] / gib:.2f} GiB, largest Python worker "
-              f"{peaks['largest_python_worker'] / gib:.2f} GiB, Python driver {peaks['python_driver'] / gib:.2f} GiB")
+              f"{peaks['largest_python_worker'] / gib:.2f} GiB, Python driver {peaks['python_driver'] / gib:.2f} GiB; "
+              f"{cpu['wall_seconds']:.0f} s, {busy:.2f} cores busy")
     extended = _extend(spark, Target(output_dir=output), args.extend_days, summary) if args.extend_days else None
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps({
@@ -283,7 +314,7 @@ def main(argv=None) -> int:
         "rows": rows, "walk_tasks": summary["walk_tasks"],
         "master": args.master, "phase_seconds": summary["phase_seconds"], "cart_exchange": summary["cart_exchange"],
         "tables": summary["tables"], "ceiling": ceiling, "peak_memory_bytes": memory,
-        "phase_peak_memory_bytes": phase_memory,
+        "phase_peak_memory_bytes": phase_memory, "phase_cpu": phase_cpu,
     }, indent=2))
     print(f"figures written to {json_out}")
     if not args.output:

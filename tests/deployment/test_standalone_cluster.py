@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import warnings
 from dataclasses import dataclass
 from importlib.metadata import requires, version
 from pathlib import Path
@@ -164,6 +165,8 @@ def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, standalone_clust
     run = RunJournal(spark, Target(output_dir=str(out))).last_complete()
     # barrier where the cluster runs it; one CI run (2026-12-05) fell back to stages, cause not found yet
     assert run.summary["cart_exchange"] in ("barrier", "stages") and run.summary["walk_tasks"] == 2, run.summary
+    if run.summary["cart_exchange"] == "stages":
+        warnings.warn(f"the walk left barrier for stages: {run.summary.get('walk_fallback')}", stacklevel=1)
     assert_same_as_a_local_run(spark, out, tmp_path)
 
 
@@ -176,6 +179,7 @@ def test_with_dynamic_allocation_the_walk_runs_in_stages_of_several_tasks_and_wr
                          "--conf spark.dynamicAllocation.minExecutors=0 --conf spark.dynamicAllocation.maxExecutors=2")
     run = RunJournal(spark, Target(output_dir=str(out))).last_complete()
     assert (run.summary["cart_exchange"], run.summary["walk_tasks"]) == ("stages", 2), run.summary
+    assert run.summary["walk_fallback"], run.summary           # the refusal, as Spark worded it
     assert run.summary["phase_seconds"]["rounds"] > 0
     assert_same_as_a_local_run(spark, out, tmp_path)
 

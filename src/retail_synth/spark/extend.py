@@ -185,6 +185,6 @@ def _extend_tables(extension: Extension, config: RunConfig, target: Target, spar
         start_date=first_date, end_date=config.end_date, etl_timestamp=etl_timestamp, target=target.describe(),
         tables=tuple(write.written.get(name, TableSummary(name, 0, 0.0)) for name in WRITTEN_TABLES),
         cart_exchange=stage.exchange, walk_tasks=stage.tasks, phase_seconds=stage.seconds,
-        seconds=round(time.perf_counter() - started, 2),
+        seconds=round(time.perf_counter() - started, 2), walk_fallback=stage.fallback,
     )
 

@@ -32,8 +32,7 @@ from retail_synth.spark.target_claim import claim
 from retail_synth.spark.walk_stage import WalkStage
 from retail_synth.spec.contracts import load_contract
 from retail_synth.spec.run_config import RunConfig, settings
-from retail_synth.tables.registry import FACT_TABLES, WRITTEN_TABLES
-from retail_synth.tables.row_estimates import estimated_rows
+from retail_synth.tables.registry import CART_TABLES, WALK_TABLES, WRITTEN_TABLES
 
 
 class RunInterrupted(BaseException):
@@ -78,6 +77,7 @@ class RunSummary:
     walk_tasks: int
     phase_seconds: dict[str, float]     # walk, carts, after_walk
     seconds: float                      # the whole run, Spark's start not included
+    walk_fallback: str = ""             # why the walk left barrier for stages (the error's first line); "" if it did not
 
     @property
     def rows(self) -> int:
@@ -91,7 +91,7 @@ class RunSummary:
             "start_date": self.start_date, "end_date": self.end_date, "etl_timestamp": self.etl_timestamp,
             "target": self.target, "tables": [asdict(t) for t in self.tables],
             "cart_exchange": self.cart_exchange, "walk_tasks": self.walk_tasks,
-            "phase_seconds": dict(self.phase_seconds), "seconds": self.seconds,
+            "phase_seconds": dict(self.phase_seconds), "seconds": self.seconds, "walk_fallback": self.walk_fallback,
         }
 
 
@@ -190,23 +190,12 @@ class TableWriter:
         write_pending_carts(self.spark, frame, self.target, self.run_id, last_day)
 
 
-def largest_first(config: RunConfig) -> tuple[str, ...]:
-    """The fact tables, the largest estimate first: the longest write starts first and does not end the run alone."""
-    estimates = estimated_rows(config)
-    return tuple(sorted(FACT_TABLES, key=lambda name: -estimates[name]))
-
-
 def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions, write: TableWriter,
-                   affinity: Affinity, progress: RunProgress, facts_order: tuple[str, ...] = FACT_TABLES) -> None:
+                   affinity: Affinity, progress: RunProgress) -> None:
     """The run reads: the dimensions are written while the walk runs (a walk
     in one task leaves the other cores free; barrier tasks hold every core),
-    then the carts are decided, then the fact tables together, in
-    `facts_order`; the aggregate starts once the two facts it reads are
-    written.
-
-    The carts are decided alone: the cart tables wait on them, and a block
-    table's task beside them would hold a core for as long as it formats a
-    block.
+    then the block tables while the carts are decided, then the cart tables;
+    the aggregate starts once the two facts it reads are written.
     """
     walked = pool.submit(stage.walk)
     jobs = [pool.submit(write, name, spark.createDataFrame(table, schema=spark_schema(load_contract(name))))
@@ -214,8 +203,10 @@ def write_in_order(spark, pool: ThreadPoolExecutor, stage: WalkStage, dimensions
     walked.result()
     progress.rows_begin()
     after_walk = time.perf_counter()
-    pool.submit(stage.decide_carts).result()
-    facts = {name: pool.submit(write, name, stage.frame(name)) for name in facts_order}
+    decided = pool.submit(stage.decide_carts)
+    facts = {name: pool.submit(write, name, stage.frame(name)) for name in WALK_TABLES}
+    decided.result()
+    facts |= {name: pool.submit(write, name, stage.frame(name)) for name in CART_TABLES}
     jobs += [pool.submit(write.state, stage.state_frame(), stage.days - 1),     # what extend resumes from
              pool.submit(write.pending_carts, stage.pending_frame(), stage.days - 1)]
     for name in READS:                  # the facts the aggregate reads
@@ -243,8 +234,7 @@ def write_in_threads(config: RunConfig, target: Target, spark, stage: WalkStage,
     """
     pool = ThreadPoolExecutor(max_workers=config.output.parallel_writes + 1)
     try:
-        write_in_order(spark, pool, stage, dimensions, write, affinity or Affinity(spark, target, config), progress,
-                       largest_first(config))
+        write_in_order(spark, pool, stage, dimensions, write, affinity or Affinity(spark, target, config), progress)
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         spark.interruptAll()
@@ -277,4 +267,5 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
         walk_tasks=stage.tasks,
         phase_seconds=stage.seconds,
         seconds=round(time.perf_counter() - started, 2),
+        walk_fallback=stage.fallback,
     )

@@ -336,7 +336,8 @@ class WalkStage:
         self.exchange, self.tasks = walk_tasks(config.spark.cart_exchange, len(self.blocks), cores,
                                                self.blocks_per_task)
         self.rounds = 0                             # rounds of the staged exchange (set by walk())
-        self._slots: dict[int, dict[int, int]] = {}  # count -> value -> a partitioning value that lands in its partition
+        self.fallback = ""                          # why the walk left barrier for stages (set by walk())
+        self._slots: dict[int, int] = {}            # task -> a partitioning value that lands in its partition
         self.walked: DataFrame | None = None        # set by walk()
         self.decisions: DataFrame | None = None     # set by decide_carts()
 
@@ -351,7 +352,9 @@ class WalkStage:
             if self.exchange != "barrier" or "barrier" not in str(error).lower():
                 raise
             self.exchange, self.tasks = walk_tasks("stages", len(self.blocks), self.tasks, self.blocks_per_task)
-            self.progress(f"barrier stages are not available here ({str(error).splitlines()[0][:160]}); "
+            lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+            self.fallback = next((line for line in lines if "barrier" in line.lower()), type(error).__name__)[:300]
+            self.progress(f"barrier stages are not available here ({self.fallback[:160]}); "
                           f"walking in {self.tasks} tasks in rounds of stages instead")
             self.walked = self._persisted_walk()
         self.seconds["walk"] = round(time.perf_counter() - started, 2)
@@ -380,8 +383,7 @@ class WalkStage:
         else:
             walk = _resumed_walk_function(self.world, self.blocks, self.tasks, barrier, self.blocks_per_task)
             rows = self._state_by_task(self.resume.state).mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
-        # one block a partition: a table's task formats one block's rows, however few or many the blocks
-        kept = self._placed(rows, "block", len(self.blocks)).persist(StorageLevel.DISK_ONLY)
+        kept = rows.repartition(min(len(self.blocks), self.partitions), "block").persist(StorageLevel.DISK_ONLY)
         try:
             kept.count()
         except Exception:
@@ -453,29 +455,22 @@ class WalkStage:
     def _by_task(self, rows: DataFrame) -> DataFrame:
         """`rows` (with a `task` column) in `tasks` partitions, partition t holding exactly task t's rows.
 
-        No partition holds two tasks and none is empty: a barrier task must take
-        part in every exchange, and a round's task must report.
+        Each task is given a partitioning value whose hash lands in its own
+        partition, so no partition holds two tasks and none is empty: a
+        barrier task must take part in every exchange, and a round's task
+        must report.
         """
-        return self._placed(rows, "task", self.tasks)
-
-    def _placed(self, rows: DataFrame, column: str, count: int) -> DataFrame:
-        """`rows` in `count` partitions, partition i holding exactly the rows whose `column` is i (0 .. count - 1).
-
-        Each value is given a partitioning value whose hash lands in its own
-        partition (probed once per count), where hashing the values themselves
-        would put some in one partition and leave others empty.
-        """
-        if count not in self._slots:
-            probe = (self.spark.range(0, 64 * count)
-                     .select("id", F.pmod(F.hash("id"), F.lit(count)).alias("partition"))
+        tasks = self.tasks
+        if len(self._slots) != tasks:          # probed once per task count
+            probe = (self.spark.range(0, 64 * tasks)
+                     .select("id", F.pmod(F.hash("id"), F.lit(tasks)).alias("partition"))
                      .groupBy("partition").agg(F.min("id").alias("id")).collect())
-            self._slots[count] = {row["partition"]: row["id"] for row in probe}
-            if len(self._slots[count]) < count:
-                raise RuntimeError(f"no partitioning value found for each of {count} partitions")
-        slots = self._slots[count]
-        values = F.array(*[F.lit(slots[i]).cast("long") for i in range(count)])
-        return (rows.withColumn(SLOT_COLUMN, F.element_at(values, F.col(column).cast("int") + 1))
-                .repartition(count, SLOT_COLUMN).drop(SLOT_COLUMN))
+            self._slots = {row["partition"]: row["id"] for row in probe}
+            if len(self._slots) < tasks:
+                raise RuntimeError(f"no partitioning value found for each of {tasks} walk tasks")
+        values = F.array(*[F.lit(self._slots[t]).cast("long") for t in range(tasks)])
+        return (rows.withColumn(SLOT_COLUMN, F.element_at(values, F.col("task").cast("int") + 1))
+                .repartition(tasks, SLOT_COLUMN).drop(SLOT_COLUMN))
 
     def _state_by_task(self, state: DataFrame) -> DataFrame:
         """The state rows in `tasks` partitions, partition t holding exactly the rows of walk task t's blocks.
