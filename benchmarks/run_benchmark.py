@@ -3,7 +3,8 @@
 Prints, per table, rows, seconds and rows/s; the time spent in the walk, in
 the cart decisions and in writing; the peak memory of the Python driver, of
 the JVM (in local mode the driver JVM also hosts the executors), of all Python
-workers together and of the largest one; and the ceiling: the time Spark takes to write the
+workers together and of the largest one, over the run and in each of its phases, with the
+cores each phase kept busy; and the ceiling: the time Spark takes to write the
 same number of rows, of the same schema and width, to Delta from a trivial
 generator (a sample batch of each written table, repeated). The ratio
 total / ceiling says how much the simulation costs on top of writing. The figures also go, as JSON,

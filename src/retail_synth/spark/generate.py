@@ -77,7 +77,7 @@ class RunSummary:
     walk_tasks: int
     phase_seconds: dict[str, float]     # walk, carts, after_walk
     seconds: float                      # the whole run, Spark's start not included
-    walk_fallback: str = ""             # why the walk left barrier for stages (the error's first line); "" if it did not
+    walk_fallback: str = ""             # why the walk left barrier for stages (the error line naming it); "" if it did not
 
     @property
     def rows(self) -> int:
