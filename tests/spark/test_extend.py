@@ -128,6 +128,7 @@ def test_both_runs_of_the_split_walked_in_two_barrier_tasks(spark, extended):
     assert [(run.summary["cart_exchange"], run.summary["walk_tasks"]) for run in runs] == [("barrier", 2)] * 2
 
 
+@pytest.mark.long  # a second split run of its own (~30 s); the pilot's resumed walk
 def test_both_runs_of_the_anomaly_heavy_split_walked_in_four_tasks_after_the_pilot(spark, extended_anomaly_heavy):
     runs = RunJournal(spark, extended_anomaly_heavy[0]).runs()
     assert [(run.summary["cart_exchange"], run.summary["walk_tasks"]) for run in runs] == [("pilot", 4)] * 2

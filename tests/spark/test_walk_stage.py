@@ -23,8 +23,8 @@ def assert_same_tables(spark, first, second, tables=WRITTEN_TABLES):
 
 
 @pytest.mark.spark
-@pytest.mark.parametrize("variant", ["spark.partitions=1",
-                                     pytest.param("output.products_per_block=7", marks=pytest.mark.long)])
+@pytest.mark.long      # make test keeps the identity across walk tasks (below); these two run in make test-processes
+@pytest.mark.parametrize("variant", ["spark.partitions=1", "output.products_per_block=7"])
 def test_tables_do_not_depend_on_partitions_or_blocks(spark, tiny_run, tmp_path, variant):
     again = generate_tiny(spark, tmp_path / "warehouse", variant)
     assert_same_tables(spark, tiny_run, again, (*WRITTEN_TABLES, *STATE_TABLES))     # the state is keyed by position
@@ -64,7 +64,9 @@ def one_task(spark):
 
 @pytest.mark.spark
 @pytest.mark.parametrize(("assignments", "exchange", "tasks"), [
-    (("spark.cart_exchange=barrier", "output.products_per_block=7", "spark.walk_blocks_per_task=5"), "barrier", 2),
+    # barrier in make test: the extend split (tests/spark/test_extend.py) walks in two barrier tasks
+    pytest.param(("spark.cart_exchange=barrier", "output.products_per_block=7", "spark.walk_blocks_per_task=5"),
+                 "barrier", 2, marks=pytest.mark.long),
     (("spark.walk_blocks_per_task=1",), "stages", 4),       # 4 tasks on 2 cores: rounds of stages, in waves
     # (make test walks the pilot in test_extend's anomaly-heavy split run; these two run with the long tests)
     pytest.param(("spark.cart_exchange=pilot", "spark.walk_blocks_per_task=1"), "pilot", 4, marks=pytest.mark.long),
