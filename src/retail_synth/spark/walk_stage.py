@@ -35,8 +35,11 @@
    flags of the carts its blocks share, then walks them the cap at a time
    (walk.walk_apart).
 2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
-   ends the barrier stage) and persisted on the executors' local disks, so
-   the driver never holds a fact row and the walk runs once per run.
+   ends the barrier stage) and kept as a local checkpoint on the executors'
+   disks, so the driver never holds a fact row and the walk runs once per
+   run. A checkpoint streams its rows; a DataFrame cache would first build
+   each partition's payloads into one columnar batch in the JVM heap (xl: 45
+   blocks, 400 MB a partition).
 3. Format. Each block table is `mapInArrow` over the persisted blocks with
    its producer from retail_synth.tables, bound to the table's view of the
    world (registry.formatter: its tasks are sent the view, not the World);
@@ -133,10 +136,11 @@ def unpack(payload: bytes):
 
 
 def unpacked(batches):
-    """The values packed in the payload rows of `batches`, one at a time."""
+    """The values packed in the payload rows of `batches`, one at a time (one payload copied out at a time)."""
     for batch in batches:
-        for payload in batch.column("payload").to_pylist():
-            yield unpack(payload)
+        payloads = batch.column("payload")
+        for row in range(len(payloads)):
+            yield unpack(payloads[row].as_py())
 
 
 def _round_rows(task: int, kind: str, blocks: list[int], payloads: list[bytes]) -> pa.RecordBatch:
@@ -365,7 +369,7 @@ class WalkStage:
     def decide_carts(self) -> None:
         """Fold the walked cart lines into the cart decision table and keep it."""
         started = time.perf_counter()
-        decisions = self._decisions().persist(StorageLevel.MEMORY_AND_DISK)
+        decisions = self._decisions().persist(StorageLevel.DISK_ONLY)   # the heap is the Parquet writers'
         self.decisions = decisions
         carts = decisions.count()
         self.seconds["carts"] = round(time.perf_counter() - started, 2)
@@ -383,13 +387,8 @@ class WalkStage:
         else:
             walk = _resumed_walk_function(self.world, self.blocks, self.tasks, barrier, self.blocks_per_task)
             rows = self._state_by_task(self.resume.state).mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
-        kept = rows.repartition(min(len(self.blocks), self.partitions), "block").persist(StorageLevel.DISK_ONLY)
-        try:
-            kept.count()
-        except Exception:
-            kept.unpersist()
-            raise
-        return kept
+        by_block = rows.repartition(min(len(self.blocks), self.partitions), "block")
+        return by_block.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
 
     def _staged_walk(self) -> DataFrame:
         """The walk's BLOCK_ROWS by stages: the shared flags (rounds, or the pilot), then one walk stage."""
@@ -565,6 +564,7 @@ class WalkStage:
         return self._payloads(RESULT).mapInArrow(from_blocks, schema)
 
     def close(self) -> None:
-        for kept in (self.decisions, self.walked):
-            if kept is not None:
-                kept.unpersist()
+        """Release the cart decisions; the walk's checkpoint goes with the last reference to it."""
+        if self.decisions is not None:
+            self.decisions.unpersist()
+        self.decisions = self.walked = None
