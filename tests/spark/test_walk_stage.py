@@ -68,7 +68,8 @@ def one_task(spark):
     pytest.param(("spark.cart_exchange=barrier", "output.products_per_block=7", "spark.walk_blocks_per_task=5"),
                  "barrier", 2, marks=pytest.mark.long),
     (("spark.walk_blocks_per_task=1",), "stages", 4),       # 4 tasks on 2 cores: rounds of stages, in waves
-    # (make test walks the pilot in test_extend's anomaly-heavy split run; these two run with the long tests)
+    # the pilot in Spark (here and in test_extend's anomaly-heavy split) runs with the long tests; without Spark,
+    # tests/model/simulation/test_pilot.py
     pytest.param(("spark.cart_exchange=pilot", "spark.walk_blocks_per_task=1"), "pilot", 4, marks=pytest.mark.long),
     # 9 blocks in one task, their series 2 blocks at a time after a walk that finds the shared carts' flags
     pytest.param(("spark.cart_exchange=in_task", "output.products_per_block=7", "spark.walk_blocks_per_task=2"),
