@@ -39,8 +39,8 @@ lint: install
 
 # The tests that start Spark processes of their own: a rerun in a new session, SIGINT and SIGKILL of a
 # run or an extend, Spark Connect, spark-submit; and the long runs of the shared session (a second scenario
-# split by extend, a stream of days, a forced rerun, the notebook, the walk in blocks of 7 or one partition, the
-# barrier and pilot exchanges). Apart from `make test` to keep it under 10 minutes.
+# split by extend, a stream of days, a forced rerun, the notebook, walk variants, four scenario runs: the `long`
+# marker in pyproject.toml). Apart from `make test` to keep it under 10 minutes.
 test-processes: java install
 	$(PY) -m pytest -q -m "own_spark or long" tests --ignore=tests/deployment
 

@@ -135,6 +135,7 @@ def test_both_runs_of_the_anomaly_heavy_split_walked_in_four_tasks_after_the_pil
     assert all(run.summary["phase_seconds"]["pilot"] > 0 for run in runs)
 
 
+@pytest.mark.long  # a whole validate (~19 s); make test validates the tiny run
 def test_an_extended_target_passes_validate_and_its_history_lists_both_runs(spark, extended):
     target = extended[0]
     result = validate(spark, target)

@@ -105,7 +105,7 @@ CHANNELS, LOCATIONS, DATES, TIMES = "gold_channel_dim", "gold_location_dim", "go
 PRODUCTS = "gold_product_dim"
 
 
-@pytest.fixture(params=["path", "catalog"])
+@pytest.fixture(params=[pytest.param("path", marks=pytest.mark.long), "catalog"])   # path: make test-processes
 def small_target(request, spark, tiny_run, tmp_path):
     """A target of each kind holding three of tiny's tables and its state, and the flags that name it on the command line."""
     tables = (CHANNELS, LOCATIONS, DATES)
