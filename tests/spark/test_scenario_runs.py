@@ -106,6 +106,10 @@ def rows(spark, sql: str) -> list[dict]:
 
 # ---------------------------------------------------------------- the runs
 
+# a test of a scenario run of its own (~11 s each): in make test-processes; make test keeps normal-ops,
+# supply-disruption and anomaly-heavy
+OWN_SCENARIO_RUN = pytest.mark.long
+
 @pytest.fixture(scope="module")
 def growth_run(spark, tmp_path_factory) -> ScenarioRun:
     return written(spark, tmp_path_factory, "growth-phase")
@@ -175,7 +179,7 @@ def growth_orders(spark, run: ScenarioRun) -> dict[bool, tuple[int, int]]:
     return {r["acquired_inside"]: (r["first"], r["last"]) for r in found}
 
 
-@pytest.mark.long      # a scenario run of its own (~11 s); make test keeps normal-ops, supply-disruption, anomaly-heavy
+@OWN_SCENARIO_RUN
 def test_growth_phase_acquires_customers_inside_the_horizon_who_order_only_from_then(spark, growth_run):
     """On tiny's 30 days the base grows by 12% (of a month): 1 - 1/1.12 of the customers join inside the horizon.
 
@@ -232,14 +236,14 @@ def fresh_order_lead_days(where: str = "TRUE") -> str:
         WHERE d.before = 0 AND d.quantity_in_transit > 0 AND {where}"""
 
 
-@pytest.mark.long      # a scenario run of its own (~11 s); make test keeps normal-ops, supply-disruption, anomaly-heavy
+@OWN_SCENARIO_RUN
 def test_peak_season_keeps_its_peak_factor(spark, peak_run):
     """Run 30 days earlier than tiny (PEAK_SEASON_DATES): scenario_peak_factor needs a week outside peak season."""
     result = peak_run.quickstart(spark, "scenario_peak_factor")["scenario_peak_factor"]
     assert result.status == PASS and result.value >= peak_run.config.scenario.promised_peak_factor
 
 
-@pytest.mark.long      # a scenario run of its own (~11 s); make test keeps normal-ops, supply-disruption, anomaly-heavy
+@OWN_SCENARIO_RUN
 def test_peak_season_cuts_promotions_deeper_and_suppliers_take_longer(spark, peak_run):
     inventory = peak_run.config.inventory
     peak_run.views(spark)
@@ -307,7 +311,7 @@ def assert_promotion_shock_keeps_its_promise(spark, run: ScenarioRun) -> None:
     assert stockouts[True, "during"] > stockouts[False, "during"]
 
 
-@pytest.mark.long      # a scenario run of its own (~11 s); make test keeps normal-ops, supply-disruption, anomaly-heavy
+@OWN_SCENARIO_RUN
 def test_promotion_shock_cuts_sells_and_stocks_out(spark, shock_run):
     """On tiny the 3% are one product of 60: its ten days show the cut, the lift and the stockouts."""
     assert_promotion_shock_keeps_its_promise(spark, shock_run)
@@ -392,7 +396,7 @@ def test_supply_disruption_suppliers_of_the_region_take_longer_in_the_window(spa
 
 # ---------------------------------------------------------------- anomaly-heavy
 
-@pytest.mark.long      # a scenario run of its own (~11 s); make test keeps normal-ops, supply-disruption, anomaly-heavy
+@OWN_SCENARIO_RUN
 def test_anomaly_heavy_as_written_labels_anomalies_that_match_the_facts(spark, anomaly_heavy_file_run):
     """At 2-5% of tiny's 60 products and 780 positions the file labels outages, shrinkage and late receipts.
 

@@ -37,9 +37,8 @@
 2. Keep. The walk's rows are hash-partitioned by block (a shuffle, which also
    ends the barrier stage) and kept as a local checkpoint on the executors'
    disks, so the driver never holds a fact row and the walk runs once per
-   run. A checkpoint streams its rows; a DataFrame cache would first build
-   each partition's payloads into one columnar batch in the JVM heap (xl: 45
-   blocks, 400 MB a partition).
+   run (on_disk: a checkpoint streams its rows, where a cache would build an
+   xl partition's 45 blocks, 400 MB, into one batch in the JVM heap).
 3. Format. Each block table is `mapInArrow` over the persisted blocks with
    its producer from retail_synth.tables, bound to the table's view of the
    world (registry.formatter: its tasks are sent the view, not the World);
@@ -138,9 +137,17 @@ def unpack(payload: bytes):
 def unpacked(batches):
     """The values packed in the payload rows of `batches`, one at a time (one payload copied out at a time)."""
     for batch in batches:
-        payloads = batch.column("payload")
-        for row in range(len(payloads)):
-            yield unpack(payloads[row].as_py())
+        for payload in batch.column("payload"):
+            yield unpack(payload.as_py())
+
+
+def on_disk(frame: DataFrame) -> DataFrame:
+    """`frame` computed now and kept on the executors' disks as a local checkpoint.
+
+    A checkpoint streams its rows; a DataFrame cache would first build each
+    partition's payloads into one columnar batch in the JVM heap.
+    """
+    return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
 
 
 def _round_rows(task: int, kind: str, blocks: list[int], payloads: list[bytes]) -> pa.RecordBatch:
@@ -387,8 +394,7 @@ class WalkStage:
         else:
             walk = _resumed_walk_function(self.world, self.blocks, self.tasks, barrier, self.blocks_per_task)
             rows = self._state_by_task(self.resume.state).mapInArrow(walk, BLOCK_ROWS, barrier=barrier)
-        by_block = rows.repartition(min(len(self.blocks), self.partitions), "block")
-        return by_block.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
+        return on_disk(rows.repartition(min(len(self.blocks), self.partitions), "block"))
 
     def _staged_walk(self) -> DataFrame:
         """The walk's BLOCK_ROWS by stages: the shared flags (rounds, or the pilot), then one walk stage."""
@@ -399,9 +405,8 @@ class WalkStage:
             F.lit(b"").cast("binary").alias("payload"))
         initial = None
         if self.resume is not None:
-            initial = (self._state_by_task(self.resume.state)
-                       .mapInArrow(_states_as_round_rows(world, self.blocks, tasks), ROUND_ROWS)
-                       .localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY))
+            initial = on_disk(self._state_by_task(self.resume.state)
+                              .mapInArrow(_states_as_round_rows(world, self.blocks, tasks), ROUND_ROWS))
         agreed = self._piloted_flags() if self.exchange == "pilot" else self._flags_in_rounds(dealt, markers, initial)
         rows = self._by_task(markers if initial is None else markers.unionByName(initial))
         return rows.mapInArrow(_agreed_walk_function(world, dealt, agreed, self.blocks_per_task), BLOCK_ROWS)
@@ -431,8 +436,7 @@ class WalkStage:
         def run_round(plan: RoundPlan) -> list[np.ndarray]:
             started = time.perf_counter()
             rows = self._by_task(markers if states[0] is None else markers.unionByName(states[0]))
-            out = (rows.mapInArrow(_round_function(world, dealt, plan), ROUND_ROWS)
-                   .localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY))
+            out = on_disk(rows.mapInArrow(_round_function(world, dealt, plan), ROUND_ROWS))
             reports = out.where(F.col("kind") == FOUND).select("task", "payload").collect()
             found = {row["task"]: unpack(row["payload"]) for row in reports}
             if sorted(found) != list(range(tasks)):
