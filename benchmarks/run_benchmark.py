@@ -11,12 +11,20 @@ total / ceiling says how much the simulation costs on top of writing. The figure
 to benchmarks/results/<date>-<preset>.json (--json-out FILE to put them elsewhere).
 
     .venv/bin/python benchmarks/run_benchmark.py --preset small
-    .venv/bin/python benchmarks/run_benchmark.py --preset medium --master "local[1]"   # one core, for the speed-up
+    .venv/bin/python benchmarks/run_benchmark.py --preset medium --master "local[1]"   # one task slot
+    .venv/bin/python benchmarks/run_benchmark.py --preset medium --master "local[1]" --cores 1   # and one core
     .venv/bin/python benchmarks/run_benchmark.py --preset full --extend-days 7   # then extend the same target
 
 With --extend-days N the generated target is then extended by N days in the
 same session (retail-synth extend), and the extend's seconds are reported
 beside the generate's, as a share of them.
+
+`local[1]` is one task slot, not one core: the JVM's compiler, collector and
+driver threads, and a task's Python worker, still run on the other cores. With
+--cores N the benchmark and everything it starts (the JVM, the Python workers)
+run on the machine's first N cores only, as on a machine of N cores. The CPU
+seconds of the JVM's threads, by kind, are reported after the run, so the work
+beside the tasks can be seen.
 """
 
 from __future__ import annotations
@@ -66,14 +74,34 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User plus system CPU seconds `pid` has used so far (0 once it is gone)."""
+def _cpu_seconds(pid: int | str) -> float:
+    """User plus system CPU seconds `pid` (or "pid/task/tid", a thread) has used so far (0 once it is gone)."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
             fields = handle.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return 0.0
+
+
+def jvm_thread_seconds(jvm_pid: int) -> dict[str, float]:
+    """CPU seconds of the JVM's live threads by kind: tasks, JIT compiler, collector, and the rest.
+
+    "driver calls" are Py4J's threads: what the Python driver asks of the JVM
+    (planning, Delta commits) runs on them. Threads that already ended are not counted.
+    """
+    kinds = {"tasks": ("Executor task",), "JIT compiler": ("C1 Compiler", "C2 Compiler"),
+             "collector": ("GC Thread", "VM Thread"), "driver calls": ("Thread-",)}
+    out = dict.fromkeys([*kinds, "other"], 0.0)
+    for tid in os.listdir(f"/proc/{jvm_pid}/task"):
+        try:
+            with open(f"/proc/{jvm_pid}/task/{tid}/comm") as handle:
+                name = handle.read().strip()
+        except OSError:
+            continue
+        kind = next((k for k, prefixes in kinds.items() if name.startswith(prefixes)), "other")
+        out[kind] += _cpu_seconds(f"{jvm_pid}/task/{tid}")
+    return {kind: round(seconds, 1) for kind, seconds in out.items()}
 
 
 def _parent(pid: int) -> int:
@@ -101,12 +129,14 @@ class MemoryWatch(threading.Thread):
         self.peak = {"python_driver": 0, "jvm": 0, "python_workers": 0, "largest_python_worker": 0}
         self.phase_peaks: dict[str, dict[str, int]] = {}
         self.phase_cpu: dict[str, list[float]] = {}     # phase -> [CPU seconds, wall seconds]
+        self.phase_cpu_by: dict[str, dict[str, float]] = {}   # phase -> {driver, jvm, workers: CPU seconds}
         self._cpu: dict[int, float] = {}                # pid -> CPU seconds when last seen
         self._halt = threading.Event()
 
     def run(self):
         me = os.getpid()
         last = (time.perf_counter(), 0.0)
+        last_by = {"driver": 0.0, "jvm": 0.0, "workers": 0.0}
         while not self._halt.wait(0.5):
             workers = []
             for entry in os.listdir("/proc"):
@@ -121,6 +151,12 @@ class MemoryWatch(threading.Thread):
                 if pid:
                     self._cpu[pid] = _cpu_seconds(pid) or self._cpu.get(pid, 0.0)
             now = (time.perf_counter(), sum(self._cpu.values()))
+            driver, jvm = self._cpu.get(me, 0.0), self._cpu.get(self.jvm_pid, 0.0)
+            now_by = {"driver": driver, "jvm": jvm, "workers": now[1] - driver - jvm}
+            by = self.phase_cpu_by.setdefault(self.phase, dict.fromkeys(now_by, 0.0))
+            for kind, seconds in now_by.items():
+                by[kind] += seconds - last_by[kind]
+            last_by = now_by
             spent = self.phase_cpu.setdefault(self.phase, [0.0, 0.0])
             spent[0] += now[1] - last[1]
             spent[1] += now[0] - last[0]
@@ -233,7 +269,15 @@ def main(argv=None) -> int:
                         help="then extend the generated target by N days and report the extend beside the generate")
     parser.add_argument("--no-ceiling", action="store_true",
                         help="do not measure the write ceiling (for a preset too large to write twice: no ratio)")
+    parser.add_argument("--cores", type=int, default=0, metavar="N",
+                        help="run on the machine's first N cores only, and everything this starts (default: all)")
     args = parser.parse_args(argv)
+    if args.cores:
+        available = sorted(os.sched_getaffinity(0))
+        if not 0 < args.cores <= len(available):
+            parser.error(f"--cores {args.cores}: this machine has {len(available)} cores to run on")
+        os.sched_setaffinity(0, available[:args.cores])     # inherited by the JVM and its Python workers
+    cores = len(os.sched_getaffinity(0))
     today = time.strftime("%Y-%m-%d", time.gmtime())
     json_out = Path(args.json or RESULTS / f"{today}-{args.preset}.json")
 
@@ -260,8 +304,12 @@ def main(argv=None) -> int:
     total = time.perf_counter() - started
     memory = dict(watch.peak)
     phase_memory = {phase: dict(peaks) for phase, peaks in watch.phase_peaks.items()}
-    phase_cpu = {phase: {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1)}
+    phase_cpu = {phase: {"cpu_seconds": round(cpu, 1), "wall_seconds": round(wall, 1),
+                         **{f"{kind}_cpu_seconds": round(seconds, 1)
+                            for kind, seconds in watch.phase_cpu_by.get(phase, {}).items()}}
                  for phase, (cpu, wall) in watch.phase_cpu.items()}
+    watch.phase = "ceiling"
+    threads = jvm_thread_seconds(watch.jvm_pid)
 
     partitions = config.spark.partitions or 2 * spark.sparkContext.defaultParallelism
     ceiling = [] if args.no_ceiling else write_ceiling(spark, Target(output_dir=output), summary["tables"],
@@ -271,7 +319,7 @@ def main(argv=None) -> int:
 
     print(f"\npreset {args.preset} on {args.master}: {config.customers.customer_count:,} customers, "
           f"{config.products.product_count:,} products, {config.locations.location_count} locations, "
-          f"{config.horizon_days} days; {os.cpu_count()} cores")
+          f"{config.horizon_days} days; {cores} cores")
     width = max(len(t["table"]) for t in summary["tables"])
     ceiling_by = {c["table"]: c for c in ceiling}
     print(f"{'table':<{width}} {'rows':>12} {'seconds':>8} {'rows/s':>11} {'ceiling s':>10}")
@@ -284,7 +332,7 @@ def main(argv=None) -> int:
           f"{ceiling_seconds:>10.1f}")
     gib = 1024 ** 3
     print(f"\nend to end (Spark start {spark_start:.1f} s included): {total:.1f} s; "
-          f"{rows / summary['seconds'] / os.cpu_count():,.0f} rows/s per core")
+          f"{rows / summary['seconds'] / cores:,.0f} rows/s per core")
     if ceiling:
         print(f"write ceiling (same rows, trivial generator): {ceiling_seconds:.1f} s; "
               f"ratio total / ceiling = {total / ceiling_seconds:.2f}, "
@@ -304,18 +352,21 @@ def main(argv=None) -> int:
         busy = cpu["cpu_seconds"] / cpu["wall_seconds"] if cpu["wall_seconds"] else 0.0
         print(f"  {phase:<16} JVM {peaks['jvm'] / gib:.2f} GiB, largest Python worker "
               f"{peaks['largest_python_worker'] / gib:.2f} GiB, Python driver {peaks['python_driver'] / gib:.2f} GiB; "
-              f"{cpu['wall_seconds']:.0f} s, {busy:.2f} cores busy")
+              f"{cpu['wall_seconds']:.0f} s, {busy:.2f} cores busy (JVM {cpu.get('jvm_cpu_seconds', 0):.0f}, "
+              f"workers {cpu.get('workers_cpu_seconds', 0):.0f}, driver {cpu.get('driver_cpu_seconds', 0):.0f} CPU s)")
+    print("JVM CPU seconds by thread over the run: " + ", ".join(f"{kind} {sec:.0f}" for kind, sec in threads.items()))
     extended = _extend(spark, Target(output_dir=output), args.extend_days, summary) if args.extend_days else None
     json_out.parent.mkdir(parents=True, exist_ok=True)
     json_out.write_text(json.dumps({
         "extend": extended,
-        "preset": args.preset, "date": today, "commit": _commit(), "cores": os.cpu_count(), "set": args.assignments,
+        "preset": args.preset, "date": today, "commit": _commit(), "cores": cores, "set": args.assignments,
         "end_to_end_seconds": round(total, 1), "spark_start_seconds": round(spark_start, 1),
         "generation_seconds": summary["seconds"], "ceiling_seconds": round(ceiling_seconds, 1) if ceiling else None,
         "rows": rows, "walk_tasks": summary["walk_tasks"],
         "master": args.master, "phase_seconds": summary["phase_seconds"], "cart_exchange": summary["cart_exchange"],
         "tables": summary["tables"], "ceiling": ceiling, "peak_memory_bytes": memory,
         "phase_peak_memory_bytes": phase_memory, "phase_cpu": phase_cpu,
+        "jvm_thread_cpu_seconds": threads,
     }, indent=2))
     print(f"figures written to {json_out}")
     if not args.output:
