@@ -23,8 +23,8 @@ beside the generate's, as a share of them.
 driver threads, and a task's Python worker, still run on the other cores. With
 --cores N the benchmark and everything it starts (the JVM, the Python workers)
 run on the machine's first N cores only, as on a machine of N cores. The CPU
-seconds of the JVM's threads, by kind, are reported after the run, so the work
-beside the tasks can be seen.
+seconds of the JVM's threads, by kind, are reported for the run (the ceiling
+aside), so the work beside the tasks can be seen.
 """
 
 from __future__ import annotations
@@ -84,24 +84,30 @@ def _cpu_seconds(pid: int | str) -> float:
         return 0.0
 
 
-def jvm_thread_seconds(jvm_pid: int) -> dict[str, float]:
-    """CPU seconds of the JVM's live threads by kind: tasks, JIT compiler, collector, and the rest.
+JVM_THREAD_KINDS = {"tasks": ("Executor task",), "JIT compiler": ("C1 Compiler", "C2 Compiler"),
+                    "collector": ("GC Thread", "VM Thread"), "driver calls": ("Thread-",)}
+
+
+def jvm_threads(jvm_pid: int) -> dict[str, tuple[str, float]]:
+    """thread id -> (its kind in JVM_THREAD_KINDS, or "other"; CPU seconds it has used so far).
 
     "driver calls" are Py4J's threads: what the Python driver asks of the JVM
-    (planning, Delta commits) runs on them. Threads that already ended are not counted.
+    (planning, Delta commits) runs on them.
     """
-    kinds = {"tasks": ("Executor task",), "JIT compiler": ("C1 Compiler", "C2 Compiler"),
-             "collector": ("GC Thread", "VM Thread"), "driver calls": ("Thread-",)}
-    out = dict.fromkeys([*kinds, "other"], 0.0)
-    for tid in os.listdir(f"/proc/{jvm_pid}/task"):
+    out: dict[str, tuple[str, float]] = {}
+    try:
+        tids = os.listdir(f"/proc/{jvm_pid}/task")
+    except OSError:         # the JVM has ended
+        return out
+    for tid in tids:
         try:
             with open(f"/proc/{jvm_pid}/task/{tid}/comm") as handle:
                 name = handle.read().strip()
         except OSError:
             continue
-        kind = next((k for k, prefixes in kinds.items() if name.startswith(prefixes)), "other")
-        out[kind] += _cpu_seconds(f"{jvm_pid}/task/{tid}")
-    return {kind: round(seconds, 1) for kind, seconds in out.items()}
+        kind = next((k for k, prefixes in JVM_THREAD_KINDS.items() if name.startswith(prefixes)), "other")
+        out[tid] = (kind, _cpu_seconds(f"{jvm_pid}/task/{tid}"))
+    return out
 
 
 def _parent(pid: int) -> int:
@@ -119,7 +125,8 @@ class MemoryWatch(threading.Thread):
     from the progress lines), so a peak can be traced to the step that made it,
     and the CPU seconds the driver, the JVM and the workers used in each phase:
     over the phase's wall time, the cores it kept busy (a task's Python worker
-    and its JVM thread run at once, so even `local[1]` can keep more than one).
+    and its JVM thread run at once, so even `local[1]` can keep more than one),
+    and the JVM's CPU seconds by thread kind.
     """
 
     def __init__(self):
@@ -131,6 +138,7 @@ class MemoryWatch(threading.Thread):
         self.phase_cpu: dict[str, list[float]] = {}     # phase -> [CPU seconds, wall seconds]
         self.phase_cpu_by: dict[str, dict[str, float]] = {}   # phase -> {driver, jvm, workers: CPU seconds}
         self._cpu: dict[int, float] = {}                # pid -> CPU seconds when last seen
+        self.threads: dict[str, tuple[str, float]] = {}  # JVM thread id -> (kind, CPU seconds when last seen)
         self._halt = threading.Event()
 
     def run(self):
@@ -147,6 +155,8 @@ class MemoryWatch(threading.Thread):
                     if pid == self.jvm_pid:
                         workers.append(_rss_bytes(int(entry)))
                         self._cpu[int(entry)] = _cpu_seconds(int(entry)) or self._cpu.get(int(entry), 0.0)
+            if self.jvm_pid and self.phase != "ceiling":   # threads that end keep the seconds last seen
+                self.threads |= {tid: seen for tid, seen in jvm_threads(self.jvm_pid).items() if seen[1]}
             for pid in (me, self.jvm_pid):
                 if pid:
                     self._cpu[pid] = _cpu_seconds(pid) or self._cpu.get(pid, 0.0)
@@ -167,6 +177,13 @@ class MemoryWatch(threading.Thread):
             for key, value in sample.items():
                 self.peak[key] = max(self.peak[key], value)
                 phase[key] = max(phase[key], value)
+
+    def thread_seconds(self) -> dict[str, float]:
+        """The JVM's CPU seconds by thread kind over the run so far."""
+        out = dict.fromkeys([*JVM_THREAD_KINDS, "other"], 0.0)
+        for kind, seconds in self.threads.values():
+            out[kind] += seconds
+        return {kind: round(seconds, 1) for kind, seconds in out.items()}
 
     def stop(self):
         self._halt.set()
@@ -308,8 +325,8 @@ def main(argv=None) -> int:
                          **{f"{kind}_cpu_seconds": round(seconds, 1)
                             for kind, seconds in watch.phase_cpu_by.get(phase, {}).items()}}
                  for phase, (cpu, wall) in watch.phase_cpu.items()}
+    threads = watch.thread_seconds()
     watch.phase = "ceiling"
-    threads = jvm_thread_seconds(watch.jvm_pid)
 
     partitions = config.spark.partitions or 2 * spark.sparkContext.defaultParallelism
     ceiling = [] if args.no_ceiling else write_ceiling(spark, Target(output_dir=output), summary["tables"],
