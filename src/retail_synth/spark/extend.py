@@ -180,11 +180,6 @@ def _extend_tables(extension: Extension, config: RunConfig, target: Target, spar
     affinity = Affinity(spark, target, config, held_versions=held)
     write_in_threads(config, target, spark, stage, changes, write, progress, affinity)
     first_date = config.start_date + dt.timedelta(days=extension.first_day - config.warmup_days)
-    return RunSummary(
-        run_id=run_id, preset=config.preset, scenario=config.scenario_name, seed=config.seed,
-        start_date=first_date, end_date=config.end_date, etl_timestamp=etl_timestamp, target=target.describe(),
-        tables=tuple(write.written.get(name, TableSummary(name, 0, 0.0)) for name in WRITTEN_TABLES),
-        cart_exchange=stage.exchange, walk_tasks=stage.tasks, phase_seconds=stage.seconds,
-        seconds=round(time.perf_counter() - started, 2), walk_fallback=stage.fallback,
-    )
+    untouched = {name: TableSummary(name, 0, 0.0) for name in WRITTEN_TABLES}     # a dimension with no changes
+    return RunSummary.of(run_id, config, target, etl_timestamp, first_date, stage, untouched | write.written, started)
 

@@ -79,6 +79,21 @@ class RunSummary:
     seconds: float                      # the whole run, Spark's start not included
     walk_fallback: str = ""             # why the walk left barrier for stages (the error line naming it); "" if it did not
 
+    @classmethod
+    def of(cls, run_id: str, config: RunConfig, target: Target, etl_timestamp: dt.datetime, start_date: dt.date,
+           stage: WalkStage, written: dict[str, TableSummary], started: float) -> RunSummary:
+        """The summary of a run (a generate, or an extend from `start_date`) whose walk was `stage`.
+
+        `written` holds every table of WRITTEN_TABLES: a missing one is an error, not 0 rows.
+        """
+        return cls(
+            run_id=run_id, preset=config.preset, scenario=config.scenario_name, seed=config.seed,
+            start_date=start_date, end_date=config.end_date, etl_timestamp=etl_timestamp, target=target.describe(),
+            tables=tuple(written[name] for name in WRITTEN_TABLES),
+            cart_exchange=stage.exchange, walk_tasks=stage.tasks, phase_seconds=stage.seconds,
+            seconds=round(time.perf_counter() - started, 2), walk_fallback=stage.fallback,
+        )
+
     @property
     def rows(self) -> int:
         """Rows written over all tables."""
@@ -252,20 +267,4 @@ def _write_tables(config: RunConfig, target: Target, spark, run_id: str, etl_tim
     stage = WalkStage(spark, config, dimensions, etl_timestamp, progress.say)
     write = TableWriter(spark, target, run_id, config.scenario_name, progress)
     write_in_threads(config, target, spark, stage, dimensions, write, progress)
-
-    return RunSummary(
-        run_id=run_id,
-        preset=config.preset,
-        scenario=config.scenario_name,
-        seed=config.seed,
-        start_date=config.start_date,
-        end_date=config.end_date,
-        etl_timestamp=etl_timestamp,
-        target=target.describe(),
-        tables=tuple(write.written[name] for name in WRITTEN_TABLES),
-        cart_exchange=stage.exchange,
-        walk_tasks=stage.tasks,
-        phase_seconds=stage.seconds,
-        seconds=round(time.perf_counter() - started, 2),
-        walk_fallback=stage.fallback,
-    )
+    return RunSummary.of(run_id, config, target, etl_timestamp, config.start_date, stage, write.written, started)
