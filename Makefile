@@ -23,7 +23,7 @@ run: java install
 	$(VENV)/bin/retail-synth generate --preset $(PRESET) --output $(OUTPUT)
 
 test: java install
-	$(PY) -m pytest -q -m "not own_spark and not long" tests --ignore=tests/deployment
+	$(PY) -m pytest -q --durations=15 -m "not own_spark and not long" tests --ignore=tests/deployment
 
 # The docs site: the reference pages regenerated from the code (in CI only checked, so a stale page fails),
 # then built into site/; a broken link or anchor fails the build. mkdocs is pinned to 1.6, so Material's
@@ -42,11 +42,11 @@ lint: install
 # split by extend, a stream of days, a forced rerun, the notebook, walk variants, four scenario runs: the `long`
 # marker in pyproject.toml). Apart from `make test` to keep it under 10 minutes.
 test-processes: java install
-	$(PY) -m pytest -q -m "own_spark or long" tests --ignore=tests/deployment
+	$(PY) -m pytest -q --durations=15 -m "own_spark or long" tests --ignore=tests/deployment
 
 # The built wheel in a fresh venv, and a real standalone cluster (a master, two workers): minutes each.
 test-deployment: java install
-	$(PY) -m pytest -q tests/deployment
+	$(PY) -m pytest -q --durations=5 tests/deployment
 
 VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 WHEEL   = dist/retail_synth-$(VERSION)-py3-none-any.whl
