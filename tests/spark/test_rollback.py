@@ -229,12 +229,13 @@ def test_a_run_failing_part_way_exits_1_and_every_table_is_as_it_was(spark, tiny
 # ---------------------------------------------------------------- in processes of their own
 
 @pytest.mark.own_spark
-@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_restores_every_table_and_exits_130(spark, tiny_state, copy_of_tiny, tmp_path, capsys, stop):
+def test_a_signal_restores_every_table_and_exits_130(spark, tiny_state, copy_of_tiny, tmp_path, capsys):
+    """SIGTERM, as a scheduler cancels a job. SIGINT takes the same handler (`cancelled_by_signals`): an extend
+    stopped by it is tests/spark/test_extend_stops.py's; a run in a process of its own costs minutes."""
     before = tiny_state
     run, output = start_rerun(copy_of_tiny, tmp_path)
     wait_for_a_replaced_fact_table(run, output)
-    run.send_signal(stop)
+    run.send_signal(signal.SIGTERM)
     stderr = finished(run, output)
 
     assert run.returncode == 130, stderr[-3000:]

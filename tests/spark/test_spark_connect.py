@@ -1,7 +1,7 @@
 """Spark Connect: a run over `--remote local[2]` equals the classic run, validate passes over Connect, and a
 Connect session (no sparkContext) knows its server's task slots.
 
-Both commands run in one subprocess, one after the other on one local Connect
+The commands run in one subprocess, one after the other on one local Connect
 server: this process already holds the classic session, and one process cannot
 hold both.
 """
@@ -34,17 +34,14 @@ for command in json.loads(sys.argv[1]):
 
 @pytest.fixture(scope="module")
 def over_connect(tiny_run, tmp_path_factory) -> dict:  # noqa: ARG001  the classic run is written before the Connect one
-    """generate tiny with seed 7 over `--remote local[2]`, then validate it over the same server; and the same run
-    split: generated to 2024-11-30, then extended to tiny's end (anomaly-heavy: walked in stages). The whole run
-    walks in two barrier tasks."""
+    """generate tiny with seed 7 over `--remote local[2]`, walked in two barrier tasks, then validate it over the
+    same server; and anomaly-heavy split: generated to 2024-11-30, then extended to tiny's end, walked in stages
+    (the split of a normal-ops run is checked on the classic session, tests/spark/test_extend.py)."""
     folder = tmp_path_factory.mktemp("connect")
-    out, split, heavy = folder / "warehouse", folder / "split", folder / "split-anomaly-heavy"
+    out, heavy = folder / "warehouse", folder / "split-anomaly-heavy"
     heavy_settings = [flag for assignment in ANOMALY_HEAVY for flag in ("--set", assignment)]
     staged = ["--set", "spark.walk_blocks_per_task=1"]      # the staged exchange: 4 tasks of one block each
-    commands = [["generate", "--remote", "local[2]", "--preset", "tiny", "--seed", "7", "--output", str(split),
-                 "--set", "end_date=2024-11-30", "--quiet"],
-                ["extend", "--remote", "local[2]", "--output", str(split), "--until", "2024-12-14", "--quiet"],
-                ["generate", "--remote", "local[2]", "--preset", "tiny", "--scenario", "anomaly-heavy",
+    commands = [["generate", "--remote", "local[2]", "--preset", "tiny", "--scenario", "anomaly-heavy",
                  *heavy_settings, *staged, "--output", str(heavy), "--set", "end_date=2024-11-30", "--quiet"],
                 ["extend", "--remote", "local[2]", "--output", str(heavy), "--until", "2024-12-14", *staged,
                  "--quiet"],
@@ -56,7 +53,7 @@ def over_connect(tiny_run, tmp_path_factory) -> dict:  # noqa: ARG001  the class
     result = subprocess.run([sys.executable, "-c", COMMANDS_IN_ONE_PROCESS, json.dumps(commands)], cwd=folder,
                             env=env, capture_output=True, text=True, check=False, timeout=1200)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    return {"output": out, "split": split, "split_anomaly_heavy": heavy,
+    return {"output": out, "split_anomaly_heavy": heavy,
             "validate_lines": result.stdout.split("=== validate\n", 1)[1].splitlines()}
 
 
@@ -77,16 +74,7 @@ def test_generate_over_connect_equals_the_classic_run(spark, tiny_run, over_conn
 
 @pytest.mark.spark
 @pytest.mark.own_spark
-def test_generate_then_extend_over_connect_equals_one_classic_run(spark, tiny_run, over_connect):
-    for table in WRITTEN_TABLES:
-        written = spark.read.format("delta").load(str(over_connect["split"] / table))
-        assert_df_equality(_without_etl_timestamp(written), _without_etl_timestamp(tiny_run.read(spark, table)),
-                           ignore_row_order=True, ignore_nullable=True)
-
-
-@pytest.mark.spark
-@pytest.mark.own_spark
-def test_the_same_holds_for_anomaly_heavy_walked_in_stages(spark, anomaly_heavy_run, over_connect):
+def test_an_anomaly_heavy_split_over_connect_equals_one_classic_run(spark, anomaly_heavy_run, over_connect):
     runs = RunJournal(spark, Target(output_dir=str(over_connect["split_anomaly_heavy"]))).runs()
     assert [(run.summary["cart_exchange"], run.summary["walk_tasks"]) for run in runs] == [("stages", 4)] * 2
     for table in WRITTEN_TABLES:
