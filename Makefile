@@ -38,13 +38,15 @@ lint: install
 	$(VENV)/bin/mypy
 
 # The tests that start Spark processes of their own: a rerun in a new session, SIGINT and SIGKILL of a
-# run or an extend, Spark Connect, spark-submit; and the long runs of the shared session (a second scenario
-# split by extend, a stream of days, a forced rerun, the notebook, walk variants, four scenario runs: the `long`
-# marker in pyproject.toml). Apart from `make test` to keep it under 10 minutes.
+# run or an extend, Spark Connect, spark-submit, the wheel in a fresh venv, a standalone cluster; and the long
+# runs of the shared session (a second scenario split by extend, a stream of days, a forced rerun, the notebook,
+# walk variants, scenario runs: the `long` marker in pyproject.toml). Apart from `make test` to keep it under
+# 10 minutes; in one session, so that its Spark session and tiny run are built once.
 test-processes: java install
-	$(PY) -m pytest -q --durations=15 -m "own_spark or long" tests --ignore=tests/deployment
+	$(PY) -m pytest -q --durations=15 -m "own_spark or long" tests
 
-# The built wheel in a fresh venv, and a real standalone cluster (a master, two workers): minutes each.
+# tests/deployment alone (test-processes runs it too): the built wheel in a fresh venv, and a real standalone
+# cluster (a master, two workers): minutes each.
 test-deployment: java install
 	$(PY) -m pytest -q --durations=5 tests/deployment
 

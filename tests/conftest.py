@@ -44,16 +44,17 @@ def spark(tmp_path_factory):
     session.stop()
 
 
+TINY_SEED = 7                                  # the seed of the suite's tiny run (`tiny_run`)
 NORMAL_OPS_EMPTY = ("gold_anomaly_label",)     # tables a normal-ops run writes without rows: it injects no anomaly
 
 
-def run_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> tuple[Target, RunSummary]:
+def run_tiny(spark, output_dir, *assignments: str, seed: int = TINY_SEED) -> tuple[Target, RunSummary]:
     config = resolve(preset="tiny", assignments=list(assignments), seed=seed)
     target = Target(output_dir=str(output_dir))
     return target, run_generation(config, target, spark)
 
 
-def generate_tiny(spark, output_dir, *assignments: str, seed: int = 7) -> Target:
+def generate_tiny(spark, output_dir, *assignments: str, seed: int = TINY_SEED) -> Target:
     return run_tiny(spark, output_dir, *assignments, seed=seed)[0]
 
 

@@ -1,4 +1,4 @@
-"""The built wheel, shared by the deployment tests (`make test-deployment`)."""
+"""The built wheel, shared by the deployment tests (`make test-deployment`; `make test-processes` runs them too)."""
 
 from __future__ import annotations
 

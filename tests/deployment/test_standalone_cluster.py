@@ -28,12 +28,13 @@ from retail_synth.spark.delta_tables import Target
 from retail_synth.spark.run_journal import RunJournal
 from retail_synth.spark.session import ivy_cache_dir
 from retail_synth.tables.registry import WRITTEN_TABLES
-from tests.conftest import NORMAL_OPS_EMPTY, generate_tiny
+from tests.conftest import NORMAL_OPS_EMPTY, SPAWNED_JVM_OPTIONS, TINY_SEED
 from tests.deployment.conftest import ROOT, clean_environment
 
-pytestmark = pytest.mark.spark      # minutes of Spark work: out of the `-m "not spark"` loop, like make test leaves it out
+# Spark processes of their own (a cluster, a fresh venv's JVMs): out of `make test` and of the `-m "not spark"` loop
+pytestmark = [pytest.mark.spark, pytest.mark.own_spark]
 
-SEED = 7
+SEED = TINY_SEED          # so that the cluster's tables equal the suite's tiny run
 WALL_CLOCK_COLUMNS = ("etl_timestamp",)
 SPARK_HOME = Path(pyspark.__file__).parent
 
@@ -82,6 +83,7 @@ class Cluster:
 def standalone_cluster(tmp_path):
     """A master and two workers of one core on 127.0.0.1, stopped (executors included) whatever happens."""
     env = clean_environment(SPARK_HOME=str(SPARK_HOME), SPARK_LOCAL_IP="127.0.0.1", SPARK_DAEMON_MEMORY="256m",
+                            SPARK_DAEMON_JAVA_OPTS=SPAWNED_JVM_OPTIONS,
                             SPARK_LOCAL_DIRS=str(tmp_path / "spark-local"), SPARK_LOG_DIR=str(tmp_path / "logs"))
     spark_class = str(SPARK_HOME / "bin" / "spark-class")
     processes = []
@@ -140,8 +142,10 @@ def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf:
     executor.chmod(0o755)
 
     out = folder / "cluster-run"
+    # The executors' JVMs take the options of every JVM the suite spawns (the driver's come from SPARK_SUBMIT_OPTS).
     options = " ".join([f"--conf spark.pyspark.python={executor} --conf spark.driver.host=127.0.0.1",
                         "--executor-memory 1g --conf spark.executor.cores=1 --conf spark.sql.shuffle.partitions=2",
+                        f"--conf 'spark.executor.extraJavaOptions={SPAWNED_JVM_OPTIONS}'",
                         *conf])
     submitted = subprocess.run(
         ["make", "--no-print-directory", "submit", f"MASTER={cluster.url}",
@@ -160,7 +164,7 @@ def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf:
     return out
 
 
-def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, standalone_cluster, executor_python, tmp_path):
+def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, tiny_run, standalone_cluster, executor_python, tmp_path):
     out = submitted_tiny(standalone_cluster, executor_python, tmp_path)
     run = RunJournal(spark, Target(output_dir=str(out))).last_complete()
     # barrier when both executors have registered before the walk starts; otherwise Spark refuses the barrier
@@ -169,11 +173,11 @@ def test_tiny_on_a_standalone_cluster_equals_a_local_run(spark, standalone_clust
     assert run.summary["cart_exchange"] in ("barrier", "stages") and run.summary["walk_tasks"] == 2, run.summary
     if run.summary["cart_exchange"] == "stages":
         warnings.warn(f"the walk left barrier for stages: {run.summary.get('walk_fallback')}", stacklevel=1)
-    assert_same_as_a_local_run(spark, out, tmp_path)
+    assert_same_as_a_local_run(spark, out, tiny_run)
 
 
 def test_with_dynamic_allocation_the_walk_runs_in_stages_of_several_tasks_and_writes_the_same_tables(
-        spark, standalone_cluster, executor_python, tmp_path):
+        spark, tiny_run, standalone_cluster, executor_python, tmp_path):
     """Dynamic allocation refuses barrier stages: the walk takes the staged exchange, in the same 2 tasks."""
     out = submitted_tiny(standalone_cluster, executor_python, tmp_path,
                          "--conf spark.dynamicAllocation.enabled=true",
@@ -183,11 +187,11 @@ def test_with_dynamic_allocation_the_walk_runs_in_stages_of_several_tasks_and_wr
     assert (run.summary["cart_exchange"], run.summary["walk_tasks"]) == ("stages", 2), run.summary
     assert run.summary["walk_fallback"], run.summary           # the refusal, as Spark worded it
     assert run.summary["phase_seconds"]["rounds"] > 0
-    assert_same_as_a_local_run(spark, out, tmp_path)
+    assert_same_as_a_local_run(spark, out, tiny_run)
 
 
-def assert_same_as_a_local_run(spark, out: Path, folder: Path) -> None:
-    local = generate_tiny(spark, folder / "local-run", seed=SEED)
+def assert_same_as_a_local_run(spark, out: Path, local: Target) -> None:
+    """Every table of the cluster's run equals the suite's tiny run (seed SEED, the default exchange and tasks)."""
     for table in WRITTEN_TABLES:
         on_cluster = spark.read.format("delta").load(str(out / table)).drop(*WALL_CLOCK_COLUMNS)
         here = spark.read.format("delta").load(f"{local.output_dir}/{table}").drop(*WALL_CLOCK_COLUMNS)

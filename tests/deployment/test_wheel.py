@@ -15,7 +15,8 @@ from retail_synth.spec.contracts import all_tables
 from tests.deployment.conftest import ROOT, clean_environment
 from tests.support import databricks_bundle as dab
 
-pytestmark = pytest.mark.spark      # minutes of Spark work: out of the `-m "not spark"` loop, like make test leaves it out
+# Spark processes of their own (a cluster, a fresh venv's JVMs): out of `make test` and of the `-m "not spark"` loop
+pytestmark = [pytest.mark.spark, pytest.mark.own_spark]
 
 
 def test_wheel_carries_the_package_data(wheel):
