@@ -17,8 +17,9 @@ from tests.support.simulated_worlds import ANOMALY_HEAVY
 pytest_plugins = ["tests.support.databases"]
 
 # The JVMs the suite spawns once its session is up (a run in a new process, spark-submit, a Connect
-# server, the standalone cluster's daemons and executors) compile with C1 only and collect with the serial GC: a cold run of tiny is too short for
-# C2's compilations to pay back, and on two cores C2 and G1's threads take CPU from the tasks.
+# server, the standalone cluster's daemons and executors) compile with C1 only and collect with the
+# serial GC: a cold run of tiny is too short for C2's compilations to pay back, and on two cores C2 and
+# G1's threads take CPU from the tasks.
 # Measured on a cold tiny generate: 63 s with the JVM's defaults, 48 s with these. The shared
 # session keeps the default JIT (and the embedded parallel collector): it lives for the whole suite,
 # where C2 pays back. Results do not depend on either. C1 alone shrinks the code cache to 48 MB,
