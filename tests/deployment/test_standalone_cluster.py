@@ -34,7 +34,6 @@ from tests.deployment.conftest import ROOT, clean_environment
 # Spark processes of their own (a cluster, a fresh venv's JVMs): out of `make test` and of the `-m "not spark"` loop
 pytestmark = [pytest.mark.spark, pytest.mark.own_spark]
 
-SEED = TINY_SEED          # so that the cluster's tables equal the suite's tiny run
 WALL_CLOCK_COLUMNS = ("etl_timestamp",)
 SPARK_HOME = Path(pyspark.__file__).parent
 
@@ -128,7 +127,7 @@ def standalone_cluster(tmp_path):
 
 
 def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf: str) -> Path:
-    """tiny (seed SEED, its walk in 2 barrier tasks where barrier stages run) submitted through `make submit`
+    """tiny (seed TINY_SEED, its walk in 2 barrier tasks where barrier stages run) submitted through `make submit`
     with the spark-submit options `conf`; returns its output.
 
     The executors run the executor venv's Python (without this project), and
@@ -149,7 +148,7 @@ def submitted_tiny(cluster: Cluster, executor_python: Path, folder: Path, *conf:
                         *conf])
     submitted = subprocess.run(
         ["make", "--no-print-directory", "submit", f"MASTER={cluster.url}",
-         (f"ARGS=generate --preset tiny --seed {SEED} --quiet --output {out} --set spark.walk_blocks_per_task=2 "
+         (f"ARGS=generate --preset tiny --seed {TINY_SEED} --quiet --output {out} --set spark.walk_blocks_per_task=2 "
           "--set spark.cart_exchange=barrier"),
          f"SUBMIT_OPTS={options}"],
         cwd=ROOT, env=cluster.env, capture_output=True, text=True, check=False, timeout=1500,
@@ -191,7 +190,7 @@ def test_with_dynamic_allocation_the_walk_runs_in_stages_of_several_tasks_and_wr
 
 
 def assert_same_as_a_local_run(spark, out: Path, local: Target) -> None:
-    """Every table of the cluster's run equals the suite's tiny run (seed SEED, the default exchange and tasks)."""
+    """Every table of the cluster's run equals the suite's tiny run (seed TINY_SEED, the default exchange and tasks)."""
     for table in WRITTEN_TABLES:
         on_cluster = spark.read.format("delta").load(str(out / table)).drop(*WALL_CLOCK_COLUMNS)
         here = spark.read.format("delta").load(f"{local.output_dir}/{table}").drop(*WALL_CLOCK_COLUMNS)

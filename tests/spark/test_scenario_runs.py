@@ -69,18 +69,11 @@ class ScenarioRun:
         return {c.name.removeprefix("quickstart."): run_sql_check(spark, c)[0] for c in checks}
 
 
-def written(spark, tmp_path_factory, scenario: str, *assignments: str) -> ScenarioRun:
-    """Tiny with the scenario file as written (`assignments` only move tiny's dates), written in the shared session."""
-    config = resolve(preset="tiny", scenario=scenario, assignments=list(assignments))
-    target = Target(output_dir=str(tmp_path_factory.mktemp(scenario) / "warehouse"))
-    run_generation(config, target, spark)
-    return ScenarioRun(target, config)
-
-
-def written_small(spark, tmp_path_factory, scenario: str) -> ScenarioRun:
-    """The small preset with the scenario file as written, in the shared session (minutes: `make test-processes`)."""
-    config = resolve(preset="small", scenario=scenario)
-    target = Target(output_dir=str(tmp_path_factory.mktemp(f"small-{scenario}") / "warehouse"))
+def written(spark, tmp_path_factory, scenario: str, *assignments: str, preset: str = "tiny") -> ScenarioRun:
+    """`preset` with the scenario file as written (`assignments` only move tiny's dates), written in the shared
+    session (small takes minutes: its tests are `long`)."""
+    config = resolve(preset=preset, scenario=scenario, assignments=list(assignments))
+    target = Target(output_dir=str(tmp_path_factory.mktemp(f"{preset}-{scenario}") / "warehouse"))
     run_generation(config, target, spark)
     assert RunJournal(spark, target).last_complete().scenario == scenario
     return ScenarioRun(target, config)
@@ -123,17 +116,17 @@ def anomaly_heavy_file_run(spark, tmp_path_factory) -> ScenarioRun:
 
 @pytest.fixture(scope="module")
 def small_growth_run(spark, tmp_path_factory) -> ScenarioRun:
-    return written_small(spark, tmp_path_factory, "growth-phase")
+    return written(spark, tmp_path_factory, "growth-phase", preset="small")
 
 
 @pytest.fixture(scope="module")
 def small_shock_run(spark, tmp_path_factory) -> ScenarioRun:
-    return written_small(spark, tmp_path_factory, "promotion-shock")
+    return written(spark, tmp_path_factory, "promotion-shock", preset="small")
 
 
 @pytest.fixture(scope="module")
 def small_anomaly_heavy_run(spark, tmp_path_factory) -> ScenarioRun:
-    return written_small(spark, tmp_path_factory, "anomaly-heavy")
+    return written(spark, tmp_path_factory, "anomaly-heavy", preset="small")
 
 
 # ---------------------------------------------------------------- normal-ops
